@@ -1,0 +1,1 @@
+"""gridparty: grid-governance geospatial analysis (package being assembled)."""

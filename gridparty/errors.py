@@ -1,0 +1,62 @@
+"""Exceptions and warnings raised by gridparty.
+
+Every exception derives from :class:`GridpartyError` *and* from a standard exception, so
+callers can catch either ``gridparty.GridpartyError`` or the familiar built-in
+(``ValueError``, ``FileNotFoundError`` ...). Messages name the argument, show the bad
+value and say how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "ColumnError",
+    "DataFileError",
+    "DuplicateIdError",
+    "GeometryError",
+    "GridpartyError",
+    "GridpartyWarning",
+    "InputError",
+    "LayerError",
+    "RepairWarning",
+]
+
+
+class GridpartyError(Exception):
+    """Base class of every error gridparty raises on purpose."""
+
+
+class InputError(GridpartyError, ValueError):
+    """An argument has a value gridparty cannot work with."""
+
+
+class ColumnError(InputError):
+    """A required column (id, parent id, lon/lat) is missing or ambiguous."""
+
+
+class CRSError(InputError):
+    """A layer has no CRS, a CRS that does not fit its coordinates, or swapped lat/lon."""
+
+
+class GeometryError(InputError):
+    """A layer holds geometry of the wrong type, or none at all."""
+
+
+class DuplicateIdError(InputError):
+    """Ids of one layer are not unique, or missing."""
+
+
+class LayerError(InputError):
+    """A named layer is not in the file or folder."""
+
+
+class DataFileError(GridpartyError, FileNotFoundError):
+    """A file or folder that should hold data does not exist or cannot be read."""
+
+
+class GridpartyWarning(UserWarning):
+    """Base class of gridparty's warnings."""
+
+
+class RepairWarning(GridpartyWarning):
+    """gridparty repaired input because the caller asked it to (``repair=True``)."""

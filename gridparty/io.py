@@ -1,0 +1,370 @@
+"""Read and write layers: GeoPackage, GeoJSON, Shapefile, FlatGeobuf, CSV/Excel points.
+
+Everything read is normalised to the schema of its level (see :mod:`gridparty.schema`) and
+stored in EPSG:4326. Every file written goes through a temporary file and a rename, so a
+crash never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ._atomic import atomic_path
+from .columns import ColumnMapping
+from .errors import ColumnError, DataFileError, InputError, LayerError
+from .layers import normalise_layer
+from .model import Hierarchy
+from .schema import LEVEL_NAMES, LEVELS, level
+
+__all__ = [
+    "read_hierarchy",
+    "read_layer",
+    "read_table_points",
+    "write_hierarchy",
+    "write_table",
+]
+
+PathLike = str | os.PathLike[str]
+Source = PathLike | gpd.GeoDataFrame
+
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xls")
+
+#: Layer / file names recognised for each level besides the code names.
+LAYER_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "community": ("communities", "community", "社区"),
+    "grid": ("grids", "grid", "网格"),
+    "building": ("buildings", "building", "楼栋"),
+    "household": ("households", "household", "党员户", "党员中心户", "住户"),
+}
+
+_LON = ("lon", "lng", "long", "longitude", "经度", "x", "X", "LON", "LNG")
+_LAT = ("lat", "latitude", "纬度", "y", "Y", "LAT")
+
+
+def read_layer(
+    source: Source,
+    level_name: str,
+    *,
+    layer: str | None = None,
+    columns: ColumnMapping | None = None,
+    coords: str = "wgs84",
+    crs: str | int | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    repair: bool = False,
+    strict: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read one layer of the hierarchy and normalise it.
+
+    Parameters
+    ----------
+    source : path or GeoDataFrame
+        A vector file (``.gpkg``, ``.geojson``, ``.shp``, ``.fgb``), a table of points
+        (``.csv``, ``.xlsx``) or a GeoDataFrame.
+    level_name : {"community", "grid", "building", "household"}
+        Which level the layer holds.
+    layer : str, optional
+        Layer name inside a GeoPackage (default: the level's layer name or an alias).
+    columns, coords, repair, strict
+        As for :class:`~gridparty.Hierarchy`.
+    crs : CRS-like, optional
+        CRS of a CSV/Excel table's coordinates (default EPSG:4326, lon/lat degrees).
+    lon, lat : str, optional
+        Coordinate columns of a table (default: recognised names such as lon/lng/经度, lat/纬度).
+
+    Returns
+    -------
+    GeoDataFrame
+        The normalised layer (index = id, EPSG:4326).
+    """
+    lvl = level(level_name)
+    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon, lat=lat)
+    result, _ = normalise_layer(
+        frame,
+        lvl,
+        columns=columns,
+        coords=coords,
+        repair=repair,
+        strict=strict,
+        argument=_describe(source, layer),
+    )
+    return result
+
+
+def read_hierarchy(
+    source: PathLike | Mapping[str, Source],
+    *,
+    layers: Mapping[str, str] | None = None,
+    columns: ColumnMapping | None = None,
+    coords: str = "wgs84",
+    repair: bool = False,
+    strict: bool = True,
+    metric_crs: str | int | None = None,
+) -> Hierarchy:
+    """Read a whole hierarchy from a GeoPackage, a folder, or a mapping of level → file.
+
+    Parameters
+    ----------
+    source : path or mapping
+        A GeoPackage with one layer per level; a folder with one file per level named
+        after the level (``grids.geojson``, ``楼栋.shp``, ``households.csv`` ...); or a mapping
+        ``{"community": path_or_frame, ...}``. Communities are required; other levels may be
+        absent.
+    layers : mapping, optional
+        Layer or file names per level when they are not the standard ones
+        (``{"grid": "网格2024"}``).
+    columns, coords, repair, strict, metric_crs
+        As for :class:`~gridparty.Hierarchy`.
+    """
+    found = _locate_levels(source, layers or {})
+    frames = {
+        name: _read_any(src, name, layer=lay, crs=None, lon=None, lat=None)
+        for name, (src, lay) in found.items()
+    }
+    return Hierarchy(
+        frames["community"],
+        frames.get("grid"),
+        frames.get("building"),
+        frames.get("household"),
+        columns=columns,
+        coords=coords,
+        repair=repair,
+        strict=strict,
+        metric_crs=metric_crs,
+    )
+
+
+def read_table_points(
+    path: PathLike,
+    *,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: str | int | None = None,
+    sheet: str | int = 0,
+) -> gpd.GeoDataFrame:
+    """Read a CSV or Excel table with coordinate columns as a point GeoDataFrame.
+
+    Parameters
+    ----------
+    path : path
+        ``.csv`` (UTF-8, or GBK/GB18030 as exported by Chinese Excel) or ``.xlsx``/``.xls``.
+    lon, lat : str, optional
+        Coordinate columns (default: the first of lon/lng/longitude/经度/x and lat/latitude/纬度/y).
+    crs : CRS-like, optional
+        CRS of the coordinates (default EPSG:4326).
+    sheet : str or int
+        Excel sheet.
+    """
+    path = _existing(path)
+    table = _read_table(path, sheet)
+    lon_col = _pick_column(table, lon, _LON, "lon", path)
+    lat_col = _pick_column(table, lat, _LAT, "lat", path)
+    xy = table[[lon_col, lat_col]].apply(pd.to_numeric, errors="coerce")
+    bad = xy.isna().any(axis=1) & table[[lon_col, lat_col]].notna().all(axis=1)
+    if bad.any():
+        rows = list(table.index[bad][:5])
+        raise InputError(
+            f"{path}: columns {lon_col!r}/{lat_col!r} hold non-numeric coordinates in rows {rows}; "
+            "fix those cells (decimal degrees like 121.49, 31.24)."
+        )
+    points = gpd.points_from_xy(xy[lon_col], xy[lat_col], crs=crs or 4326)
+    return gpd.GeoDataFrame(table.drop(columns=[lon_col, lat_col]), geometry=points)
+
+
+def write_hierarchy(h: Hierarchy, path: PathLike) -> Path:
+    """Write the four layers to one GeoPackage atomically (layers communities, grids, ...)."""
+    target = Path(path)
+    if target.suffix.lower() != ".gpkg":
+        raise InputError(f"path={str(path)!r} must end in .gpkg to write a hierarchy.")
+    with atomic_path(target) as tmp:
+        for name, frame in h.layers.items():
+            _writable(frame).to_file(tmp, layer=LEVELS[name].layer, driver="GPKG")
+    return target
+
+
+def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
+    """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
+
+    A ``geometry`` column is written as WKT in tables.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
+    plain = pd.DataFrame(table).copy()
+    if "geometry" in plain:
+        plain["geometry"] = gpd.GeoSeries(plain["geometry"]).to_wkt()
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            plain.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            plain.to_excel(tmp, index=False, sheet_name=sheet)
+    return target
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.reset_index()
+    text = [c for c in out.columns if str(out[c].dtype) == "string"]
+    return out.astype({c: "object" for c in text}).where(out.notna(), None)
+
+
+def _existing(path: PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise DataFileError(
+            f"{str(p)!r} does not exist; check the path (relative to {os.getcwd()})."
+        )
+    return p
+
+
+def _describe(source: Source, layer: str | None) -> str:
+    if isinstance(source, gpd.GeoDataFrame):
+        return "the GeoDataFrame"
+    return f"{source}" + (f" (layer {layer!r})" if layer else "")
+
+
+def _read_any(
+    source: Source,
+    level_name: str,
+    *,
+    layer: str | None,
+    crs: str | int | None,
+    lon: str | None,
+    lat: str | None,
+) -> gpd.GeoDataFrame:
+    if isinstance(source, gpd.GeoDataFrame):
+        return source
+    if isinstance(source, pd.DataFrame):
+        raise InputError(
+            f"{level_name}: got a plain DataFrame; pass a GeoDataFrame, or a CSV/Excel path with "
+            "lon/lat columns."
+        )
+    path = _existing(source)
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return read_table_points(path, lon=lon, lat=lat, crs=crs)
+    if suffix not in VECTOR_SUFFIXES:
+        raise DataFileError(
+            f"{str(path)!r} is not a file type gridparty reads; use one of "
+            f"{', '.join(VECTOR_SUFFIXES + TABLE_SUFFIXES)}."
+        )
+    if suffix == ".gpkg":
+        layer = _gpkg_layer(path, level_name, layer)
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise DataFileError(f"{str(path)!r} could not be read as {suffix}: {exc}") from exc
+
+
+def _gpkg_layer(path: Path, level_name: str, layer: str | None) -> str:
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if layer is not None:
+        if layer not in names:
+            raise LayerError(f"layer={layer!r} is not in {str(path)!r}; its layers are {names}.")
+        return layer
+    for alias in LAYER_ALIASES[level_name]:
+        if alias in names:
+            return alias
+    raise LayerError(
+        f"{str(path)!r} has no {level_name} layer (looked for {list(LAYER_ALIASES[level_name])}); its "
+        f"layers are {names}. Name it with layers={{{level_name!r}: '<layer>'}}."
+    )
+
+
+def _locate_levels(
+    source: PathLike | Mapping[str, Source], layers: Mapping[str, str]
+) -> dict[str, tuple[Source, str | None]]:
+    unknown = sorted(set(layers) - set(LEVEL_NAMES))
+    if unknown:
+        raise InputError(f"layers has unknown levels {unknown}; use {', '.join(LEVEL_NAMES)}.")
+    if isinstance(source, Mapping):
+        bad = sorted(set(source) - set(LEVEL_NAMES))
+        if bad:
+            raise InputError(f"source has unknown levels {bad}; use {', '.join(LEVEL_NAMES)}.")
+        found = {name: (src, layers.get(name)) for name, src in source.items()}
+    else:
+        path = _existing(source)
+        found = _levels_in_folder(path, layers) if path.is_dir() else _levels_in_file(path, layers)
+    if "community" not in found:
+        raise LayerError(
+            f"source={str(source)!r} has no communities layer; a hierarchy needs at least "
+            "communities (name the layer/file 'communities' or '社区', or pass layers={'community': ...})."
+        )
+    return found
+
+
+def _levels_in_file(path: Path, layers: Mapping[str, str]) -> dict[str, tuple[Source, str | None]]:
+    if path.suffix.lower() != ".gpkg":
+        raise InputError(
+            f"source={str(path)!r}: one file can hold a whole hierarchy only as a GeoPackage; pass a "
+            "folder or a mapping {'community': path, 'grid': path, ...} for other formats."
+        )
+    names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    found: dict[str, tuple[Source, str | None]] = {}
+    for name in LEVEL_NAMES:
+        if name in layers:
+            found[name] = (path, _gpkg_layer(path, name, layers[name]))
+        elif names & set(LAYER_ALIASES[name]):
+            found[name] = (path, _gpkg_layer(path, name, None))
+    return found
+
+
+def _levels_in_folder(
+    folder: Path, layers: Mapping[str, str]
+) -> dict[str, tuple[Source, str | None]]:
+    files = {
+        p.stem: p
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES
+    }
+    found: dict[str, tuple[Source, str | None]] = {}
+    for name in LEVEL_NAMES:
+        stems = (layers[name],) if name in layers else LAYER_ALIASES[name]
+        match = next((files[s] for s in stems if s in files), None)
+        if match is None and name in layers:
+            raise LayerError(
+                f"layers[{name!r}]={layers[name]!r}: no such file in {str(folder)!r}; files there: "
+                f"{sorted(files)}."
+            )
+        if match is not None:
+            found[name] = (match, None)
+    return found
+
+
+def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
+    if path.suffix.lower() != ".csv":
+        return pd.read_excel(path, sheet_name=sheet)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{str(path)!r} is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV.")
+
+
+def _pick_column(
+    table: pd.DataFrame, given: str | None, aliases: tuple[str, ...], what: str, path: Path
+) -> str:
+    if given is not None:
+        if given not in table.columns:
+            raise ColumnError(
+                f"{what}={given!r} is not a column of {str(path)!r}; its columns are {list(table.columns)}."
+            )
+        return given
+    match = next((c for c in aliases if c in table.columns), None)
+    if match is None:
+        raise ColumnError(
+            f"{str(path)!r} has no {what} column (looked for {list(aliases)}); its columns are "
+            f"{list(table.columns)}. Pass {what}='<column>'."
+        )
+    return match

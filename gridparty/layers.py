@@ -1,0 +1,175 @@
+"""Normalise one layer to the schema of its level (columns, ids, dtypes, CRS, geometry)."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import coords as _coords
+from .columns import (
+    ColumnMapping,
+    LoadIssue,
+    as_id_strings,
+    coerce_attribute,
+    map_columns,
+    mapping_for_level,
+    set_id_index,
+)
+from .errors import GeometryError, InputError, RepairWarning
+from .schema import Level
+
+__all__ = ["COORDS", "empty_layer", "is_normalised", "normalise_layer"]
+
+COORDS = ("wgs84", "cgcs2000", "gcj02", "bd09")
+_DTYPES = {"str": "string", "int": "Int64", "bool": "boolean"}
+
+
+def empty_layer(level: Level) -> gpd.GeoDataFrame:
+    """An empty layer with the schema of ``level`` in EPSG:4326."""
+    data = {c: pd.Series(dtype=_DTYPES[k]) for c, k in level.attributes.items()}
+    if level.parent_column:
+        data = {level.parent_column: pd.Series(dtype="string"), **data}
+    index = pd.Index([], name=level.id_column, dtype="string")
+    return gpd.GeoDataFrame(data, index=index, geometry=gpd.GeoSeries([], crs=4326, index=index))
+
+
+def is_normalised(frame: object, level: Level) -> bool:
+    """True when ``frame`` already has the schema of ``level`` (cheap checks only)."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.index.name != level.id_column:
+        return False
+    if frame.crs is None or frame.crs.to_epsg() != 4326 or frame.index.dtype != "string":
+        return False
+    wanted = {c: _DTYPES[k] for c, k in level.attributes.items()}
+    if level.parent_column:
+        wanted[level.parent_column] = "string"
+    return all(c in frame.columns and str(frame[c].dtype) == d for c, d in wanted.items()) and (
+        frame.index.is_unique
+    )
+
+
+def normalise_layer(
+    frame: pd.DataFrame,
+    level: Level,
+    *,
+    columns: ColumnMapping | None = None,
+    coords: str = "wgs84",
+    repair: bool = False,
+    strict: bool = True,
+    argument: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[LoadIssue]]:
+    """Return a new frame with the schema of ``level`` and the problems found while loading.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The user's layer; never modified.
+    level : Level
+        Which level it is.
+    columns : mapping, optional
+        Explicit ``{user column: code name}`` mapping (flat, or nested by level name).
+    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+        Datum of the coordinates: GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) data are
+        converted to WGS84.
+    repair : bool
+        Repair invalid geometries with ``shapely.make_valid`` (a :class:`RepairWarning` says
+        which); otherwise they are kept and reported by validation.
+    strict : bool
+        Raise on duplicate or missing ids; with ``False`` keep them and report them.
+    argument : str, optional
+        Name used in error messages (defaults to the layer name).
+
+    Returns
+    -------
+    (GeoDataFrame, list of dict)
+        The layer (index = id, EPSG:4326) and load issues (duplicate/missing ids, repairs).
+    """
+    argument = argument or level.layer
+    if coords not in COORDS:
+        raise InputError(f"coords={coords!r} is not known; use one of {', '.join(COORDS)}.")
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(
+            f"{argument} must be a GeoDataFrame, got {type(frame).__name__}; read files with "
+            "gridparty.read_layer() or build one with geopandas.GeoDataFrame(..., geometry=..., crs=...)."
+        )
+    if is_normalised(frame, level) and not columns and coords == "wgs84" and not repair:
+        return frame.copy(), []
+    renamed = frame.rename(
+        columns=map_columns(frame, level, mapping_for_level(columns, level), argument)
+    )
+    table, issues = set_id_index(pd.DataFrame(renamed, copy=True), level, argument, strict=strict)
+    table = _typed_columns(table, level, argument)
+    geometry = _geometry(renamed.geometry.set_axis(table.index), level, argument, coords)
+    layer = gpd.GeoDataFrame(table.drop(columns=renamed.geometry.name), geometry=geometry)
+    if layer.geometry.name != "geometry":
+        layer = layer.rename_geometry("geometry")
+    if repair:
+        layer, repaired = _repair(layer, level)
+        issues += repaired
+    return layer, issues
+
+
+def _typed_columns(table: pd.DataFrame, level: Level, argument: str) -> pd.DataFrame:
+    blank = pd.Series(pd.NA, index=table.index, dtype="object")
+    out = {}
+    if level.parent_column:
+        parent = table.get(level.parent_column, blank)
+        out[level.parent_column] = as_id_strings(parent).set_axis(table.index)
+    for column, kind in level.attributes.items():
+        values = table.get(column, blank)
+        out[column] = coerce_attribute(values, kind, argument, column)
+    rest = table.drop(columns=[c for c in out if c in table])
+    return pd.concat([pd.DataFrame(out, index=table.index), rest], axis=1)
+
+
+def _geometry(geometry: gpd.GeoSeries, level: Level, argument: str, coords: str) -> gpd.GeoSeries:
+    geometry = _coords.ensure_wgs84(gpd.GeoDataFrame(geometry=geometry), argument).geometry
+    if coords not in ("wgs84", "cgcs2000"):
+        geometry = _coords.convert_geometries(geometry, coords, "wgs84")
+    types = shapely.get_type_id(geometry.array)
+    present = geometry.notna().to_numpy() & ~shapely.is_empty(geometry.array)
+    allowed = np.isin(types, [shapely.GeometryType[t].value for t in _type_keys(level)])
+    if present.any() and not (allowed & present).any():
+        found = sorted(set(geometry[present].geom_type))
+        raise GeometryError(
+            f"{argument} holds {', '.join(found)} geometries but {level.layer} must be "
+            f"{' or '.join(level.geometry_types)}; did you pass the wrong layer?"
+        )
+    return geometry
+
+
+def _type_keys(level: Level) -> list[str]:
+    names = {"Polygon": "POLYGON", "MultiPolygon": "MULTIPOLYGON", "Point": "POINT"}
+    return [names[t] for t in level.geometry_types]
+
+
+def _repair(layer: gpd.GeoDataFrame, level: Level) -> tuple[gpd.GeoDataFrame, list[LoadIssue]]:
+    geoms = layer.geometry.array
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if not bad.any():
+        return layer, []
+    fixed = layer.copy()
+    fixed.loc[bad, "geometry"] = shapely.make_valid(
+        np.asarray(geoms[bad]), method="structure", keep_collapsed=False
+    )
+    ids = list(layer.index[bad])
+    warnings.warn(
+        f"repaired {len(ids)} invalid {level.layer} geometries with shapely.make_valid: "
+        f"{ids[:5]}{' …' if len(ids) > 5 else ''}",
+        RepairWarning,
+        stacklevel=4,
+    )
+    issues = [
+        {
+            "level": level.name,
+            "id": i,
+            "check": "repaired_geometry",
+            "severity": "info",
+            "message": f"invalid {level.label_en} geometry repaired with make_valid (repair=True)",
+        }
+        for i in ids
+    ]
+    return fixed, issues

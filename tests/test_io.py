@@ -1,0 +1,164 @@
+"""Tests for gridparty.io: reading layers and hierarchies from files, writing atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tiny_city
+
+from gridparty import io
+from gridparty.errors import ColumnError, DataFileError, InputError, LayerError
+from gridparty.model import Hierarchy
+
+
+@pytest.fixture
+def gpkg(tmp_path: Path) -> Path:
+    path = tmp_path / "city.gpkg"
+    for name, frame in tiny_city.layers().items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def _households_csv(path: Path, **rename: str) -> Path:
+    frame = tiny_city.households()
+    table = frame.drop(columns="geometry").assign(lon=frame.geometry.x, lat=frame.geometry.y)
+    table.rename(columns=rename).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def test_read_hierarchy_from_a_geopackage(gpkg: Path) -> None:
+    h = io.read_hierarchy(gpkg)
+    assert len(h.communities) == 2
+    assert list(h.households.index) == ["H1", "H2", "H3", "H4", "H5"]
+    assert h.buildings.loc["B3", "grid_id"] == "G2"
+
+
+def test_read_hierarchy_with_chinese_layer_names(tmp_path: Path) -> None:
+    path = tmp_path / "城市.gpkg"
+    tiny_city.communities().to_file(path, layer="社区", driver="GPKG")
+    tiny_city.grids().to_file(path, layer="网格2024", driver="GPKG")
+    h = io.read_hierarchy(path, layers={"grid": "网格2024"})
+    assert list(h.grids.index) == ["G1", "G2", "G3"]
+    assert len(h.buildings) == 0
+
+
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
+def test_read_hierarchy_from_a_folder_with_a_csv_of_households(tmp_path: Path) -> None:
+    tiny_city.communities().to_file(tmp_path / "communities.geojson")
+    with pytest.warns(UserWarning, match="truncated"):  # shapefile field names: 10 characters
+        tiny_city.grids().to_file(tmp_path / "网格.shp", encoding="utf-8")
+    tiny_city.buildings().to_file(tmp_path / "buildings.geojson")
+    _households_csv(tmp_path / "households.csv", lon="经度", lat="纬度", building_id="楼栋编号")
+    h = io.read_hierarchy(tmp_path)
+    assert h.households.loc["H4", "building_id"] == "B3"
+    assert h.households.loc["H4", "formal_members"] == 3
+    assert h.grids.loc["G2", "name"] == "二网格"
+    # the shapefile cut community_id to community_ and full_time_workers to full_time_
+    assert h.grids["community_id"].tolist() == ["C1", "C1", "C2"]
+    assert h.grids["full_time_workers"].tolist() == [1, 1, 2]
+    expected = tiny_city.households().geometry
+    assert h.households.geometry.x.round(9).tolist() == expected.x.round(9).tolist()
+
+
+def test_read_layer_from_excel_with_explicit_coordinate_columns(tmp_path: Path) -> None:
+    frame = tiny_city.households()
+    table = frame.drop(columns="geometry").assign(E=frame.geometry.x, N=frame.geometry.y)
+    path = tmp_path / "党员户.xlsx"
+    table.to_excel(path, index=False)
+    layer = io.read_layer(path, "household", lon="E", lat="N")
+    assert layer.geometry.x.round(9).tolist() == frame.geometry.x.round(9).tolist()
+    assert layer["is_hub"].tolist() == [True, False, False, True, False]
+
+
+def test_gbk_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    frame = tiny_city.households()
+    table = frame.drop(columns="geometry").assign(经度=frame.geometry.x, 纬度=frame.geometry.y)
+    table.to_csv(path, index=False, encoding="gb18030")
+    assert io.read_layer(path, "household").loc["H1", "姓名"] == "张三"
+
+
+def test_unknown_file_and_layer_errors(gpkg: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match=r"'nowhere.gpkg' does not exist"):
+        io.read_hierarchy("nowhere.gpkg")
+    with pytest.raises(
+        LayerError, match=r"layer='网格' is not in .*its layers are \['communities'"
+    ):
+        io.read_layer(gpkg, "grid", layer="网格")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(DataFileError, match=r"notes.txt' is not a file type gridparty reads"):
+        io.read_layer(tmp_path / "notes.txt", "grid")
+
+
+def test_a_hierarchy_needs_communities(tmp_path: Path) -> None:
+    path = tmp_path / "only_grids.gpkg"
+    tiny_city.grids().to_file(path, layer="grids", driver="GPKG")
+    with pytest.raises(LayerError, match="has no communities layer"):
+        io.read_hierarchy(path)
+
+
+def test_csv_without_coordinates_names_the_columns(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"household_id": ["H1"], "east": [121.5], "north": [31.2]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(ColumnError, match=r"has no lon column .*Pass lon='<column>'"):
+        io.read_layer(path, "household")
+    with pytest.raises(ColumnError, match=r"lat='N' is not a column"):
+        io.read_layer(path, "household", lon="east", lat="N")
+
+
+def test_non_numeric_coordinates_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    pd.DataFrame(
+        {"household_id": ["H1", "H2"], "lon": ["121.5", "东经121"], "lat": [31.2, 31.2]}
+    ).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"non-numeric coordinates in rows \[1\]"):
+        io.read_layer(path, "household")
+
+
+def test_ambiguous_aliases_ask_for_a_mapping(tmp_path: Path) -> None:
+    grids = (
+        tiny_city.grids().rename(columns={"grid_id": "网格编号"}).assign(网格编码=["a", "b", "c"])
+    )
+    with pytest.raises(ColumnError, match=r"both '网格编码' and '网格编号' could be 'grid_id'"):
+        io.read_layer(grids, "grid")
+
+
+def test_write_hierarchy_round_trips(tmp_path: Path) -> None:
+    h = Hierarchy(**tiny_city.layers())
+    path = io.write_hierarchy(h, tmp_path / "out.gpkg")
+    back = io.read_hierarchy(path)
+    for name, frame in h.layers.items():
+        pd.testing.assert_frame_equal(
+            back.layer(name).drop(columns="geometry"), frame.drop(columns="geometry")
+        )
+        assert back.layer(name).geometry.geom_equals_exact(frame.geometry, 1e-9).all()
+    with pytest.raises(InputError, match=r"must end in .gpkg"):
+        io.write_hierarchy(h, tmp_path / "out.shp")
+
+
+def test_write_table_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "issues.csv"
+    io.write_table(pd.DataFrame({"a": [1]}), path)
+    before = path.read_bytes()
+
+    def crash(self: pd.DataFrame, *args: object, **kwargs: object) -> None:
+        Path(args[0]).write_text("half a file")  # type: ignore[arg-type]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", crash)
+    with pytest.raises(OSError, match="disk full"):
+        io.write_table(pd.DataFrame({"a": [2]}), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["issues.csv"]
+
+
+def test_write_table_excel_has_geometry_as_wkt(tmp_path: Path) -> None:
+    table = tiny_city.grids()
+    path = io.write_table(table, tmp_path / "grids.xlsx")
+    back = pd.read_excel(path)
+    assert back["geometry"].str.startswith("POLYGON").all()
+    assert back["grid_id"].tolist() == ["G1", "G2", "G3"]
