@@ -1,0 +1,47 @@
+"""Folium maps of the hierarchy that are safe to share.
+
+* Every string that reaches HTML or JavaScript passes :func:`escape` (folium escapes nothing).
+* No household-level points and no personal fields; counts below ``min_count`` show as ``"<5"``.
+* Works offline: Leaflet is inlined from the vendored copy (``assets="inline"``, default).
+* Gaode tiles are GCJ-02: every layer drawn on them is converted for display.
+
+Examples
+--------
+>>> from gridparty.maps import hierarchy_map, save_map
+>>> m = hierarchy_map(h, issues=validate(h), tiles="osm", lang="zh")  # doctest: +SKIP
+>>> save_map(m, "map.html")  # doctest: +SKIP
+"""
+
+from .base import TILES, GridpartyMap, MapSettings, base_map, map_settings, save_map, to_display
+from .hierarchy import building_counts, hierarchy_map
+from .labels import LANGS
+from .layers import add_buildings, add_communities, add_grids, add_issues
+from .legend import add_layer_control, add_legend
+from .privacy import DEFAULT_MIN_COUNT, suppress_small_counts
+from .safe import escape, js_literal
+from .styles import STYLES, Style
+
+__all__ = [
+    "DEFAULT_MIN_COUNT",
+    "LANGS",
+    "STYLES",
+    "TILES",
+    "GridpartyMap",
+    "MapSettings",
+    "Style",
+    "add_buildings",
+    "add_communities",
+    "add_grids",
+    "add_issues",
+    "add_layer_control",
+    "add_legend",
+    "base_map",
+    "building_counts",
+    "escape",
+    "hierarchy_map",
+    "js_literal",
+    "map_settings",
+    "save_map",
+    "suppress_small_counts",
+    "to_display",
+]

@@ -1,0 +1,130 @@
+"""The map of a whole hierarchy: communities, grids, buildings, issues, legend, layer control."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..model import Hierarchy
+from .base import base_map
+from .labels import text
+from .layers import add_buildings, add_communities, add_grids, add_issues
+from .legend import add_layer_control, add_legend
+from .privacy import DEFAULT_MIN_COUNT
+
+__all__ = ["building_counts", "hierarchy_map"]
+
+
+def hierarchy_map(
+    h: Hierarchy,
+    *,
+    issues: gpd.GeoDataFrame | None = None,
+    tiles: str = "osm",
+    lang: str = "zh",
+    min_count: int = DEFAULT_MIN_COUNT,
+    assets: str = "inline",
+    messages: bool = False,
+) -> folium.Map:
+    """A map of the hierarchy for sharing: aggregates only, no household points.
+
+    Layers (each switchable in the layer control): communities, grids (coloured by party
+    branch), buildings (coloured by party group) and, when given, validation issues. Popups
+    show public columns and counts of households, member households, formal and
+    probationary members and hub households; counts below ``min_count`` show as ``"<5"``.
+
+    Parameters
+    ----------
+    h : Hierarchy
+        The hierarchy (parent ids as they stand; run :func:`gridparty.assign` first to fill
+        missing ones).
+    issues : GeoDataFrame, optional
+        :func:`gridparty.validate` output to draw on top (household-level rows are counted
+        in the legend, never drawn).
+    tiles : {"osm", "cartodb", "gaode", "none"}
+        Base tiles; with ``"gaode"`` all data is shown in GCJ-02.
+    lang : {"zh", "en"}
+        Label language.
+    min_count : int
+        Small-count threshold (0 shows every count).
+    assets : {"inline", "cdn"}
+        Inline Leaflet (works offline, default) or link it from a CDN.
+    messages : bool
+        Show issue messages in popups (they may quote small member counts).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`gridparty.maps.save_map` or show it in Jupyter.
+
+    Raises
+    ------
+    InputError
+        If communities, grids and buildings are all empty, or an argument is invalid.
+    """
+    if not isinstance(h, Hierarchy):
+        raise InputError(
+            f"h must be a gridparty.Hierarchy, got {type(h).__name__}; build one with "
+            "gridparty.Hierarchy(communities, grids, buildings, households)."
+        )
+    layers = [h.communities, h.grids, h.buildings]
+    m = base_map(_bounds(layers), tiles=tiles, lang=lang, assets=assets)
+    groups = []
+    if len(h.communities):
+        groups.append(add_communities(
+            m, h.communities, counts=h.summary("community"), min_count=min_count
+        ))
+    if len(h.grids):
+        groups.append(add_grids(m, h.grids, counts=h.summary("grid"), min_count=min_count))
+    if len(h.buildings):
+        groups.append(add_buildings(
+            m, h.buildings, counts=building_counts(h.households), min_count=min_count
+        ))
+    notes: list[str] = []
+    if issues is not None:
+        groups.append(add_issues(m, issues, messages=messages))
+        hidden = int(issues["level"].astype("string").eq("household").fillna(False).sum())
+        if hidden:
+            notes.append(text("household_issues_hidden", m.gridparty.lang).format(n=hidden))
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)
+    add_layer_control(m)
+    return m
+
+
+def building_counts(households: pd.DataFrame) -> pd.DataFrame:
+    """Member households, formal and probationary members and hub households per building.
+
+    Parameters
+    ----------
+    households : DataFrame
+        ``h.households`` (``building_id``, ``formal_members``, ``probationary_members``,
+        ``is_hub``); rows without a building are not counted.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``building_id``; integer columns ``member_households``,
+        ``formal_members``, ``probationary_members``, ``hub_households``.
+    """
+    table = pd.DataFrame(
+        {
+            "building_id": households["building_id"].astype("string"),
+            "member_households": 1,
+            "formal_members": households["formal_members"].fillna(0).astype("int64"),
+            "probationary_members": households["probationary_members"].fillna(0).astype("int64"),
+            "hub_households": households["is_hub"].fillna(False).astype("int64"),
+        }
+    )
+    return table.dropna(subset=["building_id"]).groupby("building_id").sum()
+
+
+def _bounds(layers: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
+    boxes = np.array([f.total_bounds for f in layers if len(f)], dtype=float).reshape(-1, 4)
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if not len(boxes):
+        raise InputError(
+            "h has no communities, grids or buildings with geometry: there is nothing to map."
+        )
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))  # type: ignore[return-value]

@@ -1,0 +1,370 @@
+"""One builder per layer: communities, grids, buildings, validation issues.
+
+Each builder adds a named ``FeatureGroup`` holding one ``GeoJson`` layer. Its features carry
+only three properties: ``tip`` (tooltip and popup title), ``row`` (popup values) and ``s`` (a
+style key); the popup labels and styles are written once per layer. Every text is escaped in
+:func:`_add_layer` (see :mod:`gridparty.maps.safe`); no other column of the input reaches the
+page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import CustomPane
+from folium.utilities import JsCode
+
+from ..coords import ensure_wgs84
+from ..errors import ColumnError, InputError
+from ..model import ISSUE_COLUMNS
+from ..schema import LEVELS
+from .base import map_settings, to_display
+from .labels import Lang, check_lang, text
+from .privacy import (
+    DEFAULT_MIN_COUNT,
+    SMALL_COUNT_COLUMNS,
+    check_min_count,
+    public_table,
+    suppress_small_counts,
+)
+from .safe import escape, js_literal
+from .styles import STYLES
+
+__all__ = ["add_buildings", "add_communities", "add_grids", "add_issues"]
+
+_LABEL_KEYS = {"grids": "grids_count", "buildings": "buildings_count"}
+_PANE = "gp-boundaries"
+
+# Runs for each feature: style from the layer's table, tooltip, and a popup table built from
+# the layer's labels and the feature's values. Every label and value was escaped in Python.
+_BIND = """(function () {
+    var labels = %(labels)s, styles = %(styles)s;
+    return function (feature, layer) {
+        var p = feature.properties;
+        p.style = styles[p.s];
+        if (layer.setStyle) { layer.setStyle(p.style); }
+        layer.bindTooltip(p.tip, {sticky: true});
+        layer.bindPopup(function () {
+            var rows = "";
+            for (var i = 0; i < labels.length; i++) {
+                rows += "<tr><th>" + labels[i] + "</th><td>" + p.row[i] + "</td></tr>";
+            }
+            return '<div class="gp-popup"><b>' + p.tip + "</b><table>" + rows + "</table></div>";
+        }, {maxWidth: 360});
+    };
+})()"""
+
+
+def _feature_collection(
+    geoms: gpd.GeoSeries,
+    tips: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str],
+    datum: str,
+) -> dict:
+    """A GeoJSON FeatureCollection for display; features without geometry are left out.
+
+    Each feature's properties are only ``tip`` (tooltip and popup title), ``row`` (popup
+    values) and ``s`` (style key); the caller passes them escaped.
+
+    Parameters
+    ----------
+    geoms : GeoSeries
+        Geometries in EPSG:4326.
+    tips : sequence of str
+        Escaped tooltip per feature.
+    rows : sequence of sequences of str
+        Escaped popup values per feature, in the order of the layer's labels.
+    styles : sequence of str
+        Style key (of :data:`~gridparty.maps.styles.STYLES`) per feature.
+    datum : {"wgs84", "gcj02"}
+        Datum of the tiles; coordinates are converted and rounded to 1e-6 degrees.
+    """
+    array = np.asarray(geoms.array, dtype=object)
+    keep = ~(shapely.is_missing(array) | shapely.is_empty(array))
+    shapes = shapely.to_geojson(to_display(array[keep], datum))  # type: ignore[arg-type]
+    features = ",".join(
+        f'{{"type":"Feature","geometry":{g},"properties":'
+        f'{json.dumps({"tip": tips[i], "row": list(rows[i]), "s": styles[i]})}}}'
+        for g, i in zip(shapes, np.flatnonzero(keep), strict=True)
+    )
+    return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
+
+
+def _add_layer(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    *,
+    tips: Sequence[str],
+    labels: Sequence[str],
+    values: pd.DataFrame,
+    styles: Sequence[str],
+    name: str,
+    show: bool,
+    pane: str | None = None,
+) -> folium.FeatureGroup:
+    """Escape every text, then add ``frame``'s geometry as a named FeatureGroup."""
+    rows = [[escape(v) for v in row] for row in values.itertuples(index=False)]
+    collection = _feature_collection(
+        frame.geometry, [escape(t) for t in tips], rows, styles, map_settings(m).datum
+    )
+    used = [k for k in STYLES if k in set(styles)]
+    bind = _BIND % {
+        "labels": js_literal([escape(label) for label in labels]),
+        "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
+    }
+    group = folium.FeatureGroup(name=escape(name), show=show)
+    group.legend_keys = tuple(used)
+    folium.GeoJson(
+        collection,
+        control=False,
+        marker=folium.CircleMarker(radius=5),
+        on_each_feature=JsCode(bind),
+        **({"pane": pane} if pane else {}),
+    ).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def _layer_frame(frame: object, argument: str) -> gpd.GeoDataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(
+            f"{argument} must be a GeoDataFrame (e.g. h.{argument}), got {type(frame).__name__}."
+        )
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    drawable = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    return ensure_wgs84(drawable, argument)
+
+
+def _display_table(table: pd.DataFrame, lang: Lang, min_count: int) -> pd.DataFrame:
+    """Every column as text for people: yes/no, suppressed small counts, missing as NA."""
+    out = {}
+    for column in table.columns:
+        values = table[column]
+        if column in SMALL_COUNT_COLUMNS:
+            out[column] = suppress_small_counts(values, min_count)
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            out[column] = values.astype("boolean").map(
+                {True: text("yes", lang), False: text("no", lang)}, na_action="ignore"
+            )
+        else:
+            out[column] = values.astype("string")
+    return pd.DataFrame(out, index=table.index)
+
+
+def _unit_layer(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    level: str,
+    counts: pd.DataFrame | None,
+    styles: Sequence[str],
+    *,
+    lang: Lang,
+    min_count: int,
+    show: bool,
+    pane: str | None = None,
+) -> folium.FeatureGroup:
+    spec = LEVELS[level]
+    min_count = check_min_count(min_count)
+    # The name is the popup's title, so it is not repeated as a row.
+    public = public_table(frame, level, counts).drop(columns="name", errors="ignore")
+    values = _display_table(public, lang, min_count)
+    ids = pd.Series(frame.index.astype("string"), index=frame.index)
+    values.insert(0, spec.id_column, ids)
+    names = _column(frame, "name", "string")
+    head = text(level, lang) + _colon(lang)
+    tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
+    labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
+    return _add_layer(
+        m, frame, tips=tips, labels=labels, values=values, styles=styles,
+        name=text(spec.layer, lang), show=show, pane=pane,
+    )
+
+
+def _flag_styles(values: pd.Series, prefix: str, yes: str, no: str) -> list[str]:
+    flags = values.astype("boolean")
+    keys = np.where(flags.fillna(False), f"{prefix}_{yes}", f"{prefix}_unknown")
+    return np.where(flags.eq(False).fillna(False), f"{prefix}_{no}", keys).tolist()
+
+
+def add_communities(
+    m: folium.Map,
+    communities: gpd.GeoDataFrame,
+    *,
+    counts: pd.DataFrame | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    lang: str | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add community boundaries (社区) as a named layer and return it.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Map from :func:`~gridparty.maps.base_map` (its tiles decide the display datum).
+    communities : GeoDataFrame
+        ``h.communities``: index ``community_id``; ``name``, ``street``, ``district`` shown.
+    counts : DataFrame, optional
+        Aggregates by community (``h.summary("community")``) shown in the popup.
+    min_count : int
+        Household and member counts below this are shown as ``"<min_count"``.
+    lang : {"zh", "en"}, optional
+        Label language; the map's by default.
+    show : bool
+        Whether the layer is switched on when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The layer (already on ``m``); its ``legend_keys`` lists the style classes it uses.
+
+    Raises
+    ------
+    InputError, CRSError
+        ``communities`` is not a GeoDataFrame, or its CRS is missing or does not fit.
+    """
+    lang_ = check_lang(lang or map_settings(m).lang)
+    frame = _layer_frame(communities, "communities")
+    styles = ["community_boundary"] * len(frame)
+    return _unit_layer(
+        m, frame, "community", counts, styles, lang=lang_, min_count=min_count, show=show,
+        pane=_boundary_pane(m),
+    )
+
+
+def _boundary_pane(m: folium.Map) -> str:
+    """A pane above grids and buildings for community outlines (their strokes stay on top).
+
+    The pane lets clicks through (``pointer_events=False``); only the outlines themselves
+    (interactive paths) catch them, so grids and buildings below stay clickable.
+    """
+    if not any(isinstance(c, CustomPane) and c.name == _PANE for c in m._children.values()):
+        CustomPane(_PANE, z_index=450, pointer_events=False).add_to(m)
+    return _PANE
+
+
+def add_grids(
+    m: folium.Map,
+    grids: gpd.GeoDataFrame,
+    *,
+    counts: pd.DataFrame | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    lang: str | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add grids (网格), coloured by whether a party branch exists, and return the layer.
+
+    Parameters are those of :func:`add_communities`; ``grids`` is ``h.grids`` and ``counts``
+    is ``h.summary("grid")``. Popups show the public grid columns (name, community, branch,
+    full-/part-time grid workers) and the aggregates, small counts suppressed.
+    """
+    lang_ = check_lang(lang or map_settings(m).lang)
+    frame = _layer_frame(grids, "grids")
+    styles = _flag_styles(_column(frame, "has_branch"), "grid", "branch", "no_branch")
+    return _unit_layer(m, frame, "grid", counts, styles, lang=lang_, min_count=min_count, show=show)
+
+
+def add_buildings(
+    m: folium.Map,
+    buildings: gpd.GeoDataFrame,
+    *,
+    counts: pd.DataFrame | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    lang: str | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add buildings (楼栋, footprints or points), coloured by party group, and return the layer.
+
+    Parameters are those of :func:`add_communities`; ``buildings`` is ``h.buildings`` and
+    ``counts`` holds per-building aggregates of member households (``member_households``,
+    ``formal_members``, ``probationary_members``, ``hub_households``). The building's own
+    ``households`` count is suppressed below ``min_count`` too.
+    """
+    lang_ = check_lang(lang or map_settings(m).lang)
+    frame = _layer_frame(buildings, "buildings")
+    styles = _flag_styles(_column(frame, "has_group"), "building", "group", "no_group")
+    return _unit_layer(
+        m, frame, "building", counts, styles, lang=lang_, min_count=min_count, show=show
+    )
+
+
+def add_issues(
+    m: folium.Map,
+    issues: gpd.GeoDataFrame,
+    *,
+    messages: bool = False,
+    lang: str | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add validation issues (校验问题) with geometry, coloured by severity.
+
+    Household-level rows are never drawn (their geometry is a household's position); rows
+    without geometry are left out too: the table itself lists every issue.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    issues : GeoDataFrame
+        The table from :func:`gridparty.validate`: ``level, id, check, severity, message,
+        geometry``.
+    messages : bool
+        Show each issue's message text in its popup. Off by default: messages may quote
+        member counts, which shared maps suppress.
+    lang : {"zh", "en"}, optional
+        Label language; the map's by default.
+    show : bool
+        Whether the layer is switched on when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The layer; ``legend_keys`` lists the style classes it uses.
+    """
+    lang_ = check_lang(lang or map_settings(m).lang)
+    table = _issue_table(issues)
+    household = table["level"].astype("string").eq("household").fillna(False).to_numpy(bool)
+    frame = _layer_frame(table[~household], "issues")
+    severity = frame["severity"].astype("string").fillna("info")
+    styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
+    checks = [text(str(c), lang_) + _colon(lang_) for c in frame["check"]]
+    tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
+    columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
+    values = pd.DataFrame({c: frame[c].astype("string") for c in columns})
+    for column in ("level", "check", "severity"):
+        values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
+    labels = [text(c, lang_) for c in columns]
+    return _add_layer(
+        m, frame, tips=tips, labels=labels, values=values, styles=styles,
+        name=text("issues", lang_), show=show,
+    )
+
+
+def _issue_table(issues: object) -> gpd.GeoDataFrame:
+    if not isinstance(issues, gpd.GeoDataFrame):
+        raise InputError(
+            f"issues must be the GeoDataFrame returned by gridparty.validate(h), got "
+            f"{type(issues).__name__}."
+        )
+    missing = [c for c in (*ISSUE_COLUMNS, "geometry") if c not in issues.columns]
+    if missing:
+        raise ColumnError(
+            f"issues lacks columns {missing}; pass the table returned by gridparty.validate(h)."
+        )
+    return issues
+
+
+def _colon(lang: Lang) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def _column(frame: pd.DataFrame, column: str, dtype: str = "boolean") -> pd.Series:
+    if column in frame:
+        return frame[column].astype(dtype)
+    return pd.Series(pd.NA, index=frame.index, dtype=dtype)

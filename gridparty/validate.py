@@ -1,0 +1,320 @@
+"""Validation: every referential, geometric, spatial and organisational problem in one table."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .assign import Assignment, assign
+from .errors import InputError
+from .geometry import large_parts, measurable, to_wgs84_array
+from .model import ISSUE_COLUMNS, Hierarchy
+from .rules import DEFAULT_RULES, PartyRules
+from .schema import LEVEL_NAMES, LEVELS, Level
+
+__all__ = ["CHECKS", "validate"]
+
+#: Every check with its severity and what it means.
+CHECKS: dict[str, tuple[str, str]] = {
+    "duplicate_id": ("error", "the id repeats an earlier row's id (kept under a new id)"),
+    "missing_id": ("error", "the row has no id (kept under a made-up id)"),
+    "empty_geometry": ("error", "the row has no geometry, or an empty one"),
+    "wrong_geometry_type": ("error", "the geometry type does not fit the level"),
+    "invalid_geometry": ("error", "the geometry is invalid (e.g. self-intersecting)"),
+    "unknown_parent": ("error", "the declared parent id is not in the parent layer"),
+    "parent_mismatch": ("warning", "the declared parent disagrees with space"),
+    "not_in_any_parent": ("warning", "the child lies in no parent at all"),
+    "outside_parent": ("warning", "part of a grid lies outside its community"),
+    "overlap": ("warning", "two grids overlap"),
+    "uncovered": ("warning", "part of a community is covered by no grid"),
+    "members_without_branch": ("warning", "a grid has enough formal members for a branch but none"),
+    "members_without_group": (
+        "warning",
+        "a building has enough members for a party group but none",
+    ),
+    "repaired_geometry": ("info", "an invalid geometry was repaired on loading (repair=True)"),
+}
+
+
+def validate(
+    h: Hierarchy,
+    *,
+    assignment: Assignment | None = None,
+    rules: PartyRules = DEFAULT_RULES,
+    min_area_m2: float = 1.0,
+    tolerance_m: float = 5.0,
+) -> gpd.GeoDataFrame:
+    """Check a hierarchy and return every problem found, one row each.
+
+    Parameters
+    ----------
+    h : Hierarchy
+        The hierarchy to check.
+    assignment : Assignment, optional
+        A result of :func:`gridparty.assign` for ``h``; computed when not given.
+    rules : PartyRules
+        Thresholds of the organisational checks.
+    min_area_m2 : float
+        Overlaps, gaps and spill-overs smaller than this (m², measured in ``h.metric_crs``) are
+        slivers from digitising and are not reported.
+    tolerance_m : float
+        Passed to :func:`gridparty.assign` for building points (metres).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``level, id, check, severity, message, geometry`` (EPSG:4326), sorted by
+        level, check and id. ``CHECKS`` lists every check. The geometry is the child's, or the
+        overlap, gap or spill-over itself.
+    """
+    if not isinstance(h, Hierarchy):
+        raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
+    if min_area_m2 < 0:
+        raise InputError(f"min_area_m2={min_area_m2!r} must be >= 0 (square metres).")
+    assignment = assignment if assignment is not None else assign(h, tolerance_m=tolerance_m)
+    filled = assignment.hierarchy
+    frames = [
+        _load_issues(h),
+        *(_geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
+        *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
+        _space_checks(h, assignment.table),
+        _outside_parent(filled, min_area_m2),
+        _overlaps(h, min_area_m2),
+        _uncovered(h, min_area_m2),
+        _organisation(filled, rules),
+    ]
+    table = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else _rows("community", [], "uncovered", [], [])
+    )
+    order = {name: i for i, name in enumerate(LEVEL_NAMES)}
+    table = table.sort_values(
+        ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
+    ).reset_index(drop=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+
+
+def _rows(level: str, ids: object, check: str, messages: object, geometry: object) -> pd.DataFrame:
+    ids = list(ids)  # type: ignore[call-overload]
+    return pd.DataFrame(
+        {
+            "level": pd.Series([level] * len(ids), dtype="string"),
+            "id": pd.Series(ids, dtype="string"),
+            "check": pd.Series([check] * len(ids), dtype="string"),
+            "severity": pd.Series([CHECKS[check][0]] * len(ids), dtype="string"),
+            "message": pd.Series(list(messages), dtype="string"),  # type: ignore[call-overload]
+            "geometry": gpd.GeoSeries(list(geometry), crs=4326),  # type: ignore[call-overload]
+        }
+    )
+
+
+def _load_issues(h: Hierarchy) -> pd.DataFrame:
+    issues = h.load_issues
+    if not len(issues):
+        return _rows("community", [], "missing_id", [], [])
+    geometry = [
+        h.layer(lvl).geometry.get(i) for lvl, i in zip(issues["level"], issues["id"], strict=True)
+    ]
+    return issues[list(ISSUE_COLUMNS)].assign(geometry=gpd.GeoSeries(geometry, crs=4326))
+
+
+def _geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
+    level = LEVELS[name]
+    geoms = frame.geometry.array
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    allowed = np.isin(frame.geometry.geom_type.to_numpy(), level.geometry_types)
+    wrong = ~empty & ~allowed
+    invalid = ~empty & allowed & ~shapely.is_valid(geoms)
+    types = frame.geometry.geom_type[wrong]
+    reasons = shapely.is_valid_reason(np.asarray(geoms[invalid]))
+    return pd.concat(
+        [
+            _rows(
+                name,
+                frame.index[empty],
+                "empty_geometry",
+                [f"{level.label_en} has no geometry"] * int(empty.sum()),
+                [None] * int(empty.sum()),
+            ),
+            _rows(
+                name,
+                frame.index[wrong],
+                "wrong_geometry_type",
+                [f"{t} where {' or '.join(level.geometry_types)} is expected" for t in types],
+                geoms[wrong],
+            ),
+            _rows(
+                name,
+                frame.index[invalid],
+                "invalid_geometry",
+                [f"invalid geometry: {r}; load with repair=True to fix it" for r in reasons],
+                geoms[invalid],
+            ),
+        ]
+    )
+
+
+def _unknown_parents(h: Hierarchy, name: str) -> pd.DataFrame:
+    level = LEVELS[name]
+    frame = h.layer(name)
+    parent = frame[level.parent_column]
+    unknown = parent.notna() & ~parent.isin(h.layer(level.parent).index)
+    return _rows(
+        name,
+        frame.index[unknown],
+        "unknown_parent",
+        [
+            f"{level.parent_column} {p!r} is not in {LEVELS[level.parent].layer}"
+            for p in parent[unknown]
+        ],
+        frame.geometry[unknown],
+    )
+
+
+def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for name in LEVEL_NAMES[1:]:
+        level = LEVELS[name]
+        rows = table[table["level"] == name].set_index("id")
+        known = rows["declared"].isin(h.layer(level.parent).index)
+        nowhere = rows["spatial"].isna() & _locatable(h.layer(name), level).reindex(rows.index)
+        mismatch = ~nowhere & known & (rows["declared"] != rows["spatial"]).fillna(False)
+        geometry = h.layer(name).geometry
+        frames.append(
+            _rows(
+                name,
+                rows.index[nowhere],
+                "not_in_any_parent",
+                [
+                    f"in no {LEVELS[level.parent].label_en}"
+                    + ("" if pd.isna(d) else f" (declared {d!r})")
+                    for d in rows["declared"][nowhere]
+                ],
+                geometry.reindex(rows.index[nowhere]),
+            )
+        )
+        frames.append(
+            _rows(
+                name,
+                rows.index[mismatch],
+                "parent_mismatch",
+                [
+                    f"declared {level.parent_column} {d!r} but lies in {s!r}"
+                    for d, s in zip(
+                        rows["declared"][mismatch], rows["spatial"][mismatch], strict=True
+                    )
+                ],
+                geometry.reindex(rows.index[mismatch]),
+            )
+        )
+    return pd.concat(frames)
+
+
+def _locatable(frame: gpd.GeoDataFrame, level: Level) -> pd.Series:
+    """Rows whose own geometry can be placed in space (not empty, of an allowed type)."""
+    geoms = frame.geometry
+    ok = ~(geoms.isna() | geoms.is_empty) & geoms.geom_type.isin(level.geometry_types)
+    return pd.Series(ok.to_numpy(), index=frame.index)
+
+
+def _outside_parent(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
+    grids = h.grids[h.grids["community_id"].isin(h.communities.index)]
+    if not len(grids):
+        return _rows("grid", [], "outside_parent", [], [])
+    parents = measurable(h.communities.loc[grids["community_id"]], h.metric_crs)
+    outside = shapely.difference(measurable(grids, h.metric_crs), parents)
+    parts, area = large_parts(outside, min_area_m2)
+    hit = area > 0
+    return _rows(
+        "grid",
+        grids.index[hit],
+        "outside_parent",
+        [
+            f"{a:,.0f} m² lies outside community {c!r}"
+            for a, c in zip(area[hit], grids["community_id"][hit], strict=True)
+        ],
+        to_wgs84_array(parts[hit], h.metric_crs),
+    )
+
+
+def _overlaps(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
+    grids = measurable(h.grids, h.metric_crs)
+    left, right = shapely.STRtree(grids).query(grids, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    parts, area = large_parts(shapely.intersection(grids[left], grids[right]), min_area_m2)
+    hit = area > 0
+    ids = h.grids.index.to_numpy()
+    a, b = ids[left[hit]], ids[right[hit]]
+    first, second = np.minimum(a, b), np.maximum(a, b)
+    return _rows(
+        "grid",
+        first,
+        "overlap",
+        [f"overlaps grid {o!r} by {x:,.0f} m²" for o, x in zip(second, area[hit], strict=True)],
+        to_wgs84_array(parts[hit], h.metric_crs),
+    )
+
+
+def _uncovered(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
+    communities = measurable(h.communities, h.metric_crs)
+    covered = shapely.union_all(measurable(h.grids, h.metric_crs))
+    parts, area = large_parts(shapely.difference(communities, covered), min_area_m2)
+    hit = area > 0
+    total = shapely.area(communities)
+    return _rows(
+        "community",
+        h.communities.index[hit],
+        "uncovered",
+        [
+            f"{a:,.0f} m² ({a / t:.1%}) covered by no grid"
+            for a, t in zip(area[hit], total[hit], strict=True)
+        ],
+        to_wgs84_array(parts[hit], h.metric_crs),
+    )
+
+
+def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
+    members = h.households[["building_id", "formal_members", "probationary_members"]].fillna(
+        {"formal_members": 0, "probationary_members": 0}
+    )
+    per_building = members.groupby("building_id")[["formal_members", "probationary_members"]].sum()
+    buildings = h.buildings.join(per_building, how="left").fillna(
+        {"formal_members": 0, "probationary_members": 0}
+    )
+    total = buildings["formal_members"] + buildings["probationary_members"]
+    no_group = (
+        (total >= rules.group_min_members)
+        & (buildings["formal_members"] >= rules.group_min_formal)
+        & buildings["has_group"].eq(False).fillna(False)
+    )
+    per_grid = buildings.groupby("grid_id")["formal_members"].sum()
+    formal = per_grid.reindex(h.grids.index).fillna(0)
+    no_branch = (formal >= rules.branch_min_formal) & h.grids["has_branch"].eq(False).fillna(False)
+    return pd.concat(
+        [
+            _rows(
+                "grid",
+                h.grids.index[no_branch],
+                "members_without_branch",
+                [
+                    f"{int(n)} formal members (>= {rules.branch_min_formal}) but no party branch"
+                    for n in formal[no_branch]
+                ],
+                h.grids.geometry[no_branch],
+            ),
+            _rows(
+                "building",
+                buildings.index[no_group],
+                "members_without_group",
+                [
+                    f"{int(n)} members (>= {rules.group_min_members}) but no party group"
+                    for n in total[no_group]
+                ],
+                buildings.geometry[no_group],
+            ),
+        ]
+    )

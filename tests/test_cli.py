@@ -1,0 +1,70 @@
+"""Tests for gridparty.cli: the planner's commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tiny_city
+
+from gridparty.cli import main
+
+
+@pytest.fixture
+def city_gpkg(tmp_path: Path) -> Path:
+    """The tiny city with one planted problem: grid G2 has 3 formal members but no branch."""
+    path = tmp_path / "city.gpkg"
+    layers = tiny_city.layers()
+    layers["grids"] = layers["grids"].assign(has_branch=[True, False, True])
+    names = {"communities": "社区", "grids": "网格", "buildings": "楼栋", "households": "党员户"}
+    for name, frame in layers.items():
+        frame.to_file(path, layer=names[name], driver="GPKG")
+    return path
+
+
+def test_validate_writes_the_table_and_the_map(city_gpkg: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    csv, xlsx, html = tmp_path / "issues.csv", tmp_path / "issues.xlsx", tmp_path / "map.html"
+    code = main(["validate", str(city_gpkg), "--csv", str(csv), "--xlsx", str(xlsx),
+                 "--html", str(html), "--tiles", "none"])
+    assert code == 0
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    assert table[["level", "id", "check"]].values.tolist() == [
+        ["grid", "G2", "members_without_branch"]
+    ]
+    assert pd.read_excel(xlsx)["check"].tolist() == ["members_without_branch"]
+    assert "1 issues:" in capsys.readouterr().out
+    text = html.read_text(encoding="utf-8")
+    assert json.dumps("二网格")[1:-1] in text  # folium writes non-ASCII as \\uXXXX
+    assert "张三" not in text and "13800000001" not in text  # personal data never reaches the map
+
+
+def test_fail_on_sets_the_exit_code(city_gpkg: Path) -> None:
+    assert main(["validate", str(city_gpkg), "--fail-on", "warning"]) == 1
+    assert main(["validate", str(city_gpkg), "--fail-on", "error"]) == 0
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.gpkg")]) == 2
+    assert "missing.gpkg' does not exist" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path), "--layers", "grid"]) == 2
+    assert "--layers 'grid' must look like LEVEL=NAME" in capsys.readouterr().err
+
+
+def test_demo_writes_a_map_of_the_sample_city(tmp_path: Path) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--tiles", "none", "--lang", "en"]) == 0
+    html = (tmp_path / "sample_city_map.html").read_text(encoding="utf-8")
+    assert "leaflet" in html.lower()
+    issues = pd.read_csv(tmp_path / "sample_city_issues.csv", encoding="utf-8-sig")
+    assert len(issues) > 0
+
+
+def test_help_is_there_for_a_planner() -> None:
+    out = subprocess.run([sys.executable, "-m", "gridparty.cli", "validate", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "gridparty validate city.gpkg --xlsx" in out
+    assert "--coords {wgs84,cgcs2000,gcj02,bd09}" in out
