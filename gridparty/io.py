@@ -27,7 +27,9 @@ __all__ = [
     "read_layer",
     "read_table_points",
     "write_hierarchy",
+    "write_layers",
     "write_table",
+    "write_workbook",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -43,6 +45,8 @@ LAYER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "building": ("buildings", "building", "楼栋"),
     "household": ("households", "household", "党员户", "党员中心户", "住户"),
 }
+
+_EXCEL_CELL = 32_767
 
 _LON = ("lon", "lng", "long", "longitude", "经度", "x", "X", "LON", "LNG")
 _LAT = ("lat", "latitude", "纬度", "y", "Y", "LAT")
@@ -180,40 +184,100 @@ def read_table_points(
 
 def write_hierarchy(h: Hierarchy, path: PathLike) -> Path:
     """Write the four layers to one GeoPackage atomically (layers communities, grids, ...)."""
+    return write_layers({LEVELS[name].layer: frame for name, frame in h.layers.items()}, path)
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: PathLike) -> Path:
+    """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Layer name → frame. The index is written as a column (its name, or ``id``). Empty
+        frames are written as empty layers.
+    path : path
+        A ``.gpkg`` file; an existing file is replaced only when the new one is complete.
+    """
     target = Path(path)
     if target.suffix.lower() != ".gpkg":
-        raise InputError(f"path={str(path)!r} must end in .gpkg to write a hierarchy.")
+        raise InputError(f"path={str(path)!r} must end in .gpkg to write a GeoPackage.")
     with atomic_path(target) as tmp:
-        for name, frame in h.layers.items():
-            _writable(frame).to_file(tmp, layer=LEVELS[name].layer, driver="GPKG")
+        for name, frame in layers.items():
+            _writable(frame).to_file(tmp, layer=name, driver="GPKG")
     return target
 
 
 def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
     """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
 
-    A ``geometry`` column is written as WKT in tables.
+    A ``geometry`` column is written as WKT.
     """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
-    plain = pd.DataFrame(table).copy()
-    if "geometry" in plain:
-        plain["geometry"] = gpd.GeoSeries(plain["geometry"]).to_wkt()
+    if suffix == ".xlsx":
+        return write_workbook({sheet: table}, target, index=False)
     with atomic_path(target) as tmp:
-        if suffix == ".csv":
-            plain.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            plain.to_excel(tmp, index=False, sheet_name=sheet)
+        _plain(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return target
+
+
+def write_workbook(
+    tables: Mapping[str, pd.DataFrame],
+    path: PathLike,
+    *,
+    headers: Mapping[str, str] | None = None,
+    index: bool = True,
+) -> Path:
+    """Write tables as the sheets of one Excel workbook, atomically.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Sheet name → table (names are cut to Excel's 31 characters; ``[]:*?/\\`` replaced).
+    path : path
+        An ``.xlsx`` file.
+    headers : mapping, optional
+        Column (and index) names to show instead of the code names, e.g. the Chinese headers
+        of a report (``{"grid_id": "网格编号"}``); names not in it are kept.
+    index : bool
+        Write the index as the first column(s).
+
+    Notes
+    -----
+    Geometry columns are written as WKT (cut to Excel's 32,767 characters per cell).
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
+    names = headers or {}
+    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for sheet, table in tables.items():
+            plain = _plain(table).rename(columns=names)
+            plain.index.names = [names.get(n, n) for n in plain.index.names]
+            plain.to_excel(writer, sheet_name=_sheet_name(sheet), index=index)
     return target
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy fit for CSV/Excel: geometry as WKT (at most 32,767 characters), no GeoDataFrame."""
+    plain = pd.DataFrame(table).copy()
+    for column in plain.columns:
+        if isinstance(plain[column].dtype, gpd.array.GeometryDtype):
+            plain[column] = gpd.GeoSeries(plain[column]).to_wkt().str.slice(0, _EXCEL_CELL)
+    return plain
+
+
+def _sheet_name(name: str) -> str:
+    return "".join("_" if c in "[]:*?/\\" else c for c in str(name))[:31] or "sheet"
+
+
 def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = frame.reset_index()
+    out = frame.reset_index(names=frame.index.name or "id")
     text = [c for c in out.columns if str(out[c].dtype) == "string"]
     return out.astype({c: "object" for c in text}).where(out.notna(), None)
 

@@ -162,3 +162,32 @@ def test_write_table_excel_has_geometry_as_wkt(tmp_path: Path) -> None:
     back = pd.read_excel(path)
     assert back["geometry"].str.startswith("POLYGON").all()
     assert back["grid_id"].tolist() == ["G1", "G2", "G3"]
+
+
+def test_write_workbook_sheets_with_chinese_headers(tmp_path: Path) -> None:
+    h = Hierarchy(**tiny_city.layers())
+    path = io.write_workbook(
+        {"按社区": h.summary("community"), "grids: [all]": h.grids},
+        tmp_path / "book.xlsx",
+        headers={"community_id": "社区编码", "grids": "网格数", "grid_id": "网格编号"},
+    )
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["按社区", "grids_ _all_"]
+    assert sheets["按社区"][["社区编码", "网格数"]].values.tolist() == [["C1", 2], ["C2", 1]]
+    assert sheets["grids_ _all_"]["网格编号"].tolist() == ["G1", "G2", "G3"]
+    with pytest.raises(InputError, match=r"must end in .xlsx"):
+        io.write_workbook({}, tmp_path / "book.csv")
+
+
+def test_write_layers_keeps_the_index_as_a_column(tmp_path: Path) -> None:
+    h = Hierarchy(**tiny_city.layers())
+    path = io.write_layers({"grids": h.grids, "gaps": h.grids.iloc[:0]}, tmp_path / "x.gpkg")
+    back = io.read_layer(path, "grid", layer="grids")
+    assert list(back.index) == ["G1", "G2", "G3"]
+    assert len(gpd_read(path, "gaps")) == 0
+
+
+def gpd_read(path: Path, layer: str) -> pd.DataFrame:
+    import geopandas as gpd
+
+    return gpd.read_file(path, layer=layer)

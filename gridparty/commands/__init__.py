@@ -1,0 +1,1 @@
+"""One module per ``gridparty`` command; each provides ``register(subparsers)``."""
