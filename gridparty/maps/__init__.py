@@ -15,7 +15,7 @@ Examples
 from .base import TILES, GridpartyMap, MapSettings, base_map, map_settings, save_map, to_display
 from .hierarchy import building_counts, hierarchy_map
 from .labels import LANGS
-from .layers import add_buildings, add_communities, add_grids, add_issues
+from .layers import add_buildings, add_communities, add_features, add_grids, add_issues
 from .legend import add_layer_control, add_legend
 from .privacy import DEFAULT_MIN_COUNT, suppress_small_counts
 from .safe import escape, js_literal
@@ -31,6 +31,7 @@ __all__ = [
     "Style",
     "add_buildings",
     "add_communities",
+    "add_features",
     "add_grids",
     "add_issues",
     "add_layer_control",

@@ -78,6 +78,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "issue_error": ("问题：错误", "issue: error"),
     "issue_warning": ("问题：警告", "issue: warning"),
     "issue_info": ("问题：提示", "issue: info"),
+    # coverage (issue 3)
+    # flagship zones (issue 4)
+    # service access (issue 5)
+    # alliances (issue 6)
 }
 
 

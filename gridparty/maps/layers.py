@@ -3,7 +3,7 @@
 Each builder adds a named ``FeatureGroup`` holding one ``GeoJson`` layer. Its features carry
 only three properties: ``tip`` (tooltip and popup title), ``row`` (popup values) and ``s`` (a
 style key); the popup labels and styles are written once per layer. Every text is escaped in
-:func:`_add_layer` (see :mod:`gridparty.maps.safe`); no other column of the input reaches the
+:func:`add_features` (see :mod:`gridparty.maps.safe`); no other column of the input reaches the
 page.
 """
 
@@ -36,7 +36,7 @@ from .privacy import (
 from .safe import escape, js_literal
 from .styles import STYLES
 
-__all__ = ["add_buildings", "add_communities", "add_grids", "add_issues"]
+__all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add_issues"]
 
 _LABEL_KEYS = {"grids": "grids_count", "buildings": "buildings_count"}
 _PANE = "gp-boundaries"
@@ -97,7 +97,7 @@ def _feature_collection(
     return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
 
 
-def _add_layer(
+def add_features(
     m: folium.Map,
     frame: gpd.GeoDataFrame,
     *,
@@ -109,7 +109,32 @@ def _add_layer(
     show: bool,
     pane: str | None = None,
 ) -> folium.FeatureGroup:
-    """Escape every text, then add ``frame``'s geometry as a named FeatureGroup."""
+    """Add ``frame``'s geometry as a named layer with tooltips, popups and styles; return it.
+
+    The one generic builder every layer goes through: every text is escaped here.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Map from :func:`~gridparty.maps.base_map` (its tiles decide the display datum).
+    frame : GeoDataFrame
+        Geometries in EPSG:4326 (points are drawn as circle markers).
+    tips : sequence of str
+        Tooltip (and popup title) per feature, plain text.
+    labels : sequence of str
+        Popup row labels, plain text, once for the layer.
+    values : DataFrame
+        Popup values per feature, one column per label, plain text or numbers. Only pass
+        public, aggregated values: this function shows whatever it is given.
+    styles : sequence of str
+        Style key of :data:`~gridparty.maps.styles.STYLES` per feature (also the legend class).
+    name : str
+        Layer name in the layer control, plain text.
+    show : bool
+        Whether the layer is on when the map opens.
+    pane : str, optional
+        Leaflet pane to draw in.
+    """
     rows = [[escape(v) for v in row] for row in values.itertuples(index=False)]
     collection = _feature_collection(
         frame.geometry, [escape(t) for t in tips], rows, styles, map_settings(m).datum
@@ -181,7 +206,7 @@ def _unit_layer(
     head = text(level, lang) + _colon(lang)
     tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
     labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
-    return _add_layer(
+    return add_features(
         m, frame, tips=tips, labels=labels, values=values, styles=styles,
         name=text(spec.layer, lang), show=show, pane=pane,
     )
@@ -340,7 +365,7 @@ def add_issues(
     for column in ("level", "check", "severity"):
         values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
     labels = [text(c, lang_) for c in columns]
-    return _add_layer(
+    return add_features(
         m, frame, tips=tips, labels=labels, values=values, styles=styles,
         name=text("issues", lang_), show=show,
     )

@@ -51,5 +51,9 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
                                radius=8),
         "issue_info": Style("#1f618d", "#5dade2", weight=2.0, fill_opacity=0.1, dash="3 4",
                             radius=8),
+        # coverage (issue 3)
+        # flagship zones (issue 4)
+        # service access (issue 5)
+        # alliances (issue 6)
     }
 )
