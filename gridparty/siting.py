@@ -1,0 +1,576 @@
+"""Coverage location models on arrays: which columns (sites) to open to cover the rows (demand).
+
+The core works on a matrix whose rows are demand (organisations, compounds …) and whose
+columns are candidate sites (communities, posts …), in the manner of spopt's
+``from_cost_matrix``:
+
+* a **boolean coverage matrix** (``True`` where a site covers a demand row), dense numpy or
+  ``scipy.sparse``; or
+* a **cost matrix** (distances in metres, minutes …) with ``max_cost``: a site covers a row
+  when ``cost <= max_cost`` (``NaN`` never covers).
+
+Two problems, each with an exact and a greedy solver:
+
+* :func:`max_coverage` — the Maximal Covering Location Problem (MCLP): open ``k`` sites to
+  cover the largest total row weight. Exact: spopt ``MCLP.from_cost_matrix`` solved by CBC
+  (``pulp.PULP_CBC_CMD``). Greedy: add the site with the largest uncovered weight, ``k``
+  times (numpy / scipy.sparse); its coverage is never below (1 − 1/e) ≈ 63 % of the optimum
+  (Nemhauser, Wolsey & Fisher 1978).
+* :func:`set_cover` — the Location Set Covering Problem (LSCP): the fewest sites that cover
+  every coverable row. Exact: spopt ``LSCP.from_cost_matrix`` with CBC. Greedy: add the site
+  covering most uncovered rows until all are covered (at most H(n) ≈ ln n + 1 times the optimum,
+  Chvátal 1979).
+
+Before the exact solve the problem is reduced without changing its optimum: rows no site
+covers, rows of weight 0 and rows already covered by ``fixed`` sites are left out, rows with
+the same set of covering sites are merged (their weights summed), and sites covering none of
+the remaining rows are left out. Ties: the greedy solver prefers the earlier column, so order
+the columns by preference (e.g. by a score) to break ties your way.
+
+Both return a :class:`Siting`. Nothing is modified; ``chosen`` are column positions.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+import pulp
+from scipy import sparse
+
+from .errors import GridpartyError, InputError
+
+__all__ = [
+    "AUTO_EXACT_CELLS",
+    "AUTO_TIME_LIMIT_S",
+    "SOLVERS",
+    "NoSolutionError",
+    "Siting",
+    "coverage_matrix",
+    "max_coverage",
+    "set_cover",
+]
+
+Solver = Literal["auto", "exact", "greedy"]
+SOLVERS: tuple[str, ...] = ("auto", "exact", "greedy")
+MatrixInput: TypeAlias = np.ndarray | sparse.sparray | sparse.spmatrix
+
+#: ``solver="auto"`` runs the exact solver when the reduced problem has at most this many
+#: cells (distinct demand rows × useful sites), else the greedy one. spopt builds its model
+#: cell by cell in Python, about 7 µs per cell (≈ 1.5 s here), and that build, not CBC, is
+#: what grows: 3.6 million cells took 25 s to build and 0.5 s to solve
+#: (benchmarks/bench_flagship.py).
+AUTO_EXACT_CELLS = 200_000
+
+#: ``solver="auto"`` stops CBC after this many seconds (keeping its best answer, marked not
+#: optimal) unless ``time_limit_s`` is given: set covering can take CBC very long (5,000 rows ×
+#: 1,000 sites: 17 minutes to prove 184 sites against greedy's 234).
+AUTO_TIME_LIMIT_S = 60.0
+
+
+class NoSolutionError(GridpartyError, RuntimeError):
+    """CBC stopped at its time limit before finding any solution."""
+
+_METHODS = {
+    ("mclp", "exact"): "spopt MCLP, CBC (exact)",
+    ("mclp", "greedy"): "greedy, numpy",
+    ("lscp", "exact"): "spopt LSCP, CBC (exact)",
+    ("lscp", "greedy"): "greedy, numpy",
+}
+
+
+@dataclass(frozen=True)
+class Siting:
+    """The sites a coverage model opened and what they cover.
+
+    Attributes
+    ----------
+    problem : {"mclp", "lscp"}
+        Maximal coverage (``k`` sites) or set covering (fewest sites covering everything).
+    solver : {"exact", "greedy"}
+        The solver that ran (``solver="auto"`` resolved).
+    chosen : numpy.ndarray
+        Column positions of the opened sites (int64): ``fixed`` first, then in the order
+        greedy picked them, or ascending for the exact solver.
+    covered : numpy.ndarray
+        Per row: covered by at least one opened site (bool).
+    coverable : numpy.ndarray
+        Per row: covered by at least one column at all (bool). Rows that are not can never be
+        covered; they are not an error.
+    weights : numpy.ndarray
+        The row weights used (float64; all 1 when none were given).
+    optimal : bool
+        ``True`` when the answer is proven optimal: the exact solver finished, or every
+        coverable weight is covered by ``k`` sites (MCLP).
+    seconds : float
+        Wall time of the solve, reduction included (seconds).
+    """
+
+    problem: Literal["mclp", "lscp"]
+    solver: Literal["exact", "greedy"]
+    chosen: np.ndarray
+    covered: np.ndarray
+    coverable: np.ndarray
+    weights: np.ndarray = field(repr=False)
+    optimal: bool
+    seconds: float
+
+    @property
+    def method(self) -> str:
+        """What solved it, in words (``"spopt MCLP, CBC (exact)"``, ``"greedy, numpy"``)."""
+        return _METHODS[(self.problem, self.solver)]
+
+    @property
+    def covered_weight(self) -> float:
+        """Total weight of the covered rows."""
+        return float(self.weights[self.covered].sum())
+
+    @property
+    def total_weight(self) -> float:
+        """Total weight of all rows."""
+        return float(self.weights.sum())
+
+    @property
+    def coverage(self) -> float:
+        """Covered weight as a share of the total weight (0–1; 1 when the total is 0)."""
+        total = self.total_weight
+        return self.covered_weight / total if total > 0 else 1.0
+
+    def summary(self) -> pd.Series:
+        """One line per figure: problem, solver, sites opened, rows and weight covered."""
+        return pd.Series(
+            {
+                "problem": self.problem,
+                "solver": self.method,
+                "optimal": self.optimal,
+                "n_sites": len(self.chosen),
+                "n_rows": len(self.covered),
+                "n_covered": int(self.covered.sum()),
+                "n_uncoverable": int((~self.coverable).sum()),
+                "covered_weight": self.covered_weight,
+                "total_weight": self.total_weight,
+                "coverage": self.coverage,
+                "seconds": self.seconds,
+            },
+            name="siting",
+        )
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A checked input: boolean coverage, and the caller's costs when it gave costs."""
+
+    coverage: sparse.csc_array
+    costs: np.ndarray | None
+    max_cost: float | None
+
+
+def coverage_matrix(matrix: MatrixInput, max_cost: float | None = None) -> sparse.csc_array:
+    """A boolean coverage matrix (rows = demand, columns = sites) as a sparse CSC array.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray or scipy.sparse array
+        Boolean coverage (``max_cost`` must be ``None``), or costs (distances in metres,
+        minutes …; ``NaN``/``inf`` = unreachable) with ``max_cost``. A sparse cost matrix is
+        not accepted: its implicit zeros would read as cost 0.
+    max_cost : float, optional
+        A site covers a row when ``cost <= max_cost`` (same unit as the costs).
+
+    Returns
+    -------
+    scipy.sparse.csc_array
+        Boolean, shape of ``matrix``.
+    """
+    return _problem(matrix, max_cost).coverage
+
+
+def _problem(matrix: MatrixInput, max_cost: float | None) -> _Problem:
+    """Check ``matrix``/``max_cost`` and build the coverage."""
+    if sparse.issparse(matrix):
+        if max_cost is not None or matrix.dtype != bool:
+            raise InputError(
+                f"matrix is a sparse {matrix.dtype} matrix; a sparse matrix must be a boolean "
+                "coverage matrix (pass max_cost=None), or pass costs as a dense numpy array."
+            )
+        problem = _Problem(sparse.csc_array(matrix, dtype=bool), None, None)
+    else:
+        arr = np.asarray(matrix)
+        if arr.ndim != 2:
+            raise InputError(f"matrix must be 2-d (rows = demand, columns = sites); got shape {arr.shape}.")
+        costs = None if arr.dtype == bool else arr
+        problem = _Problem(sparse.csc_array(_dense_coverage(arr, max_cost)), costs, max_cost)
+    if problem.coverage.shape[1] == 0:
+        raise InputError("matrix has no columns: there are no candidate sites to choose from.")
+    return problem
+
+
+def _dense_coverage(arr: np.ndarray, max_cost: float | None) -> np.ndarray:
+    """Boolean coverage of a dense boolean or cost matrix."""
+    if arr.dtype == bool:
+        if max_cost is not None:
+            raise InputError(
+                f"max_cost={max_cost!r} was given but matrix is boolean coverage; "
+                "pass costs with max_cost, or coverage without it."
+            )
+        return arr
+    if not np.issubdtype(arr.dtype, np.number):
+        raise InputError(f"matrix must hold booleans or numbers; got dtype {arr.dtype}.")
+    if max_cost is None:
+        raise InputError(
+            "matrix holds costs but max_cost is None; pass max_cost (e.g. the zone radius in "
+            "metres), or pass a boolean coverage matrix."
+        )
+    if not np.isfinite(max_cost) or max_cost < 0:
+        raise InputError(f"max_cost={max_cost!r} must be a finite number >= 0.")
+    with np.errstate(invalid="ignore"):
+        return arr <= max_cost
+
+
+def _weights(weights: np.ndarray | None, n_rows: int) -> np.ndarray:
+    """Row weights as float64, checked."""
+    if weights is None:
+        return np.ones(n_rows)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (n_rows,):
+        raise InputError(f"weights has shape {w.shape}; it needs one weight per row ({n_rows},).")
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = w[~np.isfinite(w) | (w < 0)][:3]
+        raise InputError(f"weights must be finite and >= 0; found {bad.tolist()}.")
+    return w
+
+
+def _fixed(fixed: np.ndarray | list[int] | None, n_cols: int) -> np.ndarray:
+    """Column positions that must be opened, unique, in the given order."""
+    if fixed is None:
+        return np.empty(0, dtype=np.int64)
+    arr = np.asarray(fixed).ravel()
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"fixed must hold column positions (integers); got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64)
+    bad = arr[(arr < 0) | (arr >= n_cols)]
+    if bad.size:
+        raise InputError(f"fixed holds positions {bad[:5].tolist()} outside 0..{n_cols - 1}.")
+    _, first = np.unique(arr, return_index=True)
+    return arr[np.sort(first)]
+
+
+def _solver(solver: str, cells: int) -> Literal["exact", "greedy"]:
+    """Resolve ``solver`` ("auto" → exact when the reduced problem is small)."""
+    if solver not in SOLVERS:
+        raise InputError(f"solver={solver!r} is not one of {SOLVERS}.")
+    if solver == "auto":
+        return "exact" if cells <= AUTO_EXACT_CELLS else "greedy"
+    return solver  # type: ignore[return-value]
+
+
+# -- reduction ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """A smaller problem with the same optimum: distinct rows × useful columns."""
+
+    coverage: np.ndarray  # dense bool, rows × cols
+    weights: np.ndarray  # summed weights of the merged rows
+    rows: np.ndarray  # one original row position per merged row
+    columns: np.ndarray  # positions in the original matrix
+
+    def spopt_costs(self, problem: _Problem) -> tuple[np.ndarray, float]:
+        """The cost matrix and service radius to hand to spopt's ``from_cost_matrix``.
+
+        The caller's own costs (e.g. metres) and ``max_cost`` when it gave costs, else a 0/1
+        matrix with radius 0.5 that encodes the boolean coverage exactly.
+        """
+        if problem.costs is None:
+            return np.where(self.coverage, 0.0, 1.0), 0.5
+        costs = problem.costs[np.ix_(self.rows, self.columns)]
+        return np.where(np.isnan(costs), np.inf, costs), float(problem.max_cost)  # type: ignore[arg-type]
+
+
+def _reduce(cov: sparse.csc_array, weights: np.ndarray, open_rows: np.ndarray, skip: np.ndarray) -> _Reduced:
+    """Keep open positive-weight rows, merge identical rows, keep columns covering any of them."""
+    keep_cols = np.setdiff1d(np.arange(cov.shape[1]), skip)
+    rows = np.flatnonzero(open_rows & (weights > 0))
+    sub = cov[rows][:, keep_cols].toarray()
+    if len(rows):
+        packed = np.packbits(sub, axis=1)  # 8 columns per byte: unique rows 10x faster
+        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+        sub = sub[first]
+        merged = np.bincount(inverse.ravel(), weights=weights[rows], minlength=len(sub))
+        rows = rows[first]
+    else:
+        merged = np.zeros(0)
+    useful = sub.any(axis=0)
+    return _Reduced(sub[:, useful], merged, rows, keep_cols[useful])
+
+
+def _cbc(time_limit_s: float | None) -> pulp.LpSolver:
+    """CBC (bundled with pulp), quiet, with an optional time limit in seconds."""
+    with _quiet_pulp():
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
+
+
+@contextmanager
+def _quiet_pulp() -> Iterator[None]:
+    """Silence PuLP 3's notices about its 4.0 API, raised from inside spopt and pulp."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*(PuLP 4\.0|deprecated)", category=DeprecationWarning)
+        yield
+
+
+def _limit(time_limit_s: float | None, solver: str) -> float | None:
+    """The CBC time limit in seconds: given, :data:`AUTO_TIME_LIMIT_S` for "auto", else none."""
+    if time_limit_s is not None and not (isinstance(time_limit_s, int | float) and time_limit_s > 0):
+        raise InputError(f"time_limit_s={time_limit_s!r} must be > 0 seconds, or None for no limit.")
+    if time_limit_s is None and solver == "auto":
+        return AUTO_TIME_LIMIT_S
+    return time_limit_s
+
+
+def _run_spopt(model: object, solver: pulp.LpSolver) -> tuple[np.ndarray, bool]:
+    """Solve a spopt coverage model; the opened columns and whether optimality was proven."""
+    try:
+        with _quiet_pulp():
+            model.solve(solver, results=False)  # type: ignore[attr-defined]
+    except RuntimeError as exc:  # spopt: "Model is not solved: ..."
+        raise NoSolutionError(
+            f"CBC found no solution within time_limit_s={solver.timeLimit!r} ({exc}); raise "
+            "time_limit_s or use solver='greedy'."
+        ) from exc
+    values = np.array([v.value() or 0.0 for v in model.fac_vars])  # type: ignore[attr-defined]
+    proven = model.problem.sol_status == pulp.LpSolutionOptimal  # type: ignore[attr-defined]
+    return np.flatnonzero(values > 0.5), bool(proven)
+
+
+# -- maximal coverage ---------------------------------------------------------------------------
+
+
+def max_coverage(
+    matrix: MatrixInput,
+    k: int,
+    *,
+    max_cost: float | None = None,
+    weights: np.ndarray | None = None,
+    solver: Solver = "auto",
+    fixed: np.ndarray | list[int] | None = None,
+    time_limit_s: float | None = None,
+) -> Siting:
+    """Open ``k`` sites (columns) covering the largest total weight of rows (MCLP).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray or scipy.sparse array
+        Rows = demand, columns = candidate sites: boolean coverage, or costs with ``max_cost``.
+    k : int
+        Sites to open, ``len(fixed) <= k <= number of columns``.
+    max_cost : float, optional
+        Covering distance/time in the unit of ``matrix`` (e.g. metres) when it holds costs.
+    weights : array of float, optional
+        Weight per row (e.g. party members), >= 0; default 1 each (count rows).
+    solver : {"auto", "exact", "greedy"}
+        ``"exact"``: spopt ``MCLP.from_cost_matrix`` + CBC; ``"greedy"``: numpy;
+        ``"auto"``: exact when the reduced problem has at most :data:`AUTO_EXACT_CELLS` cells.
+    fixed : array of int, optional
+        Column positions opened in any case (existing sites); they count towards ``k``.
+    time_limit_s : float, optional
+        Stop CBC after this many seconds and keep its best solution (``optimal`` is then
+        ``False`` unless it was proven in time). ``solver="auto"`` uses
+        :data:`AUTO_TIME_LIMIT_S` unless given, and falls back to greedy when CBC found
+        nothing in time; an explicit ``"exact"`` raises :class:`NoSolutionError` then.
+
+    Returns
+    -------
+    Siting
+        Exactly ``k`` columns. When fewer sites already cover every coverable row, the rest
+        are the earliest unused columns (they add nothing).
+    """
+    start = time.perf_counter()
+    problem = _problem(matrix, max_cost)
+    cov = problem.coverage
+    n_rows, n_cols = cov.shape
+    w = _weights(weights, n_rows)
+    pinned = _fixed(fixed, n_cols)
+    k = _check_k(k, n_cols, len(pinned))
+    base = _covered_by(cov, pinned)
+    coverable = _covered_by(cov, np.arange(n_cols))
+    limit = _limit(time_limit_s, solver)
+    reduced = None if solver == "greedy" else _reduce(cov, w, coverable & ~base, pinned)
+    ran = "greedy" if reduced is None else _solver(solver, reduced.coverage.size)
+    extra = k - len(pinned)
+    proven = True
+    if reduced is not None and ran == "exact":
+        picked = reduced.columns
+        if extra < len(reduced.columns):
+            try:
+                picked, proven = _mclp_exact(problem, reduced, extra, limit)
+            except NoSolutionError:
+                if solver != "auto":
+                    raise
+                ran = "greedy"
+    if ran == "greedy":
+        picked = _greedy_mclp(cov, w, extra, base)
+    chosen = _pad(np.concatenate([pinned, picked]), k, n_cols)
+    covered = _covered_by(cov, chosen)
+    complete = bool(np.isclose(w[covered].sum(), w[coverable].sum()))
+    optimal = complete or (ran == "exact" and proven)
+    return Siting("mclp", ran, chosen, covered, coverable, w, optimal, time.perf_counter() - start)
+
+
+def _check_k(k: int, n_cols: int, n_fixed: int) -> int:
+    """``k`` as an int within ``n_fixed..n_cols``."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise InputError(f"k={k!r} must be a whole number of sites to open.")
+    if k < max(n_fixed, 1):
+        raise InputError(f"k={k} must be >= 1 and >= the {n_fixed} fixed sites.")
+    if k > n_cols:
+        raise InputError(f"k={k} is larger than the {n_cols} candidate sites; pass k <= {n_cols}.")
+    return int(k)
+
+
+def _covered_by(cov: sparse.csc_array, columns: np.ndarray) -> np.ndarray:
+    """Per row: covered by any of ``columns``."""
+    if len(columns) == 0:
+        return np.zeros(cov.shape[0], dtype=bool)
+    return np.asarray(cov[:, columns].sum(axis=1)).ravel() > 0
+
+
+def _pad(chosen: np.ndarray, k: int, n_cols: int) -> np.ndarray:
+    """``chosen`` topped up to ``k`` columns with the earliest unused ones."""
+    chosen = chosen.astype(np.int64)
+    if len(chosen) >= k:
+        return chosen
+    unused = np.setdiff1d(np.arange(n_cols), chosen)[: k - len(chosen)]
+    return np.concatenate([chosen, unused])
+
+
+def _mclp_exact(
+    problem: _Problem, reduced: _Reduced, k: int, time_limit_s: float | None
+) -> tuple[np.ndarray, bool]:
+    """Exact MCLP of a reduced problem through spopt and CBC."""
+    from spopt.locate import MCLP
+
+    costs, radius = reduced.spopt_costs(problem)
+    with _quiet_pulp():
+        model = MCLP.from_cost_matrix(costs, reduced.weights, service_radius=radius, p_facilities=k)
+    picked, proven = _run_spopt(model, _cbc(time_limit_s))
+    return np.sort(reduced.columns[picked]), proven
+
+
+def _greedy_mclp(cov: sparse.csc_array, w: np.ndarray, k: int, covered: np.ndarray) -> np.ndarray:
+    """Greedy MCLP: ``k`` times, the column adding the most uncovered weight (earliest on ties)."""
+    open_w = np.where(covered, 0.0, w)
+    cov_t = sparse.csr_array(cov.T, dtype=float)
+    taken = np.zeros(cov.shape[1], dtype=bool)
+    picked = []
+    for _ in range(k):
+        gain = cov_t @ open_w
+        gain[taken] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] <= 0:
+            break
+        picked.append(j)
+        taken[j] = True
+        open_w[cov.indices[cov.indptr[j] : cov.indptr[j + 1]]] = 0.0
+    return np.asarray(picked, dtype=np.int64)
+
+
+# -- set covering -------------------------------------------------------------------------------
+
+
+def set_cover(
+    matrix: MatrixInput,
+    *,
+    max_cost: float | None = None,
+    solver: Solver = "auto",
+    fixed: np.ndarray | list[int] | None = None,
+    time_limit_s: float | None = None,
+) -> Siting:
+    """The fewest sites (columns) that cover every coverable row (LSCP).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray or scipy.sparse array
+        Rows = demand, columns = candidate sites: boolean coverage, or costs with ``max_cost``.
+    max_cost : float, optional
+        Covering distance/time in the unit of ``matrix`` (e.g. metres) when it holds costs.
+    solver : {"auto", "exact", "greedy"}
+        ``"exact"``: spopt ``LSCP.from_cost_matrix`` + CBC; ``"greedy"``: numpy;
+        ``"auto"``: exact when the reduced problem has at most :data:`AUTO_EXACT_CELLS` cells.
+    fixed : array of int, optional
+        Column positions opened in any case (existing sites); only rows they leave uncovered
+        are covered by new sites.
+    time_limit_s : float, optional
+        Stop CBC after this many seconds and keep its best cover (``optimal`` then ``False``);
+        as for :func:`max_coverage`.
+
+    Returns
+    -------
+    Siting
+        ``covered`` equals ``coverable``: rows no column covers are reported, never an error.
+    """
+    start = time.perf_counter()
+    problem = _problem(matrix, max_cost)
+    cov = problem.coverage
+    n_rows, n_cols = cov.shape
+    pinned = _fixed(fixed, n_cols)
+    coverable = _covered_by(cov, np.arange(n_cols))
+    ones = np.ones(n_rows)
+    limit = _limit(time_limit_s, solver)
+    open_rows = coverable & ~_covered_by(cov, pinned)
+    reduced = None if solver == "greedy" else _reduce(cov, ones, open_rows, pinned)
+    ran = "greedy" if reduced is None else _solver(solver, reduced.coverage.size)
+    proven = True
+    if reduced is not None and ran == "exact":
+        picked = np.empty(0, dtype=np.int64)
+        if len(reduced.weights):
+            try:
+                picked, proven = _lscp_exact(problem, reduced, limit)
+            except NoSolutionError:
+                if solver != "auto":
+                    raise
+                ran = "greedy"
+    if ran == "greedy":
+        picked = _greedy_cover(cov, open_rows, pinned)
+        proven = len(picked) <= 1
+    chosen = np.concatenate([pinned, picked]).astype(np.int64)
+    covered = _covered_by(cov, chosen)
+    optimal = proven and (ran == "exact" or len(picked) <= 1)
+    return Siting("lscp", ran, chosen, covered, coverable, ones, optimal, time.perf_counter() - start)
+
+
+def _lscp_exact(problem: _Problem, reduced: _Reduced, time_limit_s: float | None) -> tuple[np.ndarray, bool]:
+    """Exact LSCP of a reduced problem through spopt and CBC."""
+    from spopt.locate import LSCP
+
+    costs, radius = reduced.spopt_costs(problem)
+    with _quiet_pulp():
+        model = LSCP.from_cost_matrix(costs, service_radius=radius)
+    picked, proven = _run_spopt(model, _cbc(time_limit_s))
+    return np.sort(reduced.columns[picked]), proven
+
+
+def _greedy_cover(cov: sparse.csc_array, open_rows: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Greedy set cover of the open rows (all coverable): the column covering most, repeatedly."""
+    open_ = open_rows.copy()
+    cov_t = sparse.csr_array(cov.T, dtype=float)
+    taken = np.zeros(cov.shape[1], dtype=bool)
+    taken[skip] = True
+    picked = []
+    while open_.any():
+        gain = cov_t @ open_.astype(float)
+        gain[taken] = -1.0
+        j = int(np.argmax(gain))
+        picked.append(j)
+        taken[j] = True
+        open_[cov.indices[cov.indptr[j] : cov.indptr[j + 1]]] = False
+    return np.asarray(picked, dtype=np.int64)
