@@ -1,0 +1,239 @@
+"""The mentoring-zone map: zones, flagship markers, mentoring links, mentees and the unreached.
+
+Organisations are drawn as markers (a polygon organisation — a community, a grid — at a point
+inside it). Popups show public values only: names, levels, distances in metres, and member
+counts with counts below ``min_count`` shown as ``"<5"``. Secretaries and contacts (the
+roster) never reach the map. The legend states the zone definition (radius or area, origin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import InputError
+from ..flagship import MentoringZones
+from .base import base_map, map_settings
+from .labels import Lang, check_lang, text
+from .layers import add_communities, add_features
+from .legend import add_layer_control, add_legend
+from .privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
+
+__all__ = [
+    "add_flagships",
+    "add_mentees",
+    "add_mentoring_links",
+    "add_unreached",
+    "add_zones",
+    "flagship_map",
+]
+
+
+def flagship_map(
+    zones: MentoringZones,
+    *,
+    communities: gpd.GeoDataFrame | None = None,
+    links: bool = True,
+    tiles: str = "osm",
+    lang: str = "zh",
+    assets: str = "inline",
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> folium.Map:
+    """A map of flagship mentoring zones to hand to the flagship secretaries.
+
+    Parameters
+    ----------
+    zones : MentoringZones
+        From :func:`gridparty.flagship.mentoring_zones`.
+    communities : GeoDataFrame, optional
+        Community outlines to draw underneath (``h.communities``).
+    links : bool
+        Draw a line from each mentee to its flagship.
+    tiles, lang, assets
+        As for :func:`gridparty.maps.base_map`.
+    min_count : int
+        Member counts below this are shown as ``"<min_count"``.
+
+    Returns
+    -------
+    folium.Map
+    """
+    if not isinstance(zones, MentoringZones):
+        raise InputError(
+            f"zones must be the result of mentoring_zones(), got {type(zones).__name__}."
+        )
+    check_min_count(min_count)
+    frames = [zones.zones, zones.mentees, zones.unreached]
+    bounds = pd.concat([f.geometry for f in frames if len(f)]).total_bounds
+    m = base_map(bounds, tiles=tiles, lang=lang, assets=assets)
+    groups = [add_zones(m, zones)]
+    if communities is not None and len(communities):
+        groups.append(add_communities(m, communities, show=True))
+    if links and len(zones.mentees):
+        groups.append(add_mentoring_links(m, zones))
+    if len(zones.mentees):
+        groups.append(add_mentees(m, zones, min_count=min_count))
+    if len(zones.unreached):
+        groups.append(add_unreached(m, zones, min_count=min_count))
+    groups.append(add_flagships(m, zones, min_count=min_count))
+    lang_ = map_settings(m).lang
+    notes = [
+        zones.definition.describe(lang_),
+        text("flagship_note_counts", lang_).format(
+            mentees=len(zones.mentees), unreached=len(zones.unreached)
+        ),
+    ]
+    keys = [k for g in groups for k in g.legend_keys]
+    add_legend(m, list(dict.fromkeys(keys)), notes=notes)
+    add_layer_control(m)
+    return m
+
+
+def add_zones(m: folium.Map, zones: MentoringZones, *, show: bool = True) -> folium.FeatureGroup:
+    """Add the zone polygons; popups give the definition, radius (m) and zone area (km²)."""
+    lang = check_lang(map_settings(m).lang)
+    z = zones.zones
+    values = pd.DataFrame(
+        {
+            "definition": zones.definition.describe(lang),
+            "radius_m": z["radius_m"].round(0).astype("int64").astype("string"),
+            "zone_km2": z["zone_km2"].round(2).astype("string"),
+        },
+        index=z.index,
+    )
+    return add_features(
+        m, z, tips=_titled("flagship_zone", z["name"], lang), labels=_labels(values, lang),
+        values=values, styles=["flagship_zone"] * len(z), name=text("flagship_zones_layer", lang),
+        show=show,
+    )
+
+
+def add_flagships(
+    m: folium.Map, zones: MentoringZones, *, min_count: int = DEFAULT_MIN_COUNT, show: bool = True
+) -> folium.FeatureGroup:
+    """Add the flagship markers (the zone centres) with their load; members suppressed."""
+    lang = check_lang(map_settings(m).lang)
+    f = zones.flagships
+    values = pd.DataFrame(
+        {
+            "flagship_id": f.index.astype("string"),
+            "centre_source": f["centre_source"].map(lambda v: text(str(v), lang)),
+            "mentees": f["mentees"].astype("string"),
+            "mentee_communities": f["mentee_communities"].astype("string"),
+            "mentee_grids": f["mentee_grids"].astype("string"),
+            "mentee_organisations": f["mentee_organisations"].astype("string"),
+            "members_reached": suppress_small_counts(f["members_reached"], min_count),
+        },
+        index=f.index,
+    )
+    return add_features(
+        m, f, tips=_titled("flagship_centre", f["name"], lang), labels=_labels(values, lang),
+        values=values, styles=["flagship_centre"] * len(f),
+        name=text("flagship_markers_layer", lang), show=show,
+    )
+
+
+def add_mentees(
+    m: folium.Map, zones: MentoringZones, *, min_count: int = DEFAULT_MIN_COUNT, show: bool = True
+) -> folium.FeatureGroup:
+    """Add every mentee as a marker, marked when it lies in several zones."""
+    t = zones.mentees
+    extra = {"distance_m": _metres(t["distance_m"]),
+             "zones_count": t["zones_count"].astype("string")}
+    styles = np.where(t["zones_count"] > 1, "flagship_multiple", "flagship_mentee").tolist()
+    return _organisation_layer(m, zones, t, "flagship_id", extra, styles,
+                               "flagship_mentees_layer", min_count=min_count, show=show)
+
+
+def add_unreached(
+    m: folium.Map, zones: MentoringZones, *, min_count: int = DEFAULT_MIN_COUNT, show: bool = True
+) -> folium.FeatureGroup:
+    """Add the organisations in no zone, with the nearest flagship and how far outside they are."""
+    t = zones.unreached
+    extra = {"distance_m": _metres(t["distance_m"]), "beyond_m": _metres(t["beyond_m"])}
+    return _organisation_layer(m, zones, t, "nearest_flagship_id", extra,
+                               ["flagship_unreached"] * len(t), "flagship_unreached_layer",
+                               min_count=min_count, show=show)
+
+
+def _organisation_layer(
+    m: folium.Map, zones: MentoringZones, table: gpd.GeoDataFrame, flagship_column: str,
+    extra: dict[str, pd.Series], styles: list[str], layer_key: str, *, min_count: int, show: bool,
+) -> folium.FeatureGroup:
+    """Organisations as markers: public values, the (nearest) flagship's name, ``extra``."""
+    lang = check_lang(map_settings(m).lang)
+    names = zones.flagships["name"].reindex(table[flagship_column]).to_numpy()
+    values = pd.DataFrame(
+        {
+            "organisation_id": table.index.astype("string"),
+            "level": table["level"].map(lambda v: text(str(v), lang)),
+            "kind": table["kind"].astype("string"),
+            "members": suppress_small_counts(table["members"], min_count),
+            flagship_column: pd.array(names, dtype="string"),
+            **extra,
+        },
+        index=table.index,
+    )
+    if flagship_column == "flagship_id":
+        values = values.rename(columns={"flagship_id": "flagship_name"})
+    return add_features(
+        m, _markers(table), tips=_org_tips(table, lang), labels=_labels(values, lang),
+        values=values, styles=styles, name=text(layer_key, lang), show=show,
+    )
+
+
+def add_mentoring_links(
+    m: folium.Map, zones: MentoringZones, *, show: bool = True
+) -> folium.FeatureGroup:
+    """Add a line from each mentee (a point inside it) to its flagship's marker."""
+    lang = check_lang(map_settings(m).lang)
+    t = zones.mentees
+    ends = np.asarray(zones.flagships.geometry.reindex(t["flagship_id"]).array, dtype=object)
+    starts = np.asarray(_markers(t).geometry.array, dtype=object)
+    lines = shapely.shortest_line(starts, ends)
+    frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries(lines, index=t.index, crs=4326))
+    names = zones.flagships["name"].reindex(t["flagship_id"]).to_numpy()
+    arrow = " → "
+    tips = [f"{a}{arrow}{b}" for a, b in zip(t["name"].fillna(""), names, strict=True)]
+    values = pd.DataFrame({"distance_m": _metres(t["distance_m"])}, index=t.index)
+    return add_features(
+        m, frame, tips=tips, labels=_labels(values, lang), values=values,
+        styles=["flagship_link"] * len(t), name=text("flagship_links_layer", lang), show=show,
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _markers(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Organisations as points: a point inside each polygon (points stay as they are)."""
+    geoms = np.asarray(table.geometry.array, dtype=object)
+    points = shapely.point_on_surface(geoms)
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, index=table.index, crs=4326))
+
+
+def _org_tips(table: pd.DataFrame, lang: Lang) -> list[str]:
+    colon = "：" if lang == "zh" else ": "
+    levels = table["level"].map(lambda v: text(str(v), lang))
+    names = table["name"].astype("string").fillna(pd.Series(table.index, index=table.index))
+    return [f"{lv}{colon}{n}" for lv, n in zip(levels, names, strict=True)]
+
+
+def _titled(key: str, names: pd.Series, lang: Lang) -> list[str]:
+    colon = "：" if lang == "zh" else ": "
+    return [f"{text(key, lang)}{colon}{n}" for n in names.astype("string").fillna("")]
+
+
+def _labels(values: pd.DataFrame, lang: Lang) -> Sequence[str]:
+    from .._results import header
+
+    return [header(str(c), lang) for c in values.columns]
+
+
+def _metres(values: pd.Series) -> pd.Series:
+    return values.round(0).astype("Int64").astype("string")
