@@ -8,9 +8,10 @@ import pandas as pd
 import shapely
 
 from .assign import Assignment, assign
+from .coverage import merge_parts, spatial_coverage
 from .errors import InputError
-from .geometry import large_parts, measurable, to_wgs84_array
 from .model import ISSUE_COLUMNS, Hierarchy
+from .organisation import organisation_findings
 from .rules import DEFAULT_RULES, PartyRules
 from .schema import LEVEL_NAMES, LEVELS, Level
 
@@ -80,9 +81,7 @@ def validate(
         *(_geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
         *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
         _space_checks(h, assignment.table),
-        _outside_parent(filled, min_area_m2),
-        _overlaps(h, min_area_m2),
-        _uncovered(h, min_area_m2),
+        *_spatial(filled, min_area_m2),
         _organisation(filled, rules),
     ]
     table = (
@@ -220,101 +219,58 @@ def _locatable(frame: gpd.GeoDataFrame, level: Level) -> pd.Series:
     return pd.Series(ok.to_numpy(), index=frame.index)
 
 
-def _outside_parent(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
-    grids = h.grids[h.grids["community_id"].isin(h.communities.index)]
-    if not len(grids):
-        return _rows("grid", [], "outside_parent", [], [])
-    parents = measurable(h.communities.loc[grids["community_id"]], h.metric_crs)
-    outside = shapely.difference(measurable(grids, h.metric_crs), parents)
-    parts, area = large_parts(outside, min_area_m2)
-    hit = area > 0
-    return _rows(
-        "grid",
-        grids.index[hit],
-        "outside_parent",
-        [
-            f"{a:,.0f} m² lies outside community {c!r}"
-            for a, c in zip(area[hit], grids["community_id"][hit], strict=True)
-        ],
-        to_wgs84_array(parts[hit], h.metric_crs),
+def _spatial(h: Hierarchy, min_area_m2: float) -> list[pd.DataFrame]:
+    """Spill-overs, overlaps and gaps of the grids, from :func:`gridparty.coverage.spatial_coverage`.
+
+    Parts below ``min_area_m2`` are left out (slivers by area only: ``min_width_m=0``); the
+    remaining parts are merged per grid, per pair of grids and per community.
+    """
+    found = spatial_coverage(
+        h.communities, h.grids, parent_column="community_id", crs=h.metric_crs,
+        min_area_m2=min_area_m2, min_width_m=0.0,
     )
-
-
-def _overlaps(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
-    grids = measurable(h.grids, h.metric_crs)
-    left, right = shapely.STRtree(grids).query(grids, predicate="intersects")
-    pairs = left < right
-    left, right = left[pairs], right[pairs]
-    parts, area = large_parts(shapely.intersection(grids[left], grids[right]), min_area_m2)
-    hit = area > 0
-    ids = h.grids.index.to_numpy()
-    a, b = ids[left[hit]], ids[right[hit]]
-    first, second = np.minimum(a, b), np.maximum(a, b)
-    return _rows(
-        "grid",
-        first,
-        "overlap",
-        [f"overlaps grid {o!r} by {x:,.0f} m²" for o, x in zip(second, area[hit], strict=True)],
-        to_wgs84_array(parts[hit], h.metric_crs),
-    )
-
-
-def _uncovered(h: Hierarchy, min_area_m2: float) -> pd.DataFrame:
-    communities = measurable(h.communities, h.metric_crs)
-    covered = shapely.union_all(measurable(h.grids, h.metric_crs))
-    parts, area = large_parts(shapely.difference(communities, covered), min_area_m2)
-    hit = area > 0
-    total = shapely.area(communities)
-    return _rows(
-        "community",
-        h.communities.index[hit],
-        "uncovered",
-        [
-            f"{a:,.0f} m² ({a / t:.1%}) covered by no grid"
-            for a, t in zip(area[hit], total[hit], strict=True)
-        ],
-        to_wgs84_array(parts[hit], h.metric_crs),
-    )
+    outside = merge_parts(found.outside, ["child_id", "parent_id"])
+    overlaps = merge_parts(found.overlaps, ["child_id", "other_id"])
+    first = np.minimum(overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object))
+    second = np.maximum(overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object))
+    gaps = merge_parts(found.gaps, ["parent_id"])
+    total = found.by_parent["area_m2"].reindex(gaps["parent_id"]).to_numpy()
+    return [
+        _rows(
+            "grid",
+            outside["child_id"],
+            "outside_parent",
+            [f"{a:,.0f} m² lies outside community {c!r}"
+             for a, c in zip(outside["area_m2"], outside["parent_id"], strict=True)],
+            outside.geometry,
+        ),
+        _rows(
+            "grid",
+            first,
+            "overlap",
+            [f"overlaps grid {o!r} by {x:,.0f} m²"
+             for o, x in zip(second, overlaps["area_m2"], strict=True)],
+            overlaps.geometry,
+        ),
+        _rows(
+            "community",
+            gaps["parent_id"],
+            "uncovered",
+            [f"{a:,.0f} m² ({a / t:.1%}) covered by no grid"
+             for a, t in zip(gaps["area_m2"], total, strict=True)],
+            gaps.geometry,
+        ),
+    ]
 
 
 def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
-    members = h.households[["building_id", "formal_members", "probationary_members"]].fillna(
-        {"formal_members": 0, "probationary_members": 0}
-    )
-    per_building = members.groupby("building_id")[["formal_members", "probationary_members"]].sum()
-    buildings = h.buildings.join(per_building, how="left").fillna(
-        {"formal_members": 0, "probationary_members": 0}
-    )
-    total = buildings["formal_members"] + buildings["probationary_members"]
-    no_group = (
-        (total >= rules.group_min_members)
-        & (buildings["formal_members"] >= rules.group_min_formal)
-        & buildings["has_group"].eq(False).fillna(False)
-    )
-    per_grid = buildings.groupby("grid_id")["formal_members"].sum()
-    formal = per_grid.reindex(h.grids.index).fillna(0)
-    no_branch = (formal >= rules.branch_min_formal) & h.grids["has_branch"].eq(False).fillna(False)
+    """Branches and groups missing, from :func:`gridparty.organisation.organisation_findings`."""
+    found = organisation_findings(h, rules=rules)
     return pd.concat(
         [
-            _rows(
-                "grid",
-                h.grids.index[no_branch],
-                "members_without_branch",
-                [
-                    f"{int(n)} formal members (>= {rules.branch_min_formal}) but no party branch"
-                    for n in formal[no_branch]
-                ],
-                h.grids.geometry[no_branch],
-            ),
-            _rows(
-                "building",
-                buildings.index[no_group],
-                "members_without_group",
-                [
-                    f"{int(n)} members (>= {rules.group_min_members}) but no party group"
-                    for n in total[no_group]
-                ],
-                buildings.geometry[no_group],
-            ),
+            _rows(level, rows["id"], check, rows["message"], rows.geometry)
+            for (level, check) in (("grid", "members_without_branch"),
+                                   ("building", "members_without_group"))
+            for rows in [found[found["check"] == check]]
         ]
     )

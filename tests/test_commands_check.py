@@ -1,0 +1,72 @@
+"""Tests for ``gridparty check`` (gridparty.commands.check)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pyogrio
+import pytest
+import tiny_city
+from tiny_city import box
+
+from gridparty.cli import main
+
+
+def _write(path: Path, grids: list | None = None) -> Path:
+    layers = tiny_city.layers()
+    if grids is not None:
+        metric = layers["grids"].to_crs(tiny_city.UTM)
+        metric["geometry"] = grids
+        layers["grids"] = metric.to_crs(4326)
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def test_check_writes_map_workbook_and_geopackage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = _write(tmp_path / "city.gpkg",
+                  [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)])
+    html, xlsx, gpkg = tmp_path / "map.html", tmp_path / "报告.xlsx", tmp_path / "out.gpkg"
+    code = main(["check", str(city), "--html", str(html), "--xlsx", str(xlsx), "--gpkg", str(gpkg),
+                 "--tiles", "none"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "checking grids in communities" in captured.err  # progress lines
+    assert "gaps" in captured.out
+    assert f"workbook: {xlsx}" in captured.out
+    assert "空白区域" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    gaps = gpd.read_file(gpkg, layer="gaps")
+    assert gaps["parent_id"].tolist() == ["C1"]
+    assert gaps.to_crs(tiny_city.UTM).area.round(3).tolist() == [3_000.0]
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_check_with_other_grids_and_previous_snapshot(tmp_path: Path) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    previous = _write(tmp_path / "old.gpkg",
+                      [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)])
+    other = tmp_path / "综治网格.geojson"
+    gpd.GeoDataFrame({"网格编号": ["Z1", "Z2"]}, geometry=[box(0, 0, 100, 100),
+                                                       box(100, 0, 400, 100)],
+                     crs=tiny_city.UTM).to_crs(4326).to_file(other)
+    gpkg = tmp_path / "out.gpkg"
+    code = main(["check", str(city), "--other-grids", str(other), "--previous", str(previous),
+                 "--gpkg", str(gpkg), "--no-streets", "--min-width-m", "3"])
+    assert code == 0
+    layers = set(pyogrio.list_layers(gpkg)[:, 0])
+    assert {"gap_changes", "unmatched_grids", "unmatched_other"} <= layers
+    assert "street_gaps" not in layers
+    changes = gpd.read_file(gpkg, layer="gap_changes")
+    assert changes["change"].tolist() == ["closed"]
+
+
+def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "missing.gpkg")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    city = _write(tmp_path / "city.gpkg")
+    assert main(["check", str(city), "--min-area-m2", "-1"]) == 2
+    assert "min_area_m2=-1.0 must be a number >= 0" in capsys.readouterr().err

@@ -1,0 +1,167 @@
+"""Tests for gridparty.organisation: organisational findings, joint branches, coverage rates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import tiny_city
+
+from gridparty import datasets as ds
+from gridparty.assign import assign
+from gridparty.errors import InputError
+from gridparty.model import Hierarchy
+from gridparty.organisation import (
+    ORGANISATION_CHECKS,
+    coverage_rates,
+    joint_branches,
+    organisation_coverage,
+    organisation_findings,
+    unit_tables,
+)
+from gridparty.rules import DEFAULT_RULES
+
+# tiny city (tests/tiny_city.py): formal members per grid G1 4 (B1 3 + B2 1), G2 3, G3 2;
+# households per grid 70, 20, 60; buildings B1..B4 hold 40, 30, 20, 60 households.
+
+
+def _hierarchy(**changes: gpd.GeoDataFrame) -> Hierarchy:
+    return Hierarchy(**{**tiny_city.layers(), **changes})
+
+
+def _found(findings: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(findings[["id", "check"]].itertuples(index=False, name=None))
+
+
+def test_tiny_city_findings() -> None:
+    findings = organisation_findings(_hierarchy())
+    assert _found(findings) == {
+        ("G3", "joint_branch_candidate"),  # 2 formal members (< 3) but a branch
+        ("G1", "households_outside_band"),  # 70 households
+        ("G2", "households_outside_band"),  # 20
+        ("G3", "households_outside_band"),  # 60
+        ("B2", "no_hub_household"),  # H3 is no hub
+        ("B4", "no_hub_household"),  # H5 is no hub
+    }
+    assert set(findings["check"]) <= set(ORGANISATION_CHECKS)
+    row = findings.set_index(["id", "check"]).loc[("G3", "joint_branch_candidate")]
+    assert (row["value"], row["threshold"], row["severity"]) == (2, "< 3", "warning")
+    assert row["message"] == "2 formal members (< 3): a joint branch with neighbouring units"
+    band = findings.set_index(["id", "check"]).loc[("G2", "households_outside_band")]
+    assert (band["value"], band["threshold"], band["message"]) == (
+        20, "300–500", "20 households, outside 300–500")
+    assert findings.crs.to_epsg() == 4326
+    assert findings.index.name == "finding"
+
+
+def test_missing_branch_group_hub_and_workers() -> None:
+    grids = tiny_city.grids().assign(has_branch=[True, False, True],
+                                     full_time_workers=[1, 0, pd.NA])
+    buildings = tiny_city.buildings().assign(has_group=[False, False, True, True])
+    found = organisation_findings(_hierarchy(grids=grids, buildings=buildings)).set_index(
+        ["id", "check"])
+    assert found.loc[("G2", "members_without_branch"), "message"] == (
+        "3 formal members (>= 3) but no party branch")
+    assert found.loc[("B1", "members_without_group"), "message"] == (
+        "4 members (>= 3) but no party group")
+    assert found.loc[("G2", "no_full_time_worker"), "message"] == "0 full-time grid workers (< 1)"
+    assert found.loc[("G3", "no_full_time_worker"), "message"] == (
+        "full-time grid workers not recorded")
+
+
+def test_organisation_forms_follow_the_rules_and_the_comparison_at_50() -> None:
+    def forms(formal: int, **rules: object) -> tuple[str, set[str]]:
+        households = tiny_city.households().assign(formal_members=[2, 1, 1, formal, 2])
+        h = _hierarchy(households=households)
+        chosen = dataclasses.replace(DEFAULT_RULES, **rules)
+        grids, _ = unit_tables(h, chosen)
+        checks = set(organisation_findings(h, rules=chosen).query("id == 'G2'")["check"])
+        return grids.loc["G2", "form"], checks - {"households_outside_band"}
+
+    assert forms(7) == ("branch_with_committee", {"committee_due"})
+    assert forms(6) == ("branch", set())
+    assert forms(50) == ("branch_with_committee", {"committee_due"})  # 超过 50: not at 50
+    assert forms(50, general_branch_comparison="以上") == (
+        "general_branch", {"general_branch_possible"})
+    assert forms(51) == ("general_branch", {"general_branch_possible"})
+    assert forms(100) == ("primary_committee", {"primary_committee_due"})
+    assert forms(0) == ("joint_branch", {"joint_branch_candidate"})  # no members, a branch
+    assert forms(4, branch_min_formal=5) == ("joint_branch", {"joint_branch_candidate"})
+
+
+def test_joint_branches_suggest_neighbouring_candidates() -> None:
+    households = tiny_city.households().assign(formal_members=[2, 1, 1, 1, 2])
+    h = _hierarchy(households=households)
+    table = joint_branches(h)
+    assert table.index.tolist() == ["G2", "G3"]  # 1 and 2 formal members
+    assert table["neighbours"].tolist() == ["G3", "G2"]  # they share the edge x = 200
+    assert table["branch_neighbours"].tolist() == ["G1", ""]  # G1 (4 members) has a branch
+    assert table["group"].tolist() == ["J1", "J1"]
+    assert table["group_units"].tolist() == [2, 2]
+    assert table["group_formal_members"].tolist() == [3, 3]
+    assert table["group_enough"].tolist() == [True, True]
+    small = joint_branches(h, rules=dataclasses.replace(DEFAULT_RULES, joint_branch_max_units=1))
+    assert small["group"].tolist() == ["J1", "J2"] or small["group"].tolist() == ["J2", "J1"]
+    assert small["group_enough"].tolist() == [False, False]
+
+
+def test_coverage_rates_by_level_and_scope() -> None:
+    rates = coverage_rates(_hierarchy())
+    total = rates[rates["scope"] == "total"].set_index("level")
+    # grids: G1 and G2 should have a branch (>= 3 formal) and have one
+    assert total.loc["grid", ["units", "should", "have"]].tolist() == [3, 2, 2]
+    assert total.loc["grid", "organisation_coverage"] == 1.0
+    assert total.loc["grid", "work_coverage"] == 1.0  # every grid has a branch
+    # buildings: B1, B3, B4 should have a group and have one; B2 (1 member) has neither a
+    # group nor a hub, so its 30 households and H3 are not reached
+    assert total.loc["building", ["should", "have", "not_recorded"]].tolist() == [3, 3, 0]
+    assert total.loc["building", "work_coverage"] == pytest.approx(120 / 150)
+    assert total.loc["building", "member_work_coverage"] == pytest.approx(4 / 5)
+    community = rates[(rates["scope"] == "community") & (rates["level"] == "building")]
+    assert community.set_index("unit")["work_coverage"].round(4).to_dict() == {
+        "C1": round(60 / 90, 4), "C2": 1.0}
+    assert set(rates["scope"]) == {"community", "street", "total"}
+
+
+def test_missing_flags_count_as_not_recorded() -> None:
+    grids = tiny_city.grids().assign(has_branch=[pd.NA, True, True])
+    total = coverage_rates(_hierarchy(grids=grids)).query("scope == 'total' and level == 'grid'")
+    assert total[["should", "have", "not_recorded"]].iloc[0].tolist() == [2, 1, 1]
+
+
+def test_organisation_coverage_bundles_everything() -> None:
+    result = organisation_coverage(_hierarchy())
+    assert set(result.tables()) == {"findings", "rates", "joint_branches", "grid_units"}
+    summary = result.summary()["value"]
+    assert summary["joint_branch_candidate"] == 1
+    assert summary["grid_organisation_coverage"] == 1.0
+    with pytest.raises(InputError, match=r"h must be a gridparty\.Hierarchy"):
+        organisation_coverage({})  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"rules must be a gridparty\.PartyRules"):
+        organisation_coverage(_hierarchy(), rules={"branch_min_formal": 3})  # type: ignore[arg-type]
+
+
+def test_sample_city_findings_are_the_planted_ones_and_the_explained_ones() -> None:
+    h = assign(ds.sample_city()).hierarchy
+    result = organisation_coverage(h)
+    findings = result.findings
+    counts = findings["check"].value_counts().to_dict()
+    assert counts == {
+        "no_hub_household": 323,  # 404 buildings with member households, 81 with a hub
+        "committee_due": 59,  # every other grid: 7–50 formal members
+        "households_outside_band": 11,  # sample_data/README.md: 49 of 60 within 300–500
+        "general_branch_possible": 1,
+        "members_without_branch": 1,
+        "members_without_group": 1,
+    }
+    planted = {(d.id, d.check) for d in ds.SAMPLE_DEFECTS
+               if d.check in ("members_without_branch", "members_without_group")}
+    warnings = findings[findings["severity"] == "warning"]
+    assert _found(warnings) == planted
+    band = findings[findings["check"] == "households_outside_band"]
+    outside = result.grids.query("households < 300 or households > 500")
+    assert sorted(band["id"]) == sorted(outside.index)
+    assert (result.grids["formal_members"] >= 3).all()
+    assert result.joint_branches.empty
