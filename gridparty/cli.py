@@ -16,7 +16,7 @@ from .errors import GridpartyError
 __all__ = ["COMMANDS", "main"]
 
 #: Command modules under ``gridparty.commands``, in the order ``--help`` lists them.
-COMMANDS = ("validate",)
+COMMANDS = ("validate", "check", "access", "alliances", "zones")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

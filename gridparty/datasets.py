@@ -33,6 +33,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ._sample_alliances import ID_COLUMNS as _ALLIANCE_IDS
+from ._sample_alliances import INT_COLUMNS as _ALLIANCE_INTS
+from ._sample_alliances import LAYERS as _ALLIANCE_LAYERS
+from ._sample_alliances import SAMPLE_PROBLEMS as ALLIANCE_PROBLEMS
+from ._sample_alliances import build as _alliance_layers
+from ._sample_streets import sample_streets
 from .errors import DataFileError, LayerError
 from .rules import DEFAULT_RULES
 
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
     from .model import Hierarchy
 
 __all__ = [
+    "ALLIANCE_PROBLEMS",
     "LAYERS",
     "SAMPLE_DEFECTS",
     "SEED",
@@ -55,7 +62,11 @@ __all__ = [
 #: Seed of the stored sample city.
 SEED = 20261123
 #: Layers of the sample GeoPackage, in writing order.
-LAYERS = ("communities", "grids", "buildings", "households", "service_centres", "organisations")
+LAYERS = (
+    "communities", "grids", "buildings", "households", "service_centres", "organisations",
+    "streets",
+    *_ALLIANCE_LAYERS,  # units, alliances, pairings, lists: gridparty/_sample_alliances.py
+)
 
 #: Projected CRS (metres) of every length and area below: WGS84 / UTM zone 51N.
 METRIC_CRS = "EPSG:32651"
@@ -234,7 +245,11 @@ def write_sample_city(path: str | os.PathLike[str], seed: int = SEED) -> Path:
     layers = build_sample_layers(seed)
     with atomic_path(target) as tmp:
         for name in LAYERS:
-            _writable(layers[name]).to_file(tmp, layer=name, driver="GPKG", promote_to_multi=False)
+            frame = _writable(layers[name])
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_file(tmp, layer=name, driver="GPKG", promote_to_multi=False)
+            else:  # an attribute table (no geometry column)
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
     return target
 
 
@@ -274,7 +289,8 @@ def sample_layer(name: str) -> gpd.GeoDataFrame:
     ----------
     name : str
         One of :data:`LAYERS`; the extra layers ``service_centres`` and ``organisations`` are
-        read this way.
+        read this way. The attribute tables ``alliances``, ``memberships``, ``agreements`` and
+        ``pairings`` come back as plain DataFrames.
 
     Raises
     ------
@@ -297,6 +313,8 @@ _ID_COLUMNS = {
     "households": "household_id",
     "service_centres": "service_centre_id",
     "organisations": "organisation_id",
+    "streets": "road_id",
+    **_ALLIANCE_IDS,
 }
 _INT_COLUMNS = frozenset(
     {
@@ -308,7 +326,7 @@ _INT_COLUMNS = frozenset(
         "floors",
         "osm_id",
     }
-)
+) | _ALLIANCE_INTS
 _BOOL_COLUMNS = frozenset({"has_branch", "has_group", "is_hub", "residential"})
 _FLOAT_COLUMNS = frozenset({"height_m"})
 
@@ -856,8 +874,14 @@ def _build(seed: int) -> tuple[dict[str, gpd.GeoDataFrame], tuple[PlantedDefect,
         "households": city.households,
         "service_centres": _service_centres(city),
         "organisations": _organisations(city, rng),
+        "streets": sample_streets(  # generated: see gridparty/_sample_streets.py
+            city.communities, city.grids, city.buildings,
+            {street.name: shapely.Polygon(street.outline) for street in _STREETS},
+        ),
     }
-    return {name: _typed(_round_layer(frame)) for name, frame in layers.items()}, defects
+    built = {name: _typed(_round_layer(frame)) for name, frame in layers.items()}
+    built.update({n: _typed(f) for n, f in _alliance_layers(built, seed).items()})
+    return built, defects
 
 
 def _round_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
