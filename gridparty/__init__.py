@@ -8,9 +8,30 @@ metric CRS and named in metres.
 
 from __future__ import annotations
 
-from . import coords, maps
+from . import coords, maps, siting
+from .access import (
+    LIFE_CIRCLE_M,
+    TIERS,
+    PostSiting,
+    ServiceAccess,
+    band_limits,
+    centre_distances,
+    centre_layer,
+    service_access,
+    site_posts,
+)
+from .alliance import (
+    AllianceAnalysis,
+    AllianceNetwork,
+    alliance_network,
+    analyse_alliances,
+    bipartite_graph,
+    unit_graph,
+)
 from .assign import Assignment, assign
 from .coords import convert_geometries, swap_xy
+from .coverage import COVERAGE_CHECKS, SpatialCoverage, spatial_coverage, street_outlines
+from .coverage_report import GRID_STATUSES, CoverageReport, check_coverage
 from .datasets import sample_city, sample_layer
 from .errors import (
     ColumnError,
@@ -24,10 +45,25 @@ from .errors import (
     LayerError,
     RepairWarning,
 )
+from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
+from .flagship_choice import FlagshipChoice, choose_flagships, fewest_flagships
+from .flagship_orgs import organisation_table
+from .fusion import grid_fusion
 from .io import read_hierarchy, read_layer, read_table_points, write_hierarchy, write_table
+from .lists import ListMatch, match_lists
 from .maps import hierarchy_map, save_map
 from .model import Hierarchy
+from .network import StreetNetwork, street_network
+from .organisation import (
+    ORGANISATION_CHECKS,
+    coverage_rates,
+    joint_branches,
+    organisation_coverage,
+    organisation_findings,
+)
+from .pairing import PairingCheck, PairingProposal, check_pairing, optimal_pairs, propose_pairing
 from .rules import DEFAULT_RULES, PartyRules
+from .snapshots import compare_snapshots
 from .synthetic import synthetic_city
 from .validate import CHECKS, validate
 
@@ -35,35 +71,82 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CHECKS",
+    "COVERAGE_CHECKS",
     "DEFAULT_RULES",
+    "GRID_STATUSES",
+    "LIFE_CIRCLE_M",
+    "ORGANISATION_CHECKS",
+    "TIERS",
+    "AllianceAnalysis",
+    "AllianceNetwork",
     "Assignment",
     "CRSError",
     "ColumnError",
+    "CoverageReport",
     "DataFileError",
     "DuplicateIdError",
+    "FlagshipChoice",
     "GeometryError",
     "GridpartyError",
     "GridpartyWarning",
     "Hierarchy",
     "InputError",
     "LayerError",
+    "ListMatch",
+    "MentoringZones",
+    "PairingCheck",
+    "PairingProposal",
     "PartyRules",
+    "PostSiting",
     "RepairWarning",
+    "ServiceAccess",
+    "SpatialCoverage",
+    "StreetNetwork",
+    "ZoneDefinition",
     "__version__",
+    "alliance_network",
+    "analyse_alliances",
     "assign",
+    "band_limits",
+    "bipartite_graph",
+    "centre_distances",
+    "centre_layer",
+    "check_coverage",
+    "check_pairing",
+    "choose_flagships",
+    "compare_snapshots",
     "convert_geometries",
     "coords",
+    "coverage_rates",
+    "fewest_flagships",
+    "grid_fusion",
     "hierarchy_map",
+    "joint_branches",
     "maps",
+    "match_lists",
+    "mentoring_zones",
+    "optimal_pairs",
+    "organisation_coverage",
+    "organisation_findings",
+    "organisation_table",
+    "propose_pairing",
     "read_hierarchy",
     "read_layer",
     "read_table_points",
     "sample_city",
     "sample_layer",
     "save_map",
+    "service_access",
+    "site_posts",
+    "siting",
+    "spatial_coverage",
+    "street_network",
+    "street_outlines",
     "swap_xy",
     "synthetic_city",
+    "unit_graph",
     "validate",
     "write_hierarchy",
     "write_table",
+    "zone_definition",
 ]

@@ -136,7 +136,7 @@ def test_geometry_problems_and_load_issues() -> None:
 
 
 def test_bad_arguments_are_named() -> None:
-    with pytest.raises(InputError, match="h must be a gridparty.Hierarchy, got dict"):
+    with pytest.raises(InputError, match=r"h must be a gridparty\.Hierarchy, got dict"):
         validate({})  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"min_area_m2=-1 must be >= 0"):
         validate(_hierarchy(), min_area_m2=-1)

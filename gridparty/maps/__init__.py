@@ -12,7 +12,11 @@ Examples
 >>> save_map(m, "map.html")  # doctest: +SKIP
 """
 
+from .access import access_map
+from .alliance import alliance_map
 from .base import TILES, GridpartyMap, MapSettings, base_map, map_settings, save_map, to_display
+from .coverage import coverage_map
+from .flagship import flagship_map
 from .hierarchy import building_counts, hierarchy_map
 from .labels import LANGS
 from .layers import add_buildings, add_communities, add_features, add_grids, add_issues
@@ -29,6 +33,7 @@ __all__ = [
     "GridpartyMap",
     "MapSettings",
     "Style",
+    "access_map",
     "add_buildings",
     "add_communities",
     "add_features",
@@ -36,9 +41,12 @@ __all__ = [
     "add_issues",
     "add_layer_control",
     "add_legend",
+    "alliance_map",
     "base_map",
     "building_counts",
+    "coverage_map",
     "escape",
+    "flagship_map",
     "hierarchy_map",
     "js_literal",
     "map_settings",
