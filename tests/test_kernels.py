@@ -1,0 +1,191 @@
+"""Tests for gridparty._kernels: flat polygon arrays, the grid index and the numba kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from gridparty import _kernels as kernels
+
+SQUARE = shapely.box(0, 0, 10, 10)
+WITH_HOLE = shapely.Polygon(
+    [(20, 0), (30, 0), (30, 10), (20, 10)], holes=[[(22, 2), (28, 2), (28, 8), (22, 8)]]
+)
+MULTI = shapely.MultiPolygon([shapely.box(40, 0, 45, 5), shapely.box(50, 0, 55, 5)])
+
+
+def test_polygon_arrays_flatten_holes_parts_and_missing() -> None:
+    arrays = kernels.polygon_arrays(np.array([SQUARE, None, WITH_HOLE, shapely.Polygon(), MULTI]))
+    rings_per_geom = np.diff(arrays.geom_offsets)
+    assert rings_per_geom.tolist() == [1, 0, 2, 0, 2]
+    assert len(arrays) == 5
+    assert np.diff(arrays.ring_offsets).tolist() == [5, 5, 5, 5, 5]  # closed rings
+    assert arrays.bounds[0].tolist() == [0, 0, 10, 10]
+    assert np.isnan(arrays.bounds[[1, 3]]).all()
+    assert arrays.bounds[4].tolist() == [40, 0, 55, 5]
+
+
+def test_polygon_arrays_fast_path_matches_the_ragged_layout() -> None:
+    geoms = np.array([SQUARE, None, shapely.box(3, 3, 4, 5), shapely.Polygon()])
+    fast = kernels.polygon_arrays(geoms)
+    coords, rings, geom_rings = kernels._ragged(geoms)
+    assert np.array_equal(fast.coords, coords)
+    assert np.array_equal(fast.ring_offsets, rings)
+    assert np.array_equal(fast.geom_offsets, geom_rings)
+
+
+def test_polygon_arrays_of_nothing() -> None:
+    assert len(kernels.polygon_arrays(np.array([], dtype=object))) == 0
+    arrays = kernels.polygon_arrays(np.array([None, None]))
+    x, y = np.array([1.0]), np.array([1.0])
+    assert kernels.search_points(x, y, arrays)[0].tolist() == [-1]
+
+
+def test_polygon_arrays_and_point_xy_reject_other_types() -> None:
+    with pytest.raises(TypeError, match="Polygon"):
+        kernels.polygon_arrays(np.array([shapely.Point(0, 0)]))
+    with pytest.raises(TypeError, match="Point"):
+        kernels.point_xy(np.array([SQUARE]))
+
+
+def test_point_xy_gives_nan_for_missing_and_empty_points() -> None:
+    x, y = kernels.point_xy(np.array([shapely.Point(1, 2), None, shapely.Point(), shapely.Point(3, 4)]))
+    assert x.tolist()[::3] == [1.0, 3.0]
+    assert y.tolist()[::3] == [2.0, 4.0]
+    assert np.isnan(x[1:3]).all()
+    assert np.isnan(y[1:3]).all()
+
+
+def test_search_handles_holes_parts_overlaps_and_outside() -> None:
+    overlapping = shapely.box(5, 5, 15, 15)
+    arrays = kernels.polygon_arrays(np.array([SQUARE, WITH_HOLE, MULTI, overlapping]))
+    x = np.array([1.0, 7.0, 25.0, 21.0, 52.0, 47.0, 12.0, 100.0, np.nan])
+    y = np.array([1.0, 7.0, 5.0, 5.0, 2.0, 2.0, 12.0, 100.0, 1.0])
+    parent, hits = kernels.search_points(x, y, arrays)
+    # in square | in square and overlap | in hole | in ring | 2nd part | between parts |
+    # only overlap | far away | NaN
+    assert parent.tolist() == [0, 0, -1, 1, 2, -1, 3, -1, -1]
+    assert hits.tolist() == [1, 2, 0, 1, 1, 0, 1, 0, 0]
+
+
+def test_verify_pairs() -> None:
+    arrays = kernels.polygon_arrays(np.array([SQUARE, WITH_HOLE]))
+    x = np.array([1.0, 1.0, 25.0, 21.0, 1.0])
+    y = np.array([1.0, 1.0, 5.0, 5.0, 1.0])
+    declared = np.array([0, 1, 1, 1, -1])
+    assert kernels.verify_pairs(x, y, declared, arrays).tolist() == [True, False, False, True, False]
+
+
+def test_boundary_points_follow_the_half_open_rule() -> None:
+    """Two squares sharing the edge x=10: a point on it lands in exactly one of them."""
+    arrays = kernels.polygon_arrays(np.array([SQUARE, shapely.box(10, 0, 20, 10)]))
+    parent, hits = kernels.search_points(np.array([10.0]), np.array([5.0]), arrays)
+    assert hits.tolist() == [1]
+    assert parent.tolist() == [1]  # the left edge of the right square counts as inside
+
+
+def test_grid_index_lists_every_overlapping_cell_in_increasing_order() -> None:
+    bounds = np.array([[0, 0, 1, 1], [0.5, 0.5, 3.5, 1.5], [np.nan] * 4, [2, 2, 3, 3]], float)
+    index = kernels.build_grid_index(bounds)
+    cells = [index.items[index.starts[c]:index.starts[c + 1]].tolist()
+             for c in range(index.nx * index.ny)]
+    assert all(c == sorted(c) for c in cells)
+    assert 2 not in index.items  # the missing geometry is not indexed
+    for g in (0, 1, 3):  # each box is in every cell its corners fall in
+        for x, y in ((bounds[g, 0], bounds[g, 1]), (bounds[g, 2], bounds[g, 3])):
+            i = min(int((x - index.x0) * index.inv_dx), index.nx - 1)
+            j = min(int((y - index.y0) * index.inv_dy), index.ny - 1)
+            assert g in cells[j * index.nx + i]
+
+
+def test_grid_index_caps_the_number_of_cells() -> None:
+    tiny = np.array([[0, 0, 1e-3, 1e-3], [1000, 1000, 1000.001, 1000.001]])
+    index = kernels.build_grid_index(tiny)
+    assert index.nx * index.ny <= kernels._MAX_CELLS_PER_POLYGON * 2 + 64
+    parent, _ = kernels.search_points(np.array([1000.0005]), np.array([1000.0005]),
+                                kernels.polygon_arrays(shapely.box(*tiny.T)), index)
+    assert parent.tolist() == [1]
+
+
+coordinate = st.floats(-50, 50, allow_nan=False, width=32)
+
+
+@st.composite
+def polygons(draw: st.DrawFn) -> shapely.Geometry:
+    """A box, a box with a hole, a triangle or a two-part MultiPolygon."""
+    x, y = draw(coordinate), draw(coordinate)
+    w, h = draw(st.floats(0.5, 30)), draw(st.floats(0.5, 30))
+    kind = draw(st.sampled_from(["box", "hole", "triangle", "multi"]))
+    outer = shapely.box(x, y, x + w, y + h)
+    if kind == "hole":
+        return outer.difference(shapely.box(x + w / 4, y + h / 4, x + w / 2, y + h / 2))
+    if kind == "triangle":
+        return shapely.Polygon([(x, y), (x + w, y), (x, y + h)])
+    if kind == "multi":
+        return shapely.MultiPolygon([outer, shapely.box(x + w + 1, y, x + 2 * w + 1, y + h)])
+    return outer
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(polygons(), min_size=1, max_size=12),
+    st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=40),
+)
+def test_search_agrees_with_geos_off_the_boundary(
+    polys: list[shapely.Geometry], points: list[tuple[float, float]]
+) -> None:
+    geoms = np.array(polys, dtype=object)
+    xy = np.array(points, dtype=float)
+    pts = shapely.points(xy)
+    assume(not shapely.intersects(shapely.union_all(shapely.boundary(geoms)), shapely.multipoints(pts)))
+    within = shapely.within(pts[:, None], geoms[None, :])
+    parent, hits = kernels.search_points(xy[:, 0], xy[:, 1], kernels.polygon_arrays(geoms))
+    assert hits.tolist() == within.sum(axis=1).tolist()
+    expected = np.where(within.any(axis=1), within.argmax(axis=1), -1)
+    assert parent.tolist() == expected.tolist()
+    first = np.where(parent >= 0, parent, 0)
+    assert kernels.verify_pairs(xy[:, 0], xy[:, 1], first, kernels.polygon_arrays(geoms)).tolist() == (
+        within[np.arange(len(pts)), first].tolist()
+    )
+
+
+def test_grouped_and_scattered_inputs_take_both_paths_to_one_answer() -> None:
+    squares = shapely.box(np.arange(50) * 2.0, 0, np.arange(50) * 2.0 + 1.5, 1.5)
+    arrays = kernels.polygon_arrays(squares)
+    rng = np.random.default_rng(0)
+    x = np.repeat(np.arange(50) * 2.0, 6) + rng.uniform(0.1, 1.9, 300)  # some fall between
+    y = rng.uniform(0.1, 1.4, 300)
+    declared = np.repeat(np.arange(50), 6)
+    cells, nx = _cells(x, y, arrays)
+    assert kernels._grouped(cells[:-1], cells[1:], nx)
+    assert kernels._grouped(declared[:-1], declared[1:])
+    parent, hits = kernels.search_points(x, y, arrays)
+    inside = kernels.verify_pairs(x, y, declared, arrays)
+    expected = np.where((x - np.floor(x / 2) * 2) < 1.5, np.floor(x / 2), -1)
+    assert parent.tolist() == expected.tolist()
+    assert inside.tolist() == (expected >= 0).tolist()
+    perm = rng.permutation(300)
+    assert not kernels._grouped(cells[perm][:-1], cells[perm][1:], nx)
+    assert not kernels._grouped(declared[perm][:-1], declared[perm][1:])
+    shuffled_parent, shuffled_hits = kernels.search_points(x[perm], y[perm], arrays)
+    assert shuffled_parent.tolist() == parent[perm].tolist()
+    assert shuffled_hits.tolist() == hits[perm].tolist()
+    assert kernels.verify_pairs(x[perm], y[perm], declared[perm], arrays).tolist() == (
+        inside[perm].tolist()
+    )
+
+
+def test_steps_sample_at_most_a_few_thousand_steps() -> None:
+    assert kernels._steps(5).tolist() == [0, 1, 2, 3]
+    steps = kernels._steps(1_000_000)
+    assert len(steps) == kernels._SAMPLE
+    assert (steps[0], steps[-1]) == (0, 999_998)
+
+
+def _cells(x: np.ndarray, y: np.ndarray, arrays: kernels.PolygonArrays) -> tuple:
+    index = kernels.build_grid_index(arrays.bounds)
+    grid = (index.x0, index.y0, index.inv_dx, index.inv_dy, index.nx, index.ny)
+    return kernels._cells(x, y, *grid), index.nx
