@@ -532,15 +532,30 @@ class ServiceAccess:
     def _repr_html_(self) -> str:
         return _summary_html(type(self).__name__, self.summary())
 
+    def public_centres(self) -> gpd.GeoDataFrame:
+        """The centres with their public columns only (a layer's contact columns stay out)."""
+        keep = [c for c in (*CENTRE_LEVEL.public_columns, "tier_given") if c in self.centres]
+        return self.centres[[*keep, "geometry"]]
+
+    def public_issues(self) -> pd.DataFrame:
+        """The issues with household-level rows counted per check instead of listed (privacy)."""
+        homes = self.issues["level"] == "household"
+        counts = self.issues[homes].groupby("check").size()
+        rolled = _issue_rows(
+            "household", [pd.NA] * len(counts), "", [f"{n} households (not listed: personal data)"
+                                                     for n in counts]
+        ).assign(check=list(counts.index), severity=[_SEVERITY[c] for c in counts.index])
+        return pd.concat([self.issues[~homes], rolled], ignore_index=True)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The report's tables by sheet name (no household-level table)."""
+        """The report's tables by sheet name (no household-level table, row or contact)."""
         tables = {
             "summary": self.summary().rename("value").to_frame(),
             "communities": self.communities,
             "under_served": self.under_served,
             "buildings": self.buildings,
-            "centres": self.centres,
-            "issues": self.issues,
+            "centres": self.public_centres(),
+            "issues": self.public_issues(),
         }
         if self.compounds is not None:
             tables["compounds"] = self.compounds
@@ -565,7 +580,7 @@ class ServiceAccess:
         from .io import write_layers
 
         layers = {
-            "service_centres": self.centres,
+            "service_centres": self.public_centres(),
             "service_areas": self.service_areas,
             "buildings_access": self.buildings,
             "under_served": self.under_served,
@@ -904,7 +919,7 @@ def _issue_rows(
             "level": level,
             "id": list(ids),
             "check": check,
-            "severity": _SEVERITY[check],
+            "severity": _SEVERITY.get(check, pd.NA),
             "message": list(messages),
         },
         columns=list(ISSUE_COLUMNS),

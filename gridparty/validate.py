@@ -15,7 +15,7 @@ from .organisation import organisation_findings
 from .rules import DEFAULT_RULES, PartyRules
 from .schema import LEVEL_NAMES, LEVELS, Level
 
-__all__ = ["CHECKS", "validate"]
+__all__ = ["CHECKS", "shareable", "validate"]
 
 #: Every check with its severity and what it means.
 CHECKS: dict[str, tuple[str, str]] = {
@@ -94,6 +94,17 @@ def validate(
         ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
     ).reset_index(drop=True)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+
+
+def shareable(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of an issues table fit to hand out: household rows lose their location.
+
+    A household's point is personal data; its row (id, check, message) stays so the office
+    can follow it up in its own register. Use this before writing issues to a shared file.
+    """
+    out = issues.copy()
+    out.loc[out["level"] == "household", "geometry"] = None
+    return out
 
 
 def _rows(level: str, ids: object, check: str, messages: object, geometry: object) -> pd.DataFrame:

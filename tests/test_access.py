@@ -519,3 +519,25 @@ def test_network_from_the_access_result_is_reusable(tiny: ServiceAccess, h: Hier
     again = service_access(h, tiny_centres(), streets=net, threshold_m=300)
     pd.testing.assert_frame_equal(again.buildings, tiny.buildings)
     assert street_network(tiny_streets()).length_m.sum() == pytest.approx(net.length_m.sum())
+
+
+def test_exports_leave_out_contacts_and_household_rows(tmp_path: Path) -> None:
+    h = ds.sample_city()
+    centres = ds.sample_layer("service_centres").assign(联系电话="13800138000", 负责人="张三")
+    access = service_access(
+        h, centres, streets=ds.sample_layer("streets"), threshold_m=500, max_snap_m=10
+    )
+    households = access.issues[access.issues["level"] == "household"]
+    assert len(households) > 0  # homes more than 10 m from a street
+    book = pd.read_excel(access.to_excel(tmp_path / "a.xlsx", lang="en"), sheet_name=None)
+    text = "".join(frame.to_csv() for frame in book.values())
+    assert "13800138000" not in text
+    assert "张三" not in text
+    assert not book["issues"]["id"].isin(households["id"]).any()
+    rolled = book["issues"][book["issues"]["level"] == "household"]
+    assert rolled["message"].tolist() == [
+        f"{n} households (not listed: personal data)"
+        for n in households.groupby("check").size()
+    ]
+    layer = gpd.read_file(access.to_geopackage(tmp_path / "a.gpkg"), layer="service_centres")
+    assert "联系电话" not in layer.columns

@@ -12,6 +12,7 @@ import pytest
 import tiny_city
 
 from gridparty.cli import main
+from gridparty.datasets import SAMPLE_DEFECTS
 
 
 @pytest.fixture
@@ -61,7 +62,11 @@ def test_demo_writes_a_map_of_the_sample_city(tmp_path: Path) -> None:
     html = (tmp_path / "sample_city_map.html").read_text(encoding="utf-8")
     assert "leaflet" in html.lower()
     issues = pd.read_csv(tmp_path / "sample_city_issues.csv", encoding="utf-8-sig")
-    assert len(issues) > 0
+    found = set(issues[["level", "id", "check"]].astype(str).itertuples(index=False, name=None))
+    assert found == {(d.level, d.id, d.check) for d in SAMPLE_DEFECTS}
+    household = issues[issues["level"] == "household"]
+    assert household["geometry"].isna().all()  # a household's point is personal data
+    assert issues.loc[issues["level"] != "household", "geometry"].notna().all()
 
 
 def test_help_is_there_for_a_planner() -> None:

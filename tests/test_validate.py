@@ -10,7 +10,7 @@ from tiny_city import box, point
 
 from gridparty.errors import InputError
 from gridparty.model import Hierarchy
-from gridparty.validate import CHECKS, validate
+from gridparty.validate import CHECKS, shareable, validate
 
 
 def _hierarchy(strict: bool = True, **changes: gpd.GeoDataFrame) -> Hierarchy:
@@ -140,3 +140,14 @@ def test_bad_arguments_are_named() -> None:
         validate({})  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"min_area_m2=-1 must be >= 0"):
         validate(_hierarchy(), min_area_m2=-1)
+
+
+def test_shareable_drops_household_locations_only() -> None:
+    households = tiny_city.households().assign(building_id=["B1", "B1", "B1", "B3", "B4"])
+    issues = validate(_hierarchy(households=households))
+    grids = tiny_city.grids().assign(has_branch=[True, False, True])
+    issues = gpd.pd.concat([issues, validate(_hierarchy(grids=grids))], ignore_index=True)
+    out = shareable(issues)
+    assert out["geometry"].isna().tolist() == [True, False]  # H3's point, G2's polygon
+    assert out["id"].tolist() == ["H3", "G2"]
+    assert issues.geometry.notna().all()  # the input keeps its geometry

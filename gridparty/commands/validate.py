@@ -140,7 +140,7 @@ def _check(
     from ..assign import assign
     from ..io import write_table
     from ..maps import hierarchy_map
-    from ..validate import validate
+    from ..validate import shareable, validate
 
     progress(f"assigning parents: {h}")
     assignment = assign(h)
@@ -149,7 +149,7 @@ def _check(
     _print_counts(issues)
     for path in (csv, xlsx):
         if path is not None:
-            write_table(issues, path)
+            write_table(shareable(issues), path)
             print(f"issues table: {path}")
     if html is not None:
         progress("drawing the map")
