@@ -43,6 +43,7 @@ from .errors import (
     GridpartyWarning,
     InputError,
     LayerError,
+    NoSolutionError,
     RepairWarning,
 )
 from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
@@ -94,6 +95,7 @@ __all__ = [
     "LayerError",
     "ListMatch",
     "MentoringZones",
+    "NoSolutionError",
     "PairingCheck",
     "PairingProposal",
     "PartyRules",

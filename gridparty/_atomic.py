@@ -39,6 +39,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.tmp{target.suffix}")
     try:
         yield tmp
+        if not tmp.exists():
+            raise DataFileError(
+                f"path={str(target)!r}: the writer produced no file, so nothing was written "
+                "(an earlier file there is kept)."
+            )
         os.replace(tmp, target)
     finally:
         if tmp.exists():

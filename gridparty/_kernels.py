@@ -282,23 +282,6 @@ def _fill_grid(
     return starts, items
 
 
-@njit(cache=True, parallel=True)
-def _cells(
-    x: np.ndarray, y: np.ndarray, x0: float, y0: float, inv_dx: float, inv_dy: float, nx: int,
-    ny: int,
-) -> np.ndarray:
-    """Grid cell of each point, ``-1`` outside the grid (or NaN)."""
-    out = np.empty(x.size, dtype=np.int32)
-    for p in prange(x.size):
-        fi = (x[p] - x0) * inv_dx
-        fj = (y[p] - y0) * inv_dy
-        if 0.0 <= fi < nx and 0.0 <= fj < ny:
-            out[p] = int(fj) * nx + int(fi)
-        else:
-            out[p] = -1
-    return out
-
-
 #: Bucket the points first unless at least half of the steps from one point to the next stay
 #: within neighbouring keys (input already grouped, e.g. households listed building by building).
 _GROUPED_SHARE = 0.5

@@ -44,6 +44,8 @@ class Projection:
         self.extra.eliminate_zeros()
         links = sparse.csr_array(shared - sparse.diags_array(shared.diagonal()))
         links.eliminate_zeros()
+        #: Number of groups each pair of distinct units shares (symmetric, no diagonal).
+        self.links = links
         #: Number of other units each unit shares a group with.
         self.degree = np.diff(links.indptr)
 

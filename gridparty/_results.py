@@ -1,19 +1,22 @@
 """What every multi-table result shares: exports (Excel, GeoPackage) and the Jupyter HTML repr.
 
 A result dataclass lists its tables in :meth:`Tables.tables` (name → DataFrame or
-GeoDataFrame) and its headline figures in :meth:`Tables.summary`; this mixin turns them into an
-Excel workbook (one sheet per table, Chinese headers by default), a GeoPackage (one layer per
-GeoDataFrame) and an escaped HTML overview.
+GeoDataFrame) and its headline figures in :meth:`Tables.summary` (:func:`figures`: one column
+``value`` indexed by ``figure``); this base class turns them into an Excel workbook (one sheet
+per table, Chinese headers by default), a GeoPackage (one layer per GeoDataFrame) and an escaped
+HTML overview.
 """
 
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from .errors import InputError
 from .maps.labels import check_lang, text
 from .maps.safe import escape
 
@@ -122,6 +125,38 @@ HEADERS: dict[str, tuple[str, str]] = {
     "opened_m2": ("新出现面积" + _M2[0], "Opened" + _M2[1]),
     "remaining_m2": ("仍存在面积" + _M2[0], "Remaining" + _M2[1]),
     "gaps_count": ("空白区域数", "Gaps"),
+    # service access: tables (sheets, layers) and columns
+    "life_circles": ("社区生活圈", "Life circles by community"),
+    "under_served_buildings": ("服务不足楼栋", "Under-served buildings"),
+    "under_served_compounds": ("服务不足小区", "Under-served compounds"),
+    "buildings_access": ("楼栋距离", "Building distances"),
+    "service_centres": ("党群服务中心", "Service centres"),
+    "service_areas": ("生活圈服务范围", "Service areas"),
+    "access_issues": ("问题", "Issues"),
+    "street_components": ("路网连通", "Street components"),
+    "posts": ("拟新设驿站", "Proposed posts"),
+    "post": ("序号", "No."),
+    "candidate_id": ("候选点", "Candidate"),
+    "compound_id": ("小区编号", "Compound ID"),
+    "tier": ("层级", "Tier"),
+    "tier_given": ("原填层级", "Tier as given"),
+    "straight_m": ("直线距离（米）", "Straight-line distance (m)"),
+    "network_m": ("路网距离（米）", "Network distance (m)"),
+    "centre_id": ("最近中心编号", "Nearest centre ID"),
+    "snap_m": ("到道路距离（米）", "Distance to a street (m)"),
+    "band_min": ("生活圈（分钟）", "Life circle (min)"),
+    "under_served": ("服务不足", "Under-served"),
+    "nodes": ("节点数", "Nodes"),
+    "segments": ("路段数", "Segments"),
+    "length_m": ("道路长度（米）", "Street length (m)"),
+    "centres": ("中心数", "Centres"),
+    "stranded": ("孤立", "Stranded"),
+    "all_households": ("总户数", "All households"),
+    "core_m": ("距核心中心（米）", "To a core centre (m)"),
+    "district_m": ("距区级中心（米）", "To a district centre (m)"),
+    "street_m": ("距街道中心（米）", "To a street centre (m)"),
+    "community_m": ("距社区服务站（米）", "To a community station (m)"),
+    "post_m": ("距驿站（米）", "To a post (m)"),
     "before": ("之前", "before"),
     "after": ("之后", "after"),
     # checks
@@ -137,16 +172,19 @@ HEADERS: dict[str, tuple[str, str]] = {
 }
 
 
-class Tables:
-    """Mixin for result dataclasses: ``to_excel``, ``to_geopackage`` and ``_repr_html_``."""
+class Tables(ABC):
+    """Base of result dataclasses: ``to_excel``, ``to_geopackage`` and ``_repr_html_``.
 
+    A subclass implements :meth:`tables` and :meth:`summary`.
+    """
+
+    @abstractmethod
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the result by name (GeoDataFrames keep their geometry)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def summary(self) -> pd.DataFrame:
-        """The headline figures as a table."""
-        raise NotImplementedError
+        """The headline figures as a table (see :func:`figures`)."""
 
     def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
         """Write every table as a sheet of one workbook, atomically.
@@ -171,10 +209,21 @@ class Tables:
         return write_workbook(plain, path, headers=headers)
 
     def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
-        """Write every table with geometry as a layer of one GeoPackage (EPSG:4326), atomically."""
+        """Write every table with geometry as a layer of one GeoPackage (EPSG:4326), atomically.
+
+        Raises
+        ------
+        InputError
+            The result has no table with geometry (write its tables with :meth:`to_excel`).
+        """
         from .io import write_layers
 
         layers = {n: t for n, t in self.tables().items() if isinstance(t, gpd.GeoDataFrame)}
+        if not layers:
+            raise InputError(
+                f"nothing to write: {type(self).__name__} has no table with geometry; write its "
+                "tables with to_excel()."
+            )
         return write_layers(layers, path)
 
     def _repr_html_(self) -> str:

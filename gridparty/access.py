@@ -29,7 +29,9 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from .coords import _metric
+from ._checks import positive_number, whole_number
+from ._results import Tables, figures
+from .coords import check_metric_crs, ensure_wgs84
 from .errors import InputError
 from .geometry import measurable, to_wgs84_array
 from .layers import normalise_layer
@@ -45,9 +47,6 @@ from .network import (
 from .schema import Level
 
 if TYPE_CHECKING:
-    import os
-    from pathlib import Path
-
     from .siting import Siting
 
 __all__ = [
@@ -321,6 +320,7 @@ def centre_distances(
     """
     if not isinstance(centres, gpd.GeoDataFrame) or "tier_given" not in centres:
         centres = centre_layer(centres)
+    origins = ensure_wgs84(origins, "origins")
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
         raise InputError(f"max_snap_m={max_snap_m!r} must be a distance in metres >= 0.")
     network = _as_network(streets, crs)
@@ -339,7 +339,7 @@ def _as_network(
 ) -> StreetNetwork | None:
     if streets is None or isinstance(streets, StreetNetwork):
         if crs is not None:
-            _metric(crs)
+            check_metric_crs(crs)
         return streets
     return street_network(streets, crs=crs)
 
@@ -347,7 +347,7 @@ def _as_network(
 def _metric_of(frame: gpd.GeoDataFrame, crs: object) -> pyproj.CRS:
     from .coords import metric_crs
 
-    return _metric(crs) if crs is not None else metric_crs(frame)
+    return check_metric_crs(crs) if crs is not None else metric_crs(frame)
 
 
 @dataclass(frozen=True)
@@ -442,7 +442,7 @@ _SEVERITY = {
 
 
 @dataclass(frozen=True, repr=False)
-class ServiceAccess:
+class ServiceAccess(Tables):
     """Result of :func:`service_access`.
 
     Attributes
@@ -505,7 +505,7 @@ class ServiceAccess:
             f"{self.threshold_m:,.0f} m, {len(self.issues):,} issues>"
         )
 
-    def summary(self) -> pd.Series:
+    def summary(self) -> pd.DataFrame:
         """Headline figures: centres per tier, shares within each band, the under-served."""
         b = self.buildings
         homes = b["households"].fillna(0)
@@ -527,10 +527,7 @@ class ServiceAccess:
         out["under_served_members"] = int(self.under_served["members"].sum())
         for check in ("far_from_street", "unreachable"):
             out[f"buildings_{check}"] = int((b["status"] == check).sum())
-        return pd.Series(out, name="service_access")
-
-    def _repr_html_(self) -> str:
-        return _summary_html(type(self).__name__, self.summary())
+        return figures(out)
 
     def public_centres(self) -> gpd.GeoDataFrame:
         """The centres with their public columns only (a layer's contact columns stay out)."""
@@ -548,62 +545,24 @@ class ServiceAccess:
         return pd.concat([self.issues[~homes], rolled], ignore_index=True)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The report's tables by sheet name (no household-level table, row or contact)."""
-        tables = {
-            "summary": self.summary().rename("value").to_frame(),
-            "communities": self.communities,
-            "under_served": self.under_served,
-            "buildings": self.buildings,
-            "centres": self.public_centres(),
-            "issues": self.public_issues(),
-        }
-        if self.compounds is not None:
-            tables["compounds"] = self.compounds
-        if self.components is not None:
-            tables["components"] = self.components
-        return tables
+        """The report's tables: workbook sheets, and the GeoPackage layers when with geometry.
 
-    def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
-        """Write the report tables as one workbook (Chinese headers by default), atomically.
-
-        Household-level rows are not written (personal data); see :attr:`households`.
+        No household-level table, row or contact: the centres are :meth:`public_centres`, the
+        issues :meth:`public_issues` (see :attr:`households` for the personal table).
         """
-        from .io import write_workbook
-        from .maps.labels import check_lang
-
-        zh = check_lang(lang) == "zh"
-        tables = {(_SHEETS_ZH[k] if zh else k): v for k, v in self.tables().items()}
-        return write_workbook(tables, path, headers=_HEADERS_ZH if zh else None)
-
-    def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
-        """Write centres, service areas, buildings and the under-served as GeoPackage layers."""
-        from .io import write_layers
-
-        layers = {
+        tables = {
+            "life_circles": self.communities,
+            "under_served_buildings": self.under_served,
+            "buildings_access": self.buildings,
             "service_centres": self.public_centres(),
             "service_areas": self.service_areas,
-            "buildings_access": self.buildings,
-            "under_served": self.under_served,
+            "access_issues": self.public_issues(),
         }
         if self.compounds is not None:
-            layers["under_served_compounds"] = self.compounds
-        return write_layers(layers, path)
-
-
-def _summary_html(title: str, summary: pd.Series) -> str:
-    """A result's headline figures as an HTML table, every text escaped."""
-    from .maps.safe import escape
-
-    rows = "".join(
-        f"<tr><th>{escape(k)}</th><td>{escape(_fmt(v))}</td></tr>" for k, v in summary.items()
-    )
-    return f"<b>{escape(title)}</b><table>{rows}</table>"
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
-    return str(value)
+            tables["under_served_compounds"] = self.compounds
+        if self.components is not None:
+            tables["street_components"] = self.components
+        return tables
 
 
 def service_access(
@@ -657,11 +616,11 @@ def service_access(
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
     bands = band_limits(minutes, speed_m_per_min)
-    threshold = float(bands.iloc[-1]) if threshold_m is None else float(threshold_m)
-    if not np.isfinite(threshold) or threshold <= 0:
-        raise InputError(f"threshold_m={threshold_m!r} must be a distance in metres > 0.")
-    if not np.isfinite(area_buffer_m) or area_buffer_m <= 0:
-        raise InputError(f"area_buffer_m={area_buffer_m!r} must be a distance in metres > 0.")
+    threshold = (
+        float(bands.iloc[-1]) if threshold_m is None
+        else positive_number(threshold_m, "threshold_m", hint="metres")
+    )
+    positive_number(area_buffer_m, "area_buffer_m", hint="metres")
     centres = centre_layer(centres, tier_names=tier_names)
     network = _as_network(streets, None)
     crs = network.crs if network is not None else h.metric_crs
@@ -986,7 +945,7 @@ def _reachable(
 
 
 @dataclass(frozen=True, repr=False)
-class PostSiting:
+class PostSiting(Tables):
     """Result of :func:`site_posts`.
 
     Attributes
@@ -1018,23 +977,20 @@ class PostSiting:
             f"{self.coverage['share_after']:.1%}>"
         )
 
-    def summary(self) -> pd.Series:
+    def summary(self) -> pd.DataFrame:
         """The coverage before and after, and the posts opened."""
-        return pd.concat(
-            [
-                pd.Series(
-                    {
-                        "problem": self.problem,
-                        "posts": len(self.posts),
-                        "solver": self.siting.method,
-                    }
-                ),
-                self.coverage,
-            ]
+        return figures(
+            {
+                "problem": self.problem,
+                "posts": len(self.posts),
+                "solver": self.siting.method,
+                **self.coverage.to_dict(),
+            }
         )
 
-    def _repr_html_(self) -> str:
-        return _summary_html(type(self).__name__, self.summary())
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The proposed posts (a sheet of :meth:`to_excel`, a layer of :meth:`to_geopackage`)."""
+        return {"posts": self.posts}
 
 
 def site_posts(
@@ -1076,9 +1032,12 @@ def site_posts(
         raise InputError(
             f"access must be the result of service_access(), got {type(access).__name__}."
         )
-    threshold = access.threshold_m if threshold_m is None else float(threshold_m)
-    if not np.isfinite(threshold) or threshold <= 0:
-        raise InputError(f"threshold_m={threshold_m!r} must be a distance in metres > 0.")
+    threshold = (
+        access.threshold_m if threshold_m is None
+        else positive_number(threshold_m, "threshold_m", hint="metres")
+    )
+    if k is not None:
+        k = whole_number(k, "k", 1)
     b = access.buildings
     homes = b[(b["households"] > 0) & b["distance_m"].notna()]
     demand = homes[homes["distance_m"] > threshold]
@@ -1176,59 +1135,3 @@ def _coverage(
             "uncoverable_households": int(weights[~siting.coverable].sum()),
         }
     )
-
-
-# -- export labels ---------------------------------------------------------------------------------
-
-_SHEETS_ZH = {
-    "summary": "概况",
-    "communities": "社区生活圈",
-    "under_served": "服务不足楼栋",
-    "buildings": "楼栋距离",
-    "centres": "党群服务中心",
-    "issues": "问题",
-    "compounds": "服务不足小区",
-    "components": "路网连通",
-}
-_HEADERS_ZH = {
-    "value": "数值",
-    "community_id": "社区编码",
-    "grid_id": "网格编号",
-    "building_id": "楼栋编号",
-    "service_centre_id": "中心编号",
-    "compound_id": "小区编号",
-    "name": "名称",
-    "tier": "层级",
-    "tier_given": "原填层级",
-    "households": "户数",
-    "member_households": "党员户",
-    "members": "党员数",
-    "formal_members": "正式党员",
-    "straight_m": "直线距离（米）",
-    "network_m": "路网距离（米）",
-    "distance_m": "距离（米）",
-    "centre_id": "最近中心编号",
-    "snap_m": "到道路距离（米）",
-    "component": "路网连通块",
-    "status": "状态",
-    "band_min": "生活圈（分钟）",
-    "under_served": "服务不足",
-    "rank": "排序",
-    "level": "层级",
-    "id": "编号",
-    "check": "问题",
-    "severity": "级别",
-    "message": "说明",
-    "nodes": "节点数",
-    "segments": "路段数",
-    "length_m": "道路长度（米）",
-    "centres": "中心数",
-    "buildings": "楼栋数",
-    "stranded": "孤立",
-    "all_households": "总户数",
-    "core_m": "距核心中心（米）",
-    "district_m": "距区级中心（米）",
-    "street_m": "距街道中心（米）",
-    "community_m": "距社区服务站（米）",
-    "post_m": "距驿站（米）",
-}

@@ -27,6 +27,7 @@ components, and membership coverage of the units of each community and street.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -200,7 +201,9 @@ def alliance_network(
     agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)
     found += kind_problems + member_problems + agreement_problems
     found += _leads_not_members(alliance_frame, member_frame)
-    crs = _metric_crs(unit_frame, metric_crs)
+    if not len(unit_frame):
+        raise InputError("units is empty: there are no units to analyse.")
+    crs = _coords.choose_metric_crs(metric_crs, unit_frame, argument="metric_crs")
     return AllianceNetwork(
         unit_frame, alliance_frame, member_frame, agreement_frame, com, problem_frame(found), crs
     )
@@ -215,14 +218,6 @@ def _communities(communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | Non
         return None
     frame, _ = normalise_layer(communities, LEVELS["community"], argument="communities")
     return frame
-
-
-def _metric_crs(units: gpd.GeoDataFrame, given: object) -> pyproj.CRS:
-    if given is not None:
-        return _coords._metric(given)
-    if not len(units):
-        raise InputError("units is empty: there are no units to analyse.")
-    return _coords.metric_crs(units)
 
 
 def _check_alliances(
@@ -330,22 +325,59 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:
     """The unit–unit projection: two units are linked when they share an alliance.
 
     Nodes are unit ids (every unit, linked or not); edge ``weight`` = number of shared
-    alliances, ``alliances`` = their ids (sorted).
+    alliances, ``alliances`` = their ids (sorted). Links and weights are the sparse product
+    ``M @ Mᵀ`` of the units × alliances incidence matrix (:class:`Projection`), its rows and
+    columns named by unit id as the edges are added (no relabelled copy of the graph).
     """
-    return _project(bipartite_graph(net), net.units.index)
-
-
-def _project(bipartite: nx.Graph, units: pd.Index) -> nx.Graph:
+    incidence = _incidence(net)
+    links = sparse.csr_array(sparse.triu(Projection(incidence).links, k=1))
+    links.sort_indices()
+    links = links.tocoo()  # row-major: pairs (i < j) in the order _shared_alliances gives them
+    names = net.units.index.to_numpy(dtype=object)
     graph = nx.Graph()
-    graph.add_nodes_from(units)
-    alliances = sorted(n for n, d in bipartite.nodes(data=True) if d["bipartite"] == 1)
-    for node in alliances:
-        members = sorted(u[1] for u in bipartite[node])
-        for k, a in enumerate(members):
-            for b in members[k + 1 :]:
-                shared = graph.get_edge_data(a, b, {"alliances": []})["alliances"]
-                graph.add_edge(a, b, alliances=[*shared, node[1]], weight=len(shared) + 1)
+    graph.add_nodes_from(names)
+    graph.add_edges_from(
+        (u, v, {"alliances": shared, "weight": w})
+        for u, v, w, shared in zip(
+            names[links.row].tolist(), names[links.col].tolist(),
+            links.data.astype(np.int64).tolist(),
+            _shared_alliances(incidence, net.alliances.index), strict=True,
+        )
+    )
     return graph
+
+
+def _incidence(net: AllianceNetwork) -> sparse.csr_array:
+    """The units × alliances 0/1 matrix of the valid memberships (rows and columns in order)."""
+    valid = net.valid_memberships.drop_duplicates(["unit_id", "alliance_id"])
+    return sparse.csr_array(
+        (np.ones(len(valid)), (net.units.index.get_indexer(valid["unit_id"]),
+                               net.alliances.index.get_indexer(valid["alliance_id"]))),
+        shape=(len(net.units), len(net.alliances)),
+    )
+
+
+def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[list]:
+    """Sorted ids of the alliances each linked pair of rows ``i < j`` shares, by ``(i, j)``.
+
+    Every pair of members of each alliance, made with numpy (no loop over pairs): the
+    (pair, alliance) triples sorted by pair and alliance id, cut into one list per pair.
+    """
+    ids = alliances.to_numpy(dtype=object)
+    by_id = np.argsort(ids, kind="stable")
+    members = sparse.csc_array(incidence[:, by_id])
+    members.sort_indices()
+    rows, ptr = members.indices, members.indptr
+    column = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))  # of each membership
+    later = ptr[column + 1] - np.arange(len(rows)) - 1  # members after it in its column
+    first = np.repeat(np.arange(len(rows)), later)
+    second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+    i, j = rows[first], rows[second]
+    order = np.lexsort((column[first], j, i))
+    i, j, shared = i[order], j[order], ids[by_id[column[first][order]]]
+    cut = np.flatnonzero((i[1:] != i[:-1]) | (j[1:] != j[:-1])) + 1
+    bounds = np.r_[0, cut, len(i)].tolist() if len(i) else []
+    return [shared[s:e].tolist() for s, e in itertools.pairwise(bounds)]
 
 
 def _text(value: object) -> str | None:
@@ -571,12 +603,7 @@ def _unit_network(
     parties = pd.concat([ag["party_a"][ag["kind_a"] == "unit"], ag["party_b"][ag["kind_b"] == "unit"]])
     agreements = parties.value_counts().reindex(units.index).fillna(0).astype("int64")
     component = {n[1]: k for k, part in enumerate(parts) for n in part if n[0] == "unit"}
-    incidence = sparse.csr_array(
-        (np.ones(len(valid)), (units.index.get_indexer(valid["unit_id"]),
-                               net.alliances.index.get_indexer(valid["alliance_id"]))),
-        shape=(len(units), len(net.alliances)),
-    )
-    projection = Projection(incidence)
+    projection = Projection(_incidence(net))
     out = units.assign(
         alliance_count=count,
         alliance_ids=joined,

@@ -30,6 +30,7 @@ import pyproj
 import shapely
 
 from . import _kernels
+from .coords import check_metric_crs
 from .errors import CRSError, GeometryError, InputError
 from .geometry import measurable
 from .schema import LEVELS
@@ -133,21 +134,6 @@ def _positions(declared_pos: object, n_points: int, n_polygons: int) -> np.ndarr
             f"{pos[bad][:5].tolist()}; positions index the rows of polygons."
         )
     return pos.astype(np.int64, copy=False)
-
-
-def _metric(crs: object, argument: str = "crs") -> pyproj.CRS:
-    try:
-        parsed = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError:
-        parsed = None
-    if parsed is None or not parsed.is_projected or parsed.axis_info[0].unit_name not in (
-        "metre", "meter"
-    ):
-        raise CRSError(
-            f"{argument}={crs!r} is not a projected CRS in metres; pass h.metric_crs or e.g. "
-            "'EPSG:32650' (UTM 50N)."
-        )
-    return parsed
 
 
 def _geoseries(obj: GeometryInput, argument: str) -> gpd.GeoSeries:
@@ -301,7 +287,7 @@ def nearest_within(
     """
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
-    metric = _metric(crs)
+    metric = check_metric_crs(crs)
     pts = np.asarray(_geoseries(points, "points").to_crs(metric).array, dtype=object)
     tgts = np.asarray(_geoseries(targets, "targets").to_crs(metric).array, dtype=object)
     pos = np.full(len(pts), -1, dtype=np.int64)
@@ -353,7 +339,7 @@ def _largest_overlap(
     A child that a parent covers gets share 1 without measuring; only children that straddle
     parents (or lie partly outside) are projected to ``crs`` and intersected.
     """
-    metric = _metric(crs)
+    metric = check_metric_crs(crs)
     kid_s, par_s = _geoseries(children, "children"), _geoseries(parents, "parents")
     _same_crs(kid_s.crs, par_s.crs, ("children", "parents"))
     kids, pars = measurable(kid_s, kid_s.crs), measurable(par_s, par_s.crs)  # repaired, not moved

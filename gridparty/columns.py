@@ -30,6 +30,9 @@ ColumnMapping = Mapping[str, str] | Mapping[str, Mapping[str, str]]
 
 LoadIssue = dict[str, Any]
 
+#: Whole numbers this large (2**53, where float64 stops holding every one of them) are errors.
+_MAX_COUNT = 2.0**53
+
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "是", "有", "已建立", "已建", "√", "✓"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "否", "无", "未建立", "未建", "×", "✗", ""})
 
@@ -127,17 +130,28 @@ def coerce_attribute(values: pd.Series, kind: str, argument: str, column: str) -
     if kind == "str":
         return values.astype("string")
     if kind == "int":
-        number = pd.to_numeric(values, errors="coerce")
-        bad = values[number.isna() & values.notna() & (values.astype("string").str.strip() != "")]
-        fraction = number.notna() & (number != np.round(number))
-        if len(bad) or fraction.any():
-            shown = list(pd.concat([bad, values[fraction]]).unique()[:5])
+        number, bad = _numbers(values)
+        whole = (number.abs() < _MAX_COUNT) & (number == np.round(number))
+        wrong = values[(number.notna() & ~whole.fillna(False)).to_numpy(bool)]
+        if len(bad) or len(wrong):
+            shown = pd.concat([bad, wrong]).unique()[:5].tolist()
             raise InputError(
                 f"{argument}: column {column!r} must hold whole numbers; found {shown}. "
                 "Fix those cells or map another column with columns=."
             )
         return number.astype("Int64")
     return _coerce_bool(values, argument, column)
+
+
+def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``values`` as Float64 (blank → NA; text read after NFKC, so full-width digits count)
+    and the values that are not numbers."""
+    kind = values.dtype
+    if pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind):
+        return values.astype("Float64"), values.iloc[:0]
+    text = values.astype("string").str.normalize("NFKC").str.strip()
+    number = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("Float64")
+    return number, values[(number.isna() & text.notna() & (text != "")).to_numpy(bool)]
 
 
 def _coerce_bool(values: pd.Series, argument: str, column: str) -> pd.Series:
@@ -151,7 +165,7 @@ def _coerce_bool(values: pd.Series, argument: str, column: str) -> pd.Series:
     if len(bad):
         raise InputError(
             f"{argument}: column {column!r} must be yes/no (是/否, 有/无, true/false, 1/0); "
-            f"found {list(bad.unique()[:5])}. Fix those cells or map another column with columns=."
+            f"found {bad.unique()[:5].tolist()}. Fix those cells or map another column with columns=."
         )
     return result
 
@@ -222,7 +236,7 @@ def _id_problem(
     if missing.any():
         parts.append(
             f"{int(missing.sum())} rows without {level.id_column} (rows "
-            f"{list(np.flatnonzero(missing.to_numpy())[:5])})"
+            f"{np.flatnonzero(missing.to_numpy())[:5].tolist()})"
         )
     return (
         f"{argument}: {'; '.join(parts)}. Give every {level.label_en} a unique id, or load with "

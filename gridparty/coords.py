@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import geopandas as gpd
@@ -46,6 +47,7 @@ import numpy as np
 import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
+from scipy.spatial import cKDTree
 
 from gridparty.errors import CRSError, InputError
 
@@ -54,10 +56,14 @@ __all__ = [
     "COORD_SYSTEMS",
     "MAX_ITERATIONS",
     "TOLERANCE_DEG",
+    "DatumOffset",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "check_metric_crs",
+    "choose_metric_crs",
     "convert_coords",
     "convert_geometries",
+    "detect_datum_offset",
     "ensure_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -618,23 +624,49 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0.0 else 32700) + zone)
 
 
-def _metric(crs: object) -> pyproj.CRS:
-    """``crs`` as a projected CRS in metres, or a CRSError naming ``crs``."""
+def check_metric_crs(crs: object, argument: str = "crs") -> pyproj.CRS:
+    """``crs`` as a projected CRS in metres, or a CRSError naming ``argument``.
+
+    The one check every function taking a metric CRS goes through.
+    """
     try:
         parsed = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError:
         raise CRSError(
-            f"crs {crs!r:.80} is not a CRS pyproj can read. Pass e.g. 'EPSG:32650' or "
-            "leave crs=None to use the UTM zone of the data."
+            f"{argument}={crs!r:.80} is not a CRS pyproj can read. Pass e.g. 'EPSG:32650' or "
+            f"leave {argument}=None to use the UTM zone of the data."
         ) from None
     units = {axis.unit_name for axis in parsed.axis_info}
     if not parsed.is_projected or not units <= {"metre", "meter"}:
         raise CRSError(
-            f"crs must be a projected CRS in metres; got {parsed.name!r} (units: "
-            f"{', '.join(sorted(units)) or 'none'}). Pass e.g. 'EPSG:32650' (UTM zone 50N) or "
-            "leave crs=None to use the UTM zone of the data."
+            f"{argument}={crs!r:.80} is not a projected CRS in metres (it is {parsed.name!r}, "
+            f"units: {', '.join(sorted(units)) or 'none'}). Pass e.g. 'EPSG:32650' (UTM zone 50N) "
+            f"or leave {argument}=None to use the UTM zone of the data."
         )
     return parsed
+
+
+def choose_metric_crs(
+    crs: object, *frames: gpd.GeoDataFrame | gpd.GeoSeries, argument: str = "crs"
+) -> pyproj.CRS:
+    """``crs`` checked by :func:`check_metric_crs`, or the UTM zone of the first frame with geometry.
+
+    Raises
+    ------
+    CRSError
+        ``crs`` is unreadable, geographic or not in metres.
+    InputError
+        ``crs`` is None and no frame has any geometry.
+    """
+    if crs is not None:
+        return check_metric_crs(crs, argument)
+    for frame in frames:
+        present = frame[gpd.GeoSeries(frame.geometry).notna()] if len(frame) else frame
+        if len(present) and np.isfinite(present.total_bounds).all():
+            return metric_crs(present)
+    raise InputError(
+        f"the layers have no geometry, so no metric CRS can be chosen; pass {argument}=."
+    )
 
 
 def to_metric(
@@ -664,4 +696,168 @@ def to_metric(
     geoms = _check_layer(gdf, "gdf")
     if geoms.crs is None:
         raise _no_crs_error(geoms, "gdf")
-    return gdf.to_crs(metric_crs(gdf) if crs is None else _metric(crs))
+    return gdf.to_crs(metric_crs(gdf) if crs is None else check_metric_crs(crs))
+
+
+# --------------------------------------------------------------------------- datum offsets
+#: Points of each layer looked at by :func:`detect_datum_offset` (an even sample of larger layers).
+DATUM_SAMPLE = 20_000
+#: A datum is named only when its residual is at most this share of every other datum's, and
+#: of the GCJ-02 offset at that place (100–700 m in China).
+DATUM_MARGIN = 0.5
+
+
+@dataclass(frozen=True)
+class DatumOffset:
+    """How far a layer sits from a WGS84 reference, and which datum explains it.
+
+    Attributes
+    ----------
+    datum : {"wgs84", "gcj02", "bd09"} or None
+        The datum the layer's coordinates are really in: the one whose conversion to WGS84
+        brings the layer onto the reference (residual at most :data:`DATUM_MARGIN` of any
+        other's and of the GCJ-02 offset there). ``None`` when no datum does (unrelated layers,
+        or a shift of another cause). Outside China, where no offset applies, ``"wgs84"``.
+    east_m, north_m : float
+        Median shift of the layer's features from their matching reference features (the
+        nearest ones once the layer is read as ``datum``), metres. With ``datum=None``, from
+        the nearest reference features as given: a lower bound of a larger shift.
+    distance_m : float
+        Length of that shift, metres.
+    gcj02_m, bd09_m : float
+        Length of the GCJ-02 and BD-09 offsets at the reference's centre, metres (0 outside
+        China).
+    residual_m : dict
+        Median distance (metres) from a layer feature to the nearest reference feature when
+        the layer is read as each datum.
+    points : int
+        Features of the layer compared.
+    """
+
+    datum: str | None
+    east_m: float
+    north_m: float
+    distance_m: float
+    gcj02_m: float
+    bd09_m: float
+    residual_m: dict[str, float]
+    points: int
+
+    @property
+    def message(self) -> str:
+        """What the offset means and how to fix it, for people."""
+        shift = (
+            f"the layer sits {round(self.distance_m):,} m from the reference (east "
+            f"{round(self.east_m):,} m, north {round(self.north_m):,} m); the GCJ-02 offset "
+            f"here is {round(self.gcj02_m):,} m and the BD-09 offset {round(self.bd09_m):,} m"
+        )
+        if self.datum in ("gcj02", "bd09"):
+            source = "GCJ-02 (Gaode/AMap or Tencent)" if self.datum == "gcj02" else "BD-09 (Baidu)"
+            return (
+                f"{shift}: its coordinates are {source} labelled as "
+                f"WGS84. Read it with coords={self.datum!r}, or convert it with "
+                f"gridparty.coords.convert_geometries(layer, {self.datum!r}, 'wgs84')."
+            )
+        if self.datum == "wgs84":
+            return f"{shift}: the layer is in WGS84 like the reference; nothing to convert."
+        return f"{shift}: no datum explains the shift; do the layers show the same place?"
+
+
+def detect_datum_offset(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries, reference: gpd.GeoDataFrame | gpd.GeoSeries
+) -> DatumOffset:
+    """Measure the shift between a layer and a WGS84 reference, and name the datum behind it.
+
+    Chinese map services publish GCJ-02 (Gaode/AMap, Tencent) or BD-09 (Baidu) coordinates; a
+    file exported from them usually says EPSG:4326, so nothing looks wrong until the layer lies
+    100–700 m (GCJ-02) or 500–1,000 m (BD-09) off another layer of the same place. This reads
+    the layer as WGS84, as GCJ-02 and as BD-09 in turn, converts it to WGS84, and measures the
+    median distance from each of its features (a point on its surface) to the nearest feature
+    of the reference, in the reference's UTM zone (metres).
+
+    Parameters
+    ----------
+    layer : GeoDataFrame or GeoSeries
+        The suspect layer (e.g. households digitised on a Gaode map), labelled EPSG:4326.
+    reference : GeoDataFrame or GeoSeries
+        A layer of the same place known to be WGS84 (e.g. OpenStreetMap building footprints).
+        The features need not be the same ones: each layer feature is compared with its
+        nearest reference feature.
+
+    Returns
+    -------
+    DatumOffset
+        The datum (or ``None``), the median shift in metres, the offsets expected at that place
+        and :attr:`DatumOffset.message` saying what to do.
+
+    Raises
+    ------
+    InputError, CRSError
+        A layer is not a GeoDataFrame/GeoSeries, has no usable geometry, or its CRS does not fit.
+
+    Examples
+    --------
+    >>> found = detect_datum_offset(households, buildings)  # doctest: +SKIP
+    >>> found.datum, round(found.distance_m)  # doctest: +SKIP
+    ('gcj02', 480)
+    """
+    points = _surface_points(layer, "layer")
+    targets = _surface_points(reference, "reference")
+    crs = metric_crs(gpd.GeoSeries(shapely.points(targets), crs=4326))
+    to_metric_xy = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform
+    tree = cKDTree(np.column_stack(to_metric_xy(targets[:, 0], targets[:, 1])))
+    residual, nearest = {}, {}
+    for datum in ("wgs84", "gcj02", "bd09"):
+        lon, lat = convert_coords(points[:, 0], points[:, 1], datum, "wgs84")
+        distance, nearest[datum] = tree.query(np.column_stack(to_metric_xy(lon, lat)))
+        residual[datum] = float(np.median(distance))
+    best = min(residual, key=residual.__getitem__)
+    centre = targets.mean(axis=0)
+    gcj_m, bd_m = (
+        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
+        for d in ("gcj02", "bd09")
+    )
+    outside = gcj_m == 0.0
+    # Clearly better than the other datums, and close: within a fraction of the offsets here.
+    clear = residual[best] <= DATUM_MARGIN * min(
+        gcj_m, *(r for d, r in residual.items() if d != best)
+    )
+    datum = best if clear else ("wgs84" if outside else None)
+    as_given = np.column_stack(to_metric_xy(points[:, 0], points[:, 1]))
+    shift = np.median(as_given - tree.data[nearest[datum or "wgs84"]], axis=0)
+    return DatumOffset(
+        datum=datum,
+        east_m=float(shift[0]),
+        north_m=float(shift[1]),
+        distance_m=float(np.hypot(*shift)),
+        gcj02_m=gcj_m,
+        bd09_m=bd_m,
+        residual_m=residual,
+        points=len(points),
+    )
+
+
+def _surface_points(layer: object, argument: str) -> FloatArray:
+    """lon/lat of a point on every usable feature (an even sample of at most DATUM_SAMPLE)."""
+    geoms = _check_layer(layer, argument)
+    present = np.asarray(geoms.values)
+    usable = ~(shapely.is_missing(present) | shapely.is_empty(present))
+    checked = ensure_wgs84(gpd.GeoDataFrame(geometry=geoms[usable]), argument)
+    values = np.asarray(checked.geometry.values)
+    if len(values) > DATUM_SAMPLE:
+        values = values[np.linspace(0, len(values) - 1, DATUM_SAMPLE).astype(np.int64)]
+    xy = shapely.get_coordinates(shapely.point_on_surface(shapely.make_valid(values)))
+    if not len(xy):
+        raise InputError(
+            f"{argument} has no features with geometry, so no offset can be measured; pass a "
+            "layer with points or polygons."
+        )
+    return xy
+
+
+def _offset_m(
+    origin: FloatArray, moved: tuple[FloatArray, FloatArray], to_metric_xy: Callable
+) -> float:
+    x0, y0 = to_metric_xy(origin[0], origin[1])
+    x1, y1 = to_metric_xy(moved[0], moved[1])
+    return float(np.hypot(x1 - x0, y1 - y0))

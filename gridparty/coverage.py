@@ -45,7 +45,7 @@ from .coverage_geometry import (
     polygon_parts,
 )
 from .errors import ColumnError, DuplicateIdError, InputError
-from .geometry import measurable, to_wgs84_array
+from .geometry import measurable, take_or, to_wgs84_array
 from .model import ISSUE_COLUMNS
 from .schema import LEVELS
 
@@ -54,7 +54,6 @@ __all__ = [
     "DEFAULT_MIN_AREA_M2",
     "DEFAULT_MIN_WIDTH_M",
     "SpatialCoverage",
-    "choose_metric_crs",
     "merge_parts",
     "spatial_coverage",
     "street_outlines",
@@ -237,7 +236,7 @@ def spatial_coverage(
             f"parent_column={parent_column!r} is not a column of children; its columns are "
             f"{[c for c in children.columns if c != children.geometry.name]}."
         )
-    metric = choose_metric_crs(crs, parents, children)
+    metric = _coords.choose_metric_crs(crs, parents, children)
     layers = _Layers.build(parents, children, parent_column, metric)
     parts = _find_parts(layers)
     counter = _Counter.build(buildings, households, metric)
@@ -355,28 +354,6 @@ def _layer(frame: object, argument: str) -> gpd.GeoDataFrame:
     return _coords.ensure_wgs84(frame, argument)
 
 
-def choose_metric_crs(
-    crs: pyproj.CRS | str | int | None, *frames: gpd.GeoDataFrame
-) -> pyproj.CRS:
-    """``crs`` checked as a projected CRS in metres, or the UTM zone of the first non-empty frame.
-
-    Raises
-    ------
-    CRSError
-        ``crs`` is unreadable, geographic or not in metres.
-    InputError
-        ``crs`` is None and no frame has geometry.
-    """
-    if crs is not None:
-        from .assign import _metric
-
-        return _metric(crs)
-    found = [f for f in frames if len(f) and np.isfinite(f.total_bounds).all()]
-    if not found:
-        raise InputError("the layers have no geometry, so no metric CRS can be chosen; pass crs=.")
-    return _coords.metric_crs(found[0])
-
-
 def _usable(geoms: np.ndarray) -> np.ndarray:
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     return present & np.isin(shapely.get_type_id(geoms), _POLYGONAL)
@@ -432,7 +409,7 @@ def _find_parts(layers: _Layers) -> _Parts:
     tree = shapely.STRtree(layers.child_m[kids])
     tiled = _tiled(layers)
     pos = layers.parent_pos
-    settled = layers.child_ok & (pos >= 0) & tiled[np.maximum(pos, 0)]
+    settled = layers.child_ok & take_or(tiled, pos, False)
     exact = ~tiled & layers.parent_ok
     return _Parts(
         gaps=_gaps(layers, np.flatnonzero(exact), tree, kids),
@@ -463,7 +440,7 @@ def _tiled(layers: _Layers) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     row = np.full(n, -1)
     row[rows] = np.arange(len(rows))
-    kids = np.flatnonzero(own & (row[np.maximum(layers.parent_pos, 0)] >= 0))
+    kids = np.flatnonzero(own & (take_or(row, layers.parent_pos, -1) >= 0))
     out[rows] = boundaries_match(
         layers.parent_m[rows], layers.child_m[kids], row[layers.parent_pos[kids]]
     )
@@ -503,7 +480,7 @@ def _overlaps(
 def _outside(layers: _Layers, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parts of children outside their declared parent (only parents checked exactly)."""
     pos = layers.parent_pos
-    rows = np.flatnonzero(layers.child_ok & (pos >= 0) & exact[np.maximum(pos, 0)])
+    rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False))
     spill = shapely.difference(layers.child_m[rows], layers.parent_m[pos[rows]])
     return polygon_parts(spill, rows, pos[rows])
 
@@ -597,7 +574,7 @@ def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) ->
 
 def _parent_of(layers: _Layers, rows: np.ndarray) -> pd.arrays.StringArray:
     pos = layers.parent_pos[rows]
-    ids = np.where(pos >= 0, layers.parent_ids[np.maximum(pos, 0)], None)
+    ids = take_or(layers.parent_ids, pos, None)
     return pd.array(ids, dtype="string")
 
 

@@ -39,6 +39,7 @@ from ._sample_alliances import LAYERS as _ALLIANCE_LAYERS
 from ._sample_alliances import SAMPLE_PROBLEMS as ALLIANCE_PROBLEMS
 from ._sample_alliances import build as _alliance_layers
 from ._sample_streets import sample_streets
+from .assign import largest_overlap
 from .errors import DataFileError, LayerError
 from .rules import DEFAULT_RULES
 
@@ -240,10 +241,11 @@ def write_sample_city(path: str | os.PathLike[str], seed: int = SEED) -> Path:
         ``path``.
     """
     from ._atomic import atomic_path
+    from .io import reproducible_gpkg
 
     target = Path(path)
     layers = build_sample_layers(seed)
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, reproducible_gpkg():
         for name in LAYERS:
             frame = _writable(layers[name])
             if isinstance(frame, gpd.GeoDataFrame):
@@ -392,26 +394,6 @@ def _lattice(value: float) -> float:
 
 def _area_m2(geoms: np.ndarray) -> np.ndarray:
     return gpd.GeoSeries(geoms, crs=4326).to_crs(METRIC_CRS).area.to_numpy()
-
-
-def _largest_overlap(children: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each child polygon the parent it overlaps most (-1 for none) and the share (0–1).
-
-    Measured in METRIC_CRS, like :func:`gridparty.assign`; invalid children are measured
-    after ``make_valid``.
-    """
-    child_m = gpd.GeoSeries(children, crs=4326).to_crs(METRIC_CRS).make_valid().array
-    parent_m = gpd.GeoSeries(parents, crs=4326).to_crs(METRIC_CRS).array
-    c, p = shapely.STRtree(parent_m).query(child_m, predicate="intersects")
-    area = shapely.area(shapely.intersection(child_m[c], parent_m[p]))
-    order = np.lexsort((-area, c))
-    c, p, area = c[order], p[order], area[order]
-    first = np.r_[True, c[1:] != c[:-1]]
-    best = np.full(len(children), -1)
-    share = np.zeros(len(children))
-    best[c[first]] = p[first]
-    share[c[first]] = area[first] / shapely.area(child_m[c[first]])
-    return best, share
 
 
 # -- footprints and households per building ------------------------------------------------------
@@ -896,7 +878,9 @@ def _building_layer(
     fp: gpd.GeoDataFrame, table: pd.DataFrame, grids: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     """Buildings with their declared grid (the grid each overlaps most) and attributes."""
-    best, _ = _largest_overlap(np.asarray(fp.geometry.array), np.asarray(grids.geometry.array))
+    best, _ = largest_overlap(
+        np.asarray(fp.geometry.array), np.asarray(grids.geometry.array), METRIC_CRS
+    )
     grid_ids = pd.array(np.where(best >= 0, grids.index.to_numpy()[best], None), dtype="string")
     return gpd.GeoDataFrame(
         {
@@ -982,8 +966,9 @@ def _community_name(city: _City, grid_id: str) -> str:
 
 def _inside_grid(city: _City) -> np.ndarray:
     """True for buildings lying wholly (≥ 99.9 % of their area) in their declared grid."""
-    best, share = _largest_overlap(
-        np.asarray(city.buildings.geometry.array), np.asarray(city.grids.geometry.array)
+    best, share = largest_overlap(
+        np.asarray(city.buildings.geometry.array), np.asarray(city.grids.geometry.array),
+        METRIC_CRS,
     )
     declared = city.buildings["grid_id"].to_numpy(dtype=object)
     ids = city.grids.index.to_numpy(dtype=object)

@@ -18,6 +18,7 @@ __all__ = [
     "GridpartyWarning",
     "InputError",
     "LayerError",
+    "NoSolutionError",
     "RepairWarning",
 ]
 
@@ -52,6 +53,10 @@ class LayerError(InputError):
 
 class DataFileError(GridpartyError, FileNotFoundError):
     """A file or folder that should hold data does not exist or cannot be read."""
+
+
+class NoSolutionError(GridpartyError, RuntimeError):
+    """A solver (CBC) stopped at its time limit before finding any solution."""
 
 
 class GridpartyWarning(UserWarning):

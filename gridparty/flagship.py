@@ -37,6 +37,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ._checks import positive_number
 from ._mentee_rules import RULES, MenteeRule, rule_function
 from ._results import Tables, figures, header
 from .assign import locate_points
@@ -142,18 +143,9 @@ def zone_definition(
     if origin not in ("centre", "boundary"):
         raise InputError(f"origin={origin!r} is not known; use 'centre' or 'boundary'.")
     if radius_m is not None:
-        return ZoneDefinition(_positive(radius_m, "radius_m"), None, origin)  # type: ignore[arg-type]
-    area = _positive(area_km2, "area_km2")
+        return ZoneDefinition(positive_number(radius_m, "radius_m"), None, origin)  # type: ignore[arg-type]
+    area = positive_number(area_km2, "area_km2")
     return ZoneDefinition(math.sqrt(area / math.pi) * 1000.0, area, origin)  # type: ignore[arg-type]
-
-
-def _positive(value: object, argument: str) -> float:
-    """``value`` as a positive finite float, else an InputError naming ``argument``."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise InputError(f"{argument}={value!r} must be a number.")
-    if not (math.isfinite(value) and value > 0):
-        raise InputError(f"{argument}={value!r} must be a positive finite number.")
-    return float(value)
 
 
 # -- flagship origins ----------------------------------------------------------------------------

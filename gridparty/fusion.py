@@ -25,9 +25,9 @@ import shapely
 
 from . import coords as _coords
 from ._results import Tables, figures
-from .coverage import choose_metric_crs
+from .coords import choose_metric_crs
 from .errors import DuplicateIdError, InputError
-from .geometry import measurable
+from .geometry import measurable, take_or
 
 __all__ = ["IOU_BINS", "GridFusion", "grid_fusion"]
 
@@ -215,11 +215,11 @@ def _matches(
     chosen = pairs[pairs["matched"]].set_index("grid_id")
     inter = chosen["intersection_m2"].reindex(ids_a).fillna(0.0).to_numpy()
     iou = np.where(has, chosen["iou"].reindex(ids_a).to_numpy(dtype=float), best)
-    mismatch = np.where(has, area_a + area_b[np.maximum(partner, 0)] - 2 * inter, area_a)
+    mismatch = np.where(has, area_a + take_or(area_b, partner, 0.0) - 2 * inter, area_a)
     return pd.DataFrame(
         {
             "area_m2": area_a,
-            "other_id": pd.array(np.where(has, ids_b.to_numpy()[np.maximum(partner, 0)], None),
+            "other_id": pd.array(take_or(ids_b.to_numpy(dtype=object), partner, None),
                                  dtype="string"),
             "iou": iou,
             "mismatch_m2": mismatch,

@@ -7,7 +7,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["large_parts", "measurable", "to_wgs84_array"]
+__all__ = ["large_parts", "measurable", "take_or", "to_wgs84_array"]
 
 
 def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
@@ -48,6 +48,15 @@ def large_parts(geoms: np.ndarray, min_area_m2: float) -> tuple[np.ndarray, np.n
         )
         np.add.at(area, kept_owner, shapely.area(parts[keep]))
     return out, area
+
+
+def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
+    """``values[pos]`` with ``fill`` where ``pos`` is -1 (safe when ``values`` is empty).
+
+    The row lookup every "position of the parent/partner, -1 for none" array needs.
+    """
+    values = np.asarray(values)
+    return np.append(values, np.asarray([fill], dtype=values.dtype))[pos]
 
 
 def to_wgs84_array(geoms: np.ndarray, crs: pyproj.CRS) -> gpd.GeoSeries:

@@ -8,7 +8,9 @@ crash never leaves a half-written file behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,9 +25,12 @@ from .model import Hierarchy
 from .schema import LEVEL_NAMES, LEVELS, level
 
 __all__ = [
+    "layer_names",
+    "read_file",
     "read_hierarchy",
     "read_layer",
     "read_table_points",
+    "reproducible_gpkg",
     "write_hierarchy",
     "write_layers",
     "write_table",
@@ -47,6 +52,18 @@ LAYER_ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 
 _EXCEL_CELL = 32_767
+
+#: ``last_change`` of every GeoPackage gridparty writes (GDAL's ``OGR_CURRENT_DATE``; GDAL
+#: otherwise stamps the time of writing), so the same layers give byte-identical files.
+GPKG_DATE = "1970-01-01T00:00:00.000Z"
+_GDAL_WRITE_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.FeatureError,
+)
+_GDAL_READ_ERRORS = (*_GDAL_WRITE_ERRORS, pyogrio.errors.CRSError)
 
 _LON = ("lon", "lng", "long", "longitude", "经度", "x", "X", "LON", "LNG")
 _LAT = ("lat", "latitude", "纬度", "y", "Y", "LAT")
@@ -187,24 +204,74 @@ def write_hierarchy(h: Hierarchy, path: PathLike) -> Path:
     return write_layers({LEVELS[name].layer: frame for name, frame in h.layers.items()}, path)
 
 
-def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: PathLike) -> Path:
-    """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
+def write_layers(layers: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
+    """Write several GeoDataFrames (or attribute tables) as the layers of one GeoPackage, atomically.
 
     Parameters
     ----------
-    layers : mapping of str to GeoDataFrame
+    layers : mapping of str to GeoDataFrame or DataFrame
         Layer name → frame. The index is written as a column (its name, or ``id``). Empty
-        frames are written as empty layers.
+        frames are written as empty layers; a plain DataFrame as a table without geometry.
     path : path
         A ``.gpkg`` file; an existing file is replaced only when the new one is complete.
+        The file is stamped :data:`GPKG_DATE`, so the same layers give the same bytes.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not a ``.gpkg``, ``layers`` is empty, a value is not a frame, or GDAL
+        refuses a layer (its name or a column's type).
     """
     target = Path(path)
     if target.suffix.lower() != ".gpkg":
         raise InputError(f"path={str(path)!r} must end in .gpkg to write a GeoPackage.")
-    with atomic_path(target) as tmp:
+    if not layers:
+        raise InputError(
+            f"layers is empty: there is nothing to write to {str(path)!r}. A result without "
+            "tables of geometry has no GeoPackage; write its tables with to_excel()."
+        )
+    with atomic_path(target) as tmp, reproducible_gpkg():
         for name, frame in layers.items():
-            _writable(frame).to_file(tmp, layer=name, driver="GPKG")
+            _write_layer(frame, name, tmp, target)
     return target
+
+
+def _write_layer(frame: object, name: str, tmp: Path, target: Path) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"layers[{name!r}] must be a GeoDataFrame or DataFrame, got {type(frame).__name__}."
+        )
+    index = _index_column(frame)
+    names = [*map(str, frame.columns), *([index] if index else [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(
+            f"layers[{name!r}] has the column names {twice} more than once (the index is "
+            f"written as the column {index!r}); rename them with frame.rename(columns=...)."
+        )
+    table = _writable(frame)
+    try:
+        if isinstance(table, gpd.GeoDataFrame):
+            table.to_file(tmp, layer=name, driver="GPKG")
+        else:
+            pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
+    except _GDAL_WRITE_ERRORS as exc:
+        raise InputError(
+            f"layers[{name!r}] could not be written to {str(target)!r}: {exc}. Use a layer name "
+            "of letters, digits and _ and columns of text, numbers or dates."
+        ) from exc
+
+
+@contextmanager
+def reproducible_gpkg() -> Iterator[None]:
+    """Write GeoPackages stamped :data:`GPKG_DATE` inside the block (a caller's own
+    ``OGR_CURRENT_DATE`` wins); GDAL's setting is restored afterwards."""
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before or GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
@@ -276,8 +343,19 @@ def _sheet_name(name: str) -> str:
     return "".join("_" if c in "[]:*?/\\" else c for c in str(name))[:31] or "sheet"
 
 
+def _index_column(frame: pd.DataFrame) -> str | None:
+    """The column the index is written as: its name, or ``id``; ``None`` for a plain row
+    number (an unnamed 0..n-1 index) when the frame has an ``id`` column of its own."""
+    if frame.index.name is None and "id" in frame.columns:
+        plain = frame.index.equals(pd.RangeIndex(len(frame)))
+        return None if plain else "id"
+    return str(frame.index.name or "id")
+
+
 def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = frame.reset_index(names=frame.index.name or "id")
+    index = _index_column(frame)
+    out = frame.reset_index(names=index) if index else frame.reset_index(drop=True)
+    out.columns = out.columns.map(str)
     text = [c for c in out.columns if str(out[c].dtype) == "string"]
     return out.astype({c: "object" for c in text}).where(out.notna(), None)
 
@@ -324,14 +402,34 @@ def _read_any(
         )
     if suffix == ".gpkg":
         layer = _gpkg_layer(path, level_name, layer)
+    return read_file(path, layer=layer)
+
+
+def read_file(path: PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
+    """``geopandas.read_file`` (pyogrio), with a file GDAL cannot read as a :class:`DataFileError`.
+
+    No normalisation: for layers of the hierarchy use :func:`read_layer`.
+    """
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise DataFileError(f"{str(path)!r} could not be read as {suffix}: {exc}") from exc
+    except _GDAL_READ_ERRORS as exc:
+        raise DataFileError(
+            f"{str(path)!r} could not be read{f' (layer {layer!r})' if layer else ''}: {exc}"
+        ) from exc
+
+
+def layer_names(path: PathLike) -> list[str]:
+    """The layer names of a GeoPackage (or other vector file), or a :class:`DataFileError`."""
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except _GDAL_READ_ERRORS as exc:
+        raise DataFileError(
+            f"{str(path)!r} could not be opened as a GeoPackage or vector file: {exc}"
+        ) from exc
 
 
 def _gpkg_layer(path: Path, level_name: str, layer: str | None) -> str:
-    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    names = layer_names(path)
     if layer is not None:
         if layer not in names:
             raise LayerError(f"layer={layer!r} is not in {str(path)!r}; its layers are {names}.")
@@ -373,7 +471,7 @@ def _levels_in_file(path: Path, layers: Mapping[str, str]) -> dict[str, tuple[So
             f"source={str(path)!r}: one file can hold a whole hierarchy only as a GeoPackage; pass a "
             "folder or a mapping {'community': path, 'grid': path, ...} for other formats."
         )
-    names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    names = set(layer_names(path))
     found: dict[str, tuple[Source, str | None]] = {}
     for name in LEVEL_NAMES:
         if name in layers:
@@ -407,12 +505,23 @@ def _levels_in_folder(
 
 def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
     if path.suffix.lower() != ".csv":
-        return pd.read_excel(path, sheet_name=sheet)
+        try:
+            return pd.read_excel(path, sheet_name=sheet)
+        except (ValueError, KeyError, IndexError, OSError, zipfile.BadZipFile) as exc:
+            raise DataFileError(
+                f"{str(path)!r} (sheet {sheet!r}) could not be read as Excel: {exc}. Open and "
+                "save it again in Excel as .xlsx, or export the sheet as UTF-8 CSV."
+            ) from exc
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return pd.read_csv(path, encoding=encoding)
         except UnicodeDecodeError:
             continue
+        except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+            raise DataFileError(
+                f"{str(path)!r} could not be read as CSV: {exc}. Check that it is a table with "
+                "one header row, comma-separated."
+            ) from exc
     raise InputError(f"{str(path)!r} is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV.")
 
 

@@ -20,7 +20,7 @@ from .columns import (
     set_id_index,
 )
 from .errors import GeometryError, InputError, RepairWarning
-from .schema import Level
+from .schema import LEVELS, Level
 
 __all__ = ["COORDS", "empty_layer", "is_normalised", "normalise_layer"]
 
@@ -121,8 +121,20 @@ def _typed_columns(table: pd.DataFrame, level: Level, argument: str) -> pd.DataF
     for column, kind in level.attributes.items():
         values = table.get(column, blank)
         out[column] = coerce_attribute(values, kind, argument, column)
+        if kind == "int" and LEVELS.get(level.name) is level:
+            _not_negative(out[column], values, argument, column)
     rest = table.drop(columns=[c for c in out if c in table])
     return pd.concat([pd.DataFrame(out, index=table.index), rest], axis=1)
+
+
+def _not_negative(counts: pd.Series, values: pd.Series, argument: str, column: str) -> None:
+    """The hierarchy's counts (households, members, grid workers) cannot be below 0."""
+    below = (counts < 0).fillna(False).to_numpy(bool)
+    if below.any():
+        raise InputError(
+            f"{argument}: column {column!r} is a count but holds {values[below].unique()[:5].tolist()}"
+            " (below 0). Fix those cells or map another column with columns=."
+        )
 
 
 def _geometry(geometry: gpd.GeoSeries, level: Level, argument: str, coords: str) -> gpd.GeoSeries:

@@ -28,6 +28,7 @@ import pyproj
 import shapely
 
 from . import coords as _coords
+from ._checks import positive_number
 from ._flow import Engine, max_flow_min_cost
 from ._org_schema import CATEGORIES, CATEGORY_WORDS, NEED, RESOURCE, UNIT
 from ._results import Tables, figures
@@ -172,8 +173,7 @@ def match_lists(
     -------
     ListMatch
     """
-    if not np.isfinite(max_distance_m) or max_distance_m < 0:
-        raise InputError(f"max_distance_m={max_distance_m!r} must be metres >= 0.")
+    positive_number(max_distance_m, "max_distance_m", zero=True, hint="metres")
     words = CATEGORY_WORDS if categories is None else dict(categories)
     unit_frame = None if units is None else read_table(units, UNIT, argument="units")[0]
     com = None
@@ -184,7 +184,7 @@ def match_lists(
     need, found = _prepare(need, "need", "community_id", com, "size", words)
     res, found_r = _prepare(res, "resource", "unit_id", unit_frame, "capacity", words)
     problems = problem_frame([*rows, *more, *found, *found_r])
-    crs = _metric_crs(need, res, metric_crs)
+    crs = _locations_crs(need, res, metric_crs)
     amounts, pairs, dist = _match(need, res, crs, max_distance_m, engine)
     return _result(need, res, amounts, pairs, dist, problems, crs, max_distance_m)
 
@@ -251,13 +251,10 @@ def _fill_locations(frame: gpd.GeoDataFrame, owner: str, owners: pd.DataFrame) -
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=4326))
 
 
-def _metric_crs(need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, given: object) -> pyproj.CRS:
-    if given is not None:
-        return _coords._metric(given)
-    for frame in (need, res):
-        if frame.geometry.notna().any():
-            return _coords.metric_crs(frame[frame.geometry.notna()])
-    raise InputError("needs and resources have no locations: there is nothing to match.")
+def _locations_crs(need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, given: object) -> pyproj.CRS:
+    if given is None and not (need.geometry.notna().any() or res.geometry.notna().any()):
+        raise InputError("needs and resources have no locations: there is nothing to match.")
+    return _coords.choose_metric_crs(given, need, res, argument="metric_crs")
 
 
 def _usable(frame: gpd.GeoDataFrame) -> np.ndarray:

@@ -18,7 +18,7 @@ import pyproj
 
 from . import coords as _coords
 from .columns import ColumnMapping, LoadIssue
-from .errors import CRSError, InputError
+from .errors import InputError
 from .layers import empty_layer, normalise_layer
 from .schema import LEVEL_NAMES, LEVELS, LevelName
 
@@ -100,7 +100,11 @@ class Hierarchy:
                 argument=level.layer,
             )
             issues += found
-        self._set(layers, _issue_frame(issues), _checked_metric_crs(metric_crs))
+        self._set(
+            layers,
+            _issue_frame(issues),
+            None if metric_crs is None else _coords.check_metric_crs(metric_crs, "metric_crs"),
+        )
 
     @classmethod
     def _from_normalised(
@@ -273,15 +277,3 @@ class Hierarchy:
 
 def _issue_frame(issues: list[LoadIssue]) -> pd.DataFrame:
     return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)).astype("string")
-
-
-def _checked_metric_crs(crs: pyproj.CRS | str | int | None) -> pyproj.CRS | None:
-    if crs is None:
-        return None
-    parsed = pyproj.CRS.from_user_input(crs)
-    if not parsed.is_projected or parsed.axis_info[0].unit_name not in ("metre", "meter"):
-        raise CRSError(
-            f"metric_crs={crs!r} is not a projected CRS in metres; use e.g. 'EPSG:32650' "
-            "(UTM 50N) or 'EPSG:4547' (CGCS2000 / 3-degree Gauss-Kruger CM 114E)."
-        )
-    return parsed

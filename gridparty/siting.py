@@ -44,7 +44,8 @@ import pandas as pd
 import pulp
 from scipy import sparse
 
-from .errors import GridpartyError, InputError
+from ._results import figures
+from .errors import InputError, NoSolutionError  # NoSolutionError: re-exported
 
 __all__ = [
     "AUTO_EXACT_CELLS",
@@ -73,9 +74,6 @@ AUTO_EXACT_CELLS = 200_000
 #: 1,000 sites: 17 minutes to prove 184 sites against greedy's 234).
 AUTO_TIME_LIMIT_S = 60.0
 
-
-class NoSolutionError(GridpartyError, RuntimeError):
-    """CBC stopped at its time limit before finding any solution."""
 
 _METHODS = {
     ("mclp", "exact"): "spopt MCLP, CBC (exact)",
@@ -142,9 +140,9 @@ class Siting:
         total = self.total_weight
         return self.covered_weight / total if total > 0 else 1.0
 
-    def summary(self) -> pd.Series:
-        """One line per figure: problem, solver, sites opened, rows and weight covered."""
-        return pd.Series(
+    def summary(self) -> pd.DataFrame:
+        """Figures (column ``value``): problem, solver, sites opened, rows and weight covered."""
+        return figures(
             {
                 "problem": self.problem,
                 "solver": self.method,
@@ -157,8 +155,7 @@ class Siting:
                 "total_weight": self.total_weight,
                 "coverage": self.coverage,
                 "seconds": self.seconds,
-            },
-            name="siting",
+            }
         )
 
 

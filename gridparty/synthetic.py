@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._checks import positive_number, whole_number
 from ._sample_streets import boundary_streets
 from .errors import InputError
 
@@ -98,7 +99,7 @@ def synthetic_layers(
         Plus ``streets``: a generated street network along every grid boundary (lines, index
         ``road_id``; see :func:`gridparty._sample_streets.boundary_streets`).
     """
-    _check_args(scale, missing_share, wrong_share)
+    _check_args(scale, seed, missing_share, wrong_share)
     rng = np.random.default_rng(seed)
     n_buildings = max(1, round(BUILDINGS_PER_SCALE * scale))
     n_households = max(1, round(HOUSEHOLDS_PER_SCALE * scale))
@@ -142,11 +143,11 @@ def synthetic_layers(
     return _declared(rng, layers, missing_share, wrong_share)
 
 
-def _check_args(scale: float, missing_share: float, wrong_share: float) -> None:
-    if not np.isfinite(scale) or scale <= 0:
-        raise InputError(f"scale={scale!r} must be a positive number (1.0 → 1,000 buildings).")
+def _check_args(scale: float, seed: int, missing_share: float, wrong_share: float) -> None:
+    positive_number(scale, "scale", hint="1.0 → 1,000 buildings")
+    whole_number(seed, "seed", 0)
     for name, share in (("missing_share", missing_share), ("wrong_share", wrong_share)):
-        if not 0.0 <= share <= 1.0:
+        if positive_number(share, name, zero=True, hint="a share between 0 and 1") > 1.0:
             raise InputError(f"{name}={share!r} must be a share between 0 and 1.")
     if missing_share + wrong_share > 1.0:
         raise InputError(

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._checks import positive_number
 from .assign import Assignment, assign
 from .coverage import merge_parts, spatial_coverage
 from .errors import InputError
@@ -72,8 +73,12 @@ def validate(
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
-    if min_area_m2 < 0:
-        raise InputError(f"min_area_m2={min_area_m2!r} must be >= 0 (square metres).")
+    if assignment is not None and not isinstance(assignment, Assignment):
+        raise InputError(
+            f"assignment must be a gridparty.Assignment (the result of gridparty.assign(h)), "
+            f"got {type(assignment).__name__}."
+        )
+    positive_number(min_area_m2, "min_area_m2", zero=True, hint="square metres")
     assignment = assignment if assignment is not None else assign(h, tolerance_m=tolerance_m)
     filled = assignment.hierarchy
     frames = [

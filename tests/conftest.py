@@ -48,3 +48,11 @@ def chromium() -> Iterator[object]:
         browser = pw.chromium.launch(executable_path=str(path), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# -- hypothesis profiles (tests/test_fuzz.py): GRIDPARTY_FUZZ=thorough runs ten times the cases --
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", max_examples=100, derandomize=True, database=None)
+_hypothesis_settings.register_profile("thorough", max_examples=1000, database=None)
+_hypothesis_settings.load_profile(os.environ.get("GRIDPARTY_FUZZ", "ci"))

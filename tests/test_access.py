@@ -218,7 +218,7 @@ def test_bands_shares_and_under_served(tiny: ServiceAccess) -> None:
     assert shares.loc["C1", "households_10min"] == pytest.approx(1.0)
     assert shares.loc["C1", "member_households_5min"] == pytest.approx(3 / 4)
     assert shares.loc["C2", "households_5min"] == pytest.approx(1.0)
-    summary = tiny.summary()
+    summary = tiny.summary()["value"]
     assert summary["under_served_households"] == 20
     assert summary["centres_post"] == 1
     assert summary["centres_unknown_tier"] == 1
@@ -301,7 +301,8 @@ def test_sample_city_network_is_never_shorter_than_straight() -> None:
     assert (shares.diff(axis=1).iloc[:, 1:] >= 0).all().all()  # wider band, larger share
     assert set(access.centres["tier"]) == {"core", "district", "street", "community", "post"}
     straight = service_access(h, ds.sample_layer("service_centres"))
-    assert straight.summary()["households_within_5min"] > access.summary()["households_within_5min"]
+    within = "households_within_5min"
+    assert straight.summary().loc[within, "value"] > access.summary().loc[within, "value"]
 
 
 def test_no_centres_and_no_households_are_measured_not_refused() -> None:
@@ -320,6 +321,10 @@ def test_bad_arguments_are_refused(h: Hierarchy) -> None:
         service_access(h.buildings, tiny_centres())  # type: ignore[arg-type]
     with pytest.raises(InputError, match="threshold_m=-1"):
         service_access(h, tiny_centres(), threshold_m=-1)
+    with pytest.raises(InputError, match="threshold_m='500' must be a number"):
+        service_access(h, tiny_centres(), threshold_m="500")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="area_buffer_m=0 must be a positive finite number"):
+        service_access(h, tiny_centres(), area_buffer_m=0)
     with pytest.raises(InputError, match="max_snap_m"):
         centre_distances(h.buildings, tiny_centres(), max_snap_m=float("nan"))
 
@@ -333,26 +338,30 @@ def test_excel_has_chinese_sheets_and_no_household_rows(
     path = tiny.to_excel(tmp_path / "access.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets) == [
-        "概况",
+        "概要",
         "社区生活圈",
         "服务不足楼栋",
         "楼栋距离",
         "党群服务中心",
+        "生活圈服务范围",
         "问题",
         "路网连通",
     ]
+    assert "服务中心编号" in sheets["党群服务中心"].columns
     assert "距离（米）" in sheets["楼栋距离"].columns
     text = " ".join(str(v) for frame in sheets.values() for v in frame.to_numpy().ravel())
     assert "张三" not in text
     assert "H1" not in text
     english = pd.read_excel(tiny.to_excel(tmp_path / "en.xlsx", lang="en"), sheet_name=None)
-    assert "under_served" in english
+    assert "Under-served buildings" in english
 
 
 def test_geopackage_layers(tiny: ServiceAccess, tmp_path: Path) -> None:
     path = tiny.to_geopackage(tmp_path / "access.gpkg")
     names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-    assert names == ["service_centres", "service_areas", "buildings_access", "under_served"]
+    assert names == [
+        "under_served_buildings", "buildings_access", "service_centres", "service_areas"
+    ]
 
 
 def test_repr_html_escapes(h: Hierarchy) -> None:
@@ -360,6 +369,7 @@ def test_repr_html_escapes(h: Hierarchy) -> None:
     centres["层级"] = ["<script>", "街道", "驿站"]
     html = service_access(h, centres)._repr_html_()
     assert "<script>" not in html
+    assert "&lt;script&gt;" in html
     assert "under_served_buildings" in html
 
 
@@ -405,8 +415,7 @@ def test_siting_matches_brute_force(seed: int) -> None:
     h, centres, candidates = _random_city(seed)
     access = service_access(h, centres, threshold_m=300)
     demand = access.buildings[access.buildings["under_served"]]
-    if not len(demand):
-        pytest.skip("nothing under-served")
+    assert len(demand) > 0  # every seed here leaves homes beyond 300 m
     d_xy = shapely.get_coordinates(demand.to_crs(tc.UTM).geometry.array)
     c_xy = shapely.get_coordinates(candidates.to_crs(tc.UTM).geometry.array)
     covers = np.hypot(*(d_xy[:, None, :] - c_xy[None, :, :]).transpose(2, 0, 1)) <= 300
@@ -436,6 +445,30 @@ def test_siting_needs_a_candidate_near_the_under_served(tiny: ServiceAccess) -> 
         site_posts(tiny, candidates=far)
     with pytest.raises(InputError, match="access must be the result"):
         site_posts(tiny.buildings)  # type: ignore[arg-type]
+
+
+def test_site_posts_checks_k_and_threshold(tiny: ServiceAccess) -> None:
+    with pytest.raises(InputError, match="k='2' must be a whole number"):
+        site_posts(tiny, k="2")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="k=0 must be a whole number >= 1"):
+        site_posts(tiny, k=0)
+    with pytest.raises(InputError, match="threshold_m='300' must be a number"):
+        site_posts(tiny, threshold_m="300")  # type: ignore[arg-type]
+
+
+def test_post_siting_is_a_result_with_exports(tiny: ServiceAccess, tmp_path: Path) -> None:
+    candidates = tc.frame({"site": ["near"]}, [tc.point(150, 95)]).set_index("site")
+    posts = site_posts(tiny, candidates=candidates, threshold_m=120)
+    summary = posts.summary()
+    assert summary.index.name == "figure"
+    assert summary.loc["posts", "value"] == 1
+    assert summary.loc["share_after", "value"] == pytest.approx(1.0)
+    sheets = pd.read_excel(posts.to_excel(tmp_path / "posts.xlsx"), sheet_name=None)
+    assert list(sheets) == ["概要", "拟新设驿站"]
+    assert sheets["拟新设驿站"]["候选点"].tolist() == ["near"]
+    layer = gpd.read_file(posts.to_geopackage(tmp_path / "posts.gpkg"), layer="posts")
+    assert layer["candidate_id"].tolist() == ["near"]
+    assert "<summary>posts (1 rows)</summary>" in posts._repr_html_()
 
 
 # -- map and command line --------------------------------------------------------------------------
@@ -533,9 +566,10 @@ def test_exports_leave_out_contacts_and_household_rows(tmp_path: Path) -> None:
     text = "".join(frame.to_csv() for frame in book.values())
     assert "13800138000" not in text
     assert "张三" not in text
-    assert not book["issues"]["id"].isin(households["id"]).any()
-    rolled = book["issues"][book["issues"]["level"] == "household"]
-    assert rolled["message"].tolist() == [
+    issues = book["Issues"]
+    assert not issues["ID"].isin(households["id"]).any()
+    rolled = issues[issues["Level"] == "household"]
+    assert rolled["Message"].tolist() == [
         f"{n} households (not listed: personal data)"
         for n in households.groupby("check").size()
     ]

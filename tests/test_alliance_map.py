@@ -12,6 +12,7 @@ import tiny_city as tc
 import gridparty.datasets as ds
 from gridparty.alliance import alliance_network, analyse_alliances
 from gridparty.cli import main
+from gridparty.coords import wgs84_to_gcj02
 from gridparty.errors import InputError
 from gridparty.lists import match_lists
 from gridparty.maps import js_literal, save_map
@@ -102,9 +103,13 @@ def test_gaode_tiles_shift_the_units() -> None:
     r = analyse_alliances(alliance_network(units, alliances, memberships))
     wgs = alliance_map(r, tiles="osm").get_root().render()
     gcj = alliance_map(r, tiles="gaode").get_root().render()
-    lon = f"{units.geometry.iloc[1].x:.6f}"
+    point = units.geometry.iloc[1]
+    lon = f"{point.x:.6f}"
     assert lon in wgs
     assert lon not in gcj
+    gcj_lon, gcj_lat = (round(float(v), 6) for v in wgs84_to_gcj02(point.x, point.y))
+    assert f"{gcj_lon:.6f}" != lon
+    assert f"[{gcj_lat!r}, {gcj_lon!r}]" in gcj  # drawn rounded to 6 decimals, lat first
 
 
 # -- the command --------------------------------------------------------------------------------

@@ -468,8 +468,68 @@ def test_to_metric_defaults_to_utm_and_measures_metres():
 
 @pytest.mark.parametrize(
     ("crs", "message"),
-    [("EPSG:4326", r"crs must be a projected CRS in metres"), ("nonsense", r"is not a CRS")],
+    [("EPSG:4326", r"crs=.EPSG:4326. is not a projected CRS in metres"), ("nonsense", r"is not a CRS")],
 )
 def test_to_metric_rejects_bad_crs(crs, message):
     with pytest.raises(CRSError, match=message):
         to_metric(beijing_points(), crs=crs)
+
+
+# -- detect_datum_offset: GCJ-02 / BD-09 data labelled WGS84 (issue 7) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def bund():
+    """Real OSM footprints (WGS84) and the member households inside them, from the sample city."""
+    import gridparty.datasets as ds
+
+    h = ds.sample_city()
+    return h.buildings, h.households
+
+
+@pytest.mark.parametrize("datum", ["wgs84", "gcj02", "bd09"])
+def test_detect_datum_offset_names_the_datum_and_the_shift(bund, datum):
+    from gridparty.coords import convert_geometries, detect_datum_offset
+
+    buildings, households = bund
+    found = detect_datum_offset(convert_geometries(households, "wgs84", datum), buildings)
+    assert found.datum == datum
+    assert found.points == len(households)
+    assert found.gcj02_m == pytest.approx(479, abs=2)  # the GCJ-02 offset at the Bund
+    assert found.bd09_m == pytest.approx(1131, abs=2)
+    expected = {"wgs84": 0.0, "gcj02": found.gcj02_m, "bd09": found.bd09_m}[datum]
+    assert found.distance_m == pytest.approx(expected, abs=15)
+    assert found.residual_m[datum] < 20
+    assert (f"coords={datum!r}" in found.message) == (datum != "wgs84")
+
+
+def test_detect_datum_offset_says_so_when_no_datum_explains_the_shift(bund):
+    from gridparty.coords import detect_datum_offset
+
+    buildings, households = bund
+    found = detect_datum_offset(households.translate(0.05, 0.0), buildings)  # about 4.8 km east
+    assert found.datum is None
+    assert found.distance_m > 1000  # a lower bound: the city is about 3 km across
+    assert "no datum explains the shift" in found.message
+
+
+def test_detect_datum_offset_outside_china_is_wgs84(bund):
+    from gridparty.coords import detect_datum_offset
+
+    buildings, households = bund
+    far = {"xoff": -120.0, "yoff": 20.0}  # the Atlantic: no GCJ-02 there
+    found = detect_datum_offset(households.translate(**far), buildings.translate(**far))
+    assert found.datum == "wgs84"
+    assert found.gcj02_m == found.bd09_m == 0.0
+
+
+def test_detect_datum_offset_rejects_what_it_cannot_measure(bund):
+    from gridparty.coords import detect_datum_offset
+
+    buildings, households = bund
+    with pytest.raises(InputError, match="layer has no features with geometry"):
+        detect_datum_offset(households.iloc[:0], buildings)
+    with pytest.raises(CRSError, match="reference has no CRS"):
+        detect_datum_offset(households, buildings.set_crs(None, allow_override=True))
+    with pytest.raises(InputError, match="layer must be a geopandas GeoDataFrame"):
+        detect_datum_offset([Point(121.5, 31.2)], buildings)

@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 import gridparty.datasets as ds
+from gridparty.assign import largest_overlap
 from gridparty.errors import DataFileError, LayerError
 from gridparty.model import Hierarchy
 from gridparty.rules import DEFAULT_RULES
@@ -262,7 +263,7 @@ def test_each_household_lies_in_exactly_one_building(layers: dict[str, gpd.GeoDa
 
 def test_declared_grid_is_the_largest_overlap(layers: dict[str, gpd.GeoDataFrame]) -> None:
     b, g = layers["buildings"], layers["grids"]
-    best, _ = ds._largest_overlap(np.asarray(b.geometry.array), np.asarray(g.geometry.array))
+    best, _ = largest_overlap(b, g, ds.METRIC_CRS)
     spatial = pd.Series(np.where(best >= 0, g.index.to_numpy()[best], None), index=b.index)
     assert (spatial[b["grid_id"].notna()] == b["grid_id"].dropna()).all()
     assert sorted(b.index[b["grid_id"].isna()]) == planted("not_in_any_parent")

@@ -152,6 +152,8 @@ def test_custom_categories_and_blank_sizes() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(InputError, match="max_distance_m=-5"):
         match(max_distance_m=-5.0)
+    with pytest.raises(InputError, match="max_distance_m='500' must be a number"):
+        match(max_distance_m="500")
     with pytest.raises(InputError, match="nested by table name"):
         match(columns={"类型": "category"})
     empty = pd.DataFrame({"category": ["legal"], "size": [1]})

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import geopandas as gpd
+import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 import tiny_city
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridparty import datasets as ds
 from gridparty.assign import assign
@@ -15,6 +21,7 @@ from gridparty.errors import InputError
 from gridparty.model import Hierarchy
 from gridparty.organisation import (
     ORGANISATION_CHECKS,
+    _groups,
     coverage_rates,
     joint_branches,
     organisation_coverage,
@@ -165,3 +172,79 @@ def test_sample_city_findings_are_the_planted_ones_and_the_explained_ones() -> N
     assert sorted(band["id"]) == sorted(outside.index)
     assert (result.grids["formal_members"] >= 3).all()
     assert result.joint_branches.empty
+
+
+# -- joint-branch grouping: the heap against the first, quadratic algorithm -------------------------
+
+
+def _groups_reference(nodes: pd.Index, left: np.ndarray, right: np.ndarray,
+                      max_units: int) -> pd.Series:
+    """The first ``_groups``, kept verbatim: a fresh minimum and subgraph on every pass."""
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(zip(left, right, strict=True))
+    size = max(1, max_units)
+    group: dict[object, str] = {}
+    free = set(graph.nodes)
+    while free:
+        seed = min(free, key=lambda n: (sum(1 for m in graph[n] if m in free), str(n)))
+        members = []
+        for node in nx.bfs_tree(graph.subgraph(free), seed):
+            members.append(node)
+            if len(members) == size:
+                break
+        label = f"J{len(set(group.values())) + 1}"
+        group.update(dict.fromkeys(members, label))
+        free -= set(members)
+    return pd.Series(group, dtype="string")
+
+
+def _lattice(n: int) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """``n`` unit squares in rows of ``ceil(sqrt(n))``; neighbours share an edge or a corner."""
+    side = int(np.ceil(np.sqrt(n)))
+    row, col = np.divmod(np.arange(n), side)
+    squares = shapely.box(col, row, col + 1, row + 1)
+    a, b = shapely.STRtree(squares).query(squares, predicate="intersects")
+    ids = np.array([f"G{i}" for i in range(n)], dtype=object)
+    return pd.Index(ids), ids[a[a != b]], ids[b[a != b]]
+
+
+def test_thousands_of_candidates_group_quickly_within_the_limit() -> None:
+    nodes, left, right = _lattice(4000)  # took 31 s with the quadratic grouping
+    start = time.perf_counter()
+    group = _groups(nodes, left, right, DEFAULT_RULES.joint_branch_max_units)
+    assert time.perf_counter() - start < 10
+    assert set(group.index) == set(nodes)
+    assert group.value_counts().max() <= DEFAULT_RULES.joint_branch_max_units == 5
+    graph = nx.Graph(zip(left, right, strict=True))
+    for _, members in group.groupby(group):
+        assert nx.is_connected(graph.subgraph(members.index))
+
+
+@st.composite
+def _small_graphs(draw: st.DrawFn) -> tuple[pd.Index, np.ndarray, np.ndarray, int]:
+    n = draw(st.integers(1, 14))
+    max_units = draw(st.integers(0, 6))
+    # ids whose str order differs from their number order ("G10" < "G2"), listed shuffled
+    names = draw(st.permutations([f"G{i}" for i in range(n)]))
+    # at most 2 × max_units neighbours each: beyond that networkx walks a subgraph in set
+    # order (hash order) instead of adjacency order, and the reference has no fixed answer
+    limit = 2 * max(1, max_units)
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=30))
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    for a, b in pairs:
+        if a != b and graph.degree(a) < limit and graph.degree(b) < limit:
+            graph.add_edge(a, b)
+    ids = np.array(names, dtype=object)
+    edges = np.array(list(graph.edges), dtype=np.int64).reshape(-1, 2)
+    return pd.Index(names), ids[edges[:, 0]], ids[edges[:, 1]], max_units
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_small_graphs())
+def test_grouping_equals_the_reference(case: tuple[pd.Index, np.ndarray, np.ndarray, int]) -> None:
+    nodes, left, right, max_units = case
+    got = _groups(nodes, left, right, max_units)
+    want = _groups_reference(nodes, left, right, max_units)
+    assert got.to_dict() == want.to_dict()

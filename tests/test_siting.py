@@ -93,7 +93,7 @@ def test_cost_matrix_with_max_cost_in_metres() -> None:
         assert result.optimal  # every coverable row is covered
     cover = set_cover(COSTS, max_cost=500.0, solver="exact")
     assert cover.chosen.tolist() == [0, 1]
-    assert cover.summary()["n_uncoverable"] == 1
+    assert cover.summary().loc["n_uncoverable", "value"] == 1
 
 
 def test_sparse_coverage_gives_the_same_answer() -> None:
@@ -129,7 +129,7 @@ def test_nothing_coverable() -> None:
     assert result.chosen.tolist() == [0]
     cover = set_cover(coverage)
     assert len(cover.chosen) == 0
-    assert cover.summary()["n_uncoverable"] == 3
+    assert cover.summary().loc["n_uncoverable", "value"] == 3
 
 
 def test_auto_picks_exact_for_small_problems() -> None:
@@ -140,7 +140,7 @@ def test_auto_picks_exact_for_small_problems() -> None:
 def test_summary_and_types() -> None:
     result = max_coverage(TRAP, 2, solver="exact")
     assert isinstance(result, Siting)
-    summary = result.summary()
+    summary = result.summary()["value"]
     assert summary["n_sites"] == 2
     assert summary["n_covered"] == 6
     assert summary["coverage"] == 1.0
@@ -256,6 +256,15 @@ def test_auto_falls_back_to_greedy_when_cbc_finds_nothing(monkeypatch) -> None:
         max_coverage(TRAP, 2, solver="exact")
     with pytest.raises(siting.NoSolutionError):
         set_cover(TRAP, solver="exact")
+
+
+def test_no_solution_error_is_a_gridparty_error() -> None:
+    from gridparty import errors, siting
+
+    assert siting.NoSolutionError is errors.NoSolutionError
+    assert "NoSolutionError" in errors.__all__
+    assert issubclass(errors.NoSolutionError, errors.GridpartyError)
+    assert issubclass(errors.NoSolutionError, RuntimeError)
 
 
 def test_time_limit_keeps_a_solution() -> None:

@@ -139,8 +139,14 @@ def test_synthetic_city_is_a_valid_hierarchy_without_issues() -> None:
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(InputError, match="scale=0 must be a positive number"):
+    with pytest.raises(InputError, match="scale=0 must be a positive finite number"):
         synthetic_layers(0)
+    with pytest.raises(InputError, match="scale='a' must be a number"):
+        synthetic_city("a")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"seed=1\.5 must be a whole number"):
+        synthetic_layers(1, seed=1.5)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"missing_share=-0\.1 must be a finite number >= 0"):
+        synthetic_layers(1, missing_share=-0.1)
     with pytest.raises(InputError, match=r"missing_share=1\.5 must be a share between 0 and 1"):
         synthetic_layers(1, missing_share=1.5)
     with pytest.raises(InputError, match="exceeds 1"):

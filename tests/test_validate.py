@@ -138,8 +138,12 @@ def test_geometry_problems_and_load_issues() -> None:
 def test_bad_arguments_are_named() -> None:
     with pytest.raises(InputError, match=r"h must be a gridparty\.Hierarchy, got dict"):
         validate({})  # type: ignore[arg-type]
-    with pytest.raises(InputError, match=r"min_area_m2=-1 must be >= 0"):
+    with pytest.raises(InputError, match=r"min_area_m2=-1 must be a finite number >= 0"):
         validate(_hierarchy(), min_area_m2=-1)
+    with pytest.raises(InputError, match=r"min_area_m2='1' must be a number"):
+        validate(_hierarchy(), min_area_m2="1")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"assignment must be a gridparty\.Assignment.*got str"):
+        validate(_hierarchy(), assignment="x")  # type: ignore[arg-type]
 
 
 def test_shareable_drops_household_locations_only() -> None:

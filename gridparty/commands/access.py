@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
 
 from ..errors import InputError, LayerError
 from ._common import add_map_options, progress, write_map
@@ -161,16 +160,17 @@ def _pair(item: str) -> tuple[str, str]:
 
 def _extra_layer(path: Path, given: Path | None, layer: str) -> gpd.GeoDataFrame | None:
     """A layer from its own file, else from the input GeoPackage or folder; None if absent."""
+    from ..io import layer_names, read_file
+
     if given is not None:
         if not given.exists():
             raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return gpd.read_file(given)
+        return read_file(given)
     if path.is_file() and path.suffix.lower() == ".gpkg":
-        names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
-        return gpd.read_file(path, layer=layer) if layer in names else None
+        return read_file(path, layer=layer) if layer in layer_names(path) else None
     if path.is_dir():
         found = sorted(
             p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in _VECTOR_SUFFIXES
         )
-        return gpd.read_file(found[0]) if found else None
+        return read_file(found[0]) if found else None
     return None

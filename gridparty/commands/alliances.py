@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from ..errors import DataFileError, InputError
 from ._common import add_map_options, progress, write_map
@@ -156,6 +154,8 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
 
 def read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
     """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent)."""
+    from ..io import layer_names, read_file
+
     if not path.exists():
         raise DataFileError(f"{str(path)!r} does not exist; check the path.")
     progress(f"reading {path}")
@@ -166,17 +166,17 @@ def read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
         return {t: None if p is None else _read_file(p) for t, p in found.items()}
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
-    layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    layers = set(layer_names(path))
     found_layers = {t: next((n for n in names if n in layers), None)
                     for t, names in TABLE_NAMES.items()}
-    return {t: None if n is None else gpd.read_file(path, layer=n) for t, n in found_layers.items()}
+    return {t: None if n is None else read_file(path, layer=n) for t, n in found_layers.items()}
 
 
 def _read_file(path: Path) -> pd.DataFrame:
     """A vector file, or a CSV/Excel table (points when it has lon/lat columns)."""
-    from ..io import _LON, _read_table, read_table_points
+    from ..io import _LON, _read_table, read_file, read_table_points
 
     if path.suffix.lower() not in (".csv", ".xlsx"):
-        return gpd.read_file(path)
+        return read_file(path)
     table = _read_table(path, 0)
     return read_table_points(path) if set(_LON) & set(table.columns) else table

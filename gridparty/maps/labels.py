@@ -127,7 +127,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "centre_source": ("中心点来源", "Centre from"),
     "service_centre": ("社区党群服务站", "community station"),
     "representative_point": ("社区内代表点", "point inside the community"),
-    "service_centre_id": ("服务站编号", "Station ID"),
+    "service_centre_id": ("服务中心编号", "Service centre ID"),
     "mentee_communities": ("帮带社区数", "Communities mentored"),
     "mentee_grids": ("帮带网格数", "Grids mentored"),
     "mentee_organisations": ("帮带两新组织数", "Organisations mentored"),
