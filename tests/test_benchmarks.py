@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from bench_runner import BENCHMARKS, run_benchmark, table_rows
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_assign.py"
+SCRIPT = BENCHMARKS / "bench_assign.py"
 
 
 def _duckdb_spatial() -> bool:
@@ -19,22 +18,13 @@ def _duckdb_spatial() -> bool:
 
 @pytest.mark.slow
 def test_bench_assign_runs_every_method_and_they_agree() -> None:
-    cmd = [sys.executable, str(SCRIPT), "--scale", "0.2", "--repeat", "1"]
-    if not _duckdb_spatial():
-        cmd.append("--allow-missing-duckdb")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(SCRIPT.parent.parent), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = proc.stdout
+    extra = () if _duckdb_spatial() else ("--allow-missing-duckdb",)
+    out = run_benchmark("bench_assign.py", "--scale", "0.2", "--repeat", "1", *extra)
     assert "2,000 households, 200 buildings" in out
     assert "method" in out
     assert "× public" in out
     assert "peak MB" in out
-    lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("method")) + 2
-    end = lines.index("", start)
-    rows = {line.split()[0]: line for line in lines[start:end]}
+    rows = {row[0]: " ".join(row) for row in table_rows(out, "method")}
     for method in ("sjoin", "shapely", "kernel", "kernel+extract", "public", "kernel-declared",
                    "public-declared", "assign"):
         assert rows[method].rstrip().endswith("yes"), rows[method]

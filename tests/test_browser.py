@@ -14,6 +14,7 @@ import geopandas as gpd
 import pytest
 import shapely
 import tiny_city
+from browser_js import OPEN_ALL
 
 from gridparty.maps import hierarchy_map, save_map
 from gridparty.model import Hierarchy
@@ -26,24 +27,6 @@ HOSTILE = (
     "${window.__pwned=3}`+(window.__pwned=4)+`'\"\u2028"
 )
 
-_OPEN_ALL = """() => {
-    const map = window[document.querySelector('.folium-map').id];
-    const out = {tips: [], pops: []};
-    map.eachLayer(layer => {
-        if (!layer.feature) { return; }
-        if (layer.getTooltip()) {
-            layer.openTooltip();
-            out.tips.push(layer.getTooltip().getElement().textContent);
-            layer.closeTooltip();
-        }
-        if (layer.getPopup()) {
-            layer.openPopup();
-            out.pops.push(layer.getPopup().getElement().textContent);
-            layer.closePopup();
-        }
-    });
-    return out;
-}"""
 
 
 @dataclass
@@ -146,7 +129,7 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
     }""")
     opened.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
     assert opened.js("document.querySelector('.leaflet-tooltip').textContent") == "building: B3"
-    shown = opened.js(_OPEN_ALL)
+    shown = opened.js(OPEN_ALL)
     assert len(shown["tips"]) == len(shown["pops"]) == 10
     core = HOSTILE.strip()  # ids are stripped on loading (U+2028 is whitespace)
     # 1 community, 3 grids, 1 building, 1 issue (its id; its message in the popup too)

@@ -1,0 +1,141 @@
+"""The same input gives byte-identical CSV, GeoPackage and HTML outputs.
+
+Every command runs twice on the sample city, in two fresh interpreters with different string
+hash seeds (``PYTHONHASHSEED``: set and dict orders of strings change between them) and more
+than a second apart (GeoPackages would otherwise carry the time of writing in
+``gpkg_contents.last_change``; gridparty stamps them with :data:`gridparty.io.GPKG_DATE`, GDAL's
+``OGR_CURRENT_DATE``). Every CSV, GeoPackage and HTML file must come out byte for byte the same.
+Excel files embed their save time (openpyxl sets it and the zip entries' dates), so for them the
+cell values are compared instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tiny_city as tc
+
+import gridparty.datasets as ds
+from gridparty.io import GPKG_DATE, write_hierarchy, write_layers, write_table
+from gridparty.maps import hierarchy_map, save_map
+from gridparty.model import Hierarchy
+from gridparty.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: One run: every command with its CSV, GeoPackage, HTML and Excel outputs.
+_RUN = """
+import sys
+from gridparty.cli import main
+city, out = sys.argv[1], sys.argv[2]
+runs = [
+    ["validate", city, "--csv", f"{out}/issues.csv", "--html", f"{out}/validate.html"],
+    ["check", city, "--gpkg", f"{out}/check.gpkg", "--html", f"{out}/check.html",
+     "--xlsx", f"{out}/check.xlsx"],
+    ["zones", city, "--k", "2", "--radius-m", "1000", "--solver", "greedy",
+     "--gpkg", f"{out}/zones.gpkg", "--html", f"{out}/zones.html"],
+    ["access", city, "--posts", "2", "--gpkg", f"{out}/access.gpkg",
+     "--html", f"{out}/access.html", "--xlsx", f"{out}/access.xlsx"],
+    ["alliances", city, "--out", f"{out}/alliances"],
+]
+for args in runs:
+    assert main(args) == 0, args
+"""
+
+
+def run_commands(out: Path, hash_seed: str) -> dict[str, str]:
+    out.mkdir()
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, "-c", _RUN, str(ds.sample_city_path()), str(out)],
+        check=True, env=env, capture_output=True, timeout=600,
+    )
+    return {str(p.relative_to(out)): digest(p) for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path, dict]:
+    first = tmp_path_factory.mktemp("run") / "a"
+    a = run_commands(first, "1")
+    time.sleep(1.1)  # a GeoPackage stamped with the time of writing would now differ
+    second = tmp_path_factory.mktemp("run") / "b"
+    b = run_commands(second, "2")
+    return first, a, second, b
+
+
+def test_every_command_writes_the_same_bytes_twice(two_runs: tuple) -> None:
+    _, a, _, b = two_runs
+    assert a.keys() == b.keys()
+    compared = [name for name in a if Path(name).suffix in (".csv", ".gpkg", ".html")]
+    assert len(compared) >= 12
+    assert {Path(n).suffix for n in compared} == {".csv", ".gpkg", ".html"}
+    differ = [name for name in compared if a[name] != b[name]]
+    assert differ == []
+
+
+def test_excel_cells_are_the_same_twice(two_runs: tuple) -> None:
+    first, a, second, _ = two_runs
+    books = [name for name in a if name.endswith(".xlsx")]
+    assert len(books) >= 4
+    for name in books:
+        one = pd.read_excel(first / name, sheet_name=None)
+        two = pd.read_excel(second / name, sheet_name=None)
+        assert one.keys() == two.keys()
+        for sheet in one:
+            pd.testing.assert_frame_equal(one[sheet], two[sheet])
+
+
+def test_geopackages_carry_the_fixed_date_not_the_time_of_writing(two_runs: tuple) -> None:
+    first, a, _, _ = two_runs
+    for name in (n for n in a if n.endswith(".gpkg")):
+        with sqlite3.connect(first / name) as db:
+            dates = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
+        assert dates == {GPKG_DATE}, name
+
+
+def test_library_writers_are_byte_identical(tmp_path: Path) -> None:
+    """The writers themselves, in one process: a table, layers, a hierarchy and a map."""
+    h = Hierarchy(**tc.layers())
+    issues = validate(h)
+
+    def write(folder: Path) -> dict[str, str]:
+        folder.mkdir()
+        write_table(issues, folder / "issues.csv")
+        write_layers({"issues": issues, "plain": pd.DataFrame({"a": [1, 2]})},
+                     folder / "issues.gpkg")
+        write_hierarchy(h, folder / "city.gpkg")
+        save_map(hierarchy_map(h, issues=issues), folder / "map.html")
+        save_map(hierarchy_map(h, tiles="gaode", assets="cdn"), folder / "gaode.html")
+        return {p.name: digest(p) for p in folder.iterdir()}
+
+    one = write(tmp_path / "one")
+    time.sleep(1.1)
+    assert write(tmp_path / "two") == one
+
+
+def test_a_callers_own_gpkg_date_is_respected(tmp_path: Path) -> None:
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2024-05-01T00:00:00.000Z"})
+    try:
+        path = write_layers({"grids": tc.grids()}, tmp_path / "g.gpkg")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT last_change FROM gpkg_contents").fetchone()[0] == (
+            "2024-05-01T00:00:00.000Z"
+        )
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
