@@ -28,8 +28,15 @@ from .alliance import (
     bipartite_graph,
     unit_graph,
 )
-from .assign import Assignment, assign
-from .coords import convert_geometries, swap_xy
+from .assign import (
+    Assignment,
+    assign,
+    largest_overlap,
+    locate_points,
+    nearest_within,
+    verify_points,
+)
+from .coords import DatumOffset, convert_geometries, detect_datum_offset, swap_xy
 from .coverage import COVERAGE_CHECKS, SpatialCoverage, spatial_coverage, street_outlines
 from .coverage_report import GRID_STATUSES, CoverageReport, check_coverage
 from .datasets import sample_city, sample_layer
@@ -65,7 +72,7 @@ from .organisation import (
 from .pairing import PairingCheck, PairingProposal, check_pairing, optimal_pairs, propose_pairing
 from .rules import DEFAULT_RULES, PartyRules
 from .snapshots import compare_snapshots
-from .synthetic import synthetic_city
+from .synthetic import synthetic_city, synthetic_layers
 from .validate import CHECKS, validate
 
 __version__ = "0.1.0"
@@ -85,6 +92,7 @@ __all__ = [
     "ColumnError",
     "CoverageReport",
     "DataFileError",
+    "DatumOffset",
     "DuplicateIdError",
     "FlagshipChoice",
     "GeometryError",
@@ -120,13 +128,17 @@ __all__ = [
     "convert_geometries",
     "coords",
     "coverage_rates",
+    "detect_datum_offset",
     "fewest_flagships",
     "grid_fusion",
     "hierarchy_map",
     "joint_branches",
+    "largest_overlap",
+    "locate_points",
     "maps",
     "match_lists",
     "mentoring_zones",
+    "nearest_within",
     "optimal_pairs",
     "organisation_coverage",
     "organisation_findings",
@@ -146,8 +158,10 @@ __all__ = [
     "street_outlines",
     "swap_xy",
     "synthetic_city",
+    "synthetic_layers",
     "unit_graph",
     "validate",
+    "verify_points",
     "write_hierarchy",
     "write_table",
     "zone_definition",
