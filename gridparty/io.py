@@ -26,6 +26,7 @@ from .schema import LEVEL_NAMES, LEVELS, level
 
 __all__ = [
     "layer_names",
+    "read_features",
     "read_file",
     "read_hierarchy",
     "read_layer",
@@ -416,6 +417,56 @@ def read_file(path: PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
         raise DataFileError(
             f"{str(path)!r} could not be read{f' (layer {layer!r})' if layer else ''}: {exc}"
         ) from exc
+
+
+def read_features(
+    path: PathLike, layer: str | None = None, *, coords: str = "wgs84"
+) -> pd.DataFrame:
+    """A layer outside the hierarchy (service centres, streets, organisations, alliance tables).
+
+    Parameters
+    ----------
+    path : path
+        A vector file (GeoPackage, GeoJSON, Shapefile, FlatGeobuf) or a CSV/Excel table. A table
+        with lon/lat columns (lon/lng/经度 ..., see :func:`read_table_points`) becomes points;
+        any other table is returned as a plain DataFrame.
+    layer : str, optional
+        The layer of a GeoPackage.
+    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+        The coordinate system the lon/lat degrees were recorded in, as for the hierarchy's
+        layers: GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) are converted to WGS84.
+
+    Returns
+    -------
+    GeoDataFrame or DataFrame
+        Features in EPSG:4326 (lon/lat degrees), attributes as read; a table without
+        coordinates as it is.
+
+    Raises
+    ------
+    DataFileError
+        The path does not exist or cannot be read.
+    CRSError
+        A vector layer without a CRS, or with coordinates that do not fit it.
+    InputError
+        An unknown ``coords``.
+    """
+    from .coords import convert_geometries, ensure_wgs84
+
+    path = _existing(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        table = _read_table(path, 0 if layer is None else layer)
+        if not set(_LON) & set(table.columns):
+            return table
+        features = read_table_points(path, sheet=0 if layer is None else layer)
+    else:
+        features = read_file(path, layer=layer)
+    if not isinstance(features, gpd.GeoDataFrame):  # a GeoPackage table without geometry
+        return features
+    features = ensure_wgs84(features, f"{path.name}{f' (layer {layer})' if layer else ''}")
+    if coords in ("wgs84", "cgcs2000"):
+        return features
+    return convert_geometries(features, coords, "wgs84")
 
 
 def layer_names(path: PathLike) -> list[str]:

@@ -534,6 +534,27 @@ def test_cli_access_writes_report_layers_and_map(
     assert {p.name for p in out.iterdir()} == {"r.xlsx", "l.gpkg", "m.html"}
 
 
+def test_cli_reads_every_layer_in_the_given_datum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--coords gcj02 converts the centres and streets too, not only the hierarchy."""
+    from gridparty.coords import convert_geometries
+    from gridparty.io import write_layers
+
+    layers = {k: v.set_index(v.columns[0]) for k, v in tc.layers().items()}
+    layers["service_centres"] = tiny_centres().set_index("编号")
+    layers["streets"] = tiny_streets()
+    printed = {}
+    for datum in ("wgs84", "gcj02"):
+        gpkg = tmp_path / f"{datum}.gpkg"
+        write_layers({k: convert_geometries(v, "wgs84", datum) for k, v in layers.items()}, gpkg)
+        argv = ["access", str(gpkg), "--coords", datum, "--threshold-m", "300", "--tiles", "none"]
+        assert main(argv) == 0
+        printed[datum] = capsys.readouterr().out
+    assert "under_served_households" in printed["wgs84"]
+    assert printed["gcj02"] == printed["wgs84"]
+
+
 def test_cli_without_centres_says_how_to_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

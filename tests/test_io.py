@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 import tiny_city
 
 from gridparty import io
@@ -191,3 +192,34 @@ def gpd_read(path: Path, layer: str) -> pd.DataFrame:
     import geopandas as gpd
 
     return gpd.read_file(path, layer=layer)
+
+
+def test_read_features_converts_gcj02_points_back_to_wgs84(tmp_path: Path) -> None:
+    from gridparty.coords import convert_geometries
+
+    centres = tiny_city.households().head(3)
+    path = tmp_path / "centres.geojson"
+    convert_geometries(centres, "wgs84", "gcj02").to_file(path)
+    truth = centres.geometry.to_crs(32651).to_numpy()
+    back = io.read_features(path, coords="gcj02")
+    assert back.crs.to_epsg() == 4326
+    assert shapely.distance(back.geometry.to_crs(32651).to_numpy(), truth).max() < 0.01  # m
+    as_is = io.read_features(path)  # the default wgs84 keeps the coordinates as they are
+    assert shapely.distance(as_is.geometry.to_crs(32651).to_numpy(), truth).min() > 100
+
+
+def test_read_features_reads_point_tables_and_plain_tables(tmp_path: Path) -> None:
+    points = _households_csv(tmp_path / "units.csv")
+    read = io.read_features(points)
+    assert read.geometry.geom_type.unique().tolist() == ["Point"]
+    assert len(read) == len(tiny_city.households())
+    plain = tmp_path / "alliances.csv"
+    pd.DataFrame({"alliance_id": ["A1"], "name": ["滨江联盟"]}).to_csv(plain, index=False)
+    table = io.read_features(plain, coords="gcj02")
+    assert type(table) is pd.DataFrame
+    assert table.to_dict("list") == {"alliance_id": ["A1"], "name": ["滨江联盟"]}
+
+
+def test_read_features_names_a_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match=r"centres\.gpkg' does not exist"):
+        io.read_features(tmp_path / "centres.gpkg")

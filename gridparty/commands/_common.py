@@ -9,7 +9,18 @@ from pathlib import Path
 
 import folium
 
-__all__ = ["add_map_options", "progress", "write_map"]
+__all__ = ["add_coords_option", "add_map_options", "progress", "write_map"]
+
+
+def add_coords_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--coords``: the datum every input lon/lat was recorded in."""
+    parser.add_argument(
+        "--coords",
+        default="wgs84",
+        choices=["wgs84", "cgcs2000", "gcj02", "bd09"],
+        help="datum of the input coordinates, for every layer read (default wgs84; "
+        "gcj02 = Gaode/Tencent, bd09 = Baidu)",
+    )
 
 
 def add_map_options(parser: argparse.ArgumentParser) -> None:

@@ -108,13 +108,13 @@ def _run(args: argparse.Namespace) -> int:
     from ..maps.access import access_map
 
     h = read_input(args)
-    centres = _extra_layer(args.path, args.centres, args.centres_layer)
+    centres = _extra_layer(args.path, args.centres, args.centres_layer, args.coords)
     if centres is None:
         raise LayerError(
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = None if args.straight else _extra_layer(args.path, args.streets, args.streets_layer)
+    streets = None if args.straight else _extra_layer(args.path, args.streets, args.streets_layer, args.coords)
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"
@@ -158,19 +158,26 @@ def _pair(item: str) -> tuple[str, str]:
     return name, tier
 
 
-def _extra_layer(path: Path, given: Path | None, layer: str) -> gpd.GeoDataFrame | None:
-    """A layer from its own file, else from the input GeoPackage or folder; None if absent."""
-    from ..io import layer_names, read_file
+def _extra_layer(
+    path: Path, given: Path | None, layer: str, coords: str
+) -> gpd.GeoDataFrame | None:
+    """A layer from its own file, else from the input GeoPackage or folder; None if absent.
+
+    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84.
+    """
+    from ..io import layer_names, read_features
 
     if given is not None:
         if not given.exists():
             raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return read_file(given)
+        return read_features(given, coords=coords)
     if path.is_file() and path.suffix.lower() == ".gpkg":
-        return read_file(path, layer=layer) if layer in layer_names(path) else None
+        if layer not in layer_names(path):
+            return None
+        return read_features(path, layer=layer, coords=coords)
     if path.is_dir():
         found = sorted(
             p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in _VECTOR_SUFFIXES
         )
-        return read_file(found[0]) if found else None
+        return read_features(found[0], coords=coords) if found else None
     return None

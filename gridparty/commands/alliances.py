@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError, InputError
-from ._common import add_map_options, progress, write_map
+from ._common import add_coords_option, add_map_options, progress, write_map
 
 __all__ = ["register"]
 
@@ -68,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "15-minute life circle)")
     cmd.add_argument("--fail-on", choices=["error", "warning"],
                      help="exit with code 1 when input problems of this severity (or worse) exist")
+    add_coords_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -78,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..maps.alliance import alliance_map
     from ..pairing import propose_pairing
 
-    tables = _sample_tables() if args.path is None else read_tables(args.path)
+    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords)
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
         "alliances": {"units", "alliances", "memberships"} <= has,
@@ -152,9 +153,12 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
     return {name: sample_layer(name) for name in TABLE_NAMES}
 
 
-def read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
-    """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent)."""
-    from ..io import layer_names, read_file
+def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | None]:
+    """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
+
+    Points are read in ``coords`` (``--coords``) and converted to WGS84.
+    """
+    from ..io import layer_names, read_features
 
     if not path.exists():
         raise DataFileError(f"{str(path)!r} does not exist; check the path.")
@@ -163,20 +167,12 @@ def read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
         files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
         found = {t: next((files[n] for n in names if n in files), None)
                  for t, names in TABLE_NAMES.items()}
-        return {t: None if p is None else _read_file(p) for t, p in found.items()}
+        return {t: None if p is None else read_features(p, coords=coords)
+                for t, p in found.items()}
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
     layers = set(layer_names(path))
     found_layers = {t: next((n for n in names if n in layers), None)
                     for t, names in TABLE_NAMES.items()}
-    return {t: None if n is None else read_file(path, layer=n) for t, n in found_layers.items()}
-
-
-def _read_file(path: Path) -> pd.DataFrame:
-    """A vector file, or a CSV/Excel table (points when it has lon/lat columns)."""
-    from ..io import _LON, _read_table, read_file, read_table_points
-
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        return read_file(path)
-    table = _read_table(path, 0)
-    return read_table_points(path) if set(_LON) & set(table.columns) else table
+    return {t: None if n is None else read_features(path, layer=n, coords=coords)
+            for t, n in found_layers.items()}

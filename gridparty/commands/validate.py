@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import Hierarchy
-from ._common import add_map_options, progress, write_map
+from ._common import add_coords_option, add_map_options, progress, write_map
 
 __all__ = ["register"]
 
@@ -80,12 +80,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="LEVEL=NAME",
         help="layer or file name per level when not standard, e.g. grid=网格2024",
     )
-    parser.add_argument(
-        "--coords",
-        default="wgs84",
-        choices=["wgs84", "cgcs2000", "gcj02", "bd09"],
-        help="datum of the input coordinates (default wgs84; gcj02 = Gaode/Tencent, bd09 = Baidu)",
-    )
+    add_coords_option(parser)
     parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
     )

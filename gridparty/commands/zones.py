@@ -107,8 +107,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..maps.flagship import flagship_map
 
     h = read_input(args)
-    organisations = _extra_layer(args.path, args.organisations, "organisations")
-    centres = None if args.no_centres else _extra_layer(args.path, args.centres, "service_centres")
+    organisations = _extra_layer(args.path, args.organisations, "organisations", args.coords)
+    centres = None if args.no_centres else _extra_layer(args.path, args.centres, "service_centres", args.coords)
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
