@@ -7,7 +7,9 @@ crash never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -57,6 +59,10 @@ _EXCEL_CELL = 32_767
 #: ``last_change`` of every GeoPackage gridparty writes (GDAL's ``OGR_CURRENT_DATE``; GDAL
 #: otherwise stamps the time of writing), so the same layers give byte-identical files.
 GPKG_DATE = "1970-01-01T00:00:00.000Z"
+#: Creation and modification date of every Excel workbook gridparty writes (document
+#: properties and zip entries; the zip format starts in 1980), for the same reason.
+XLSX_DATE = datetime.datetime(1980, 1, 1)
+_XLSX_STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 _GDAL_WRITE_ERRORS = (
     pyogrio.errors.DataSourceError,
     pyogrio.errors.DataLayerError,
@@ -320,12 +326,32 @@ def write_workbook(
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     names = headers or {}
-    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for sheet, table in tables.items():
-            plain = _plain(table).rename(columns=names)
-            plain.index.names = [names.get(n, n) for n in plain.index.names]
-            plain.to_excel(writer, sheet_name=_sheet_name(sheet), index=index)
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for sheet, table in tables.items():
+                plain = _plain(table).rename(columns=names)
+                plain.index.names = [names.get(n, n) for n in plain.index.names]
+                plain.to_excel(writer, sheet_name=_sheet_name(sheet), index=index)
+        _reproducible_xlsx(tmp)
     return target
+
+
+def _reproducible_xlsx(path: Path) -> None:
+    """Stamp a workbook with :data:`XLSX_DATE` instead of the time of saving.
+
+    openpyxl writes the save time into ``docProps/core.xml`` and into every zip entry, so the
+    same tables would give different bytes each second. The zip is rewritten in place with the
+    fixed date (entries, order and contents otherwise unchanged).
+    """
+    with zipfile.ZipFile(path) as book:
+        entries = [(info.filename, book.read(info)) for info in book.infolist()]
+    stamp = XLSX_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _XLSX_STAMP.sub(rb"\g<1>" + stamp + rb"\g<3>", data)
+            info = zipfile.ZipInfo(name, date_time=XLSX_DATE.timetuple()[:6])
+            book.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""The same input gives byte-identical CSV, GeoPackage and HTML outputs.
+"""The same input gives byte-identical CSV, GeoPackage, HTML and Excel outputs.
 
 Every command runs twice on the sample city, in two fresh interpreters with different string
 hash seeds (``PYTHONHASHSEED``: set and dict orders of strings change between them) and more
 than a second apart (GeoPackages would otherwise carry the time of writing in
 ``gpkg_contents.last_change``; gridparty stamps them with :data:`gridparty.io.GPKG_DATE`, GDAL's
-``OGR_CURRENT_DATE``). Every CSV, GeoPackage and HTML file must come out byte for byte the same.
-Excel files embed their save time (openpyxl sets it and the zip entries' dates), so for them the
-cell values are compared instead.
+``OGR_CURRENT_DATE``; Excel workbooks would carry it in their document properties and zip
+entries, and are stamped with :data:`gridparty.io.XLSX_DATE`). Every CSV, GeoPackage, HTML and
+Excel file must come out byte for byte the same.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import tiny_city as tc
 
 import gridparty.datasets as ds
-from gridparty.io import GPKG_DATE, write_hierarchy, write_layers, write_table
+from gridparty.io import GPKG_DATE, XLSX_DATE, write_hierarchy, write_layers, write_table
 from gridparty.maps import hierarchy_map, save_map
 from gridparty.model import Hierarchy
 from gridparty.validate import validate
@@ -79,23 +81,23 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path
 def test_every_command_writes_the_same_bytes_twice(two_runs: tuple) -> None:
     _, a, _, b = two_runs
     assert a.keys() == b.keys()
-    compared = [name for name in a if Path(name).suffix in (".csv", ".gpkg", ".html")]
-    assert len(compared) >= 12
-    assert {Path(n).suffix for n in compared} == {".csv", ".gpkg", ".html"}
+    compared = [name for name in a if Path(name).suffix in (".csv", ".gpkg", ".html", ".xlsx")]
+    assert len(compared) >= 16
+    assert {Path(n).suffix for n in compared} == {".csv", ".gpkg", ".html", ".xlsx"}
     differ = [name for name in compared if a[name] != b[name]]
     assert differ == []
 
 
-def test_excel_cells_are_the_same_twice(two_runs: tuple) -> None:
-    first, a, second, _ = two_runs
+def test_workbooks_carry_the_fixed_date_not_the_time_of_saving(two_runs: tuple) -> None:
+    first, a, _, _ = two_runs
     books = [name for name in a if name.endswith(".xlsx")]
     assert len(books) >= 4
     for name in books:
-        one = pd.read_excel(first / name, sheet_name=None)
-        two = pd.read_excel(second / name, sheet_name=None)
-        assert one.keys() == two.keys()
-        for sheet in one:
-            pd.testing.assert_frame_equal(one[sheet], two[sheet])
+        with zipfile.ZipFile(first / name) as book:
+            assert {info.date_time for info in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        props = openpyxl.load_workbook(first / name, read_only=True).properties
+        assert (props.created, props.modified) == (XLSX_DATE, XLSX_DATE), name
+        assert pd.read_excel(first / name, sheet_name=None)  # still a readable workbook
 
 
 def test_geopackages_carry_the_fixed_date_not_the_time_of_writing(two_runs: tuple) -> None:
@@ -107,13 +109,14 @@ def test_geopackages_carry_the_fixed_date_not_the_time_of_writing(two_runs: tupl
 
 
 def test_library_writers_are_byte_identical(tmp_path: Path) -> None:
-    """The writers themselves, in one process: a table, layers, a hierarchy and a map."""
+    """The writers themselves, in one process: tables, layers, a hierarchy and a map."""
     h = Hierarchy(**tc.layers())
     issues = validate(h)
 
     def write(folder: Path) -> dict[str, str]:
         folder.mkdir()
         write_table(issues, folder / "issues.csv")
+        write_table(issues, folder / "issues.xlsx")
         write_layers({"issues": issues, "plain": pd.DataFrame({"a": [1, 2]})},
                      folder / "issues.gpkg")
         write_hierarchy(h, folder / "city.gpkg")
