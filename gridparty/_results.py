@@ -19,6 +19,7 @@ import pandas as pd
 from .errors import InputError
 from .maps.labels import check_lang, text
 from .maps.safe import escape
+from .schema import drop_personal
 
 __all__ = ["HEADERS", "Tables", "figures", "header", "html_table"]
 
@@ -202,7 +203,7 @@ class Tables(ABC):
         from .io import write_workbook
 
         lang_ = check_lang(lang)
-        sheets = {"summary": self.summary(), **self.tables()}
+        sheets = {"summary": self.summary(), **self._shared_tables()}
         plain = {header(name, lang_): _without_geometry(t) for name, t in sheets.items()}
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         headers = {str(c): header(str(c), lang_) for c in columns}
@@ -218,7 +219,9 @@ class Tables(ABC):
         """
         from .io import write_layers
 
-        layers = {n: t for n, t in self.tables().items() if isinstance(t, gpd.GeoDataFrame)}
+        layers = {
+            n: t for n, t in self._shared_tables().items() if isinstance(t, gpd.GeoDataFrame)
+        }
         if not layers:
             raise InputError(
                 f"nothing to write: {type(self).__name__} has no table with geometry; write its "
@@ -226,10 +229,14 @@ class Tables(ABC):
             )
         return write_layers(layers, path)
 
+    def _shared_tables(self) -> dict[str, pd.DataFrame]:
+        """:meth:`tables` as exported and shown: personal columns dropped (defence in depth)."""
+        return {name: drop_personal(table) for name, table in self.tables().items()}
+
     def _repr_html_(self) -> str:
         title = escape(type(self).__name__)
         parts = [f"<b>{title}</b>", html_table(self.summary())]
-        for name, table in self.tables().items():
+        for name, table in self._shared_tables().items():
             parts.append(
                 f"<details><summary>{escape(name)} ({len(table):,} rows)</summary>"
                 f"{html_table(_without_geometry(table).head(HTML_ROWS))}</details>"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "LEVELS",
@@ -17,6 +20,7 @@ __all__ = [
     "PERSONAL_ALIASES",
     "Level",
     "LevelName",
+    "drop_personal",
     "level",
 ]
 
@@ -259,11 +263,21 @@ LEVELS: MappingProxyType[str, Level] = MappingProxyType(
 
 LEVEL_NAMES: tuple[LevelName, ...] = ("community", "grid", "building", "household")
 
-#: Column names that hold personal data. They are carried through analysis untouched but
-#: never shown on a map or written to a report.
+#: Column names that hold personal data (compared case-insensitively). They are carried
+#: through analysis untouched but never shown on a map or written to a report: maps show only
+#: the columns each layer's builder allows, and result exports drop these as a second line of
+#: defence (:func:`drop_personal`). The printable flagship roster is the one, explicit exception.
 PERSONAL_ALIASES: frozenset[str] = frozenset(
     {
         "姓名",
+        "书记",
+        "党组织书记",
+        "支部书记",
+        "党支部书记",
+        "secretary",
+        "手机号码",
+        "email",
+        "邮箱",
         "户主",
         "户主姓名",
         "联系人",
@@ -288,6 +302,16 @@ PERSONAL_ALIASES: frozenset[str] = frozenset(
         "address",
     }
 )
+_PERSONAL_FOLDED = frozenset(alias.casefold() for alias in PERSONAL_ALIASES)
+
+
+def drop_personal(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without its columns named in :data:`PERSONAL_ALIASES` (a new frame).
+
+    Names are compared after stripping and case-folding, so ``Phone`` and `` 联系电话`` go too.
+    """
+    personal = [c for c in table.columns if str(c).strip().casefold() in _PERSONAL_FOLDED]
+    return table.drop(columns=personal) if personal else table
 
 
 def level(name: str) -> Level:

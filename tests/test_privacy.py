@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -29,12 +31,13 @@ import pytest
 import shapely
 
 import gridparty.datasets as ds
-from gridparty._results import header
+from gridparty._results import Tables, figures, header
 from gridparty.access import service_access
 from gridparty.alliance import alliance_network, analyse_alliances
 from gridparty.cli import main
 from gridparty.coverage_report import check_coverage
 from gridparty.flagship import mentoring_zones
+from gridparty.flagship_orgs import CONTACT_ALIASES
 from gridparty.io import read_hierarchy, write_layers
 from gridparty.lists import match_lists
 from gridparty.maps import hierarchy_map, save_map
@@ -44,7 +47,7 @@ from gridparty.maps.flagship import flagship_map
 from gridparty.maps.labels import text
 from gridparty.maps.privacy import SMALL_COUNT_COLUMNS
 from gridparty.pairing import propose_pairing
-from gridparty.schema import PERSONAL_ALIASES
+from gridparty.schema import PERSONAL_ALIASES, drop_personal
 
 #: The brief's examples, planted on the first rows.
 ID_NUMBER = "110101199003071234"
@@ -316,3 +319,49 @@ def test_no_household_position_reaches_any_output(
     for path in sorted(out.rglob("*")):
         if path.suffix in (".gpkg", ".csv", ".xlsx"):
             assert not positions_in(path) & homes, f"{path.name} holds a household's position"
+
+
+# -- the second line of defence: result exports drop personal columns ------------------------
+
+
+@dataclass
+class _Carrying(Tables):
+    """A result whose table carries personal columns, as a careless subclass might."""
+
+    table: gpd.GeoDataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"findings": self.table}
+
+    def summary(self) -> pd.DataFrame:
+        return figures({"findings": len(self.table)})
+
+
+def test_result_exports_drop_personal_columns_even_when_a_table_carries_them(
+    tmp_path: Path,
+) -> None:
+    table = gpd.GeoDataFrame(
+        {"grid_id": ["G1"], "联系电话": ["13800138000"], " Phone ": ["13900139000"],
+         "身份证号": ["110101199003071234"]},
+        geometry=[shapely.Point(121.49, 31.24)], crs=4326,
+    )
+    result = _Carrying(table)
+    book = result.to_excel(tmp_path / "r.xlsx")
+    layers = result.to_geopackage(tmp_path / "r.gpkg")
+    for text_out in (text_of(book), text_of(layers), result._repr_html_()):
+        for value in ("13800138000", "13900139000", "110101199003071234"):
+            assert value not in text_out
+    written = pyogrio.read_dataframe(layers, layer="findings").columns.tolist()
+    assert written == ["id", "grid_id", "geometry"]  # the index, then the public column
+    assert table.columns.tolist() == ["grid_id", "联系电话", " Phone ", "身份证号", "geometry"]
+
+
+def test_drop_personal_folds_case_and_spaces_and_keeps_the_rest() -> None:
+    frame = pd.DataFrame({"name": ["滨江社区"], "Phone": [1], " 手机号 ": [2], "ID_Number": [3]})
+    assert drop_personal(frame).columns.tolist() == ["name"]
+    assert frame.columns.tolist() == ["name", "Phone", " 手机号 ", "ID_Number"]
+
+
+def test_every_roster_contact_alias_is_personal() -> None:
+    aliases = {a for group in CONTACT_ALIASES.values() for a in group}
+    assert sorted(aliases - PERSONAL_ALIASES) == []
