@@ -175,3 +175,26 @@ def test_units_without_points_are_left_off_the_map() -> None:
     html = alliance_map(r, tiles="none").get_root().render()
     assert js("乙") not in html  # U2 has no point: no marker, no link
     assert r.alliances.at["A", "member_units"] == 2
+
+
+def test_command_reads_gcj02_tables_with_coords(tmp_path: Path) -> None:
+    """--coords gcj02 brings Gaode-coordinate units back to WGS84: the same outputs as WGS84 input."""
+    units, alliances, memberships = tiny()
+    outputs = {}
+    for datum in ("wgs84", "gcj02"):
+        folder = tmp_path / datum
+        folder.mkdir()
+        lon, lat = units.geometry.x.to_numpy(), units.geometry.y.to_numpy()
+        if datum == "gcj02":
+            lon, lat = wgs84_to_gcj02(lon, lat)
+        table = pd.DataFrame(units.drop(columns="geometry")).assign(经度=lon, 纬度=lat)
+        table.to_csv(folder / "单位.csv", index=False, encoding="utf-8-sig")
+        alliances.to_csv(folder / "党建联盟.csv", index=False)
+        memberships.to_csv(folder / "联盟成员.csv", index=False)
+        out = tmp_path / f"out-{datum}"
+        argv = ["alliances", str(folder), "--coords", datum, "--out", str(out), "--tiles", "none"]
+        assert main(argv) == 0
+        outputs[datum] = gpd.read_file(out / "alliances.gpkg", layer="alliance_units")
+    wgs, gcj = outputs["wgs84"], outputs["gcj02"]
+    assert len(wgs) == 2
+    assert gcj.geometry.to_crs(tc.UTM).distance(wgs.geometry.to_crs(tc.UTM)).max() < 0.01  # metres
