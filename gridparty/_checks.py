@@ -20,10 +20,14 @@ def positive_number(value: object, argument: str, *, zero: bool = False, hint: s
     note = f" ({hint})" if hint else ""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise InputError(f"{argument}={value!r} must be a number{note}.")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range (10**400)
+        number = math.inf
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
         kind = "a finite number >= 0" if zero else "a positive finite number"
         raise InputError(f"{argument}={value!r} must be {kind}{note}.")
-    return float(value)
+    return number
 
 
 def whole_number(value: object, argument: str, minimum: int) -> int:

@@ -282,5 +282,6 @@ def html_table(table: pd.DataFrame) -> str:
 
 def _cell(value: object) -> object:
     if isinstance(value, float) and value == value:
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        # 3 significant places below 999.5 (where .3g would round to "1e+03"), else whole
+        return f"{value:,.3g}" if abs(value) < 999.5 else f"{value:,.0f}"
     return value

@@ -221,10 +221,16 @@ def codes(values: pd.Series, vocabulary: Mapping[str, str]) -> tuple[pd.Series, 
         values that are present but unknown.
     """
     lookup = {str(k).strip().lower(): v for k, v in vocabulary.items()}
-    text = values.astype("string").str.strip()
+    text = _text(values)
     mapped = text.str.lower().map(lookup, na_action="ignore").astype("string")
     unknown = (mapped.isna() & text.notna()).astype(bool)
     return mapped.fillna(text), unknown
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Cells as stripped strings; blank cells (``""``, ``"  "``) are missing (NA)."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
 
 
 def problem(
@@ -241,8 +247,12 @@ def problem(
 
 
 def problem_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The problems table: ``level, id, check, severity, message`` as strings, in given order."""
-    return pd.DataFrame(rows, columns=list(ISSUE_COLUMNS)).astype("string")
+    """The problems table: ``level, id, check, severity, message`` as strings, in given order.
+
+    Rows are numbered from 1 in an index named ``problem`` (序号 in exports).
+    """
+    table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS)).astype("string")
+    return table.set_axis(pd.RangeIndex(1, len(table) + 1, name="problem"))
 
 
 def first_checks(rows: list[dict[str, Any]], ids: pd.Index) -> pd.Series:
@@ -262,7 +272,7 @@ def resolve(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Serie
         The id (the value itself where unknown, NA where missing) and a mask of values that
         are present but name no row.
     """
-    text = values.astype("string").str.strip()
+    text = _text(values)
     names = table["name"].astype("string") if "name" in table else pd.Series(dtype="string")
     unique = names[~names.duplicated(keep=False)]
     by_name = pd.Series(unique.index.astype("string"), index=unique.to_numpy())

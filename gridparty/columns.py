@@ -75,7 +75,8 @@ def map_columns(
     ------
     ColumnError
         If an explicit mapping names a column the frame lacks, or two columns would become
-        the same code name.
+        the same code name. An alias column whose code name is already there (or mapped in
+        ``columns``) is left as it is, an extra column.
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -93,10 +94,11 @@ def map_columns(
         )
     targets = set(level.public_columns)
     chosen: dict[str, str] = dict(columns)
-    present = {c for c in frame.columns if c in targets and c not in chosen}
+    # a code-name column, or one the caller mapped explicitly, wins over every alias
+    settled = {c for c in frame.columns if c in targets and c not in chosen} | set(columns.values())
     for source in frame.columns:
         target = level.aliases.get(str(source))
-        if source in chosen or source in targets or target is None or target in present:
+        if source in chosen or source in targets or target is None or target in settled:
             continue
         if target in chosen.values():
             rivals = [s for s, t in chosen.items() if t == target]

@@ -7,7 +7,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["large_parts", "measurable", "take_or", "to_wgs84_array"]
+__all__ = ["measurable", "take_or", "to_wgs84_array"]
 
 
 def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
@@ -24,39 +24,15 @@ def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.n
     return geoms
 
 
-def large_parts(geoms: np.ndarray, min_area_m2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Split polygonal geometries into parts with an area >= ``min_area_m2`` (metric CRS).
-
-    Returns
-    -------
-    (ndarray, ndarray)
-        The regrouped geometry per input (``None`` where no part is large enough) and the
-        total area of the kept parts in m².
-    """
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    keep = (shapely.area(parts) >= min_area_m2) & np.isin(
-        shapely.get_type_id(parts),
-        (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON),
-    )
-    out = np.full(len(geoms), None, dtype=object)
-    area = np.zeros(len(geoms))
-    if keep.any():
-        kept_owner = owner[keep]
-        groups = np.unique(kept_owner)
-        out[groups] = shapely.multipolygons(
-            parts[keep], indices=np.searchsorted(groups, kept_owner)
-        )
-        np.add.at(area, kept_owner, shapely.area(parts[keep]))
-    return out, area
-
-
 def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
     """``values[pos]`` with ``fill`` where ``pos`` is -1 (safe when ``values`` is empty).
 
-    The row lookup every "position of the parent/partner, -1 for none" array needs.
+    The row lookup every "position of the parent/partner, -1 for none" array needs. The result
+    has the dtype both ``values`` and ``fill`` fit in (a longer string is not cut short).
     """
     values = np.asarray(values)
-    return np.append(values, np.asarray([fill], dtype=values.dtype))[pos]
+    filler = np.asarray([fill])
+    return np.append(values, filler.astype(np.result_type(values, filler)))[pos]
 
 
 def to_wgs84_array(geoms: np.ndarray, crs: pyproj.CRS) -> gpd.GeoSeries:

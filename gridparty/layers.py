@@ -96,7 +96,12 @@ def normalise_layer(
             "gridparty.read_layer() or build one with geopandas.GeoDataFrame(..., geometry=..., crs=...)."
         )
     if is_normalised(frame, level) and not columns and coords == "wgs84" and not repair:
-        return frame.copy(), []
+        # the schema is there already: only the content is checked (a new frame either way)
+        layer = _coords.ensure_wgs84(frame, argument)
+        for column, kind in level.attributes.items():
+            if kind == "int" and LEVELS.get(level.name) is level:
+                _not_negative(layer[column], layer[column], argument, column)
+        return layer, []
     renamed = frame.rename(
         columns=map_columns(frame, level, mapping_for_level(columns, level), argument)
     )

@@ -136,7 +136,7 @@ def test_bad_rows_are_reported_and_listed_unmatched() -> None:
                                           "negative_size"]
     assert m.resources["check"].tolist() == [pd.NA, "negative_capacity"]
     assert m.resources["left"].tolist() == [0, 0]
-    assert "'魔法' is not known" in m.problems.at[0, "message"]
+    assert "'魔法' is not known" in m.problems.at[1, "message"]
 
 
 def test_custom_categories_and_blank_sizes() -> None:

@@ -85,7 +85,7 @@ def test_check_reports_duplicates_unknowns_and_unpaired_communities() -> None:
     ]
     assert c.communities["status"].tolist() == ["1+1", "unpaired"]
     assert c.summary()["value"]["duplicate_rows"] == 1
-    assert "C1 and D1 are already listed together in row #1" in c.problems.at[3, "message"]
+    assert "C1 and D1 are already listed together in row #1" in c.problems.at[4, "message"]
 
 
 def test_departments_must_be_points() -> None:
