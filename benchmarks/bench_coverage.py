@@ -100,7 +100,7 @@ def _damaged(rng: np.random.Generator, geoms: np.ndarray, defects: float) -> np.
 
 
 def run_gridparty(communities: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Tables:
-    found = spatial_coverage(communities, grids, parent_column="community_id", crs=METRIC_CRS,
+    found = spatial_coverage(communities, grids, parent_column="community_id", metric_crs=METRIC_CRS,
                              min_area_m2=MIN_AREA_M2, min_width_m=MIN_WIDTH_M)
     return {"gaps": found.gaps, "overlaps": found.overlaps, "outside": found.outside}
 

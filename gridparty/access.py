@@ -282,7 +282,7 @@ def centre_distances(
     centres: gpd.GeoDataFrame,
     *,
     streets: gpd.GeoDataFrame | StreetNetwork | None = None,
-    crs: pyproj.CRS | str | int | None = None,
+    metric_crs: pyproj.CRS | str | int | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     engine: Engine = "scipy",
     snap_to: SnapTo = "edge",
@@ -297,7 +297,7 @@ def centre_distances(
         From :func:`centre_layer` (a ``tier`` column of codes); other frames are normalised.
     streets : GeoDataFrame or StreetNetwork, optional
         The street lines (or a network built from them) for network distances.
-    crs : CRS-like, optional
+    metric_crs : CRS-like, optional
         Projected CRS in metres; default the network's, else the UTM zone of the origins. A
         geographic CRS raises :class:`~gridparty.errors.CRSError`.
     max_snap_m : float
@@ -323,8 +323,8 @@ def centre_distances(
     origins = ensure_wgs84(origins, "origins")
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
         raise InputError(f"max_snap_m={max_snap_m!r} must be a distance in metres >= 0.")
-    network = _as_network(streets, crs)
-    metric = network.crs if network is not None else _metric_of(origins, crs)
+    network = _as_network(streets, metric_crs)
+    metric = network.crs if network is not None else _metric_of(origins, metric_crs)
     origin_xy, present = _points_m(origins, metric)
     centre_xy, centre_ok = _points_m(centres, metric)
     centre_xy, centre_ids = centre_xy[centre_ok], centres.index[centre_ok]
@@ -341,7 +341,7 @@ def _as_network(
         if crs is not None:
             check_metric_crs(crs)
         return streets
-    return street_network(streets, crs=crs)
+    return street_network(streets, metric_crs=crs)
 
 
 def _metric_of(frame: gpd.GeoDataFrame, crs: object) -> pyproj.CRS:
@@ -630,7 +630,7 @@ def service_access(
             frame,
             centres,
             streets=network,
-            crs=None if network else crs,
+            metric_crs=None if network else crs,
             max_snap_m=max_snap_m,
             engine=engine,
             snap_to=snap_to,

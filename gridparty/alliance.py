@@ -203,7 +203,7 @@ def alliance_network(
     found += _leads_not_members(alliance_frame, member_frame)
     if not len(unit_frame):
         raise InputError("units is empty: there are no units to analyse.")
-    crs = _coords.choose_metric_crs(metric_crs, unit_frame, argument="metric_crs")
+    crs = _coords.choose_metric_crs(metric_crs, unit_frame)
     return AllianceNetwork(
         unit_frame, alliance_frame, member_frame, agreement_frame, com, problem_frame(found), crs
     )

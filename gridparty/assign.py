@@ -266,7 +266,7 @@ def verify_points(
 
 
 def nearest_within(
-    points: GeometryInput, targets: GeometryInput, tolerance_m: float, crs: object
+    points: GeometryInput, targets: GeometryInput, tolerance_m: float, metric_crs: object
 ) -> tuple[np.ndarray, np.ndarray]:
     """The nearest target of each point, if it lies within ``tolerance_m`` metres.
 
@@ -276,7 +276,7 @@ def nearest_within(
         Usually household points and building points. Arrays are taken to be in EPSG:4326.
     tolerance_m : float
         Largest distance in metres (>= 0).
-    crs : CRS-like
+    metric_crs : CRS-like
         Projected CRS in metres in which distances are measured (e.g. ``h.metric_crs``).
 
     Returns
@@ -287,7 +287,7 @@ def nearest_within(
     """
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
-    metric = check_metric_crs(crs)
+    metric = check_metric_crs(metric_crs)
     pts = np.asarray(_geoseries(points, "points").to_crs(metric).array, dtype=object)
     tgts = np.asarray(_geoseries(targets, "targets").to_crs(metric).array, dtype=object)
     pos = np.full(len(pts), -1, dtype=np.int64)
@@ -306,18 +306,18 @@ def nearest_within(
 
 
 def largest_overlap(
-    children: GeometryInput, parents: GeometryInput, crs: object
+    children: GeometryInput, parents: GeometryInput, metric_crs: object
 ) -> tuple[np.ndarray, np.ndarray]:
     """The parent polygon each child polygon overlaps most, and the share of the child's area.
 
-    Areas are measured in ``crs`` (metres). Invalid geometries are measured on a
+    Areas are measured in ``metric_crs`` (metres). Invalid geometries are measured on a
     ``make_valid`` copy; :func:`gridparty.validate` reports them separately.
 
     Parameters
     ----------
     children, parents : GeoDataFrame, GeoSeries or array of Polygons/MultiPolygons
         E.g. buildings and grids, or grids and communities. Arrays are taken to be in EPSG:4326.
-    crs : CRS-like
+    metric_crs : CRS-like
         Projected CRS in metres (e.g. ``h.metric_crs``).
 
     Returns
@@ -327,7 +327,7 @@ def largest_overlap(
         ``-1`` when the child overlaps no parent; and the overlap area divided by the child's
         area (0–1; 0 for none).
     """
-    parent, share, _ = _largest_overlap(children, parents, crs)
+    parent, share, _ = _largest_overlap(children, parents, metric_crs)
     return parent, share
 
 

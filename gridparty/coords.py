@@ -624,7 +624,7 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0.0 else 32700) + zone)
 
 
-def check_metric_crs(crs: object, argument: str = "crs") -> pyproj.CRS:
+def check_metric_crs(crs: object, argument: str = "metric_crs") -> pyproj.CRS:
     """``crs`` as a projected CRS in metres, or a CRSError naming ``argument``.
 
     The one check every function taking a metric CRS goes through.
@@ -647,7 +647,7 @@ def check_metric_crs(crs: object, argument: str = "crs") -> pyproj.CRS:
 
 
 def choose_metric_crs(
-    crs: object, *frames: gpd.GeoDataFrame | gpd.GeoSeries, argument: str = "crs"
+    crs: object, *frames: gpd.GeoDataFrame | gpd.GeoSeries, argument: str = "metric_crs"
 ) -> pyproj.CRS:
     """``crs`` checked by :func:`check_metric_crs`, or the UTM zone of the first frame with geometry.
 

@@ -183,7 +183,7 @@ def spatial_coverage(
     children: gpd.GeoDataFrame,
     *,
     parent_column: str,
-    crs: pyproj.CRS | str | int | None = None,
+    metric_crs: pyproj.CRS | str | int | None = None,
     buildings: gpd.GeoDataFrame | None = None,
     households: gpd.GeoDataFrame | None = None,
     min_area_m2: float = DEFAULT_MIN_AREA_M2,
@@ -202,7 +202,7 @@ def spatial_coverage(
         Child polygons (e.g. ``h.grids``); the index holds their ids (unique).
     parent_column : str
         Column of ``children`` with the declared parent id (``"community_id"``).
-    crs : CRS-like, optional
+    metric_crs : CRS-like, optional
         Projected CRS in metres for every measure; default the UTM zone of the data.
     buildings : GeoDataFrame, optional
         Footprints or points with a ``households`` column: counted in every part by their
@@ -236,7 +236,7 @@ def spatial_coverage(
             f"parent_column={parent_column!r} is not a column of children; its columns are "
             f"{[c for c in children.columns if c != children.geometry.name]}."
         )
-    metric = _coords.choose_metric_crs(crs, parents, children)
+    metric = _coords.choose_metric_crs(metric_crs, parents, children)
     layers = _Layers.build(parents, children, parent_column, metric)
     parts = _find_parts(layers)
     counter = _Counter.build(buildings, households, metric)

@@ -240,15 +240,15 @@ def check_coverage(
         say("checking communities in streets")
         communities = spatial_coverage(
             street_outlines(filled.communities), filled.communities, parent_column="street",
-            crs=crs, min_area_m2=min_area_m2, min_width_m=min_width_m,
+            metric_crs=crs, min_area_m2=min_area_m2, min_width_m=min_width_m,
             parent_level="street", child_level="community",
         )
     say("checking the organisation rules")
-    organisation = organisation_coverage(filled, rules=rules, crs=crs)
+    organisation = organisation_coverage(filled, rules=rules, metric_crs=crs)
     fusion = None
     if other_grids is not None:
         say(f"matching {len(filled.grids):,} grids with {len(other_grids):,} other grids")
-        fusion = grid_fusion(filled.grids, other_grids, crs=crs, min_iou=min_iou)
+        fusion = grid_fusion(filled.grids, other_grids, metric_crs=crs, min_iou=min_iou)
     changes = None
     if previous is not None:
         say("comparing with the previous snapshot")
@@ -268,7 +268,7 @@ def _grid_coverage(
     h: Hierarchy, crs: object, min_area_m2: float, min_width_m: float
 ) -> SpatialCoverage:
     return spatial_coverage(
-        h.communities, h.grids, parent_column="community_id", crs=crs,  # type: ignore[arg-type]
+        h.communities, h.grids, parent_column="community_id", metric_crs=crs,  # type: ignore[arg-type]
         buildings=h.buildings, households=h.households,
         min_area_m2=min_area_m2, min_width_m=min_width_m,
     )

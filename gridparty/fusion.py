@@ -94,7 +94,7 @@ def grid_fusion(
     grids: gpd.GeoDataFrame,
     other: gpd.GeoDataFrame,
     *,
-    crs: pyproj.CRS | str | int | None = None,
+    metric_crs: pyproj.CRS | str | int | None = None,
     min_iou: float = 0.5,
 ) -> GridFusion:
     """Match party grids with another grid layer by IoU.
@@ -105,7 +105,7 @@ def grid_fusion(
         Party grids (``h.grids``), index = grid id.
     other : GeoDataFrame
         The other grid layer, index = its ids (unique); any CRS (converted).
-    crs : CRS-like, optional
+    metric_crs : CRS-like, optional
         Metric CRS for areas; default the UTM zone of ``grids``.
     min_iou : float
         Smallest IoU (0–1] of a match (default 0.5).
@@ -117,7 +117,7 @@ def grid_fusion(
     if not isinstance(min_iou, int | float) or not 0 < min_iou <= 1:
         raise InputError(f"min_iou={min_iou!r} must be a share in (0, 1], e.g. 0.5.")
     a_frame, b_frame = _layer(grids, "grids"), _layer(other, "other")
-    metric = choose_metric_crs(crs, a_frame, b_frame)
+    metric = choose_metric_crs(metric_crs, a_frame, b_frame)
     a, b = measurable(a_frame, metric), measurable(b_frame, metric)
     area_a, area_b = _areas(a), _areas(b)
     ia, ib, inter = _overlapping_pairs(a, b)

@@ -254,7 +254,7 @@ def _fill_locations(frame: gpd.GeoDataFrame, owner: str, owners: pd.DataFrame) -
 def _locations_crs(need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, given: object) -> pyproj.CRS:
     if given is None and not (need.geometry.notna().any() or res.geometry.notna().any()):
         raise InputError("needs and resources have no locations: there is nothing to match.")
-    return _coords.choose_metric_crs(given, need, res, argument="metric_crs")
+    return _coords.choose_metric_crs(given, need, res)
 
 
 def _usable(frame: gpd.GeoDataFrame) -> np.ndarray:

@@ -103,7 +103,7 @@ class Hierarchy:
         self._set(
             layers,
             _issue_frame(issues),
-            None if metric_crs is None else _coords.check_metric_crs(metric_crs, "metric_crs"),
+            None if metric_crs is None else _coords.check_metric_crs(metric_crs),
         )
 
     @classmethod

@@ -455,7 +455,7 @@ def _same_segment(
 def street_network(
     streets: gpd.GeoDataFrame,
     *,
-    crs: pyproj.CRS | str | int | None = None,
+    metric_crs: pyproj.CRS | str | int | None = None,
     coords: str = "wgs84",
     node_precision_m: float = NODE_PRECISION_M,
 ) -> StreetNetwork:
@@ -467,7 +467,7 @@ def street_network(
         LineStrings/MultiLineStrings with a CRS (any: WGS84, CGCS2000, UTM ...). The index
         identifies each line (``road_id`` of the segments). Lines meet only at shared
         vertices; run ``shapely.node`` first on data whose crossings are not noded.
-    crs : CRS-like, optional
+    metric_crs : CRS-like, optional
         Projected CRS in metres for the lengths; default the UTM zone of the data. A
         geographic CRS raises :class:`~gridparty.errors.CRSError`.
     coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
@@ -486,7 +486,7 @@ def street_network(
     GeometryError
         Geometries other than lines.
     CRSError
-        No CRS, coordinates that do not fit it, or a ``crs`` that is not metric.
+        No CRS, coordinates that do not fit it, or a ``metric_crs`` that is not metric.
     """
     if coords not in COORDS:
         raise InputError(f"coords={coords!r} is not known; use one of {', '.join(COORDS)}.")
@@ -495,7 +495,7 @@ def street_network(
     lines = _line_layer(streets)
     if coords not in ("wgs84", "cgcs2000"):
         lines = lines.set_geometry(convert_geometries(lines.geometry, coords, "wgs84"))
-    metric = to_metric(lines, crs)
+    metric = to_metric(lines, metric_crs)
     net = _network(np.asarray(metric.geometry.array), metric.index, metric.crs, node_precision_m)
     return replace(net, roads=pd.DataFrame(lines.drop(columns=lines.geometry.name)))
 

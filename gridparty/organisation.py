@@ -136,7 +136,7 @@ class OrganisationCoverage(Tables):
 
 
 def organisation_coverage(
-    h: Hierarchy, *, rules: PartyRules = DEFAULT_RULES, crs: pyproj.CRS | None = None
+    h: Hierarchy, *, rules: PartyRules = DEFAULT_RULES, metric_crs: pyproj.CRS | None = None
 ) -> OrganisationCoverage:
     """Check a hierarchy against the rules of party organisation.
 
@@ -146,7 +146,7 @@ def organisation_coverage(
         With parent ids filled (run :func:`gridparty.assign` first when some are missing).
     rules : PartyRules
         Thresholds, each with its source (:data:`gridparty.rules.SOURCES`).
-    crs : pyproj.CRS, optional
+    metric_crs : pyproj.CRS, optional
         Metric CRS to find neighbouring grids in; default ``h.metric_crs``.
 
     Returns
@@ -160,7 +160,7 @@ def organisation_coverage(
         findings=_findings(h, grids, buildings, rules),
         grids=grids,
         buildings=buildings,
-        joint_branches=joint_branches(h, rules=rules, crs=crs, grids=grids),
+        joint_branches=joint_branches(h, rules=rules, metric_crs=metric_crs, grids=grids),
         rates=coverage_rates(h, rules=rules, units=(grids, buildings)),
         rules=rules,
     )
@@ -333,7 +333,7 @@ def joint_branches(
     h: Hierarchy,
     *,
     rules: PartyRules = DEFAULT_RULES,
-    crs: pyproj.CRS | None = None,
+    metric_crs: pyproj.CRS | None = None,
     grids: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Joint-branch candidates, their neighbouring candidates and a suggested grouping.
@@ -350,7 +350,7 @@ def joint_branches(
         With parent ids filled.
     rules : PartyRules
         ``branch_min_formal`` and ``joint_branch_max_units``.
-    crs : pyproj.CRS, optional
+    metric_crs : pyproj.CRS, optional
         Metric CRS; default ``h.metric_crs``.
     grids : DataFrame, optional
         :func:`unit_tables`' grid table, when already computed.
@@ -367,7 +367,7 @@ def joint_branches(
     grids = unit_tables(h, rules)[0] if grids is None else grids
     is_candidate = grids["form"].eq("joint_branch").to_numpy(dtype=bool)
     table = grids.loc[is_candidate, ["community_id", "formal_members", "has_branch"]]
-    geoms = measurable(h.grids, crs or h.metric_crs) if len(h.grids) else np.empty(0, object)
+    geoms = measurable(h.grids, metric_crs or h.metric_crs) if len(h.grids) else np.empty(0, object)
     a, b = shapely.STRtree(geoms).query(geoms[is_candidate], predicate="intersects")
     a = np.flatnonzero(is_candidate)[a]
     pairs = a != b

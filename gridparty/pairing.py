@@ -382,7 +382,7 @@ def propose_pairing(
     """
     com, dep, pairs, issues = _read(communities, departments, pairings, columns, True)
     check = _check(com, dep, pairs, issues)
-    crs = _coords.choose_metric_crs(metric_crs, com, argument="metric_crs")
+    crs = _coords.choose_metric_crs(metric_crs, com)
     fixed = check.pairings[check.pairings["check"].isna()]
     want = _amount(demand, com, "demand", "communities") - check.communities["departments"]
     room = _amount(capacity, dep, "capacity", "departments") - check.departments["communities"]

@@ -102,7 +102,7 @@ def compare_snapshots(
             raise InputError(f"{name} must be a gridparty.Hierarchy, got {type(h).__name__}.")
     crs = after.metric_crs
     found = [
-        spatial_coverage(h.communities, h.grids, parent_column="community_id", crs=crs,
+        spatial_coverage(h.communities, h.grids, parent_column="community_id", metric_crs=crs,
                          min_area_m2=min_area_m2, min_width_m=min_width_m)
         for h in (before, after)
     ]

@@ -242,7 +242,7 @@ def _spatial(h: Hierarchy, min_area_m2: float) -> list[pd.DataFrame]:
     remaining parts are merged per grid, per pair of grids and per community.
     """
     found = spatial_coverage(
-        h.communities, h.grids, parent_column="community_id", crs=h.metric_crs,
+        h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs,
         min_area_m2=min_area_m2, min_width_m=0.0,
     )
     outside = merge_parts(found.outside, ["child_id", "parent_id"])

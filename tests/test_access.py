@@ -179,9 +179,9 @@ def test_engines_give_the_same_table(h: Hierarchy, engine: str) -> None:
 
 def test_a_geographic_crs_where_metres_are_needed_is_refused(h: Hierarchy) -> None:
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        centre_distances(h.buildings, tiny_centres(), crs=4326)
+        centre_distances(h.buildings, tiny_centres(), metric_crs=4326)
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        centre_distances(h.buildings, tiny_centres(), streets=tiny_streets(), crs="EPSG:4490")
+        centre_distances(h.buildings, tiny_centres(), streets=tiny_streets(), metric_crs="EPSG:4490")
 
 
 def test_far_homes_and_homes_without_geometry_are_reported_not_dropped(h: Hierarchy) -> None:

@@ -42,7 +42,7 @@ def grids(*boxes: shapely.Geometry, parents: tuple[str, ...] = ("C1", "C1", "C2"
 
 def check(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame | None = None, **kw: object):
     return spatial_coverage(communities() if parents is None else parents, children,
-                            parent_column="community_id", crs=UTM, **kw)
+                            parent_column="community_id", metric_crs=UTM, **kw)
 
 
 # -- hand-made geometry, answers checkable by eye --------------------------------------------------
@@ -130,17 +130,17 @@ def test_street_outlines_fill_holes_so_enclosed_land_is_a_gap() -> None:
     outlines = street_outlines(ring.to_crs(4326))
     assert outlines.index.tolist() == ["S"]
     assert outlines.index.name == "street"
-    result = spatial_coverage(outlines, ring, parent_column="street", crs=UTM,
+    result = spatial_coverage(outlines, ring, parent_column="street", metric_crs=UTM,
                               parent_level="street", child_level="community")
     assert result.gaps["area_m2"].round(3).tolist() == [10_000.0]
     assert result.gaps["width_m"].round(2).tolist() == [100.0]
     kept = street_outlines(ring.to_crs(4326), fill_holes=False)
-    gaps = spatial_coverage(kept, ring, parent_column="street", crs=UTM).gaps
+    gaps = spatial_coverage(kept, ring, parent_column="street", metric_crs=UTM).gaps
     assert (gaps["kind"] == "sliver").all()  # in WGS84 the corners of C3, C4 miss C1, C2's
     assert gaps["area_m2"].sum() < 1  # edges by a hair: no hole, only slivers along the slits
     # the hole leaks through those slits: without closing them it is not found
     leaky = street_outlines(ring.to_crs(4326), slit_m=0.0)
-    assert spatial_coverage(leaky, ring, parent_column="street", crs=UTM).gaps[
+    assert spatial_coverage(leaky, ring, parent_column="street", metric_crs=UTM).gaps[
         "area_m2"].sum() < 1
 
 
@@ -214,7 +214,7 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(CRSError, match="children"):
         check(grids().set_crs(None, allow_override=True))
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        spatial_coverage(communities(), grids(), parent_column="community_id", crs="EPSG:4326")
+        spatial_coverage(communities(), grids(), parent_column="community_id", metric_crs="EPSG:4326")
 
 
 # -- properties -----------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_beijing_a_missing_subdistrict_is_a_gap_of_its_size() -> None:
     outlines, subs = _beijing()
     missing = subs.index[subs["Name"] == "东华门街道"][0]
     result = spatial_coverage(outlines.loc[["110101000000"]], subs.drop(index=missing),
-                              parent_column="district", crs="EPSG:32650")
+                              parent_column="district", metric_crs="EPSG:32650")
     area = subs.loc[[missing]].to_crs("EPSG:32650").area.iloc[0]
     real = result.gaps[result.gaps["kind"] == "gap"]
     assert real["area_m2"].sum() == pytest.approx(area, rel=1e-4)

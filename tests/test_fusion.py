@@ -31,7 +31,7 @@ def test_iou_matching_on_hand_made_grids() -> None:
     other = _layer(["Z1", "Z2", "Z3", "Z4"],
                    [box(0, 0, 100, 100), box(100, 0, 160, 100), box(160, 0, 200, 100),
                     box(220, 0, 420, 100)])
-    result = grid_fusion(_party(), other, crs=UTM)
+    result = grid_fusion(_party(), other, metric_crs=UTM)
     matches = result.matches
     assert matches["other_id"].tolist() == ["Z1", "Z2", "Z4"]
     assert matches["iou"].round(6).tolist() == [1.0, 0.6, round(18_000 / 22_000, 6)]
@@ -53,7 +53,7 @@ def test_iou_matching_on_hand_made_grids() -> None:
 def test_competing_pairs_get_the_largest_total_iou() -> None:
     party = _layer(["A1", "A2"], [box(0, 0, 100, 100), box(100, 0, 200, 100)])
     other = _layer(["B1", "B2"], [box(40, 0, 200, 100), box(0, 0, 40, 100)])
-    result = grid_fusion(party, other, crs=UTM, min_iou=0.1)
+    result = grid_fusion(party, other, metric_crs=UTM, min_iou=0.1)
     # A1–B1 0.3, A1–B2 0.4, A2–B1 0.625: B1 is wanted by both; compare with every
     # one-to-one assignment
     iou = {(p.grid_id, p.other_id): p.iou for p in result.pairs.itertuples()}

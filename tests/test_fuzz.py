@@ -513,11 +513,11 @@ def test_coverage_report_is_total(layers: dict, strict: bool) -> None:
 def test_spatial_coverage_is_total(
     parents: gpd.GeoDataFrame, children: gpd.GeoDataFrame, crs: Any
 ) -> None:
-    found = outcome(spatial_coverage, parents, children, parent_column="community_id", crs=crs)
+    found = outcome(spatial_coverage, parents, children, parent_column="community_id", metric_crs=crs)
     if found is not None:
         found.summary()
     outcome(street_outlines, parents.assign(street="外滩街道"))
-    outcome(grid_fusion, children, parents, crs=crs)
+    outcome(grid_fusion, children, parents, metric_crs=crs)
 
 
 @cases(8)

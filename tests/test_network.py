@@ -38,7 +38,7 @@ def tee() -> StreetNetwork:
         streets(
             line((0, 0), (100, 0), (200, 0)), line((100, 0), (100, 100)), line((0, 100), (100, 100))
         ),
-        crs=UTM,
+        metric_crs=UTM,
     )
 
 
@@ -68,23 +68,23 @@ def test_wgs84_input_is_measured_in_metres(tee: StreetNetwork) -> None:
 
 
 def test_lines_crossing_without_a_shared_vertex_do_not_meet() -> None:
-    net = street_network(streets(line((0, 50), (100, 50)), line((50, 0), (50, 100))), crs=UTM)
+    net = street_network(streets(line((0, 50), (100, 50)), line((50, 0), (50, 100))), metric_crs=UTM)
     assert len(net.components()) == 2
     noded = street_network(
-        streets(line((0, 50), (50, 50), (100, 50)), line((50, 0), (50, 50), (50, 100))), crs=UTM
+        streets(line((0, 50), (50, 50), (100, 50)), line((50, 0), (50, 50), (50, 100))), metric_crs=UTM
     )
     assert len(noded.components()) == 1
 
 
 def test_components_are_numbered_by_length() -> None:
-    net = street_network(streets(line((0, 0), (10, 0)), line((0, 50), (300, 50))), crs=UTM)
+    net = street_network(streets(line((0, 0), (10, 0)), line((0, 50), (300, 50))), metric_crs=UTM)
     table = net.components()
     assert table["length_m"].tolist() == [300.0, 10.0]
     assert net.component[net.edges[net.road.get_indexer(["R2"])[0], 0]] == 0
 
 
 def test_duplicate_segments_keep_the_shortest_once() -> None:
-    net = street_network(streets(line((0, 0), (100, 0)), line((100, 0), (0, 0))), crs=UTM)
+    net = street_network(streets(line((0, 0), (100, 0)), line((100, 0), (0, 0))), metric_crs=UTM)
     assert len(net.edges) == 1
     assert net.road.tolist() == ["R1"]
 
@@ -133,7 +133,7 @@ def test_nearest_of_several_sources_and_the_cost_matrix(tee: StreetNetwork) -> N
 
 
 def test_home_and_centre_on_one_long_segment_go_straight_along_it() -> None:
-    net = street_network(streets(line((0, 0), (1000, 0))), crs=UTM)
+    net = street_network(streets(line((0, 0), (1000, 0))), metric_crs=UTM)
     found = net.nearest(net.snap(xy((400, 3))), net.snap(xy((600, -4))))
     np.testing.assert_allclose(found.distance_m, [3 + 200 + 4])
     np.testing.assert_allclose(
@@ -149,7 +149,7 @@ def test_a_river_is_crossed_only_at_the_bridge() -> None:
             line((0, 200), (500, 200), (1000, 200)),
             line((500, 100), (500, 200)),  # the bridge
         ),
-        crs=UTM,
+        metric_crs=UTM,
     )
     homes, centre = net.snap(xy((0, 90), (500, 90))), net.snap(xy((0, 210)))
     straight = np.hypot(*(xy((0, 90), (500, 90)) - xy((0, 210))).T)
@@ -160,7 +160,7 @@ def test_a_river_is_crossed_only_at_the_bridge() -> None:
 
 
 def test_a_part_without_source_is_unreachable() -> None:
-    net = street_network(streets(line((0, 0), (100, 0)), line((0, 500), (100, 500))), crs=UTM)
+    net = street_network(streets(line((0, 0), (100, 0)), line((0, 500), (100, 500))), metric_crs=UTM)
     found = net.nearest(net.snap(xy((50, 490), (50, 10))), net.snap(xy((0, -5))))
     assert np.isinf(found.distance_m[0])
     assert found.source.tolist() == [-1, 0]
@@ -217,7 +217,7 @@ def test_network_distance_is_never_shorter_than_the_straight_line(
     case: tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray],
 ) -> None:
     frame, homes, centres = case
-    net = street_network(frame, crs=UTM)
+    net = street_network(frame, metric_crs=UTM)
     straight = np.hypot(
         homes[:, None, 0] - centres[None, :, 0], homes[:, None, 1] - centres[None, :, 1]
     )
@@ -238,7 +238,7 @@ def test_network_distance_is_never_shorter_than_the_straight_line(
 
 def test_a_geographic_crs_for_metres_is_refused() -> None:
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        street_network(streets(line((0, 0), (100, 0))), crs=4326)
+        street_network(streets(line((0, 0), (100, 0))), metric_crs=4326)
 
 
 def test_streets_without_crs_are_refused() -> None:
@@ -294,7 +294,7 @@ def test_boundary_streets_take_every_shared_edge_once() -> None:
     frame = boundary_streets(grids)
     assert frame.index.name == "road_id"
     assert frame["kind"].tolist() == ["street"] * len(frame)
-    net = street_network(frame, crs=UTM)
+    net = street_network(frame, metric_crs=UTM)
     assert net.length_m.sum() == pytest.approx(700.0, abs=1e-3)  # 2 squares, 1 shared side
     assert len(net.components()) == 1
 
