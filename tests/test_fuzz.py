@@ -45,7 +45,13 @@ from gridparty.errors import GridpartyError
 from gridparty.flagship import mentoring_zones
 from gridparty.flagship_choice import choose_flagships
 from gridparty.fusion import grid_fusion
-from gridparty.io import read_hierarchy, read_layer, read_table_points, write_layers
+from gridparty.io import (
+    read_features,
+    read_hierarchy,
+    read_layer,
+    read_table_points,
+    write_layers,
+)
 from gridparty.maps import hierarchy_map
 from gridparty.maps.base import base_map
 from gridparty.model import Hierarchy
@@ -323,6 +329,12 @@ def test_files_read_back_or_say_why(layers: dict, fmt: str, tmp_path_factory: An
     if h is not None:
         assert all(f.crs.to_epsg() == 4326 for f in h.layers.values())
     outcome(read_layer, folder / "missing.gpkg", "grid")
+    files = [(source, name) for name in layers] if fmt == "gpkg" else [
+        (path, None) for path in sorted(folder.iterdir())]
+    for path, layer in files:  # the same files as layers beside the hierarchy
+        features = outcome(read_features, path, layer, coords="gcj02")
+        if isinstance(features, gpd.GeoDataFrame) and len(features):
+            assert features.crs.to_epsg() == 4326
 
 
 def _write_for_reading(layers: dict, folder: Path, fmt: str) -> Path:
@@ -368,6 +380,9 @@ def test_point_tables_read_or_say_why(
     if points is not None:
         assert len(points) == len(cells)
         outcome(read_layer, path, "household", strict=False)
+    features = outcome(read_features, path, coords="bd09")
+    if points is not None and features is not None:
+        assert len(features) == len(cells)
 
 
 # -- coordinates -------------------------------------------------------------------------------
