@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ColumnError, DuplicateIdError, InputError
-from .schema import LEVEL_NAMES, Level
+from .schema import LEVEL_NAMES, LEVELS, Level
 
 __all__ = [
     "ColumnMapping",
@@ -23,6 +23,7 @@ __all__ = [
     "coerce_attribute",
     "map_columns",
     "mapping_for_level",
+    "nest_by_layer",
     "set_id_index",
 ]
 
@@ -59,6 +60,35 @@ def mapping_for_level(columns: ColumnMapping | None, level: Level) -> dict[str, 
             f"mappings by level; got {dict(columns)!r}."
         )
     return dict(columns)  # type: ignore[arg-type]
+
+
+def nest_by_layer(
+    columns: ColumnMapping | None, frames: Mapping[str, pd.DataFrame | None]
+) -> ColumnMapping | None:
+    """A flat mapping split by level: each column mapped where a layer has it.
+
+    A flat ``{"WGBH": "grid_id"}`` names a column that usually exists in one or two of the
+    layers only; it applies to every layer that has it. A key found in no layer is an error.
+    Nested mappings are returned as they are (each level's keys must exist in its layer).
+
+    Raises
+    ------
+    ColumnError
+        A flat mapping names a column no layer has.
+    """
+    if not columns or all(isinstance(v, Mapping) for v in columns.values()):
+        return columns
+    flat = mapping_for_level(columns, LEVELS["community"])
+    present = {
+        name: set(map(str, f.columns)) for name, f in frames.items() if isinstance(f, pd.DataFrame)
+    }
+    unused = [c for c in flat if not any(c in cols for cols in present.values())]
+    if unused:
+        shown = "; ".join(f"{name}: {sorted(cols)}" for name, cols in present.items())
+        raise ColumnError(
+            f"columns= names {unused}, which no layer has ({shown}); fix the names in columns=."
+        )
+    return {name: {c: t for c, t in flat.items() if c in cols} for name, cols in present.items()}
 
 
 def map_columns(

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
 from ._atomic import atomic_path
-from .columns import ColumnMapping
+from .columns import ColumnMapping, mapping_for_level
 from .errors import ColumnError, DataFileError, InputError, LayerError
 from .layers import normalise_layer
 from .model import Hierarchy
@@ -72,8 +73,8 @@ _GDAL_WRITE_ERRORS = (
 )
 _GDAL_READ_ERRORS = (*_GDAL_WRITE_ERRORS, pyogrio.errors.CRSError)
 
-_LON = ("lon", "lng", "long", "longitude", "经度", "x", "X", "LON", "LNG")
-_LAT = ("lat", "latitude", "纬度", "y", "Y", "LAT")
+_LON = ("lon", "lng", "long", "longitude", "经度", "东经", "经度坐标", "x", "X", "LON", "LNG")
+_LAT = ("lat", "latitude", "纬度", "北纬", "纬度坐标", "y", "Y", "LAT")
 
 
 def read_layer(
@@ -113,11 +114,12 @@ def read_layer(
         The normalised layer (index = id, EPSG:4326).
     """
     lvl = level(level_name)
-    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon, lat=lat)
+    xy_lon, xy_lat = _xy_columns(columns, lvl.name)
+    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon or xy_lon, lat=lat or xy_lat)
     result, _ = normalise_layer(
         frame,
         lvl,
-        columns=columns,
+        columns=_without_xy(columns),
         coords=coords,
         repair=repair,
         strict=strict,
@@ -131,10 +133,13 @@ def read_hierarchy(
     *,
     layers: Mapping[str, str] | None = None,
     columns: ColumnMapping | None = None,
-    coords: str = "wgs84",
+    coords: str | Mapping[str, str] = "wgs84",
     repair: bool = False,
     strict: bool = True,
     metric_crs: str | int | None = None,
+    crs: str | int | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
 ) -> Hierarchy:
     """Read a whole hierarchy from a GeoPackage, a folder, or a mapping of level → file.
 
@@ -149,19 +154,23 @@ def read_hierarchy(
         Layer or file names per level when they are not the standard ones
         (``{"grid": "网格2024"}``).
     columns, coords, repair, strict, metric_crs
-        As for :class:`~gridparty.Hierarchy`.
+        As for :class:`~gridparty.Hierarchy`. A table's coordinate columns may be named here
+        too: ``columns={"东经": "lon", "北纬": "lat"}``.
+    crs, lon, lat
+        For CSV/Excel tables, as for :func:`read_layer`.
     """
     found = _locate_levels(source, layers or {})
-    frames = {
-        name: _read_any(src, name, layer=lay, crs=None, lon=None, lat=None)
-        for name, (src, lay) in found.items()
-    }
+    frames = {}
+    for name, (src, lay) in found.items():
+        xy_lon, xy_lat = _xy_columns(columns, name)
+        frames[name] = _read_any(src, name, layer=lay, crs=crs, lon=lon or xy_lon,
+                                 lat=lat or xy_lat)
     return Hierarchy(
         frames["community"],
         frames.get("grid"),
         frames.get("building"),
         frames.get("household"),
-        columns=columns,
+        columns=_without_xy(columns),
         coords=coords,
         repair=repair,
         strict=strict,
@@ -194,15 +203,22 @@ def read_table_points(
     table = _read_table(path, sheet)
     lon_col = _pick_column(table, lon, _LON, "lon", path)
     lat_col = _pick_column(table, lat, _LAT, "lat", path)
-    xy = table[[lon_col, lat_col]].apply(pd.to_numeric, errors="coerce")
-    bad = xy.isna().any(axis=1) & table[[lon_col, lat_col]].notna().all(axis=1)
+    text = table[[lon_col, lat_col]].apply(
+        lambda column: column.astype("string").str.normalize("NFKC").str.strip().replace("", pd.NA)
+    )
+    xy = text.apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = xy.isna().any(axis=1) & text.notna().any(axis=1)
     if bad.any():
-        rows = list(table.index[bad][:5])
+        rows = (np.flatnonzero(bad.to_numpy())[:5] + 2).tolist()  # 1-based, after the header
+        cells = table.loc[bad, [lon_col, lat_col]].fillna("").head(5).to_numpy().tolist()
         raise InputError(
-            f"{path}: columns {lon_col!r}/{lat_col!r} hold non-numeric coordinates in rows {rows}; "
-            "fix those cells (decimal degrees like 121.49, 31.24)."
+            f"{path}: columns {lon_col!r}/{lat_col!r} hold non-numeric coordinates in "
+            f"spreadsheet rows {rows} ({cells}); fix those cells (decimal degrees like 121.49, "
+            "31.24) or leave both empty for a point not yet located."
         )
     points = gpd.points_from_xy(xy[lon_col], xy[lat_col], crs=crs or 4326)
+    # a row without coordinates (not geocoded yet) is kept with no geometry: validate lists it
+    points[xy.isna().any(axis=1).to_numpy()] = None
     return gpd.GeoDataFrame(table.drop(columns=[lon_col, lat_col]), geometry=points)
 
 
@@ -402,6 +418,31 @@ def _describe(source: Source, layer: str | None) -> str:
     return f"{source}" + (f" (layer {layer!r})" if layer else "")
 
 
+def _xy_columns(columns: ColumnMapping | None, level_name: str) -> tuple[str | None, str | None]:
+    """The columns ``columns`` maps to ``lon`` and ``lat`` for a level (None where it does not)."""
+    mapping = mapping_for_level(_only_xy(columns), LEVELS[level_name]) if columns else {}
+    found = {target: source for source, target in mapping.items()}
+    return found.get("lon"), found.get("lat")
+
+
+def _only_xy(columns: ColumnMapping) -> ColumnMapping:
+    return _filter_xy(columns, keep=True) or {}
+
+
+def _without_xy(columns: ColumnMapping | None) -> ColumnMapping | None:
+    """``columns`` without its lon/lat entries (consumed when the table becomes points)."""
+    return _filter_xy(columns, keep=False) if columns else columns
+
+
+def _filter_xy(columns: ColumnMapping | None, *, keep: bool) -> ColumnMapping | None:
+    if not columns:
+        return columns
+    if all(isinstance(v, Mapping) for v in columns.values()):
+        return {k: {c: t for c, t in v.items() if (t in ("lon", "lat")) == keep}  # type: ignore[union-attr]
+                for k, v in columns.items()}
+    return {c: t for c, t in columns.items() if (t in ("lon", "lat")) == keep}
+
+
 def _read_any(
     source: Source,
     level_name: str,
@@ -439,6 +480,13 @@ def read_file(path: PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
     """
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{str(path)!r}: its field names or text cannot be read as UTF-8 ({exc.reason} at "
+            f"byte {exc.start}). A Shapefile cuts field names to 10 bytes, which splits Chinese "
+            "characters: save the layer as GeoPackage (.gpkg) or GeoJSON instead. If the file "
+            "is GBK-encoded, put a file with the text GBK beside it with the suffix .cpg."
+        ) from exc
     except _GDAL_READ_ERRORS as exc:
         raise DataFileError(
             f"{str(path)!r} could not be read{f' (layer {layer!r})' if layer else ''}: {exc}"
@@ -536,10 +584,24 @@ def _locate_levels(
         found = _levels_in_folder(path, layers) if path.is_dir() else _levels_in_file(path, layers)
     if "community" not in found:
         raise LayerError(
-            f"source={str(source)!r} has no communities layer; a hierarchy needs at least "
-            "communities (name the layer/file 'communities' or '社区', or pass layers={'community': ...})."
+            f"source={str(source)!r} has no communities layer{_what_is_there(source)}; a "
+            "hierarchy needs at least communities. Name the layer/file 'communities' or '社区', "
+            "or say which it is: layers={'community': '<name>'} in Python, "
+            "--layers community=<name> on the command line."
         )
     return found
+
+
+def _what_is_there(source: PathLike | Mapping[str, Source]) -> str:
+    """`` (its layers are [...])`` for a GeoPackage, `` (its files are [...])`` for a folder."""
+    if isinstance(source, Mapping):
+        return f" (it names {sorted(source)})"
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p.name for p in path.iterdir() if p.suffix.lower() in VECTOR_SUFFIXES
+                       + TABLE_SUFFIXES)
+        return f" (its data files are {files})"
+    return f" (its layers are {layer_names(path)})"
 
 
 def _levels_in_file(path: Path, layers: Mapping[str, str]) -> dict[str, tuple[Source, str | None]]:
@@ -581,9 +643,14 @@ def _levels_in_folder(
 
 
 def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
+    """A CSV or Excel table with every cell as text (blank cells NA).
+
+    Text keeps ids as written (``"001"`` stays ``"001"``, not ``1``); numbers, counts and
+    yes/no columns are parsed from the text later, column by column.
+    """
     if path.suffix.lower() != ".csv":
         try:
-            return pd.read_excel(path, sheet_name=sheet)
+            return pd.read_excel(path, sheet_name=sheet, dtype=str)
         except (ValueError, KeyError, IndexError, OSError, zipfile.BadZipFile) as exc:
             raise DataFileError(
                 f"{str(path)!r} (sheet {sheet!r}) could not be read as Excel: {exc}. Open and "
@@ -591,7 +658,7 @@ def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
             ) from exc
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, encoding=encoding)
+            return pd.read_csv(path, encoding=encoding, dtype=str)
         except UnicodeDecodeError:
             continue
         except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
@@ -615,6 +682,7 @@ def _pick_column(
     if match is None:
         raise ColumnError(
             f"{str(path)!r} has no {what} column (looked for {list(aliases)}); its columns are "
-            f"{list(table.columns)}. Pass {what}='<column>'."
+            f"{list(table.columns)}. Pass {what}='<column>' (or columns={{'<column>': {what!r}}}; "
+            f"--{what} <column> on the command line)."
         )
     return match

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -22,10 +23,34 @@ from .columns import (
 from .errors import GeometryError, InputError, RepairWarning
 from .schema import LEVELS, Level
 
-__all__ = ["COORDS", "empty_layer", "is_normalised", "normalise_layer"]
+__all__ = ["COORDS", "coords_by_level", "empty_layer", "is_normalised", "normalise_layer"]
 
 COORDS = ("wgs84", "cgcs2000", "gcj02", "bd09")
 _DTYPES = {"str": "string", "int": "Int64", "bool": "boolean"}
+
+
+def coords_by_level(coords: str | Mapping[str, str]) -> dict[str, str]:
+    """The datum of each level: one for all (``"gcj02"``), or per level.
+
+    A mapping such as ``{"household": "gcj02"}`` (households digitised on a Gaode map beside
+    WGS84 footprints) leaves the levels it does not name in WGS84.
+
+    Raises
+    ------
+    InputError
+        An unknown level or datum.
+    """
+    given = {name: coords for name in LEVELS} if isinstance(coords, str) else dict(coords)
+    unknown = sorted(set(given) - set(LEVELS))
+    if unknown:
+        raise InputError(
+            f"coords names unknown levels {unknown}; use {', '.join(LEVELS)}, e.g. "
+            "coords={'household': 'gcj02'}."
+        )
+    bad = sorted({str(d) for d in given.values()} - set(COORDS))
+    if bad:
+        raise InputError(f"coords={coords!r}: {bad} not known; use one of {', '.join(COORDS)}.")
+    return {name: given.get(name, "wgs84") for name in LEVELS}
 
 
 def empty_layer(level: Level) -> gpd.GeoDataFrame:

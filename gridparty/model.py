@@ -17,9 +17,9 @@ import pandas as pd
 import pyproj
 
 from . import coords as _coords
-from .columns import ColumnMapping, LoadIssue
+from .columns import ColumnMapping, LoadIssue, nest_by_layer
 from .errors import InputError
-from .layers import empty_layer, normalise_layer
+from .layers import coords_by_level, empty_layer, normalise_layer
 from .schema import LEVEL_NAMES, LEVELS, LevelName
 
 __all__ = ["ISSUE_COLUMNS", "Hierarchy"]
@@ -43,10 +43,12 @@ class Hierarchy:
         (党员户). A layer not given is empty. Parent ids may be missing:
         :func:`gridparty.assign` fills them from space.
     columns : mapping, optional
-        Explicit column mapping, flat (``{"编号": "grid_id"}``) or nested by level
+        Explicit column mapping, flat (``{"WGBH": "grid_id"}``: applied to every layer that
+        has the column; a column no layer has is an error) or nested by level
         (``{"grid": {"编号": "grid_id"}}``). Recognised Chinese/English aliases need none.
-    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
-        Datum of the input coordinates; GCJ-02/BD-09 are converted to WGS84.
+    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"} or mapping
+        Datum of the input coordinates; GCJ-02/BD-09 are converted to WGS84. A mapping gives
+        it per level (``{"household": "gcj02"}``; levels not named are WGS84).
     repair : bool
         Repair invalid geometries (with a :class:`~gridparty.errors.RepairWarning`).
     strict : bool
@@ -77,12 +79,14 @@ class Hierarchy:
         households: gpd.GeoDataFrame | None = None,
         *,
         columns: ColumnMapping | None = None,
-        coords: str = "wgs84",
+        coords: str | Mapping[str, str] = "wgs84",
         repair: bool = False,
         strict: bool = True,
         metric_crs: pyproj.CRS | str | int | None = None,
     ) -> None:
         given = dict(zip(LEVEL_NAMES, (communities, grids, buildings, households), strict=True))
+        columns = nest_by_layer(columns, given)
+        datum = coords_by_level(coords)
         layers: dict[str, gpd.GeoDataFrame] = {}
         issues: list[LoadIssue] = []
         for name, frame in given.items():
@@ -94,7 +98,7 @@ class Hierarchy:
                 frame,
                 level,
                 columns=columns,
-                coords=coords,
+                coords=datum[name],
                 repair=repair,
                 strict=strict,
                 argument=level.layer,

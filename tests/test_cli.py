@@ -73,4 +73,62 @@ def test_help_is_there_for_a_planner() -> None:
     out = subprocess.run([sys.executable, "-m", "gridparty.cli", "validate", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "gridparty validate city.gpkg --xlsx" in out
-    assert "--coords {wgs84,cgcs2000,gcj02,bd09}" in out
+    assert "--coords DATUM|LEVEL=DATUM" in out
+    assert "--columns [COLUMN=CODE ...]" in out
+
+
+@pytest.fixture(scope="module")
+def gaode_households_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample city with only its households shifted to GCJ-02 (digitised on a Gaode map)."""
+    from gridparty.coords import convert_geometries
+    from gridparty.datasets import sample_city
+    from gridparty.io import write_layers
+
+    h = sample_city()
+    path = tmp_path_factory.mktemp("mixed") / "mixed.gpkg"
+    write_layers({"communities": h.communities, "grids": h.grids, "buildings": h.buildings,
+                  "households": convert_geometries(h.households, "wgs84", "gcj02")}, path)
+    return path
+
+
+def test_validate_names_a_datum_shift_and_coords_per_level_fixes_it(
+    gaode_households_gpkg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(gaode_households_gpkg)]) == 0
+    out = capsys.readouterr().out
+    assert "hint: 1,086 of 1,086 households miss their buildings" in out
+    assert "GCJ-02 (Gaode/AMap or Tencent)" in out
+    assert "--coords household=gcj02." in out
+    assert main(["validate", str(gaode_households_gpkg), "--coords", "household=gcj02"]) == 0
+    fixed = capsys.readouterr().out
+    assert "hint:" not in fixed
+    planted = {(d.level, d.check) for d in SAMPLE_DEFECTS}
+    assert ("household", "parent_mismatch") in planted
+    assert "not_in_any_parent         970" not in fixed
+
+
+def test_columns_lon_lat_and_bad_coords_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    layers = tiny_city.layers()
+    layers["grids"] = layers["grids"].rename(columns={"grid_id": "WGBH"})
+    for name in ("communities", "grids", "buildings"):
+        layers[name].to_file(folder / f"{name}.geojson")
+    households = layers["households"]
+    pd.DataFrame(households.drop(columns="geometry")).assign(
+        E坐标=households.geometry.x, N坐标=households.geometry.y
+    ).to_csv(folder / "households.csv", index=False)
+    assert main(["validate", str(folder), "--columns", "WGBH=grid_id"]) == 2
+    assert "Pass lon=" in capsys.readouterr().err
+    code = main(["validate", str(folder), "--columns", "WGBH=grid_id", "--lon", "E坐标",
+                 "--lat", "N坐标"])
+    assert code == 0
+    assert capsys.readouterr().out == "no issues found\n"
+    assert main(["validate", str(folder), "--columns", "WGBH"]) == 2
+    assert "--columns 'WGBH' must look like COLUMN=CODE" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["validate", str(folder), "--coords", "household=mars"])
+    assert stopped.value.code == 2
+    assert "--coords 'household=mars': use a datum" in capsys.readouterr().err

@@ -96,8 +96,14 @@ def test_unknown_file_and_layer_errors(gpkg: Path, tmp_path: Path) -> None:
 def test_a_hierarchy_needs_communities(tmp_path: Path) -> None:
     path = tmp_path / "only_grids.gpkg"
     tiny_city.grids().to_file(path, layer="grids", driver="GPKG")
-    with pytest.raises(LayerError, match="has no communities layer"):
+    with pytest.raises(LayerError, match=r"has no communities layer \(its layers are \['grids'\]\)"
+                       r".*--layers community=<name>"):
         io.read_hierarchy(path)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    tiny_city.grids().to_file(folder / "网格.geojson")
+    with pytest.raises(LayerError, match=r"its data files are \['网格\.geojson'\]"):
+        io.read_hierarchy(folder)
 
 
 def test_csv_without_coordinates_names_the_columns(tmp_path: Path) -> None:
@@ -116,7 +122,7 @@ def test_non_numeric_coordinates_are_named(tmp_path: Path) -> None:
     pd.DataFrame(
         {"household_id": ["H1", "H2"], "lon": ["121.5", "东经121"], "lat": [31.2, 31.2]}
     ).to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"non-numeric coordinates in rows \[1\]"):
+    with pytest.raises(InputError, match=r"non-numeric coordinates in spreadsheet rows \[3\]"):
         io.read_layer(path, "household")
 
 
@@ -223,3 +229,84 @@ def test_read_features_reads_point_tables_and_plain_tables(tmp_path: Path) -> No
 def test_read_features_names_a_missing_path(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match=r"centres\.gpkg' does not exist"):
         io.read_features(tmp_path / "centres.gpkg")
+
+
+def _leading_zero_city(folder: Path, suffix: str, lon: str = "经度", lat: str = "纬度") -> Path:
+    """One community 001 → grid 00101 → building 0010101 → households 0001 and 0002 (no place)."""
+    import geopandas as gpd
+
+    folder.mkdir()
+    box = shapely.box(121.48, 31.23, 121.49, 31.24)
+    gpd.GeoDataFrame({"社区编码": ["001"]}, geometry=[box], crs=4326).to_file(
+        folder / "communities.geojson")
+    gpd.GeoDataFrame({"网格编号": ["00101"], "社区编码": ["001"]}, geometry=[box], crs=4326
+                     ).to_file(folder / "grids.geojson")
+    gpd.GeoDataFrame({"楼栋编号": ["0010101"], "网格编号": ["00101"], "户数": [20]},
+                     geometry=[shapely.box(121.484, 31.234, 121.485, 31.235)], crs=4326
+                     ).to_file(folder / "buildings.geojson")
+    table = pd.DataFrame({"户编号": ["0001", "0002"], "楼栋编号": ["0010101", "0010101"],
+                          "党员数": ["1", "２"], lon: ["121.4845", None], lat: ["31.2345", None]})
+    if suffix == ".csv":
+        table.to_csv(folder / "households.csv", index=False, encoding="utf-8-sig")
+    else:
+        table.to_excel(folder / "households.xlsx", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_table_ids_keep_their_leading_zeros(tmp_path: Path, suffix: str) -> None:
+    h = io.read_hierarchy(_leading_zero_city(tmp_path / "city", suffix))
+    assert h.households.index.tolist() == ["0001", "0002"]
+    assert h.households["building_id"].tolist() == ["0010101", "0010101"]
+    assert h.households["formal_members"].tolist() == [1, 2]  # full-width ２ read as 2
+    # the household without coordinates is kept, with no geometry, for validate to list
+    assert h.households.geometry.isna().tolist() == [False, True]
+
+
+def test_a_row_with_one_coordinate_names_its_spreadsheet_row(tmp_path: Path) -> None:
+    path = tmp_path / "households.csv"
+    path.write_text("户编号,经度,纬度\nH1,121.48,31.23\nH2,121.49,\nH3,abc,31.2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"spreadsheet rows \[3, 4\] \(\[\['121\.49', ''\], "
+                                         r"\['abc', '31\.2'\]\]\)"):
+        io.read_table_points(path)
+
+
+def test_coordinate_columns_named_in_columns_or_recognised(tmp_path: Path) -> None:
+    folder = _leading_zero_city(tmp_path / "city", ".csv", lon="E坐标", lat="N坐标")
+    with pytest.raises(ColumnError, match="lon"):
+        io.read_hierarchy(folder)
+    h = io.read_hierarchy(folder, columns={"E坐标": "lon", "N坐标": "lat"})
+    assert h.households.geometry.x.iloc[0] == pytest.approx(121.4845)
+    assert io.read_hierarchy(folder, lon="E坐标", lat="N坐标").households.index.tolist() == [
+        "0001", "0002"]
+    nested = {"household": {"E坐标": "lon", "N坐标": "lat"}}
+    assert len(io.read_hierarchy(folder, columns=nested).households) == 2
+    recognised = _leading_zero_city(tmp_path / "city2", ".csv", lon="东经", lat="北纬")
+    assert len(io.read_hierarchy(recognised).households) == 2
+
+
+def test_a_flat_mapping_applies_to_the_layers_that_have_the_column(tmp_path: Path) -> None:
+    gpkg = tmp_path / "city.gpkg"
+    grids = tiny_city.grids().rename(columns={"grid_id": "WGBH"})
+    for name, frame in {**tiny_city.layers(), "grids": grids}.items():
+        frame.to_file(gpkg, layer=name, driver="GPKG")
+    with pytest.raises(ColumnError, match="no id column"):
+        io.read_hierarchy(gpkg)
+    h = io.read_hierarchy(gpkg, columns={"WGBH": "grid_id"})
+    assert h.grids.index.tolist() == tiny_city.grids()["grid_id"].tolist()
+    with pytest.raises(ColumnError, match=r"columns= names \['WGBHX'\], which no layer has"):
+        io.read_hierarchy(gpkg, columns={"WGBHX": "grid_id"})
+
+
+def test_a_shapefile_with_cut_chinese_field_names_says_what_to_do(tmp_path: Path) -> None:
+    import warnings
+
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"网格编号": ["G1"], "是否建立党支部": ["是"]},
+                             geometry=[shapely.box(121.48, 31.23, 121.49, 31.24)], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL's own warning about the truncated names
+        frame.to_file(tmp_path / "grids.shp", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"grids\.shp'.*cannot be read as UTF-8.*GeoPackage"):
+        io.read_layer(tmp_path / "grids.shp", "grid")

@@ -302,3 +302,26 @@ def test_sample_grids_with_chinese_headers_normalise_to_the_stored_layer() -> No
     pd.testing.assert_frame_equal(layer, grids)
     assert len(layer) == 60
     assert is_normalised(sample_layer("grids"), GRID)
+
+
+def test_coords_by_level_one_for_all_or_per_level() -> None:
+    from gridparty.layers import coords_by_level
+
+    assert coords_by_level("gcj02") == dict.fromkeys(("community", "grid", "building", "household"), "gcj02")
+    assert coords_by_level({"household": "bd09"}) == {
+        "community": "wgs84", "grid": "wgs84", "building": "wgs84", "household": "bd09"}
+    with pytest.raises(InputError, match=r"coords names unknown levels \['street'\]"):
+        coords_by_level({"street": "gcj02"})
+    with pytest.raises(InputError, match=r"\['mars'\] not known"):
+        coords_by_level({"household": "mars"})
+
+
+def test_a_hierarchy_reads_each_level_in_its_own_datum() -> None:
+    layers = tiny_city.layers()
+    shifted = convert_geometries(layers["households"], "wgs84", "gcj02")
+    h = gp.Hierarchy(**{**layers, "households": shifted}, coords={"household": "gcj02"})
+    back = h.households.geometry.to_crs(tiny_city.UTM).distance(
+        layers["households"].set_index("household_id").geometry.to_crs(tiny_city.UTM))
+    assert back.max() < 0.01  # metres
+    assert h.grids.geometry.geom_equals_exact(
+        layers["grids"].set_index("grid_id").geometry, tolerance=0).all()

@@ -82,6 +82,21 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     add_coords_option(parser)
     parser.add_argument(
+        "--columns",
+        nargs="*",
+        default=[],
+        metavar="COLUMN=CODE",
+        help="your column names for the ones gridparty does not recognise, e.g. WGBH=grid_id "
+        "东经=lon 北纬=lat (applied to every layer that has the column; codes as in the README)",
+    )
+    parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
+    parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
+    parser.add_argument(
+        "--table-crs",
+        metavar="EPSG",
+        help="CRS of CSV/Excel coordinates when they are not lon/lat degrees, e.g. EPSG:4547",
+    )
+    parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
     )
 
@@ -91,9 +106,12 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     from ..io import read_hierarchy
 
     layers = dict(_level_pair(item) for item in args.layers)
+    columns = dict(_column_pair(item) for item in args.columns)
     progress(f"reading {args.path}")
     return read_hierarchy(
-        args.path, layers=layers, coords=args.coords, repair=args.repair, strict=False
+        args.path, layers=layers, columns=columns or None,
+        coords=args.level_coords or args.coords, repair=args.repair, strict=False,
+        lon=args.lon, lat=args.lat, crs=args.table_crs,
     )
 
 
@@ -124,6 +142,15 @@ def _level_pair(item: str) -> tuple[str, str]:
     return level, name
 
 
+def _column_pair(item: str) -> tuple[str, str]:
+    from ..errors import InputError
+
+    column, sep, code = item.rpartition("=")
+    if not sep or not column or not code:
+        raise InputError(f"--columns {item!r} must look like COLUMN=CODE, e.g. WGBH=grid_id.")
+    return column, code
+
+
 def _check(
     h: Hierarchy,
     args: argparse.Namespace,
@@ -142,6 +169,7 @@ def _check(
     progress("validating")
     issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", 1.0))
     _print_counts(issues)
+    _datum_hint(h, issues)
     for path in (csv, xlsx):
         if path is not None:
             write_table(shareable(issues), path)
@@ -153,6 +181,28 @@ def _check(
             html,
         )
     return _exit_code(issues, getattr(args, "fail_on", None))
+
+
+#: Share of located households outside their building (or in none) that suggests a datum shift.
+_DATUM_SUSPECT_SHARE = 0.5
+
+
+def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
+    """When most households miss their buildings, say whether a GCJ-02/BD-09 shift explains it."""
+    from ..coords import detect_datum_offset
+
+    located = h.households[h.households.geometry.notna() & ~h.households.geometry.is_empty]
+    if len(located) < 10 or not len(h.buildings):
+        return
+    off = issues[(issues["level"] == "household")
+                 & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])]
+    if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
+        return
+    found = detect_datum_offset(located, h.buildings)
+    if found.datum in ("gcj02", "bd09"):
+        print(f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
+              f"buildings, and {found.message} On the command line: "
+              f"--coords household={found.datum}.")
 
 
 def _print_counts(issues: pd.DataFrame) -> None:
