@@ -21,9 +21,11 @@ __all__ = [
     "LoadIssue",
     "as_id_strings",
     "coerce_attribute",
+    "column_label",
     "map_columns",
     "mapping_for_level",
     "nest_by_layer",
+    "row_ids",
     "set_id_index",
 ]
 
@@ -151,8 +153,13 @@ def as_id_strings(values: pd.Series | pd.Index) -> pd.Series:
     return out.mask(out == "", pd.NA)
 
 
-def coerce_attribute(values: pd.Series, kind: str, argument: str, column: str) -> pd.Series:
+def coerce_attribute(
+    values: pd.Series, kind: str, argument: str, column: str, source: str | None = None
+) -> pd.Series:
     """Convert an attribute column to its nullable dtype (``string``, ``Int64`` or ``boolean``).
+
+    Messages name the column as the user knows it when ``source`` (the column's name in the
+    file) is given — ``'党员数' (formal_members)`` — and the rows by ``values``' index (ids).
 
     Raises
     ------
@@ -161,18 +168,30 @@ def coerce_attribute(values: pd.Series, kind: str, argument: str, column: str) -
     """
     if kind == "str":
         return values.astype("string")
+    column = column_label(column, source)
     if kind == "int":
         number, bad = _numbers(values)
         whole = (number.abs() < _MAX_COUNT) & (number == np.round(number))
         wrong = values[(number.notna() & ~whole.fillna(False)).to_numpy(bool)]
         if len(bad) or len(wrong):
-            shown = pd.concat([bad, wrong]).unique()[:5].tolist()
+            found = pd.concat([bad, wrong])
             raise InputError(
-                f"{argument}: column {column!r} must hold whole numbers; found {shown}. "
-                "Fix those cells or map another column with columns=."
+                f"{argument}: column {column} must hold whole numbers; found "
+                f"{found.unique()[:5].tolist()} (ids {row_ids(found)}). Fix those cells or map "
+                "another column with columns=."
             )
         return number.astype("Int64")
     return _coerce_bool(values, argument, column)
+
+
+def column_label(column: str, source: str | None = None) -> str:
+    """``'党员数' (formal_members)`` when the user's column had another name, else ``'column'``."""
+    return f"{source!r} ({column})" if source and source != column else repr(column)
+
+
+def row_ids(rows: pd.Series) -> list[str]:
+    """The first five row ids (index values) of ``rows``, as text."""
+    return [str(i) for i in rows.index[:5]]
 
 
 def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -196,8 +215,9 @@ def _coerce_bool(values: pd.Series, argument: str, column: str) -> pd.Series:
     bad = values[result.isna() & values.notna()]
     if len(bad):
         raise InputError(
-            f"{argument}: column {column!r} must be yes/no (是/否, 有/无, true/false, 1/0); "
-            f"found {bad.unique()[:5].tolist()}. Fix those cells or map another column with columns=."
+            f"{argument}: column {column} must be yes/no (是/否, 有/无, true/false, 1/0); "
+            f"found {bad.unique()[:5].tolist()} (ids {row_ids(bad)}). Fix those cells or map "
+            "another column with columns=."
         )
     return result
 

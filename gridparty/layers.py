@@ -16,8 +16,10 @@ from .columns import (
     LoadIssue,
     as_id_strings,
     coerce_attribute,
+    column_label,
     map_columns,
     mapping_for_level,
+    row_ids,
     set_id_index,
 )
 from .errors import GeometryError, InputError, RepairWarning
@@ -125,13 +127,12 @@ def normalise_layer(
         layer = _coords.ensure_wgs84(frame, argument)
         for column, kind in level.attributes.items():
             if kind == "int" and LEVELS.get(level.name) is level:
-                _not_negative(layer[column], layer[column], argument, column)
+                _not_negative(layer[column], layer[column], argument, repr(column))
         return layer, []
-    renamed = frame.rename(
-        columns=map_columns(frame, level, mapping_for_level(columns, level), argument)
-    )
+    renames = map_columns(frame, level, mapping_for_level(columns, level), argument)
+    renamed = frame.rename(columns=renames)
     table, issues = set_id_index(pd.DataFrame(renamed, copy=True), level, argument, strict=strict)
-    table = _typed_columns(table, level, argument)
+    table = _typed_columns(table, level, argument, {code: str(s) for s, code in renames.items()})
     geometry = _geometry(renamed.geometry.set_axis(table.index), level, argument, coords)
     layer = gpd.GeoDataFrame(table.drop(columns=renamed.geometry.name), geometry=geometry)
     if layer.geometry.name != "geometry":
@@ -142,17 +143,22 @@ def normalise_layer(
     return layer, issues
 
 
-def _typed_columns(table: pd.DataFrame, level: Level, argument: str) -> pd.DataFrame:
+def _typed_columns(
+    table: pd.DataFrame, level: Level, argument: str, sources: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The parent id and attributes in their dtypes; ``sources`` (code → the user's column
+    name) makes messages name the column as the user knows it, e.g. ``'党员数' (formal_members)``."""
     blank = pd.Series(pd.NA, index=table.index, dtype="object")
+    named = sources or {}
     out = {}
     if level.parent_column:
         parent = table.get(level.parent_column, blank)
         out[level.parent_column] = as_id_strings(parent).set_axis(table.index)
     for column, kind in level.attributes.items():
         values = table.get(column, blank)
-        out[column] = coerce_attribute(values, kind, argument, column)
+        out[column] = coerce_attribute(values, kind, argument, column, named.get(column))
         if kind == "int" and LEVELS.get(level.name) is level:
-            _not_negative(out[column], values, argument, column)
+            _not_negative(out[column], values, argument, column_label(column, named.get(column)))
     rest = table.drop(columns=[c for c in out if c in table])
     return pd.concat([pd.DataFrame(out, index=table.index), rest], axis=1)
 
@@ -162,8 +168,9 @@ def _not_negative(counts: pd.Series, values: pd.Series, argument: str, column: s
     below = (counts < 0).fillna(False).to_numpy(bool)
     if below.any():
         raise InputError(
-            f"{argument}: column {column!r} is a count but holds {values[below].unique()[:5].tolist()}"
-            " (below 0). Fix those cells or map another column with columns=."
+            f"{argument}: column {column} is a count but holds {values[below].unique()[:5].tolist()}"
+            f" (below 0; ids {row_ids(values[below])}). Fix those cells or map another column "
+            "with columns=."
         )
 
 

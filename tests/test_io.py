@@ -310,3 +310,12 @@ def test_a_shapefile_with_cut_chinese_field_names_says_what_to_do(tmp_path: Path
         frame.to_file(tmp_path / "grids.shp", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"grids\.shp'.*cannot be read as UTF-8.*GeoPackage"):
         io.read_layer(tmp_path / "grids.shp", "grid")
+
+
+def test_a_bad_count_is_named_by_the_users_column_and_the_row_id(tmp_path: Path) -> None:
+    path = tmp_path / "households.csv"
+    path.write_text("户编号,党员数,经度,纬度\nH1,1,121.48,31.23\nH3,2人,121.48,31.23\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"column '党员数' \(formal_members\) must hold whole "
+                                         r"numbers; found \['2人'\] \(ids \['H3'\]\)"):
+        io.read_layer(path, "household")

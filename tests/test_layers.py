@@ -208,7 +208,7 @@ def test_negative_counts_are_refused() -> None:
     raw = tiny_city.buildings().assign(households=[40, -2, 20, -2])
     with pytest.raises(
         InputError,
-        match=r"^buildings: column 'households' is a count but holds \[-2\] \(below 0\)\.",
+        match=r"^buildings: column 'households' is a count but holds \[-2\] \(below 0; ids \[.B2., .B4.\]\)\.",
     ):
         normalise_layer(raw, BUILDING)
 
