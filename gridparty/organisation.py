@@ -17,6 +17,25 @@ hub households (党员中心户) the level below. Two rates per level (:func:`co
 
 Findings (:func:`organisation_findings`) are one row per unit and check, see
 :data:`ORGANISATION_CHECKS`.
+
+Missing values
+--------------
+An attribute the checks read (:data:`NEEDED_ATTRIBUTES`: ``has_branch`` and
+``full_time_workers`` of grids, ``has_group`` and ``households`` of buildings,
+``formal_members`` and ``is_hub`` of member households) is **not recorded** when it is missing
+on every row of a non-empty layer — typically a column that was not there or not recognised
+(map it with ``columns={"你的列名": "has_branch"}``). Then the checks that need it are not run
+(they would all answer from unknowns), one ``not_recorded`` finding per level and attribute
+says so, and the rates that need it are NaN with the reason in the rates' ``reasons`` column
+(:func:`unrecorded_attributes` lists them). Where an attribute is missing on *some* rows only:
+
+* ``has_branch``/``has_group``: the unit is unknown, not without one: no
+  ``members_without_branch``/``members_without_group`` finding; in the rates it counts as not
+  having one (a lower bound) and ``not_recorded`` counts it;
+* ``full_time_workers``: a ``no_full_time_worker`` finding "not recorded" for that grid;
+* ``formal_members``, ``probationary_members`` and ``households`` count as 0, ``is_hub`` as
+  not a hub. ``probationary_members`` is optional: when it is not recorded at all, members are
+  the formal members.
 """
 
 from __future__ import annotations
@@ -38,8 +57,10 @@ from .geometry import measurable
 from .maps.hierarchy import building_counts
 from .model import Hierarchy
 from .rules import COMPARISONS, DEFAULT_RULES, PartyRules
+from .schema import LEVEL_NAMES, LEVELS
 
 __all__ = [
+    "NEEDED_ATTRIBUTES",
     "ORGANISATION_CHECKS",
     "OrganisationCoverage",
     "coverage_rates",
@@ -47,6 +68,7 @@ __all__ = [
     "organisation_coverage",
     "organisation_findings",
     "unit_tables",
+    "unrecorded_attributes",
 ]
 
 #: Every organisational check: check → (level, severity, meaning).
@@ -81,6 +103,35 @@ ORGANISATION_CHECKS: dict[str, tuple[str, str, str]] = {
     "no_hub_household": (
         "building", "info", ">= hub_min_member_households member households but no hub household"
     ),
+    "not_recorded": (
+        "grid, building or household", "warning",
+        "an attribute some checks need is recorded for no unit of a level: those checks are not "
+        "run and the rates that need it are unknown (the row's id is the attribute's name)",
+    ),
+}
+
+_FORMAL = ("household", "formal_members")
+_HOUSEHOLDS = ("building", "households")
+
+#: What each check and rate reads: check, or (level, rate), → the (level, attribute) it needs.
+NEEDED_ATTRIBUTES: dict[str | tuple[str, str], tuple[tuple[str, str], ...]] = {
+    "members_without_branch": (("grid", "has_branch"), _FORMAL),
+    "joint_branch_candidate": (_FORMAL,),
+    "committee_due": (_FORMAL,),
+    "general_branch_possible": (_FORMAL,),
+    "primary_committee_due": (_FORMAL,),
+    "households_outside_band": (_HOUSEHOLDS,),
+    "no_full_time_worker": (("grid", "full_time_workers"),),
+    "members_without_group": (("building", "has_group"), _FORMAL),
+    "no_hub_household": (("household", "is_hub"),),
+    ("grid", "organisation_coverage"): (("grid", "has_branch"), _FORMAL),
+    ("grid", "work_coverage"): (("grid", "has_branch"), _HOUSEHOLDS),
+    ("grid", "member_work_coverage"): (("grid", "has_branch"),),
+    ("building", "organisation_coverage"): (("building", "has_group"), _FORMAL),
+    ("building", "work_coverage"): (
+        ("building", "has_group"), ("household", "is_hub"), _HOUSEHOLDS,
+    ),
+    ("building", "member_work_coverage"): (("building", "has_group"), ("household", "is_hub")),
 }
 
 _FINDING_COLUMNS = ("level", "id", "check", "severity", "value", "threshold", "message",
@@ -125,13 +176,19 @@ class OrganisationCoverage(Tables):
         }
 
     def summary(self) -> pd.DataFrame:
-        """Findings per check and the overall rates per level."""
+        """Findings per check and the overall rates per level.
+
+        A rate an unrecorded attribute leaves unknown is NaN, and ``<level>_rates_unknown``
+        says why (only present then).
+        """
         counts = self.findings["check"].value_counts()
         values: dict[str, object] = {c: int(counts.get(c, 0)) for c in ORGANISATION_CHECKS}
         total = self.rates[self.rates["scope"] == "total"].set_index("level")
         for level, row in total.iterrows():
             for rate in ("organisation_coverage", "work_coverage", "member_work_coverage"):
                 values[f"{level}_{rate}"] = row[rate]
+            if pd.notna(row["reasons"]):
+                values[f"{level}_rates_unknown"] = row["reasons"]
         return figures(values)
 
 
@@ -261,6 +318,7 @@ def _findings(
     branch, committee = f">= {r.branch_min_formal}", f">= {r.committee_min_formal}"
     general = f"{COMPARISONS[r.general_branch_comparison]} {r.general_branch_min_formal}"
     primary, band = f">= {r.primary_committee_min_formal}", f"{lo}–{hi}"
+    missing = _missing(h)
     specs = [  # check, units, which, value, threshold, message after the value
         ("members_without_branch", grids, grids["should_have_branch"]
          & grids["has_branch"].eq(False).fillna(False), formal, branch,
@@ -288,10 +346,13 @@ def _findings(
          & (buildings["hub_households"] == 0), buildings["member_households"],
          f">= {r.hub_min_member_households}", "member households but no hub household"),
     ]
-    frames = [_finding_rows(h, check, table, mask, value, threshold, template)
-              for check, table, mask, value, threshold, template in specs]
+    frames = [
+        _finding_rows(h, check, table, mask & _runs(check, missing), value, threshold, template)
+        for check, table, mask, value, threshold, template in specs
+    ]
+    frames.append(_not_recorded_rows(h))
     out = pd.concat(frames, ignore_index=True)
-    order = {"grid": 0, "building": 1}
+    order = {"grid": 0, "building": 1, "household": 2}
     out = out.sort_values(["level", "check", "id"],
                           key=lambda s: s.map(order) if s.name == "level" else s)
     out = out.set_axis(pd.RangeIndex(1, len(out) + 1, name="finding"))
@@ -323,6 +384,115 @@ def _finding_rows(
             "geometry": gpd.GeoSeries(h.layer(level).geometry.reindex(ids).array, crs=4326),
         },
         columns=list(_FINDING_COLUMNS),
+    )
+
+
+def _not_recorded_rows(h: Hierarchy) -> pd.DataFrame:
+    """One ``not_recorded`` finding per level and attribute (id = the attribute's name)."""
+    table = unrecorded_attributes(h)
+    n = len(table)
+    _, severity, _ = ORGANISATION_CHECKS["not_recorded"]
+    return pd.DataFrame(
+        {
+            "level": pd.array(table["level"], dtype="string"),
+            "id": pd.array(table["attribute"], dtype="string"),
+            "check": pd.array(["not_recorded"] * n, dtype="string"),
+            "severity": pd.array([severity] * n, dtype="string"),
+            "value": pd.array([pd.NA] * n, dtype="Int64"),
+            "threshold": pd.array([pd.NA] * n, dtype="string"),
+            "message": pd.array(table["message"], dtype="string"),
+            "community_id": pd.array([pd.NA] * n, dtype="string"),
+            "geometry": gpd.GeoSeries([None] * n, crs=4326),
+        },
+        columns=list(_FINDING_COLUMNS),
+    )
+
+
+# -- attributes not recorded ------------------------------------------------------------------------
+
+
+def unrecorded_attributes(
+    h: Hierarchy, needed_by: tuple[str | tuple[str, str], ...] | None = None
+) -> pd.DataFrame:
+    """The attributes checks or rates need that no unit of a (non-empty) level records.
+
+    An attribute is *not recorded* when it is missing on every row of its layer and the layer
+    has rows, e.g. a ``has_branch`` column the data did not have or under a name that was not
+    recognised. The checks and rates that need it cannot answer (see the module docstring).
+
+    Parameters
+    ----------
+    h : Hierarchy
+        The hierarchy.
+    needed_by : tuple, optional
+        Keys of :data:`NEEDED_ATTRIBUTES` (checks, and ``(level, rate)`` pairs) to consider;
+        default all of them.
+
+    Returns
+    -------
+    DataFrame
+        One row per level and attribute not recorded: ``level``, ``attribute``, ``units`` (rows
+        of its layer), ``checks`` and ``rates`` (the checks not run and the rates unknown,
+        comma-separated, as ``<level>_<rate>``) and ``message`` (what is affected, the
+        attribute's Chinese names and how to map a column to it).
+    """
+    keys = tuple(NEEDED_ATTRIBUTES) if needed_by is None else needed_by
+    unknown = [k for k in keys if k not in NEEDED_ATTRIBUTES]
+    if unknown:
+        raise InputError(
+            f"needed_by has unknown keys {unknown}; use checks or (level, rate) pairs of "
+            "gridparty.organisation.NEEDED_ATTRIBUTES."
+        )
+    missing = _missing(h)
+    found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # → (checks, rates)
+    for key in keys:
+        kind, name = (0, key) if isinstance(key, str) else (1, "_".join(key))
+        for need in NEEDED_ATTRIBUTES[key]:
+            if need in missing:
+                found.setdefault(need, ([], []))[kind].append(name)
+    order = {name: i for i, name in enumerate(LEVEL_NAMES)}
+    rows = []
+    for (level, attribute), (checks, rates) in sorted(
+        found.items(), key=lambda item: order[item[0][0]]
+    ):
+        units = len(h.layer(level))
+        rows.append({
+            "level": level, "attribute": attribute, "units": units,
+            "checks": ", ".join(checks), "rates": ", ".join(rates),
+            "message": _not_recorded_message(level, attribute, units, checks, rates),
+        })
+    columns = ["level", "attribute", "units", "checks", "rates", "message"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.astype({c: "string" for c in columns if c != "units"} | {"units": "int64"})
+
+
+def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
+    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``."""
+    needs = {need for key in NEEDED_ATTRIBUTES for need in NEEDED_ATTRIBUTES[key]}
+    return frozenset(
+        (level, attribute) for level, attribute in needs
+        if len(frame := h.layer(level))
+        and (attribute not in frame.columns or frame[attribute].isna().all())
+    )
+
+
+def _runs(key: str | tuple[str, str], missing: frozenset[tuple[str, str]]) -> bool:
+    """Whether the check or rate ``key`` has every attribute it needs."""
+    return not any(need in missing for need in NEEDED_ATTRIBUTES[key])
+
+
+def _not_recorded_message(
+    level: str, attribute: str, units: int, checks: list[str], rates: list[str]
+) -> str:
+    lvl = LEVELS[level]
+    names = [a for a, code in lvl.aliases.items() if code == attribute and not a.isascii()]
+    aliases = f" ({', '.join(names)})" if names else ""
+    effects = [f"{', '.join(checks)} cannot be checked"] if checks else []
+    effects += [f"{', '.join(rates)} unknown"] if rates else []
+    return (
+        f"{attribute}{aliases} is recorded for none of the {units:,} {lvl.layer}: "
+        f"{'; '.join(effects)}. If the data holds it under another name, map that column "
+        f"with columns={{'你的列名': '{attribute}'}}"
     )
 
 
@@ -466,7 +636,9 @@ def coverage_rates(
         ``have``, ``not_recorded``, ``organisation_coverage``, ``households``,
         ``households_reached``, ``work_coverage``, ``member_households``,
         ``member_households_reached``, ``member_work_coverage`` (shares 0–1, NaN where the
-        denominator is 0).
+        denominator is 0, or where an attribute the rate needs is not recorded at all) and
+        ``reasons`` (which attributes are not recorded and which rates they leave unknown;
+        missing where every rate of the row could be computed).
     """
     grids, buildings = unit_tables(h, rules) if units is None else units
     frames = [
@@ -492,9 +664,32 @@ def coverage_rates(
         "member_work_coverage": ("member_households_reached", "member_households"),
     }.items():
         rates[rate] = (rates[num] / rates[den].where(rates[den] > 0)).astype("float64")
+    rates["reasons"] = pd.Series(pd.NA, index=rates.index, dtype="string")
+    for level, (unknown, reason) in _unknown_rates(h).items():
+        rows = rates["level"] == level
+        rates.loc[rows, unknown] = np.nan
+        rates.loc[rows, "reasons"] = reason
     columns = ["scope", "unit", "level", *sums[:4], "organisation_coverage", *sums[4:6],
-               "work_coverage", *sums[6:], "member_work_coverage"]
+               "work_coverage", *sums[6:], "member_work_coverage", "reasons"]
     return rates[columns].astype({"scope": "string", "unit": "string", "level": "string"})
+
+
+def _unknown_rates(h: Hierarchy) -> dict[str, tuple[list[str], str]]:
+    """Per level: the rates an attribute not recorded leaves unknown, and the reason."""
+    missing = _missing(h)
+    out: dict[str, tuple[list[str], str]] = {}
+    for level in ("grid", "building"):
+        lacking: dict[str, None] = {}  # an ordered set
+        unknown = []
+        for rate in ("organisation_coverage", "work_coverage", "member_work_coverage"):
+            needs = [a for lv, a in NEEDED_ATTRIBUTES[(level, rate)] if (lv, a) in missing]
+            if needs:
+                lacking.update(dict.fromkeys(needs))
+                unknown.append(rate)
+        if unknown:
+            out[level] = (unknown, f"{', '.join(lacking)} not recorded: "
+                                  f"{', '.join(unknown)} unknown")
+    return out
 
 
 def _level_frame(

@@ -9,10 +9,10 @@ import shapely
 
 from ._checks import positive_number
 from .assign import Assignment, assign
-from .coverage import merge_parts, spatial_coverage
+from .coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, merge_parts, spatial_coverage
 from .errors import InputError
 from .model import ISSUE_COLUMNS, Hierarchy
-from .organisation import organisation_findings
+from .organisation import organisation_findings, unrecorded_attributes
 from .rules import DEFAULT_RULES, PartyRules
 from .schema import LEVEL_NAMES, LEVELS, Level
 
@@ -36,8 +36,21 @@ CHECKS: dict[str, tuple[str, str]] = {
         "warning",
         "a building has enough members for a party group but none",
     ),
+    "not_recorded": (
+        "warning",
+        "an attribute the organisational checks need (has_branch, has_group, formal_members) "
+        "is recorded for no row of its layer: those checks are not run; id is the attribute",
+    ),
+    "sliver": (
+        "info",
+        "a gap, overlap or spill-over of at least min_area_m2 but narrower than min_width_m: "
+        "digitising noise, not a problem",
+    ),
     "repaired_geometry": ("info", "an invalid geometry was repaired on loading (repair=True)"),
 }
+
+#: The organisational checks :func:`validate` runs.
+_ORGANISATION = (("grid", "members_without_branch"), ("building", "members_without_group"))
 
 
 def validate(
@@ -45,7 +58,8 @@ def validate(
     *,
     assignment: Assignment | None = None,
     rules: PartyRules = DEFAULT_RULES,
-    min_area_m2: float = 1.0,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
     tolerance_m: float = 5.0,
 ) -> gpd.GeoDataFrame:
     """Check a hierarchy and return every problem found, one row each.
@@ -58,9 +72,13 @@ def validate(
         A result of :func:`gridparty.assign` for ``h``; computed when not given.
     rules : PartyRules
         Thresholds of the organisational checks.
-    min_area_m2 : float
-        Overlaps, gaps and spill-overs smaller than this (m², measured in ``h.metric_crs``) are
-        slivers from digitising and are not reported.
+    min_area_m2, min_width_m : float
+        Overlaps, gaps and spill-overs smaller than ``min_area_m2`` (m², measured in
+        ``h.metric_crs``) or narrower than ``min_width_m`` (m) are slivers from digitising, by
+        the rule of :func:`gridparty.coverage.spatial_coverage` and
+        :func:`gridparty.coverage_report.check_coverage` (same defaults). Those below
+        ``min_area_m2`` are not reported; the narrow ones of at least ``min_area_m2`` are
+        ``sliver`` info rows, not warnings. ``min_width_m=0`` separates by area only.
     tolerance_m : float
         Passed to :func:`gridparty.assign` for building points (metres).
 
@@ -69,7 +87,9 @@ def validate(
     GeoDataFrame
         Columns ``level, id, check, severity, message, geometry`` (EPSG:4326), sorted by
         level, check and id. ``CHECKS`` lists every check. The geometry is the child's, or the
-        overlap, gap or spill-over itself.
+        overlap, gap or spill-over itself. A ``not_recorded`` row is about a whole layer: its id
+        is the attribute's name and it has no geometry (see
+        :func:`gridparty.organisation.unrecorded_attributes`).
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
@@ -79,6 +99,7 @@ def validate(
             f"got {type(assignment).__name__}."
         )
     positive_number(min_area_m2, "min_area_m2", zero=True, hint="square metres")
+    positive_number(min_width_m, "min_width_m", zero=True, hint="metres")
     assignment = assignment if assignment is not None else assign(h, tolerance_m=tolerance_m)
     filled = assignment.hierarchy
     frames = [
@@ -86,7 +107,7 @@ def validate(
         *(_geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
         *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
         _space_checks(h, assignment.table),
-        *_spatial(filled, min_area_m2),
+        *_spatial(filled, min_area_m2, min_width_m),
         _organisation(filled, rules),
     ]
     table = (
@@ -235,58 +256,84 @@ def _locatable(frame: gpd.GeoDataFrame, level: Level) -> pd.Series:
     return pd.Series(ok.to_numpy(), index=frame.index)
 
 
-def _spatial(h: Hierarchy, min_area_m2: float) -> list[pd.DataFrame]:
+def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
     """Spill-overs, overlaps and gaps of the grids, from :func:`gridparty.coverage.spatial_coverage`.
 
-    Parts below ``min_area_m2`` are left out (slivers by area only: ``min_width_m=0``); the
-    remaining parts are merged per grid, per pair of grids and per community.
+    Slivers follow its rule (below ``min_area_m2`` or narrower than ``min_width_m``). Real
+    parts are merged per grid, per pair of grids and per community into warnings; slivers of at
+    least ``min_area_m2`` (the narrow ones) likewise into ``sliver`` info rows; smaller ones
+    are left out.
     """
     found = spatial_coverage(
         h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs,
-        min_area_m2=min_area_m2, min_width_m=0.0,
+        min_area_m2=min_area_m2, min_width_m=min_width_m,
     )
-    outside = merge_parts(found.outside, ["child_id", "parent_id"])
-    overlaps = merge_parts(found.overlaps, ["child_id", "other_id"])
-    first = np.minimum(overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object))
-    second = np.maximum(overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object))
-    gaps = merge_parts(found.gaps, ["parent_id"])
-    total = found.by_parent["area_m2"].reindex(gaps["parent_id"]).to_numpy()
-    return [
-        _rows(
-            "grid",
-            outside["child_id"],
-            "outside_parent",
+    total = found.by_parent["area_m2"]
+    frames = []
+    for narrow in (False, True):
+        outside = _merged(found.outside, ["child_id", "parent_id"], narrow, min_area_m2)
+        overlaps = _merged(found.overlaps, ["child_id", "other_id"], narrow, min_area_m2)
+        first = np.minimum(overlaps["child_id"].to_numpy(object),
+                           overlaps["other_id"].to_numpy(object))
+        second = np.maximum(overlaps["child_id"].to_numpy(object),
+                            overlaps["other_id"].to_numpy(object))
+        gaps = _merged(found.gaps, ["parent_id"], narrow, min_area_m2)
+        share = gaps["area_m2"] / total.reindex(gaps["parent_id"]).to_numpy()
+        texts = [
             [f"{a:,.0f} m² lies outside community {c!r}"
              for a, c in zip(outside["area_m2"], outside["parent_id"], strict=True)],
-            outside.geometry,
-        ),
-        _rows(
-            "grid",
-            first,
-            "overlap",
             [f"overlaps grid {o!r} by {x:,.0f} m²"
              for o, x in zip(second, overlaps["area_m2"], strict=True)],
-            overlaps.geometry,
-        ),
-        _rows(
-            "community",
-            gaps["parent_id"],
-            "uncovered",
-            [f"{a:,.0f} m² ({a / t:.1%}) covered by no grid"
-             for a, t in zip(gaps["area_m2"], total, strict=True)],
-            gaps.geometry,
-        ),
-    ]
+            [f"{a:,.0f} m² ({s:.1%}) covered by no grid"
+             for a, s in zip(gaps["area_m2"], share, strict=True)],
+        ]
+        parts = (("grid", outside["child_id"], "outside_parent", outside),
+                 ("grid", first, "overlap", overlaps),
+                 ("community", gaps["parent_id"], "uncovered", gaps))
+        for (level, ids, check, table), messages in zip(parts, texts, strict=True):
+            if narrow:
+                messages = [
+                    f"sliver ({_SLIVER_WHAT[check]}): {m}, at most {w:.2g} m wide (narrower "
+                    f"than min_width_m={min_width_m:g} m)"
+                    for m, w in zip(messages, table["width_m"], strict=True)
+                ]
+            frames.append(_rows(level, ids, "sliver" if narrow else check, messages,
+                                table.geometry))
+    return frames
+
+
+#: What a sliver row is a sliver of, by the check its real counterpart would have.
+_SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered": "gap"}
+
+
+def _merged(
+    table: gpd.GeoDataFrame, keys: list[str], narrow: bool, min_area_m2: float
+) -> gpd.GeoDataFrame:
+    """Real parts (``narrow=False``), or slivers of at least ``min_area_m2``, merged per ``keys``.
+
+    :func:`gridparty.coverage.merge_parts` does the merging; for slivers it gets them relabelled
+    as real, and ``width_m`` is the widest part's.
+    """
+    if not narrow:
+        return merge_parts(table, keys)
+    chosen = table[(table["kind"] == "sliver") & (table["area_m2"] >= min_area_m2)]
+    merged = merge_parts(chosen.assign(kind="sliver_kept"), keys)
+    width = chosen.groupby(keys, sort=True)["width_m"].max()
+    return merged.assign(width_m=width.to_numpy())
 
 
 def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
-    """Branches and groups missing, from :func:`gridparty.organisation.organisation_findings`."""
+    """Branches and groups missing, from :func:`gridparty.organisation.organisation_findings`,
+    and the attributes these checks need that are not recorded at all."""
     found = organisation_findings(h, rules=rules)
+    missing = unrecorded_attributes(h, needed_by=tuple(check for _, check in _ORGANISATION))
     return pd.concat(
         [
-            _rows(level, rows["id"], check, rows["message"], rows.geometry)
-            for (level, check) in (("grid", "members_without_branch"),
-                                   ("building", "members_without_group"))
-            for rows in [found[found["check"] == check]]
+            *(_rows(level, rows["id"], check, rows["message"], rows.geometry)
+              for (level, check) in _ORGANISATION
+              for rows in [found[found["check"] == check]]),
+            *(_rows(level, rows["attribute"], "not_recorded", rows["message"],
+                    [None] * len(rows))
+              for level, rows in missing.groupby("level", sort=False)),
         ]
     )

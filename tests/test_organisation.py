@@ -27,6 +27,7 @@ from gridparty.organisation import (
     organisation_coverage,
     organisation_findings,
     unit_tables,
+    unrecorded_attributes,
 )
 from gridparty.rules import DEFAULT_RULES
 
@@ -136,6 +137,86 @@ def test_missing_flags_count_as_not_recorded() -> None:
     grids = tiny_city.grids().assign(has_branch=[pd.NA, True, True])
     total = coverage_rates(_hierarchy(grids=grids)).query("scope == 'total' and level == 'grid'")
     assert total[["should", "have", "not_recorded"]].iloc[0].tolist() == [2, 1, 1]
+
+
+def test_attributes_not_recorded_skip_their_checks_and_leave_rates_unknown() -> None:
+    grids = tiny_city.grids().assign(has_branch=pd.NA, full_time_workers=pd.NA)
+    households = tiny_city.households().assign(is_hub=pd.NA)
+    result = organisation_coverage(_hierarchy(grids=grids, households=households))
+    findings = result.findings
+    assert _found(findings[findings["severity"] == "warning"]) == {
+        ("has_branch", "not_recorded"),
+        ("full_time_workers", "not_recorded"),
+        ("is_hub", "not_recorded"),
+        ("G3", "joint_branch_candidate"),  # 2 formal members: a candidate, branch or not
+    }  # no "full-time grid workers not recorded" on every grid, no "no hub" on every building
+    assert "no_hub_household" not in set(findings["check"])
+    rows = findings[findings["check"] == "not_recorded"].set_index("id")
+    assert rows["level"].to_dict() == {"has_branch": "grid", "full_time_workers": "grid",
+                                       "is_hub": "household"}
+    assert rows["community_id"].isna().all()
+    assert rows["value"].isna().all()
+    assert rows.loc["full_time_workers", "message"].startswith(
+        "full_time_workers (专职网格员, 专职网格员数) is recorded for none of the 3 grids: "
+        "no_full_time_worker cannot be checked. If the data holds it under another name")
+    assert rows.loc["has_branch", "message"].startswith(
+        "has_branch (是否建立党支部, 网格党支部, 有党支部, 党支部) is recorded for none of the 3 grids: "
+        "members_without_branch cannot be checked; grid_organisation_coverage, "
+        "grid_work_coverage, grid_member_work_coverage unknown.")
+    assert "building_work_coverage, building_member_work_coverage unknown" in rows.loc[
+        "is_hub", "message"]
+    total = result.rates.query("scope == 'total'").set_index("level")
+    assert total.loc["grid", ["organisation_coverage", "work_coverage",
+                              "member_work_coverage"]].isna().all()
+    assert total.loc["grid", "reasons"] == (
+        "has_branch not recorded: organisation_coverage, work_coverage, member_work_coverage "
+        "unknown")
+    # has_group is recorded: the building organisation coverage is known, work coverage is not
+    assert total.loc["building", "organisation_coverage"] == 1.0
+    assert total.loc["building", ["work_coverage", "member_work_coverage"]].isna().all()
+    assert total.loc["building", "reasons"] == (
+        "is_hub not recorded: work_coverage, member_work_coverage unknown")
+    assert result.rates["reasons"].notna().all()  # every scope says why
+    summary = result.summary()["value"]
+    assert summary["not_recorded"] == 3
+    assert pd.isna(summary["grid_organisation_coverage"])
+    assert summary["building_rates_unknown"] == total.loc["building", "reasons"]
+
+
+def test_member_counts_not_recorded() -> None:
+    households = tiny_city.households().assign(formal_members=pd.NA)
+    h = _hierarchy(households=households)
+    findings = organisation_findings(h)
+    # without formal members every grid would look like a joint-branch candidate
+    assert set(findings["check"]) == {"not_recorded", "households_outside_band",
+                                      "no_hub_household"}
+    table = unrecorded_attributes(h)
+    assert table[["level", "attribute"]].values.tolist() == [["household", "formal_members"]]
+    assert table["checks"].iloc[0] == (
+        "members_without_branch, joint_branch_candidate, committee_due, general_branch_possible, "
+        "primary_committee_due, members_without_group")
+    assert table["rates"].iloc[0] == "grid_organisation_coverage, building_organisation_coverage"
+    total = coverage_rates(h).query("scope == 'total'").set_index("level")
+    assert total["organisation_coverage"].isna().all()
+    assert total.loc["grid", "work_coverage"] == 1.0  # branches are recorded
+    only = unrecorded_attributes(h, needed_by=("no_hub_household",))
+    assert only.empty
+    with pytest.raises(InputError, match=r"needed_by has unknown keys \['no_branch'\]"):
+        unrecorded_attributes(h, needed_by=("no_branch",))
+
+
+def test_households_not_recorded_and_empty_layers() -> None:
+    buildings = tiny_city.buildings().assign(households=pd.NA)
+    h = _hierarchy(buildings=buildings)
+    findings = organisation_findings(h)
+    assert "households_outside_band" not in set(findings["check"])  # not "0 households"
+    assert _found(findings[findings["check"] == "not_recorded"]) == {
+        ("households", "not_recorded")}
+    total = coverage_rates(h).query("scope == 'total'").set_index("level")
+    assert total["work_coverage"].isna().all()
+    assert total.loc["grid", "organisation_coverage"] == 1.0
+    # a layer without rows records nothing and lacks nothing
+    assert unrecorded_attributes(_hierarchy(households=tiny_city.households().iloc[:0])).empty
 
 
 def test_organisation_coverage_bundles_everything() -> None:

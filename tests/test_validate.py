@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 import tiny_city
 from tiny_city import box, point
 
+from gridparty import datasets as ds
+from gridparty.coverage_report import check_coverage
 from gridparty.errors import InputError
 from gridparty.model import Hierarchy
 from gridparty.validate import CHECKS, shareable, validate
+
+BEIJING = Path(__file__).parent / "data" / "beijing_subdistricts" / "subdistrict"
 
 
 def _hierarchy(strict: bool = True, **changes: gpd.GeoDataFrame) -> Hierarchy:
@@ -108,7 +115,120 @@ def test_uncovered_part_of_a_community() -> None:
 def test_slivers_below_min_area_are_not_reported() -> None:
     grids = _utm(tiny_city.grids(), 1, box(99.99, 0, 200, 100))  # 1 m² overlap with G1
     assert len(validate(_hierarchy(grids=grids), min_area_m2=5.0)) == 0
-    assert _found(validate(_hierarchy(grids=grids), min_area_m2=0.5)) == {("grid", "G1", "overlap")}
+    by_area = validate(_hierarchy(grids=grids), min_area_m2=0.5, min_width_m=0)
+    assert _found(by_area) == {("grid", "G1", "overlap")}
+    # 1 cm wide: narrower than min_width_m (2 m by default), a sliver as check_coverage says
+    narrow = validate(_hierarchy(grids=grids), min_area_m2=0.5)
+    assert _found(narrow) == {("grid", "G1", "sliver")}
+    assert narrow["severity"].tolist() == ["info"]
+    assert narrow["message"].iloc[0].startswith("sliver (overlap): overlaps grid 'G2' by 1 m²")
+
+
+@pytest.mark.parametrize(("west", "check"), [(101.5, "sliver"), (102.5, "uncovered")])
+def test_narrow_strips_are_slivers_by_the_rule_of_check_coverage(west: float, check: str) -> None:
+    grids = _utm(tiny_city.grids(), 1, box(west, 0, 200, 100))  # a strip of C1 no grid covers
+    h = _hierarchy(grids=grids)
+    issues = validate(h)
+    assert _found(issues) == {("community", "C1", check)}
+    report = check_coverage(h)
+    assert report.grids.gaps["kind"].tolist() == ["sliver" if check == "sliver" else "gap"]
+    assert issues["severity"].tolist() == ["info" if check == "sliver" else "warning"]
+    area = f"{(west - 100) * 100:,.0f} m²"
+    assert area in issues["message"].iloc[0]
+    # the width rule is validate's too: a strip 1.5 m wide is a real gap when min_width_m=1
+    assert _found(validate(h, min_width_m=1.0)) == {("community", "C1", "uncovered")}
+
+
+def test_millimetre_slivers_of_real_boundaries_are_no_warnings() -> None:
+    """Beijing subdistricts cut into quadrants: the cuts leave hair-thin slivers only."""
+    subs = pd.concat([gpd.read_file(BEIJING / f"{d}-all.geojson") for d in ("dongcheng", "xicheng")])
+    communities = gpd.GeoDataFrame(
+        {"community_id": subs["code"].astype(str), "name": subs["Name"]},
+        geometry=subs.geometry.array, crs=4326,
+    )
+    rows = []
+    for cid, shape in zip(communities["community_id"], communities.geometry, strict=True):
+        x0, y0, x1, y1 = shape.bounds
+        cx, cy = shape.centroid.x, shape.centroid.y
+        for k, quadrant in enumerate([shapely.box(x0, y0, cx, cy), shapely.box(cx, y0, x1, cy),
+                                      shapely.box(x0, cy, cx, y1), shapely.box(cx, cy, x1, y1)]):
+            rows.append((f"{cid}{k}", cid, shape.intersection(quadrant)))
+    grids = gpd.GeoDataFrame({"grid_id": [r[0] for r in rows], "community_id": [r[1] for r in rows],
+                              "has_branch": False}, geometry=[r[2] for r in rows], crs=4326)
+    grids = grids[~grids.is_empty]
+    empty = {"buildings": tiny_city.buildings().iloc[:0], "households": tiny_city.households().iloc[:0]}
+    h = Hierarchy(communities, grids, **empty)
+    issues = validate(h)
+    assert set(issues["severity"]) == {"info"}  # the 3 mm strip and two 1 m² spill-overs
+    assert set(issues["check"]) == {"sliver"}
+    assert len(issues) == 3
+    report = check_coverage(h, streets=False)
+    for table in (report.grids.gaps, report.grids.overlaps, report.grids.outside):
+        assert set(table["kind"]) <= {"sliver"}
+    assert (issues["message"].str.contains("narrower than min_width_m=2 m")).all()
+
+
+# -- attributes not recorded at all ---------------------------------------------------------------
+
+
+def test_flags_not_recorded_are_said_not_silently_skipped() -> None:
+    grids = tiny_city.grids().drop(columns="has_branch").assign(has_branch=[False, False, False])
+    h = _hierarchy(grids=tiny_city.grids().drop(columns="has_branch"),
+                   buildings=tiny_city.buildings().drop(columns="has_group"))
+    issues = validate(h)
+    assert _found(issues) == {("grid", "has_branch", "not_recorded"),
+                              ("building", "has_group", "not_recorded")}
+    assert set(issues["severity"]) == {"warning"}
+    assert issues.geometry.isna().all()
+    messages = issues.set_index("id")["message"]
+    assert messages["has_branch"].startswith(
+        "has_branch (是否建立党支部, 网格党支部, 有党支部, 党支部) is recorded for none of the 3 grids: "
+        "members_without_branch cannot be checked")
+    assert "columns={'你的列名': 'has_branch'}" in messages["has_branch"]
+    assert "楼栋党小组" in messages["has_group"]
+    assert "members_without_group" in messages["has_group"]
+    # recorded as False everywhere: the gap is found, not called unrecorded
+    assert _found(validate(_hierarchy(grids=grids))) == {("grid", "G1", "members_without_branch"),
+                                                         ("grid", "G2", "members_without_branch")}
+
+
+def test_member_counts_not_recorded_and_partly_missing_flags() -> None:
+    households = tiny_city.households().assign(formal_members=pd.NA)
+    issues = validate(_hierarchy(households=households))
+    assert _found(issues) == {("household", "formal_members", "not_recorded")}
+    message = issues["message"].iloc[0]
+    assert "members_without_branch, members_without_group cannot be checked" in message
+    assert "正式党员" in message
+    # missing on some rows only: those units are unknown, not without a branch, and no layer
+    # is called unrecorded
+    grids = tiny_city.grids().assign(has_branch=[True, pd.NA, True])
+    assert len(validate(_hierarchy(grids=grids))) == 0
+    # an empty layer records nothing and lacks nothing
+    no_households = validate(_hierarchy(households=tiny_city.households().iloc[:0]))
+    assert "not_recorded" not in set(no_households["check"])
+
+
+def test_the_sample_city_without_flag_columns() -> None:
+    h = ds.sample_city()
+    h2 = Hierarchy(h.communities, h.grids.drop(columns="has_branch"),
+                   h.buildings.drop(columns="has_group"), h.households)
+    issues = validate(h2)
+    flags = issues[issues["check"] == "not_recorded"]
+    assert sorted(flags["id"]) == ["has_branch", "has_group"]
+    assert "recorded for none of the 60 grids" in flags.set_index("id").loc["has_branch", "message"]
+    assert not issues["check"].isin(["members_without_branch", "members_without_group"]).any()
+    report = check_coverage(h2)
+    street = report.summary("street")
+    for rate in ("grid_organisation_coverage", "grid_work_coverage",
+                 "building_organisation_coverage", "building_work_coverage"):
+        assert street[rate].isna().all()  # unknown, not 0 %
+    summary = report.organisation.summary()["value"]
+    assert summary["not_recorded"] == 2
+    assert summary["members_without_branch"] == 0
+    assert pd.isna(summary["grid_organisation_coverage"])
+    assert summary["grid_rates_unknown"] == (
+        "has_branch not recorded: organisation_coverage, work_coverage, member_work_coverage "
+        "unknown")
 
 
 def test_geometry_problems_and_load_issues() -> None:
@@ -142,6 +262,8 @@ def test_bad_arguments_are_named() -> None:
         validate(_hierarchy(), min_area_m2=-1)
     with pytest.raises(InputError, match=r"min_area_m2='1' must be a number"):
         validate(_hierarchy(), min_area_m2="1")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"min_width_m=-2 must be a finite number >= 0"):
+        validate(_hierarchy(), min_width_m=-2)
     with pytest.raises(InputError, match=r"assignment must be a gridparty\.Assignment.*got str"):
         validate(_hierarchy(), assignment="x")  # type: ignore[arg-type]
 

@@ -58,6 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1.0,
         help="ignore overlaps/gaps smaller than this many m² (default 1)",
     )
+    val.add_argument(
+        "--min-width-m",
+        type=float,
+        default=2.0,
+        help="overlaps/gaps narrower than this many metres are slivers, reported as info "
+        "(default 2, as gridparty check)",
+    )
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
@@ -167,7 +174,8 @@ def _check(
     progress(f"assigning parents: {h}")
     assignment = assign(h)
     progress("validating")
-    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", 1.0))
+    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", 1.0),
+                      min_width_m=getattr(args, "min_width_m", 2.0))
     _print_counts(issues)
     _datum_hint(h, issues)
     for path in (csv, xlsx):

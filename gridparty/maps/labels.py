@@ -67,6 +67,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "members_without_branch": ("党员达标但未建网格党支部", "enough members but no branch"),
     "members_without_group": ("有党员但未建楼栋党小组", "members but no party group"),
     "repaired_geometry": ("几何已修复", "geometry repaired"),
+    "sliver": ("碎片（面积或宽度低于阈值）", "sliver (below the area or width threshold)"),
+    "not_recorded": ("属性未填写，无法检查", "attribute not recorded: cannot be checked"),
     # legend classes
     "community_boundary": ("社区边界", "community boundary"),
     "grid_branch": ("网格：已建党支部", "grid with party branch"),
