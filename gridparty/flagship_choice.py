@@ -6,8 +6,14 @@ A candidate community *covers* an organisation when the organisation lies within
 boundary), distances in metres in the hierarchy's metric CRS. The cost matrix
 (organisations × candidates) holds those distances for the pairs within the radius (found with
 a ``shapely.STRtree`` ``dwithin`` query; ``NaN`` elsewhere) and goes to
-:mod:`gridparty.siting`: an exact solve with spopt and CBC, or the greedy solver for large
-inputs. A candidate covers its own community and grids (distance 0).
+:mod:`gridparty.siting`: an exact solve with CBC, or the greedy solver for large inputs.
+
+*Covered* means exactly what :func:`gridparty.flagship.mentoring_zones` counts as a mentee: a
+flagship never mentors its own community and grids, and a chosen flagship's own community and
+grids are nobody's mentees (they are its ``own`` units). Choosing a community therefore takes
+its own units out of the others' reach; the siting core handles that with ``blocked_by``
+(each such organisation is blocked by its own community's column). So ``covered`` of a choice
+equals ``mentees`` of the zones built from it, and ``uncovered`` its ``unreached``.
 
 * :func:`choose_flagships` — ``k`` flagships, organisations (or members) covered maximised.
 * :func:`fewest_flagships` — the fewest flagships within reach of every reachable organisation.
@@ -18,6 +24,7 @@ Both return a :class:`FlagshipChoice`; pass ``choice.chosen`` to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -34,6 +41,7 @@ from .flagship import (
     Origin,
     ZoneDefinition,
     _origin_geometries,
+    _own,
     flagship_origins,
     organisation_table,
     zone_definition,
@@ -66,13 +74,18 @@ class FlagshipChoice(Tables):
         The solver's answer (``method``, ``optimal``, ``coverage``, ``seconds`` …).
     candidates : DataFrame
         Every community (index ``community_id``): ``name``, ``score``, ``eligible``,
-        ``covers`` (organisations within reach), ``covers_weight``, ``chosen``, ``order``.
+        ``covers`` (organisations within reach, its own community and grids not counted),
+        ``covers_weight``, ``chosen``, ``order``.
     uncovered : GeoDataFrame
-        Organisations no chosen flagship reaches: the columns of
+        Organisations no chosen flagship mentors, other than the chosen flagships' own units
+        (the zones' ``unreached``): the columns of
         :func:`~gridparty.flagship.organisation_table` without contacts, and ``coverable``
-        (some eligible candidate could reach it).
+        (some eligible candidate other than its own community reaches it).
     weights : str
         What was maximised: ``"organisations"``, ``"members"`` or ``"custom"``.
+    own_units : int
+        Organisations that are the chosen flagships' own communities and grids: neither
+        covered (a flagship does not mentor itself) nor uncovered.
     """
 
     definition: ZoneDefinition
@@ -81,6 +94,7 @@ class FlagshipChoice(Tables):
     candidates: pd.DataFrame
     uncovered: gpd.GeoDataFrame
     weights: str
+    own_units: int = 0
 
     def __repr__(self) -> str:
         s = self.siting
@@ -95,7 +109,8 @@ class FlagshipChoice(Tables):
         return {"candidates": self.candidates, "uncovered_organisations": self.uncovered}
 
     def summary(self) -> pd.DataFrame:
-        """Problem, solver, flagships, organisations covered and the coverage share."""
+        """Problem, solver, flagships, organisations covered (the zones' mentees), the flagships'
+        own units, the uncovered (the zones' unreached) and the coverage share."""
         s = self.siting
         return figures(
             {
@@ -108,7 +123,9 @@ class FlagshipChoice(Tables):
                 "flagships": len(self.chosen),
                 "organisations": len(s.covered),
                 "covered": int(s.covered.sum()),
-                "uncoverable": int((~s.coverable).sum()),
+                "own_units": self.own_units,
+                "uncovered": len(self.uncovered),
+                "uncoverable": int((~self.uncovered["coverable"]).sum()),
                 "covered_weight": s.covered_weight,
                 "total_weight": s.total_weight,
                 "coverage": s.coverage,
@@ -173,18 +190,16 @@ def choose_flagships(
     ------
     InputError
         ``k`` larger than the eligible candidates (or < 1), unknown candidates, scores
-        missing for ``min_score``/``top``, no organisations, bad zone size.
+        missing for ``min_score``/``top``, no organisations, bad zone size, no organisation
+        within reach of any candidate other than its own community (the message gives the
+        radius and the nearest distance).
     """
     setup = _setup(h, radius_m, area_km2, origin, organisations, centres, candidates, scores,
                    min_score, top, weights, levels)
-    eligible = setup.eligible_ids
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= len(eligible):
-        raise InputError(
-            f"k={k!r} must be a whole number from 1 to the {len(eligible)} eligible candidate "
-            "communities; lower k or widen candidates/min_score/top."
-        )
+    check_k(k, len(setup.eligible_ids))
     siting = max_coverage(setup.cost, int(k), max_cost=setup.definition.radius_m,
-                          weights=setup.weights, solver=solver, time_limit_s=time_limit_s)
+                          weights=setup.weights, solver=solver, time_limit_s=time_limit_s,
+                          blocked_by=setup.home)
     return setup.result(siting)
 
 
@@ -207,8 +222,13 @@ def fewest_flagships(
     """The fewest flagship communities within reach of every organisation (LSCP).
 
     Organisations no eligible candidate can reach are reported (``uncovered`` with
-    ``coverable`` False), not an error. Parameters are those of :func:`choose_flagships`
-    without ``k`` and ``weights``; ``solver="exact"`` is spopt's LSCP with CBC.
+    ``coverable`` False), not an error. Since a chosen flagship's own community and grids
+    are no one's mentees, covering every reachable organisation can be impossible (two
+    communities reaching only each other): the answer covers the most organisations that can
+    be covered together, with the fewest flagships. Parameters are those of
+    :func:`choose_flagships` without ``k`` and ``weights``; ``solver="exact"`` is a CBC model
+    (:func:`gridparty.siting.set_cover` with ``blocked_by``). Raises as
+    :func:`choose_flagships` when no organisation is within reach at all.
 
     Returns
     -------
@@ -217,8 +237,17 @@ def fewest_flagships(
     setup = _setup(h, radius_m, area_km2, origin, organisations, centres, candidates, scores,
                    min_score, top, "organisations", levels)
     siting = set_cover(setup.cost, max_cost=setup.definition.radius_m, solver=solver,
-                       time_limit_s=time_limit_s)
+                       time_limit_s=time_limit_s, blocked_by=setup.home)
     return setup.result(siting)
+
+
+def check_k(k: object, eligible: int) -> None:
+    """Refuse a ``k`` that is not a whole number from 1 to the ``eligible`` candidates."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= eligible:
+        raise InputError(
+            f"k={k!r} must be a whole number from 1 to the {eligible} eligible candidate "
+            "communities; lower k or widen candidates/min_score/top."
+        )
 
 
 # -- set-up ----------------------------------------------------------------------------------------
@@ -235,10 +264,12 @@ class _Setup:
     cost: np.ndarray  # organisations × eligible candidates, metres, NaN beyond the radius
     weights: np.ndarray
     weight_name: str
+    home: np.ndarray  # per organisation: the candidate column of its own community, else -1
 
     def result(self, siting: Siting) -> FlagshipChoice:
         chosen = [self.eligible_ids[j] for j in siting.chosen]
-        within = ~np.isnan(self.cost)
+        within = _reach(self.cost, self.home)
+        own = (self.home >= 0) & np.isin(self.home, siting.chosen)
         covers = pd.Series(within.sum(axis=0), index=self.eligible_ids)
         weight = pd.Series(self.weights @ within, index=self.eligible_ids)
         order = pd.Series(np.arange(1, len(chosen) + 1), index=chosen)
@@ -250,11 +281,10 @@ class _Setup:
         )
         public = [c for c in ("level", "name", "kind", "community_id", "members", "geometry")
                   if c in self.orgs.columns]
-        uncovered = self.orgs.loc[~siting.covered, public].assign(
-            coverable=siting.coverable[~siting.covered]
-        )
+        left = ~siting.covered & ~own
+        uncovered = self.orgs.loc[left, public].assign(coverable=siting.coverable[left])
         return FlagshipChoice(self.definition, tuple(chosen), siting, table, uncovered,
-                              self.weight_name)
+                              self.weight_name, int(own.sum()))
 
 
 def _setup(
@@ -280,10 +310,41 @@ def _setup(
         )
     orgs = organisation_table(h, organisations, levels=levels)
     origins = flagship_origins(h, eligible, centres=centres, argument="candidates")
-    cost = _cost_matrix(measurable(orgs, h.metric_crs), _origin_geometries(h, origins, definition),
-                        definition.radius_m)
+    orgs_m, origins_m = measurable(orgs, h.metric_crs), _origin_geometries(h, origins, definition)
+    cost = _cost_matrix(orgs_m, origins_m, definition.radius_m)
+    home = _own(orgs, pd.Index(eligible, dtype="string"))
+    if not _reach(cost, home).any():
+        raise InputError(_out_of_reach(definition, orgs_m, origins_m, home))
     values, name = _weights(weights, orgs)
-    return _Setup(definition, table, eligible, orgs, cost, values, name)
+    return _Setup(definition, table, eligible, orgs, cost, values, name, home)
+
+
+def _reach(cost: np.ndarray, home: np.ndarray) -> np.ndarray:
+    """Organisations × candidates: within the radius and not the candidate's own unit."""
+    within = ~np.isnan(cost)
+    rows = np.flatnonzero(home >= 0)
+    within[rows, home[rows]] = False
+    return within
+
+
+def _out_of_reach(
+    definition: ZoneDefinition, orgs_m: np.ndarray, origins_m: np.ndarray, home: np.ndarray
+) -> str:
+    """Why there is nothing to choose: the zone, the organisations and the nearest distance."""
+    dist = np.asarray(shapely.distance(orgs_m[:, None], origins_m[None, :]), dtype=float)
+    rows = np.flatnonzero(home >= 0)
+    dist[rows, home[rows]] = np.nan
+    what = (
+        f"no organisation is within reach of a candidate flagship (zone: "
+        f"{definition.describe('en')}; {len(orgs_m)} organisations, {len(origins_m)} candidate "
+        "communities; a flagship's own community and grids are not its mentees)"
+    )
+    if np.isnan(dist).all():
+        return (f"{what}: there is no organisation other than the candidates' own communities "
+                "and grids; pass organisations=..., more levels or more candidates.")
+    nearest = float(np.nanmin(dist))
+    return (f"{what}; the nearest is {nearest:,.1f} m away. Pass a zone radius of at "
+            f"least {math.ceil(nearest):,} m (radius_m / --radius-m) or origin='boundary'.")
 
 
 def _candidate_table(

@@ -27,6 +27,14 @@ the same set of covering sites are merged (their weights summed), and sites cove
 the remaining rows are left out. Ties: the greedy solver prefers the earlier column, so order
 the columns by preference (e.g. by a score) to break ties your way.
 
+**Blocked rows** (``blocked_by=``): a row may name one column whose opening leaves the row
+uncovered whatever else covers it — a flagship community mentors its neighbours but never its
+own community and grids. Opening a site can then lose rows, so the objective is no longer
+monotone: :func:`max_coverage` still opens exactly ``k`` sites, the best ``k`` with the losses
+counted; :func:`set_cover` finds the most rows that can be covered together, with the fewest
+sites. Exact: a PuLP model (spopt has no such constraint) solved by CBC; greedy: the site with
+the largest net gain (rows won minus rows lost), ``k`` times or while it gains.
+
 Both return a :class:`Siting`. Nothing is modified; ``chosen`` are column positions.
 """
 
@@ -108,6 +116,8 @@ class Siting:
         coverable weight is covered by ``k`` sites (MCLP).
     seconds : float
         Wall time of the solve, reduction included (seconds).
+    blocked : bool
+        Rows were blocked (``blocked_by``): the exact solver was a PuLP model, not spopt.
     """
 
     problem: Literal["mclp", "lscp"]
@@ -118,10 +128,13 @@ class Siting:
     weights: np.ndarray = field(repr=False)
     optimal: bool
     seconds: float
+    blocked: bool = False
 
     @property
     def method(self) -> str:
         """What solved it, in words (``"spopt MCLP, CBC (exact)"``, ``"greedy, numpy"``)."""
+        if self.blocked and self.solver == "exact":
+            return f"PuLP {self.problem.upper()} with blocked rows, CBC (exact)"
         return _METHODS[(self.problem, self.solver)]
 
     @property
@@ -361,6 +374,7 @@ def max_coverage(
     solver: Solver = "auto",
     fixed: np.ndarray | list[int] | None = None,
     time_limit_s: float | None = None,
+    blocked_by: np.ndarray | list[int] | None = None,
 ) -> Siting:
     """Open ``k`` sites (columns) covering the largest total weight of rows (MCLP).
 
@@ -384,12 +398,17 @@ def max_coverage(
         ``False`` unless it was proven in time). ``solver="auto"`` uses
         :data:`AUTO_TIME_LIMIT_S` unless given, and falls back to greedy when CBC found
         nothing in time; an explicit ``"exact"`` raises :class:`NoSolutionError` then.
+    blocked_by : array of int, optional
+        Per row, the column whose opening leaves the row uncovered (``-1``: none), see the
+        module notes. A row is then ``coverable`` when a column other than its blocking one
+        covers it; the ``k`` sites maximise the covered weight with the blocked rows lost.
 
     Returns
     -------
     Siting
         Exactly ``k`` columns. When fewer sites already cover every coverable row, the rest
-        are the earliest unused columns (they add nothing).
+        are the earliest unused columns (they add nothing; with ``blocked_by``, columns that
+        lose nothing when there are enough).
     """
     start = time.perf_counter()
     problem = _problem(matrix, max_cost)
@@ -398,6 +417,10 @@ def max_coverage(
     w = _weights(weights, n_rows)
     pinned = _fixed(fixed, n_cols)
     k = _check_k(k, n_cols, len(pinned))
+    blocked = _blocked(blocked_by, n_rows, n_cols)
+    if blocked is not None:
+        return _blocked_siting("mclp", cov, w, blocked, pinned, k, solver,
+                               _limit(time_limit_s, solver), start)
     base = _covered_by(cov, pinned)
     coverable = _covered_by(cov, np.arange(n_cols))
     limit = _limit(time_limit_s, solver)
@@ -491,6 +514,7 @@ def set_cover(
     solver: Solver = "auto",
     fixed: np.ndarray | list[int] | None = None,
     time_limit_s: float | None = None,
+    blocked_by: np.ndarray | list[int] | None = None,
 ) -> Siting:
     """The fewest sites (columns) that cover every coverable row (LSCP).
 
@@ -509,20 +533,29 @@ def set_cover(
     time_limit_s : float, optional
         Stop CBC after this many seconds and keep its best cover (``optimal`` then ``False``);
         as for :func:`max_coverage`.
+    blocked_by : array of int, optional
+        Per row, the column whose opening leaves the row uncovered (``-1``: none), see the
+        module notes. Covering every coverable row may then be impossible (two sites covering
+        each other's blocked rows): the answer covers the most rows that can be covered
+        together, with the fewest sites.
 
     Returns
     -------
     Siting
-        ``covered`` equals ``coverable``: rows no column covers are reported, never an error.
+        ``covered`` equals ``coverable`` (without ``blocked_by``): rows no column covers are
+        reported, never an error.
     """
     start = time.perf_counter()
     problem = _problem(matrix, max_cost)
     cov = problem.coverage
     n_rows, n_cols = cov.shape
     pinned = _fixed(fixed, n_cols)
-    coverable = _covered_by(cov, np.arange(n_cols))
     ones = np.ones(n_rows)
     limit = _limit(time_limit_s, solver)
+    blocked = _blocked(blocked_by, n_rows, n_cols)
+    if blocked is not None:
+        return _blocked_siting("lscp", cov, ones, blocked, pinned, None, solver, limit, start)
+    coverable = _covered_by(cov, np.arange(n_cols))
     open_rows = coverable & ~_covered_by(cov, pinned)
     reduced = None if solver == "greedy" else _reduce(cov, ones, open_rows, pinned)
     ran = "greedy" if reduced is None else _solver(solver, reduced.coverage.size)
@@ -570,4 +603,194 @@ def _greedy_cover(cov: sparse.csc_array, open_rows: np.ndarray, skip: np.ndarray
         picked.append(j)
         taken[j] = True
         open_[cov.indices[cov.indptr[j] : cov.indptr[j + 1]]] = False
+    return np.asarray(picked, dtype=np.int64)
+
+
+# -- blocked rows -------------------------------------------------------------------------------
+
+
+def _blocked(blocked_by: np.ndarray | list[int] | None, n_rows: int, n_cols: int) -> np.ndarray | None:
+    """Per row the blocking column (-1: none), checked; ``None`` when no row is blocked."""
+    if blocked_by is None:
+        return None
+    arr = np.asarray(blocked_by).ravel()
+    if arr.shape != (n_rows,):
+        raise InputError(
+            f"blocked_by has shape {arr.shape}; it needs one column position (or -1) per row "
+            f"({n_rows},)."
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"blocked_by must hold column positions (integers); got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64)
+    bad = arr[(arr < -1) | (arr >= n_cols)]
+    if bad.size:
+        raise InputError(f"blocked_by holds positions {bad[:5].tolist()} outside -1..{n_cols - 1}.")
+    return arr if (arr >= 0).any() else None
+
+
+def _without_blocked(cov: sparse.csc_array, blocked: np.ndarray) -> sparse.csc_array:
+    """The coverage with each row's blocking column taken out (it never covers that row)."""
+    coo = cov.tocoo()
+    keep = coo.col != blocked[coo.row]
+    return sparse.csc_array(
+        (np.ones(int(keep.sum()), dtype=bool), (coo.row[keep], coo.col[keep])), shape=cov.shape
+    )
+
+
+def _covered_blocked(cov: sparse.csc_array, blocked: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Per row: covered by ``columns`` and its blocking column not among them."""
+    opened = np.zeros(cov.shape[1], dtype=bool)
+    opened[columns] = True
+    shut = (blocked >= 0) & opened[np.maximum(blocked, 0)]
+    return _covered_by(cov, columns) & ~shut
+
+
+def _blocked_siting(
+    problem: Literal["mclp", "lscp"],
+    cov: sparse.csc_array,
+    w: np.ndarray,
+    blocked: np.ndarray,
+    pinned: np.ndarray,
+    k: int | None,
+    solver: Solver,
+    limit: float | None,
+    start: float,
+) -> Siting:
+    """MCLP (``k`` sites) or LSCP (``k`` None) with blocked rows, exact or greedy."""
+    cov = _without_blocked(cov, blocked)
+    coverable = _covered_by(cov, np.arange(cov.shape[1]))
+    model = None if solver == "greedy" else _BlockedModel.build(cov, w, blocked, pinned)
+    ran = "greedy" if model is None else _solver(solver, model.cells)
+    proven = False
+    if model is not None and ran == "exact":
+        try:
+            picked, proven = model.solve(k, limit)
+        except NoSolutionError:
+            if solver != "auto":
+                raise
+            ran = "greedy"
+    if ran == "greedy":
+        picked = _greedy_blocked(cov, w, blocked, pinned, k)
+    chosen = np.concatenate([pinned, picked]).astype(np.int64)
+    covered = _covered_blocked(cov, blocked, chosen)
+    complete = bool(np.isclose(w[covered].sum(), w[coverable].sum()))
+    if problem == "mclp":
+        optimal = complete or (ran == "exact" and proven)
+    else:  # a complete greedy cover with one site is the fewest: none would cover less
+        optimal = (ran == "exact" and proven) or (complete and len(picked) <= 1)
+    return Siting(problem, ran, chosen, covered, coverable, w, optimal,
+                  time.perf_counter() - start, blocked=True)
+
+
+@dataclass(frozen=True)
+class _BlockedModel:
+    """The reduced blocked problem: distinct (coverage, blocking column) rows × relevant columns."""
+
+    coverage: np.ndarray  # dense bool, merged rows × relevant columns
+    blocker: np.ndarray  # per merged row, position among ``columns`` of its blocking column, -1
+    weights: np.ndarray  # summed weights of the merged rows
+    columns: np.ndarray  # relevant columns (cover or block a kept row, or pinned)
+    neutral: np.ndarray  # the other columns: opening them changes nothing
+    pinned: np.ndarray  # positions among ``columns`` opened in any case
+
+    @property
+    def cells(self) -> int:
+        return int(self.coverage.size)
+
+    @classmethod
+    def build(
+        cls, cov: sparse.csc_array, w: np.ndarray, blocked: np.ndarray, pinned: np.ndarray
+    ) -> _BlockedModel:
+        n_cols = cov.shape[1]
+        opened = np.zeros(n_cols, dtype=bool)
+        opened[pinned] = True
+        shut = (blocked >= 0) & opened[np.maximum(blocked, 0)]
+        rows = np.flatnonzero((w > 0) & _covered_by(cov, np.arange(n_cols)) & ~shut)
+        sub = cov[rows].toarray() if len(rows) else np.zeros((0, n_cols), dtype=bool)
+        block = blocked[rows]
+        weights = w[rows]
+        if len(rows):
+            key = np.concatenate(
+                [np.packbits(sub, axis=1), block.astype(">i8").view(np.uint8).reshape(-1, 8)],
+                axis=1,
+            )
+            _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+            weights = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
+            sub, block = sub[first], block[first]
+        relevant = sub.any(axis=0) | opened
+        relevant[block[block >= 0]] = True
+        columns = np.flatnonzero(relevant)
+        position = np.full(n_cols, -1)
+        position[columns] = np.arange(len(columns))
+        return cls(
+            sub[:, columns], np.where(block >= 0, position[np.maximum(block, 0)], -1), weights,
+            columns, np.flatnonzero(~relevant), position[pinned],
+        )
+
+    def solve(self, k: int | None, time_limit_s: float | None) -> tuple[np.ndarray, bool]:
+        """CBC on the reduced model; the opened columns (pinned left out) and proven optimality."""
+        n = len(self.columns)
+        with _quiet_pulp():
+            lp = pulp.LpProblem("blocked_coverage", pulp.LpMaximize)
+            x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n)]
+            y = [pulp.LpVariable(f"y{r}", lowBound=0, upBound=1) for r in range(len(self.weights))]
+            for j in self.pinned:
+                x[j].lowBound = 1
+            for r, row in enumerate(self.coverage):
+                lp += y[r] <= pulp.lpSum(x[j] for j in np.flatnonzero(row))
+                if self.blocker[r] >= 0:
+                    lp += y[r] <= 1 - x[self.blocker[r]]
+            won = pulp.lpSum(float(wt) * y[r] for r, wt in enumerate(self.weights))
+            if k is None:  # the most weight first, then the fewest sites
+                lp += float(n + 1) * won - pulp.lpSum(x)  # weights are row counts >= 1
+            else:
+                lp += won
+                lp += pulp.lpSum(x) <= k
+                lp += pulp.lpSum(x) >= k - len(self.neutral)
+            lp.solve(_cbc(time_limit_s))
+            if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+                raise NoSolutionError(
+                    f"CBC found no solution within time_limit_s={time_limit_s!r} "
+                    f"({pulp.LpStatus[lp.status]}); raise time_limit_s or use solver='greedy'."
+                )
+            values = np.array([v.value() or 0.0 for v in x])
+        opened = np.flatnonzero(values > 0.5)
+        opened = opened[~np.isin(opened, self.pinned)]
+        picked = np.sort(self.columns[opened])
+        if k is not None:  # fill up to k with columns that change nothing
+            picked = np.concatenate([picked, self.neutral[: k - len(picked) - len(self.pinned)]])
+        return picked.astype(np.int64), bool(lp.sol_status == pulp.LpSolutionOptimal)
+
+
+def _greedy_blocked(
+    cov: sparse.csc_array, w: np.ndarray, blocked: np.ndarray, pinned: np.ndarray, k: int | None
+) -> np.ndarray:
+    """Greedy with blocked rows: the column of largest net gain (won − lost), earliest on ties.
+
+    ``k`` columns (even at a loss: ``k`` were asked for), or, with ``k`` None, while one gains.
+    """
+    n_rows, n_cols = cov.shape
+    cov_t = sparse.csr_array(cov.T, dtype=float)
+    has = blocked >= 0
+    block_t = sparse.csr_array(
+        (np.ones(int(has.sum())), (blocked[has], np.flatnonzero(has))), shape=(n_cols, n_rows)
+    )
+    opened = np.zeros(n_cols, dtype=bool)
+    opened[pinned] = True
+    hits = np.zeros(n_rows, dtype=np.int64)
+    for j in pinned:
+        hits[cov.indices[cov.indptr[j] : cov.indptr[j + 1]]] += 1
+    picked: list[int] = []
+    target = n_cols - len(pinned) if k is None else k - len(pinned)
+    while len(picked) < target:
+        shut = has & opened[np.maximum(blocked, 0)]
+        covered = (hits > 0) & ~shut
+        gain = cov_t @ np.where((hits == 0) & ~shut, w, 0.0) - block_t @ np.where(covered, w, 0.0)
+        gain[opened] = -np.inf
+        j = int(np.argmax(gain))
+        if k is None and gain[j] <= 0:
+            break
+        picked.append(j)
+        opened[j] = True
+        hits[cov.indices[cov.indptr[j] : cov.indptr[j + 1]]] += 1
     return np.asarray(picked, dtype=np.int64)

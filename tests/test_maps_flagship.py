@@ -111,7 +111,7 @@ def test_zones_command_chooses_flagships(city_gpkg: Path, tmp_path: Path,
     assert main(["zones", str(city_gpkg), "--k", "2", "--radius-m", "600", "--no-centres",
                  "--xlsx", str(xlsx)]) == 0
     printed = capsys.readouterr().out
-    assert "spopt MCLP, CBC (exact)" in printed
+    assert "PuLP MCLP with blocked rows, CBC (exact)" in printed
     assert "flagships: A,B" in printed
     assert list(pd.read_excel(xlsx, sheet_name=None)) == [
         "概要", "候选社区", "未覆盖组织", "旗舰社区", "辐射区", "帮带对象", "多辐射区组织", "辐射区外组织",
@@ -135,6 +135,66 @@ def test_zones_command_bad_input(city_gpkg: Path, argv: list[str], message: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["zones", str(city_gpkg), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--k", "0", "--radius-m", "600"], "k=0 must be a whole number from 1 to the 3"),
+        (["--cover", "--radius-m", "0"], "radius_m=0.0 must be a positive finite number."),
+        (["--cover", "--radius-m", "600", "--time-limit", "-1"],
+         "time_limit_s=-1.0 must be > 0 seconds"),
+        (["--flagships", "A,Z", "--radius-m", "600"], "['Z'] are not community ids"),
+        (["--k", "1", "--radius-m", "600", "--xlsx", "{tmp}/z.csv"],
+         "path='{tmp}/z.csv' must end in .xlsx to write a workbook."),
+        (["--k", "1", "--radius-m", "600", "--roster", "{tmp}/r.pdf"],
+         "path='{tmp}/r.pdf' must end in .xlsx to write a workbook."),
+        (["--k", "1", "--radius-m", "600", "--gpkg", "{tmp}/none/z.gpkg"],
+         "path='{tmp}/none/z.gpkg': the folder '{tmp}/none' does not exist; create it first."),
+        (["--k", "1", "--radius-m", "600", "--html", "{tmp}/z.svg"],
+         "path='{tmp}/z.svg' must end in .html to write a map."),
+    ],
+)
+def test_zones_command_checks_arguments_before_the_heavy_work(
+    city_gpkg: Path, tmp_path: Path, argv: list[str], message: str,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gridparty.flagship
+    import gridparty.flagship_choice
+
+    def heavy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a choice or the zones ran before the arguments were checked")
+
+    for module, name in ((gridparty.flagship, "mentoring_zones"),
+                         (gridparty.flagship_choice, "choose_flagships"),
+                         (gridparty.flagship_choice, "fewest_flagships")):
+        monkeypatch.setattr(module, name, heavy)
+    assert main(["zones", str(city_gpkg), *[a.format(tmp=tmp_path) for a in argv]]) == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_zones_cover_with_nothing_in_reach_says_why(
+    city_gpkg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["zones", str(city_gpkg), "--cover", "--radius-m", "10", "--no-centres"]
+    assert main([*argv, "--levels", "organisation"]) == 2
+    err = capsys.readouterr().err
+    assert "flagships is empty" not in err
+    assert ("no organisation is within reach of a candidate flagship (zone: radius 10 m, "
+            "from the community station (else a point inside the community); 5 organisations, "
+            "3 candidate communities;") in err
+    assert "the nearest is 304.1 m away. Pass a zone radius of at least 305 m" in err
+
+
+def test_zones_cover_reports_as_covered_exactly_the_mentees(
+    city_gpkg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--no-centres"]) == 0
+    printed = capsys.readouterr().out
+    figures = dict(line.split()[:2] for line in printed.splitlines() if len(line.split()) == 2)
+    assert (figures["covered"], figures["mentees"]) == ("3", "3")
+    assert (figures["uncovered"], figures["unreached"]) == ("4", "4")
+    assert "flagships: A,B" in printed
 
 
 def test_zones_command_needs_a_size(city_gpkg: Path) -> None:

@@ -270,3 +270,92 @@ def test_no_solution_error_is_a_gridparty_error() -> None:
 def test_time_limit_keeps_a_solution() -> None:
     result = max_coverage(TRAP, 2, solver="exact", time_limit_s=5)
     assert result.covered_weight == 6.0
+
+
+# -- blocked rows (a flagship does not mentor its own community) ---------------------------------
+
+# Two sites reaching each other's blocked row: 0 is site 0's own, 1 is site 1's own.
+MUTUAL = np.array([[True, True], [True, True], [False, True]])
+MUTUAL_BLOCKED = np.array([0, 1, -1])
+
+
+def test_blocked_rows_are_lost_when_their_site_opens() -> None:
+    for solver in ("exact", "greedy"):
+        one = max_coverage(MUTUAL, 1, blocked_by=MUTUAL_BLOCKED, solver=solver)
+        assert one.chosen.tolist() == [1]  # rows 0 and 2; site 0 would cover row 1 only
+        assert one.covered.tolist() == [True, False, True]
+        assert one.coverable.tolist() == [True, True, True]
+        both = max_coverage(MUTUAL, 2, blocked_by=MUTUAL_BLOCKED, solver=solver)
+        assert both.covered.tolist() == [False, False, True]  # k=2 asked for: both own rows lost
+        cover = set_cover(MUTUAL, blocked_by=MUTUAL_BLOCKED, solver=solver)
+        assert cover.chosen.tolist() == [1]  # the most rows together (2 of 3), fewest sites
+        assert cover.covered.tolist() == [True, False, True]
+    assert set_cover(MUTUAL, blocked_by=MUTUAL_BLOCKED, solver="exact").method == (
+        "PuLP LSCP with blocked rows, CBC (exact)"
+    )
+    unblocked = max_coverage(MUTUAL, 1, blocked_by=[-1, -1, -1], solver="exact")
+    assert unblocked.method == "spopt MCLP, CBC (exact)"  # nothing blocked: the usual path
+
+
+def test_blocked_rows_with_fixed_sites_and_padding() -> None:
+    fixed = max_coverage(MUTUAL, 1, blocked_by=MUTUAL_BLOCKED, fixed=[0], solver="exact")
+    assert fixed.chosen.tolist() == [0]
+    assert fixed.covered.tolist() == [False, True, False]
+    # Column 2 covers nothing and blocks nothing: it pads k=2 without losing row 0 or 1.
+    wide = np.column_stack([MUTUAL, np.zeros(3, dtype=bool)])
+    for solver in ("exact", "greedy"):
+        padded = max_coverage(wide, 2, blocked_by=MUTUAL_BLOCKED, solver=solver)
+        assert sorted(padded.chosen.tolist()) == [1, 2]
+        assert padded.covered_weight == 2.0
+
+
+@pytest.mark.parametrize(
+    ("blocked_by", "match"),
+    [
+        ([0, 1], r"blocked_by has shape \(2,\); it needs one column position"),
+        ([0.5, 1, -1], r"blocked_by must hold column positions"),
+        ([0, 2, -2], r"blocked_by holds positions \[2, -2\] outside -1\.\.1"),
+    ],
+)
+def test_bad_blocked_by(blocked_by: list, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        max_coverage(MUTUAL, 1, blocked_by=blocked_by)
+    with pytest.raises(InputError, match=match):
+        set_cover(MUTUAL, blocked_by=blocked_by)
+
+
+def _blocked_value(coverage: np.ndarray, blocked: np.ndarray, w: np.ndarray, combo: tuple) -> float:
+    opened = np.zeros(coverage.shape[1], dtype=bool)
+    opened[list(combo)] = True
+    own = np.zeros_like(coverage)
+    own[np.flatnonzero(blocked >= 0), blocked[blocked >= 0]] = True
+    hit = (coverage & ~own)[:, opened].any(axis=1)
+    shut = (blocked >= 0) & opened[np.maximum(blocked, 0)]
+    return float(w[hit & ~shut].sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(_cases, st.data())
+def test_blocked_exact_matches_brute_force(case, data) -> None:
+    coverage, k = case
+    n, m = coverage.shape
+    blocked = data.draw(arrays(np.int64, n, elements=st.integers(-1, m - 1)))
+    weights = data.draw(arrays(np.int64, n, elements=st.integers(0, 5))).astype(float)
+    best = max(_blocked_value(coverage, blocked, weights, c)
+               for c in itertools.combinations(range(m), k))
+    for solver in ("exact", "greedy"):
+        found = max_coverage(coverage, k, weights=weights, blocked_by=blocked, solver=solver)
+        assert len(found.chosen) == len(set(found.chosen.tolist())) == k
+        value = _blocked_value(coverage, blocked, weights, tuple(found.chosen))
+        assert found.covered_weight == pytest.approx(value)
+        assert value <= best + 1e-9
+        if solver == "exact":
+            assert value == pytest.approx(best)
+            assert found.optimal
+    ones = np.ones(n)
+    combos = [c for r in range(m + 1) for c in itertools.combinations(range(m), r)]
+    most = max(_blocked_value(coverage, blocked, ones, c) for c in combos)
+    fewest = min(len(c) for c in combos if _blocked_value(coverage, blocked, ones, c) == most)
+    cover = set_cover(coverage, blocked_by=blocked, solver="exact")
+    assert cover.covered.sum() == most
+    assert len(cover.chosen) == fewest
