@@ -18,7 +18,7 @@ under-served buildings (or compounds, 小区) and sites new posts with the cover
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
@@ -954,7 +954,9 @@ class PostSiting(Tables):
         Fewest posts covering every under-served home (LSCP) or ``k`` posts covering most (MCLP).
     posts : GeoDataFrame
         The proposed posts: ``candidate_id``, ``households`` and ``buildings`` they newly bring
-        within the threshold (each home counted for its first post), point geometry.
+        within the threshold (each home counted for its first post), point geometry. Empty
+        when no home is under-served (0 posts needed). Every post newly reaches at least one
+        building.
     coverage : Series
         Households in total, within the threshold before and after, the shares and the
         households no candidate can reach.
@@ -962,6 +964,9 @@ class PostSiting(Tables):
         The solver's answer (columns = candidates).
     threshold_m : float
         Covering distance in metres.
+    requested : int or None
+        ``k`` as asked for (MCLP); ``None`` for LSCP. ``len(posts)`` is smaller when fewer
+        posts already reach every under-served household that any candidate can reach.
     """
 
     problem: Literal["lscp", "mclp"]
@@ -969,6 +974,7 @@ class PostSiting(Tables):
     coverage: pd.Series
     siting: Siting
     threshold_m: float
+    requested: int | None = None
 
     def __repr__(self) -> str:
         return (
@@ -977,20 +983,53 @@ class PostSiting(Tables):
             f"{self.coverage['share_after']:.1%}>"
         )
 
+    @property
+    def complete(self) -> bool:
+        """Every under-served household a candidate can reach is within the threshold after."""
+        return bool(self.siting.covered[self.siting.coverable].all())
+
+    @property
+    def note(self) -> str:
+        """One sentence: posts needed (and requested), and whether they reach everyone."""
+        limit = f"{self.threshold_m:,.0f} m"
+        if not len(self.siting.covered):
+            return f"0 posts needed: no household is beyond {limit} of a centre."
+        unreachable = int(self.coverage["uncoverable_households"])
+        rest = f"; {unreachable:,} households no candidate can reach" if unreachable else ""
+        if not self.complete:
+            return (
+                f"{_posts_word(len(self.posts))} requested and opened; more are needed to bring "
+                f"every under-served household within {limit}{rest}."
+            )
+        needed = (
+            f"{_posts_word(len(self.posts))} needed to bring every under-served household "
+            f"within {limit}"
+        )
+        if self.requested is not None and self.requested != len(self.posts):
+            needed += f" ({self.requested:,} requested)"
+        return needed + rest + "."
+
     def summary(self) -> pd.DataFrame:
-        """The coverage before and after, and the posts opened."""
+        """The posts requested and opened, the coverage before and after, and :attr:`note`."""
+        requested = {} if self.requested is None else {"posts_requested": self.requested}
         return figures(
             {
                 "problem": self.problem,
+                **requested,
                 "posts": len(self.posts),
                 "solver": self.siting.method,
                 **self.coverage.to_dict(),
+                "note": self.note,
             }
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The proposed posts (a sheet of :meth:`to_excel`, a layer of :meth:`to_geopackage`)."""
         return {"posts": self.posts}
+
+
+def _posts_word(n: int) -> str:
+    return f"{n:,} post" if n == 1 else f"{n:,} posts"
 
 
 def site_posts(
@@ -1012,7 +1051,10 @@ def site_posts(
         From :func:`service_access`.
     k : int, optional
         ``None``: the fewest posts that bring every under-served home within the threshold
-        (LSCP); an integer: the ``k`` posts that bring the most households within it (MCLP).
+        (LSCP); an integer: at most ``k`` posts that bring the most households within it
+        (MCLP). When fewer posts already reach every under-served household a candidate can
+        reach, no more are added: the answer is then the fewest posts that do (the LSCP when
+        it needs at most ``k``), and :attr:`PostSiting.note` says so (requested vs needed).
     candidates : GeoDataFrame, optional
         Candidate sites (points or polygons, index = id). Default: every building (a point
         inside it); only candidates within the threshold of an under-served building in a
@@ -1025,8 +1067,16 @@ def site_posts(
     Returns
     -------
     PostSiting
+        With no under-served home, 0 posts (an empty ``posts`` table, coverage before =
+        after): nothing is needed, which is an answer, not an error.
+
+    Raises
+    ------
+    InputError
+        Under-served homes but no candidate within the threshold of any of them (straight
+        line), a bad ``k`` or ``threshold_m``.
     """
-    from .siting import max_coverage, set_cover
+    from .siting import Siting, _solver
 
     if not isinstance(access, ServiceAccess):
         raise InputError(
@@ -1042,6 +1092,13 @@ def site_posts(
     homes = b[(b["households"] > 0) & b["distance_m"].notna()]
     demand = homes[homes["distance_m"] > threshold]
     crs = access.network.crs if access.network is not None else _metric_of(b, None)
+    if not len(demand):  # nothing under-served: 0 posts needed, a valid answer
+        ran = "greedy" if _solver(solver, 0) == "greedy" else "exact"
+        none = np.zeros(0, dtype=bool)
+        siting = Siting("lscp" if k is None else "mclp", ran, np.zeros(0, dtype=np.int64), none,
+                        none, np.zeros(0), True, 0.0)
+        return _post_siting(pd.Index([]), np.zeros((0, 2)), crs, np.zeros((0, 0)), siting,
+                            homes, demand, threshold, k)
     pool = b if candidates is None else candidates
     cand_xy, ok = _points_m(pool, crs)
     demand_xy, _ = _points_m(demand, crs)
@@ -1053,19 +1110,61 @@ def site_posts(
             f"({len(demand)} of them); pass candidates= nearer to them or a larger threshold_m."
         )
     cost = _cost(access.network, demand_xy, cand_xy, access.snap_to)
-    weights = demand["households"].to_numpy(float)
+    siting = _solve(cost, k, threshold, demand["households"].to_numpy(float), solver)
+    return _post_siting(cand_ids, cand_xy, crs, cost, siting, homes, demand, threshold, k)
+
+
+def _solve(
+    cost: np.ndarray,
+    k: int | None,
+    threshold: float,
+    weights: np.ndarray,
+    solver: Literal["auto", "exact", "greedy"],
+) -> Siting:
+    """LSCP (``k`` None) or MCLP; an MCLP that reaches every coverable home stops adding posts.
+
+    When ``k`` posts reach every household any candidate can reach, the answer is the fewest
+    posts that do (the LSCP, if it needs at most ``k``; else the ``k`` posts thinned greedily),
+    so no post is opened that newly reaches nothing.
+    """
+    from .siting import max_coverage, set_cover
+
     if k is None:
-        siting = set_cover(cost, max_cost=threshold, solver=solver)
-    else:
-        siting = max_coverage(
-            cost, min(k, len(cand_ids)), max_cost=threshold, weights=weights, solver=solver
-        )
+        return set_cover(cost, max_cost=threshold, solver=solver)
+    mclp = max_coverage(
+        cost, min(k, cost.shape[1]), max_cost=threshold, weights=weights, solver=solver
+    )
+    if not mclp.covered[mclp.coverable].all():
+        return mclp
+    fewest = set_cover(cost, max_cost=threshold, solver=solver)
+    chosen = fewest.chosen
+    if len(chosen) > len(mclp.chosen):  # a greedy cover may need more than the k found
+        thinned = set_cover(cost[:, mclp.chosen], max_cost=threshold, solver="greedy")
+        chosen = mclp.chosen[thinned.chosen]
+    covered = (cost[:, chosen] <= threshold).any(axis=1) if len(chosen) else mclp.covered
+    return replace(mclp, chosen=chosen, covered=covered,
+                   seconds=mclp.seconds + fewest.seconds)
+
+
+def _post_siting(
+    ids: pd.Index,
+    xy: np.ndarray,
+    crs: pyproj.CRS,
+    cost: np.ndarray,
+    siting: Siting,
+    homes: pd.DataFrame,
+    demand: pd.DataFrame,
+    threshold: float,
+    k: int | None,
+) -> PostSiting:
+    weights = demand["households"].to_numpy(float)
     return PostSiting(
         problem=siting.problem,
-        posts=_posts(cand_ids, cand_xy, crs, cost, siting.chosen, weights, threshold),
+        posts=_posts(ids, xy, crs, cost, siting.chosen, weights, threshold),
         coverage=_coverage(homes, demand, siting, weights),
         siting=siting,
         threshold_m=threshold,
+        requested=k,
     )
 
 
@@ -1103,7 +1202,10 @@ def _posts(
     limit_m: float,
 ) -> gpd.GeoDataFrame:
     covers = cost[:, chosen] <= limit_m
-    first = np.where(covers.any(axis=1), np.argmax(covers, axis=1), -1)
+    if len(chosen):
+        first = np.where(covers.any(axis=1), np.argmax(covers, axis=1), -1)
+    else:
+        first = np.full(len(cost), -1)
     households = np.bincount(first[first >= 0], weights=weights[first >= 0], minlength=len(chosen))
     count = np.bincount(first[first >= 0], minlength=len(chosen))
     points = to_wgs84_array(shapely.points(xy[chosen]), crs)

@@ -439,6 +439,64 @@ def test_siting_matches_brute_force(seed: int) -> None:
         assert mclp.coverage["within_after"] == reached
 
 
+def test_nothing_under_served_needs_no_post(h: Hierarchy) -> None:
+    """Every home within 5,000 m: 0 posts, a valid answer (coverage 100 % before and after)."""
+    access = service_access(h, tiny_centres(), streets=tiny_streets(), threshold_m=5000)
+    assert access.under_served.empty
+    for k in (None, 3):
+        posts = site_posts(access, k=k)
+        assert posts.problem == ("lscp" if k is None else "mclp")
+        assert posts.posts.empty
+        assert list(posts.posts.columns) == ["candidate_id", "households", "buildings", "geometry"]
+        assert (posts.coverage["share_before"], posts.coverage["share_after"]) == (1.0, 1.0)
+        assert posts.coverage["within_after"] == 150
+        assert posts.note == "0 posts needed: no household is beyond 5,000 m of a centre."
+        summary = posts.summary()["value"]
+        assert summary["posts"] == 0
+        assert summary.get("posts_requested") == k
+        assert posts.siting.optimal
+    m = access_map(access, communities=h.communities, posts=site_posts(access), tiles="none")
+    assert m is not None
+
+
+def test_best_k_stops_once_every_under_served_household_is_reached(tiny: ServiceAccess) -> None:
+    # "near" alone brings B3 (20 households, the only one beyond 120 m) within reach; "far" and
+    # "also" would newly reach nothing.
+    candidates = tc.frame(
+        {"site": ["far", "near", "also"]}, [tc.point(10, 95), tc.point(150, 95), tc.point(140, 95)]
+    ).set_index("site")
+    for solver in ("exact", "greedy"):
+        posts = site_posts(tiny, k=3, candidates=candidates, threshold_m=120, solver=solver)
+        assert posts.problem == "mclp"
+        assert posts.posts["candidate_id"].tolist() == ["near"]
+        assert posts.posts["households"].tolist() == [20]
+        assert posts.requested == 3
+        assert posts.coverage["share_after"] == pytest.approx(1.0)
+        summary = posts.summary()["value"]
+        assert (summary["posts_requested"], summary["posts"]) == (3, 1)
+        assert posts.note == (
+            "1 post needed to bring every under-served household within 120 m (3 requested)."
+        )
+    # Fewer posts than needed: all of them are opened and the note says more are needed.
+    tight = site_posts(tiny, k=1, threshold_m=60)
+    assert len(tight.posts) == 1
+    assert (tight.posts["households"] > 0).all()
+    assert "more are needed" in tight.note
+
+
+def test_best_k_on_the_sample_city_opens_only_the_posts_needed() -> None:
+    """The report: k=1000 sited 1,000 posts where 27 reach every under-served household."""
+    h = ds.sample_city()
+    access = service_access(h, ds.sample_layer("service_centres"),
+                            streets=ds.sample_layer("streets"), threshold_m=500)
+    fewest = site_posts(access)
+    many = site_posts(access, k=1000)
+    assert len(many.posts) == len(fewest.posts) == 27
+    assert (many.posts["households"] > 0).all()
+    assert many.coverage["share_after"] == pytest.approx(1.0)
+    assert many.summary().loc["posts_requested", "value"] == 1000
+
+
 def test_siting_needs_a_candidate_near_the_under_served(tiny: ServiceAccess) -> None:
     far = tc.frame({"site": ["x"]}, [tc.point(5000, 5000)]).set_index("site")
     with pytest.raises(InputError, match="no candidate lies within 300 m"):
@@ -532,6 +590,59 @@ def test_cli_access_writes_report_layers_and_map(
     assert "under_served_households" in printed
     assert "lscp" in printed
     assert {p.name for p in out.iterdir()} == {"r.xlsx", "l.gpkg", "m.html"}
+
+
+def _tiny_gpkg(path: Path) -> Path:
+    from gridparty.io import write_layers
+
+    layers = {k: v.set_index(v.columns[0]) for k, v in tc.layers().items()}
+    layers["service_centres"] = tiny_centres().set_index("编号")
+    layers["streets"] = tiny_streets()
+    return write_layers(layers, path)
+
+
+def test_cli_with_nothing_under_served_sites_0_posts_and_writes_the_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gpkg = _tiny_gpkg(tmp_path / "city.gpkg")
+    for option in (["--cover"], ["--posts", "2"]):
+        book = tmp_path / f"cov5k{len(option)}.xlsx"
+        argv = ["access", str(gpkg), "--threshold-m", "5000", *option, "--xlsx", str(book)]
+        assert main(argv) == 0
+        printed = capsys.readouterr().out
+        assert "0 posts needed" in printed
+        assert book.is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--posts", "0"], "k=0 must be a whole number >= 1."),
+        (["--threshold-m", "-1"], "threshold_m=-1.0 must be a positive finite number (metres)."),
+        (["--minutes", "10", "5"], "minutes=(10.0, 5.0) must be increasing positive numbers."),
+        (["--tier", "驿站=kiosk"], "tier_names maps '驿站' to 'kiosk', which is not a tier"),
+        (["--xlsx", "{tmp}/r.csv"], "path='{tmp}/r.csv' must end in .xlsx to write a workbook."),
+        (["--gpkg", "{tmp}/l.shp"], "path='{tmp}/l.shp' must end in .gpkg to write a GeoPackage."),
+        (["--html", "{tmp}/m.txt"], "path='{tmp}/m.txt' must end in .html to write a map."),
+        (["--html", "{tmp}/no/m.html"],
+         "path='{tmp}/no/m.html': the folder '{tmp}/no' does not exist; create it first."),
+    ],
+)
+def test_cli_refuses_bad_arguments_before_measuring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], message: str,
+) -> None:
+    import gridparty.access
+
+    gpkg = _tiny_gpkg(tmp_path / "city.gpkg")
+
+    def heavy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("service_access ran before the arguments were checked")
+
+    monkeypatch.setattr(gridparty.access, "service_access", heavy)
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main(["access", str(gpkg), *argv]) == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
 
 
 def test_cli_reads_every_layer_in_the_given_datum(
