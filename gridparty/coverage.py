@@ -100,11 +100,16 @@ class SpatialCoverage(Tables):
         One row per part of a child outside its declared parent: ``child_id``, ``parent_id``,
         ``kind`` (``"outside"`` or ``"sliver"``), measures and counts.
     by_parent : DataFrame
-        Per parent: ``area_m2``, ``children``, ``gaps`` and ``gap_m2`` (real gaps),
-        ``slivers`` and ``sliver_m2`` (sliver gaps), ``covered_m2`` (area minus every gap,
-        slivers included), ``coverage_ratio`` (covered / area), ``overlap_m2`` (real overlaps
-        of its children), ``outside_m2`` (real spill-overs of its children) and the buildings,
-        households and member households in its real gaps.
+        Per parent, every part of the three tables that belongs to it, real parts and slivers
+        apart: ``area_m2``, ``children``; ``gaps`` and ``gap_m2`` (real gaps),
+        ``gap_slivers`` and ``gap_sliver_m2``; ``overlap_m2`` (real overlaps of its children,
+        an overlap between children of two parents counted for both), ``overlap_slivers`` and
+        ``overlap_sliver_m2``; ``outside_m2`` (real spill-overs of its children),
+        ``outside_slivers`` and ``outside_sliver_m2``; ``slivers`` and ``sliver_m2`` (all
+        three kinds together: the rows of :attr:`slivers` that concern the parent);
+        ``covered_m2`` (area minus every gap, sliver gaps included: ``area_m2 - gap_m2 -
+        gap_sliver_m2``), ``coverage_ratio`` (covered / area) and the buildings, households
+        and member households in its real gaps (``*_in_gaps``).
     by_child : DataFrame
         Per child: ``parent_id``, ``area_m2``, ``outside_m2``, ``overlap_m2``, ``overlaps``
         (real ones only).
@@ -584,32 +589,40 @@ def _by_parent(
     index = pd.Index(layers.parent_ids, name="parent_id", dtype="string")
     area = pd.Series(np.where(layers.parent_ok, shapely.area(layers.parent_m), 0.0), index=index)
     own = layers.parent_pos[layers.parent_pos >= 0]
-    real_gaps = gaps[gaps["kind"] != "sliver"]
-    slivers = gaps[gaps["kind"] == "sliver"]
-    real_over = overlaps[overlaps["kind"] != "sliver"]
-    over = pd.concat([real_over[["parent_id", "area_m2"]],
-                      real_over[["other_parent_id", "area_m2"]].set_axis(
-                          ["parent_id", "area_m2"], axis=1)]).reset_index()
+    real_gaps = _real(gaps)
+    # An overlap belongs to the parents of both children (once when they share the parent).
+    over = pd.concat([overlaps[["parent_id", "kind", "area_m2"]],
+                      overlaps[["other_parent_id", "kind", "area_m2"]].set_axis(
+                          ["parent_id", "kind", "area_m2"], axis=1)]).reset_index()
     over = over[over["parent_id"].notna()].drop_duplicates(["part", "parent_id"])
+    columns: dict[str, pd.Series] = {
+        "name": _names(layers.parents),
+        "area_m2": area,
+        "children": pd.Series(np.bincount(own, minlength=len(index)), index=index),
+        "gaps": real_gaps.groupby("parent_id").size(),
+        "gap_m2": real_gaps.groupby("parent_id")["area_m2"].sum(),
+    }
+    for name, table in (("gap", gaps), ("overlap", over), ("outside", outside)):
+        if name != "gap":
+            columns[f"{name}_m2"] = _real(table).groupby("parent_id")["area_m2"].sum()
+        slivers = table[table["kind"] == "sliver"].groupby("parent_id")["area_m2"]
+        columns[f"{name}_slivers"] = slivers.size()
+        columns[f"{name}_sliver_m2"] = slivers.sum()
     table = pd.DataFrame(
-        {
-            "name": _names(layers.parents),
-            "area_m2": area,
-            "children": pd.Series(np.bincount(own, minlength=len(index)), index=index),
-            "gaps": real_gaps.groupby("parent_id").size(),
-            "gap_m2": real_gaps.groupby("parent_id")["area_m2"].sum(),
-            "slivers": slivers.groupby("parent_id").size(),
-            "sliver_m2": slivers.groupby("parent_id")["area_m2"].sum(),
-            "overlap_m2": over.groupby("parent_id")["area_m2"].sum(),
-            "outside_m2": _real(outside).groupby("parent_id")["area_m2"].sum(),
-            **{c: real_gaps.groupby("parent_id")[c].sum() for c in _COUNTS},
-        },
+        {**columns, **{c: real_gaps.groupby("parent_id")[c].sum() for c in _COUNTS}},
         index=index,
     )
     sums = [c for c in table.columns if c not in ("name", "area_m2")]
     table[sums] = table[sums].fillna(0)
-    table = table.astype({c: "int64" for c in ("children", "gaps", "slivers", *_COUNTS)})
-    table["covered_m2"] = (table["area_m2"] - table["gap_m2"] - table["sliver_m2"]).clip(lower=0)
+    kinds = ("gap", "overlap", "outside")
+    table.insert(table.columns.get_loc("outside_sliver_m2") + 1, "slivers",
+                 table[[f"{k}_slivers" for k in kinds]].sum(axis=1))
+    table.insert(table.columns.get_loc("slivers") + 1, "sliver_m2",
+                 table[[f"{k}_sliver_m2" for k in kinds]].sum(axis=1))
+    counts = ("children", "gaps", "slivers", *(f"{k}_slivers" for k in kinds), *_COUNTS)
+    table = table.astype({c: "int64" for c in counts})
+    covered = table["area_m2"] - table["gap_m2"] - table["gap_sliver_m2"]
+    table["covered_m2"] = covered.clip(lower=0)
     table["coverage_ratio"] = _ratio(table["covered_m2"], table["area_m2"])
     return table.rename(columns=lambda c: c if c not in _COUNTS else f"{c}_in_gaps")
 

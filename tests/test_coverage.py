@@ -103,14 +103,37 @@ def test_slivers_are_reported_as_their_own_kind() -> None:
     kinds = {"gap": result.gaps["kind"].tolist(), "overlap": result.overlaps["kind"].tolist()}
     assert kinds == {"gap": ["sliver"], "overlap": ["sliver"]}
     assert result.gaps["width_m"].iloc[0] == pytest.approx(0.49, abs=0.02)
-    assert result.by_parent.loc["C1", ["gaps", "slivers"]].tolist() == [0, 1]
-    assert result.by_parent.loc["C1", "sliver_m2"] == pytest.approx(50, rel=1e-3)
+    assert result.by_parent.loc["C1", ["gaps", "gap_slivers", "overlap_slivers", "slivers"]
+                                ].tolist() == [0, 1, 1, 2]
+    assert result.by_parent.loc["C1", "gap_sliver_m2"] == pytest.approx(50, rel=1e-3)
+    assert result.by_parent.loc["C1", "sliver_m2"] == pytest.approx(51, rel=1e-3)
     assert result.by_parent.loc["C1", "coverage_ratio"] < 1  # slivers count as uncovered
     assert set(result.slivers["problem"]) == {"gap", "overlap"}
     by_area = check(grids(box(0, 0, 100, 100), box(99.99, 0, 199.5, 100), box(200, 0, 400, 100)),
                     min_width_m=0.0, min_area_m2=0.5)
     assert by_area.gaps["kind"].tolist() == ["gap"]
     assert by_area.overlaps["kind"].tolist() == ["overlap"]
+
+
+def test_by_parent_counts_the_slivers_of_every_kind() -> None:
+    # G1 = 0..100 × 0..100 and G2 = 99.99..200.2 × 0..99.5 in C1, G3 = 200..400.5 × 0..100 in C2:
+    # C1 has a 0.5 m gap strip on top of G2 (50 m²), G1 and G2 overlap by 0.01 m (0.995 m²),
+    # G2 spills 0.2 m into C2 (19.9 m²) where it overlaps G3 (19.9 m², for both parents), and
+    # G3 spills 0.5 m out of C2 (50 m²). All are slivers; none is a real part.
+    result = check(grids(box(0, 0, 100, 100), box(99.99, 0, 200.2, 99.5), box(200, 0, 400.5, 100)))
+    table = result.by_parent
+    counts = ["gaps", "gap_slivers", "overlap_slivers", "outside_slivers", "slivers"]
+    assert table.loc["C1", counts].tolist() == [0, 1, 2, 1, 4]
+    assert table.loc["C2", counts].tolist() == [0, 0, 1, 1, 2]
+    areas = ["gap_m2", "gap_sliver_m2", "overlap_m2", "overlap_sliver_m2", "outside_m2",
+             "outside_sliver_m2", "sliver_m2"]
+    assert table.loc["C1", areas].round(3).tolist() == [0, 50, 0, 20.895, 0, 19.9, 90.795]
+    assert table.loc["C2", areas].round(3).tolist() == [0, 0, 0, 19.9, 0, 50, 69.9]
+    assert table["covered_m2"].round(3).tolist() == [19_950.0, 20_000.0]  # only gaps uncover
+    # Every sliver row is counted for its parent(s): the overlap G2/G3 for C1 and for C2.
+    rows = result.slivers.groupby("problem").size().to_dict()
+    assert rows == {"gap": 1, "overlap": 2, "outside": 2}
+    assert table["slivers"].sum() == len(result.slivers) + 1
 
 
 def test_merge_parts_joins_the_real_parts_of_each_key() -> None:
