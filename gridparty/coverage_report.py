@@ -10,8 +10,10 @@ another grid layer and what changed since an earlier snapshot. Tables, an Excel 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -29,6 +31,7 @@ from .coverage import (
 )
 from .errors import InputError
 from .fusion import GridFusion, grid_fusion
+from .maps.labels import check_lang, text
 from .model import Hierarchy
 from .organisation import OrganisationCoverage, coverage_rates, organisation_coverage
 from .rules import DEFAULT_RULES, PartyRules
@@ -122,7 +125,7 @@ class CoverageReport(Tables):
         out.update({
             "grid_status": self.grid_status,
             "findings": self.organisation.findings,
-            "rates": self.organisation.rates,
+            "rates": self.organisation.rates.set_index("scope"),
             "joint_branches": self.organisation.joint_branches,
             "problems": self.problems,
         })
@@ -130,6 +133,25 @@ class CoverageReport(Tables):
             if part is not None:
                 out.update(part.tables())
         return out
+
+    def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
+        """Write every table as a sheet of one workbook, atomically.
+
+        As :meth:`gridparty._results.Tables.to_excel` (sheet names and headers in Chinese by
+        default, ``lang="en"`` for English); with ``lang="zh"`` the code words in the
+        ``level`` and ``scope`` columns (``grid``, ``building``, ``community``, ``street``,
+        ``total``) and the ``unit`` ``all`` are written in Chinese too.
+
+        Parameters
+        ----------
+        path : path
+            An ``.xlsx`` file.
+        lang : {"zh", "en"}
+            Language of sheet names, headers and those words.
+        """
+        lang_ = check_lang(lang)
+        sheets = {name: _in_words(table, lang_) for name, table in self.tables().items()}
+        return _Workbook(_in_words(self.summary(), lang_), sheets).to_excel(path, lang=lang_)
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -174,6 +196,47 @@ class CoverageReport(Tables):
             table["community_gap_m2"] = streets["gap_m2"].reindex(table.index).fillna(0)
             table["community_overlap_m2"] = streets["overlap_m2"].reindex(table.index).fillna(0)
         return table.rename_axis("street")
+
+
+@dataclass(frozen=True)
+class _Workbook(Tables):
+    """Ready tables to write with :meth:`Tables.to_excel` (the report's, words translated)."""
+
+    figures: pd.DataFrame
+    sheets: dict[str, pd.DataFrame]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.sheets
+
+    def summary(self) -> pd.DataFrame:
+        return self.figures
+
+
+#: Code words of the ``level``/``scope`` columns that :func:`gridparty.maps.labels.text` does
+#: not know, in Chinese.
+_WORDS_ZH = {"total": "合计", "all": "全部"}
+_WORD_COLUMNS = ("level", "scope")
+
+
+def _in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with the codes of its level/scope columns (and unit ``all``) in ``lang``."""
+    if lang != "zh":
+        return table
+
+    def word(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return _WORDS_ZH.get(value) or text(value, "zh")
+
+    out = table.copy()
+    for column in _WORD_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(word).astype(out[column].dtype)
+    if "unit" in out.columns:
+        out["unit"] = out["unit"].replace({"all": _WORDS_ZH["all"]})
+    if out.index.name in _WORD_COLUMNS:
+        out.index = out.index.map(word).rename(out.index.name)
+    return out
 
 
 def _level_rates(rates: pd.DataFrame, scope: str) -> pd.DataFrame:

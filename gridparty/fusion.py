@@ -43,7 +43,8 @@ class GridFusion(Tables):
     ----------
     pairs : DataFrame
         Every pair of a party grid and an other grid whose interiors overlap: ``grid_id``,
-        ``other_id``, ``intersection_m2``, ``iou``, ``matched``.
+        ``other_id``, ``intersection_m2``, ``iou``, ``matched`` (in :meth:`tables` and the
+        exports indexed by ``grid_id``).
     matches : DataFrame
         Per party grid (index ``grid_id``): ``area_m2``, ``other_id`` (its match, <NA> if
         none), ``iou`` (of the match; else the best IoU with any other grid), ``mismatch_m2``
@@ -67,7 +68,7 @@ class GridFusion(Tables):
         """The tables by name."""
         return {
             "fusion_matches": self.matches,
-            "fusion_pairs": self.pairs,
+            "fusion_pairs": self.pairs.set_index("grid_id"),
             "unmatched_grids": self.unmatched_grids,
             "unmatched_other": self.unmatched_other,
             "iou_histogram": self.iou_histogram,
@@ -114,8 +115,7 @@ def grid_fusion(
     -------
     GridFusion
     """
-    if not isinstance(min_iou, int | float) or not 0 < min_iou <= 1:
-        raise InputError(f"min_iou={min_iou!r} must be a share in (0, 1], e.g. 0.5.")
+    check_min_iou(min_iou)
     a_frame, b_frame = _layer(grids, "grids"), _layer(other, "other")
     metric = choose_metric_crs(metric_crs, a_frame, b_frame)
     a, b = measurable(a_frame, metric), measurable(b_frame, metric)
@@ -143,6 +143,12 @@ def grid_fusion(
         iou_histogram=_histogram(best_a),
         min_iou=float(min_iou),
     )
+
+
+def check_min_iou(min_iou: object) -> None:
+    """Refuse a ``min_iou`` that is not a share in (0, 1] (an InputError naming it)."""
+    if not isinstance(min_iou, int | float) or not 0 < min_iou <= 1:
+        raise InputError(f"min_iou={min_iou!r} must be a share in (0, 1], e.g. 0.5.")
 
 
 def _layer(frame: object, argument: str) -> gpd.GeoDataFrame:

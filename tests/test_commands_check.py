@@ -45,7 +45,9 @@ def test_check_writes_map_workbook_and_geopackage(
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_check_with_other_grids_and_previous_snapshot(tmp_path: Path) -> None:
+def test_check_with_other_grids_and_previous_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     city = _write(tmp_path / "city.gpkg")
     previous = _write(tmp_path / "old.gpkg",
                       [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)])
@@ -57,6 +59,17 @@ def test_check_with_other_grids_and_previous_snapshot(tmp_path: Path) -> None:
     code = main(["check", str(city), "--other-grids", str(other), "--previous", str(previous),
                  "--gpkg", str(gpkg), "--no-streets", "--min-width-m", "3"])
     assert code == 0
+    printed = capsys.readouterr().out
+    # The headline figures of the fusion and of the comparison are printed like the others.
+    fusion = printed[printed.index(f"grid fusion with {other}:"):]
+    assert fusion.split("\n")[3].split() == ["grids", "3"]
+    figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
+    assert (figures["matched"], figures["other_grids"], figures["min_iou"]) == ("2", "2", "0.5")
+    changes = printed[printed.index(f"changes since {previous}:"):]
+    figures = dict(line.split()[:2] for line in changes.split("\n")[3:] if len(line.split()) == 2)
+    assert (figures["gap_m2_before"], figures["gap_m2_after"]) == ("3000.0", "0.0")
+    assert (figures["closed_m2"], figures["gaps_before"], figures["gaps_after"]) == (
+        "3000.0", "1", "0")
     layers = set(pyogrio.list_layers(gpkg)[:, 0])
     assert {"gap_changes", "unmatched_grids", "unmatched_other"} <= layers
     assert "street_gaps" not in layers
@@ -70,3 +83,33 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     city = _write(tmp_path / "city.gpkg")
     assert main(["check", str(city), "--min-area-m2", "-1"]) == 2
     assert "min_area_m2=-1.0 must be a number >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--xlsx", "{tmp}/r.xls"], "path='{tmp}/r.xls' must end in .xlsx to write a workbook."),
+        (["--gpkg", "{tmp}/g.geojson"],
+         "path='{tmp}/g.geojson' must end in .gpkg to write a GeoPackage."),
+        (["--html", "{tmp}/m.png"], "path='{tmp}/m.png' must end in .html to write a map."),
+        (["--xlsx", "{tmp}/no/r.xlsx"],
+         "path='{tmp}/no/r.xlsx': the folder '{tmp}/no' does not exist; create it first."),
+        (["--min-width-m", "nan"], "min_width_m=nan must be a number >= 0 (metres)."),
+        (["--other-grids", "{tmp}/city.gpkg", "--min-iou", "0"],
+         "min_iou=0.0 must be a share in (0, 1], e.g. 0.5."),
+    ],
+)
+def test_bad_arguments_are_refused_before_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], message: str,
+) -> None:
+    import gridparty.coverage_report
+
+    city = _write(tmp_path / "city.gpkg")
+
+    def heavy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("check_coverage ran before the arguments were checked")
+
+    monkeypatch.setattr(gridparty.coverage_report, "check_coverage", heavy)
+    assert main(["check", str(city), *[a.format(tmp=tmp_path) for a in argv]]) == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err

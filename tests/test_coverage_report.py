@@ -108,6 +108,34 @@ def test_other_grids_and_a_previous_snapshot() -> None:
     assert {"fusion_matches", "gap_changes", "changes_by_community"} <= set(report.tables())
 
 
+def test_workbook_sheets_have_labelled_first_columns_and_chinese_words(tmp_path: Path) -> None:
+    """覆盖率 and 网格相交对 start with a named column; level and scope words are Chinese."""
+    other = gpd.GeoDataFrame(index=pd.Index(["Z1", "Z2"], name="code"),
+                             geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
+                             crs=tiny_city.UTM)
+    report = check_coverage(_tiny(), other_grids=other)
+    book = openpyxl.load_workbook(report.to_excel(tmp_path / "报告.xlsx"), read_only=True)
+
+    def rows(sheet: str) -> list[tuple]:
+        return [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
+
+    rates = rows("覆盖率")
+    assert rates[0][:3] == ("统计范围", "单位", "层级")
+    assert rates[1][:3] == ("社区", "C1", "楼栋")
+    assert {r[0] for r in rates[1:]} == {"社区", "街道", "合计"}
+    assert {r[2] for r in rates[1:]} == {"网格", "楼栋"}
+    assert ("合计", "全部", "网格") in {r[:3] for r in rates[1:]}
+    pairs = rows("网格相交对")
+    assert pairs[0] == ("网格编号", "另一方编号", "相交面积（平方米）", "重合度（IoU）", "已匹配")
+    assert [r[:2] for r in pairs[1:]] == [("G1", "Z1"), ("G2", "Z2"), ("G3", "Z2")]
+    english = openpyxl.load_workbook(report.to_excel(tmp_path / "en.xlsx", lang="en"),
+                                     read_only=True)
+    first = [tuple(r) for r in english["Coverage rates"].iter_rows(values_only=True)][:2]
+    assert first[0][:3] == ("Scope", "Unit", "Level")
+    assert first[1][:3] == ("community", "C1", "building")  # codes as they are in English
+    assert report.organisation.rates["level"].iloc[0] == "building"  # the table is unchanged
+
+
 def test_problems_of_both_levels_and_bad_input() -> None:
     grids = tiny_city.grids()
     grids.loc[1, "geometry"] = None

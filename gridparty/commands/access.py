@@ -11,7 +11,7 @@ from ..errors import InputError, LayerError
 from ._common import add_map_options, progress, write_map
 from .validate import add_input_options, read_input
 
-__all__ = ["register"]
+__all__ = ["check_outputs", "register"]
 
 _EPILOG = """\
 examples:
@@ -107,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..access import service_access, site_posts
     from ..maps.access import access_map
 
+    check_outputs(xlsx=args.xlsx, gpkg=args.gpkg, html=args.html)
+    tier_names = _check_numbers(args)
     h = read_input(args)
     centres = _extra_layer(args.path, args.centres, args.centres_layer, args.coords)
     if centres is None:
@@ -126,14 +128,15 @@ def _run(args: argparse.Namespace) -> int:
         minutes=args.minutes,
         speed_m_per_min=args.speed,
         threshold_m=args.threshold_m,
-        tier_names=dict(_pair(t) for t in args.tier),
+        tier_names=tier_names,
     )
     print(access.summary().to_string())
     posts = None
     if args.posts is not None or args.cover:
         progress("siting new posts")
         posts = site_posts(access, k=args.posts)
-        print(posts.summary().to_string())
+        print(posts.summary().drop(index="note").to_string())
+        print(posts.note)
     if args.xlsx is not None:
         access.to_excel(args.xlsx)
         print(f"report: {args.xlsx}")
@@ -149,6 +152,57 @@ def _run(args: argparse.Namespace) -> int:
             args.html,
         )
     return 0
+
+
+def check_outputs(**paths: Path | None) -> None:
+    """Refuse bad output paths before any work, with the messages the writers would give.
+
+    ``paths`` maps a kind of output to its path (``None``: not asked for): ``xlsx`` (and
+    ``roster``) must end in .xlsx, ``gpkg`` in .gpkg, ``html`` in .html (or .htm), ``csv`` in
+    .csv, and the folder of each must exist.
+    """
+    from ..errors import DataFileError
+
+    for kind, path in paths.items():
+        if path is None:
+            continue
+        suffixes, what = _OUTPUTS[kind]
+        if path.suffix.lower() not in suffixes:
+            raise InputError(f"path={str(path)!r} must end in {suffixes[0]} to write {what}.")
+        if not path.parent.is_dir():
+            raise DataFileError(
+                f"path={str(path)!r}: the folder {str(path.parent)!r} does not exist; create it "
+                "first."
+            )
+
+
+#: Output kind → (allowed suffixes, what is written), for :func:`check_outputs`.
+_OUTPUTS = {
+    "xlsx": ((".xlsx",), "a workbook"),
+    "roster": ((".xlsx",), "a workbook"),
+    "gpkg": ((".gpkg",), "a GeoPackage"),
+    "html": ((".html", ".htm"), "a map"),
+    "csv": ((".csv",), "a table"),
+}
+
+
+def _check_numbers(args: argparse.Namespace) -> dict[str, str]:
+    """Check the numeric options and the tier names before reading anything; the tier names.
+
+    The same checks (and messages) as :func:`gridparty.access.service_access` and
+    :func:`gridparty.access.site_posts` make after the measuring.
+    """
+    from .._checks import positive_number, whole_number
+    from ..access import _tier_lookup, band_limits
+
+    band_limits(args.minutes, args.speed)
+    if args.threshold_m is not None:
+        positive_number(args.threshold_m, "threshold_m", hint="metres")
+    if args.posts is not None:
+        whole_number(args.posts, "k", 1)
+    tier_names = dict(_pair(t) for t in args.tier)
+    _tier_lookup(tier_names)
+    return tier_names
 
 
 def _pair(item: str) -> tuple[str, str]:

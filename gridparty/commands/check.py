@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ._common import add_map_options, progress, write_map
+from .access import check_outputs
 from .validate import add_input_options, read_input
 
 __all__ = ["register"]
@@ -59,9 +60,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..coverage import _check_tolerances
     from ..coverage_report import check_coverage
+    from ..fusion import check_min_iou
     from ..io import read_hierarchy, read_layer
 
+    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg)
+    _check_tolerances(args.min_area_m2, args.min_width_m)
+    if args.other_grids is not None:
+        check_min_iou(args.min_iou)
     h = read_input(args)
     other = None
     if args.other_grids is not None:
@@ -80,6 +87,11 @@ def _run(args: argparse.Namespace) -> int:
     )
     print(report.grids.summary().to_string())
     print(report.organisation.summary().to_string())
+    for part, heading in ((report.fusion, f"grid fusion with {args.other_grids}"),
+                          (report.changes, f"changes since {args.previous}")):
+        if part is not None:
+            print(f"{heading}:")
+            print(part.summary().to_string())
     if args.xlsx is not None:
         progress("writing the workbook")
         report.to_excel(args.xlsx, lang=args.lang_report)

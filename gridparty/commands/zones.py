@@ -12,7 +12,7 @@ import pandas as pd
 from .._results import Tables
 from ..errors import InputError
 from ._common import add_map_options, progress, write_map
-from .access import _extra_layer
+from .access import _extra_layer, check_outputs
 from .validate import add_input_options, read_input
 
 if TYPE_CHECKING:
@@ -106,13 +106,15 @@ def _run(args: argparse.Namespace) -> int:
     from ..flagship import mentoring_zones
     from ..maps.flagship import flagship_map
 
+    named = _check_arguments(args)
     h = read_input(args)
+    _check_against(h, args, named)
     organisations = _extra_layer(args.path, args.organisations, "organisations", args.coords)
     centres = None if args.no_centres else _extra_layer(args.path, args.centres, "service_centres", args.coords)
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
-    flagships = list(choice.chosen) if choice is not None else _ids(args.flagships)
+    flagships = list(choice.chosen) if choice is not None else named
     progress(f"building {len(flagships)} mentoring zones")
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)
     print(zones.summary().to_string())
@@ -128,6 +130,30 @@ def _run(args: argparse.Namespace) -> int:
         m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
         write_map(m, args.html)
     return 0
+
+
+def _check_arguments(args: argparse.Namespace) -> list[str] | None:
+    """Outputs, zone size, time limit and the named flagships, checked before any reading."""
+    from ..flagship import zone_definition
+    from ..siting import _limit
+
+    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg, roster=args.roster)
+    zone_definition(radius_m=args.radius_m, area_km2=args.area_km2, origin=args.origin)
+    if args.flagships is None:
+        _limit(args.time_limit, args.solver)
+        return None
+    return _ids(args.flagships)
+
+
+def _check_against(h: Hierarchy, args: argparse.Namespace, named: list[str] | None) -> None:
+    """The flagship ids and ``--k`` against the communities, before the heavy work."""
+    from ..flagship import _flagship_ids
+    from ..flagship_choice import check_k
+
+    if named is not None:
+        _flagship_ids(h, named, "flagships")
+    elif args.k is not None:
+        check_k(args.k, len(h.communities))
 
 
 def _choose(h: Hierarchy, args: argparse.Namespace, common: dict) -> FlagshipChoice:
