@@ -96,7 +96,7 @@ TIERS: tuple[Tier, ...] = (
         ("社区", "社区级", "社区党群服务中心", "党群服务站", "服务站"),
     ),
     Tier(
-        "post", "党群服务驿站", "post", ("驿站", "小区驿站", "楼宇驿站", "小区", "站点", "compound")
+        "post", "党群服务驿站", "post", ("驿站", "党群驿站", "小区驿站", "楼宇驿站", "小区", "站点", "compound")
     ),
 )
 _TIER_CODES = tuple(t.code for t in TIERS)

@@ -100,7 +100,7 @@ def tiny(h: Hierarchy) -> ServiceAccess:
 def test_tiers_are_read_by_code_chinese_or_english_name() -> None:
     frame = tc.frame(
         {
-            "service_centre_id": list("ABCDEFG"),
+            "service_centre_id": list("ABCDEFGH"),
             "tier": [
                 "Core",
                 "区级",
@@ -108,16 +108,18 @@ def test_tiers_are_read_by_code_chinese_or_english_name() -> None:
                 "社区党群服务站",
                 "党群服务驿站",
                 "驿站",
+                "党群驿站",
                 "片区站",
             ],
         },
-        [tc.point(i, 0) for i in range(7)],
+        [tc.point(i, 0) for i in range(8)],
     )
     layer = centre_layer(frame)
-    assert layer["tier"].tolist()[:6] == ["core", "district", "street", "community", "post", "post"]
-    assert pd.isna(layer["tier"].iloc[6])
-    assert layer["tier_given"].iloc[6] == "片区站"
-    assert centre_layer(frame, tier_names={"片区站": "community"})["tier"].iloc[6] == "community"
+    assert layer["tier"].tolist()[:7] == [
+        "core", "district", "street", "community", "post", "post", "post"]
+    assert pd.isna(layer["tier"].iloc[7])
+    assert layer["tier_given"].iloc[7] == "片区站"
+    assert centre_layer(frame, tier_names={"片区站": "community"})["tier"].iloc[7] == "community"
 
 
 def test_a_normalised_layer_keeps_the_tier_as_given() -> None:

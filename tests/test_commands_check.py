@@ -77,6 +77,24 @@ def test_check_with_other_grids_and_previous_snapshot(
     assert changes["change"].tolist() == ["closed"]
 
 
+def test_other_grids_with_their_own_id_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    other = tmp_path / "综治网格.geojson"
+    gpd.GeoDataFrame({"zz_id": ["Z1", "Z2"]}, geometry=[box(0, 0, 100, 100),
+                                                     box(100, 0, 400, 100)],
+                     crs=tiny_city.UTM).to_crs(4326).to_file(other)
+    argv = ["check", str(city), "--other-grids", str(other), "--no-streets"]
+    assert main(argv) == 2
+    assert "no id column" in capsys.readouterr().err
+    assert main([*argv, "--other-id", "zz_id"]) == 0
+    fusion = capsys.readouterr().out
+    fusion = fusion[fusion.index(f"grid fusion with {other}:"):]
+    figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
+    assert (figures["matched"], figures["other_grids"]) == ("2", "2")
+
+
 def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(tmp_path / "missing.gpkg")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ._common import add_map_options, progress, write_map
 from .access import check_outputs
-from .validate import add_input_options, read_input
+from .validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
 
@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="another grid layer (e.g. 综治网格) to match with the party grids")
     check.add_argument("--other-layer", metavar="NAME",
                        help="layer of --other-grids inside a GeoPackage")
+    check.add_argument("--other-id", metavar="COLUMN",
+                       help="id column of --other-grids when it is not a recognised one "
+                       "(e.g. zz_id)")
     check.add_argument("--previous", type=Path, metavar="PATH",
                        help="an earlier snapshot (GeoPackage or folder) to compare with")
     check.add_argument("--min-area-m2", type=float, default=1.0,
@@ -73,13 +76,16 @@ def _run(args: argparse.Namespace) -> int:
     other = None
     if args.other_grids is not None:
         progress(f"reading {args.other_grids}")
-        other = read_layer(args.other_grids, "grid", layer=args.other_layer, coords=args.coords,
-                           strict=False)
+        other = read_layer(
+            args.other_grids, "grid", layer=args.other_layer, strict=False,
+            columns={args.other_id: "grid_id"} if args.other_id else None,
+            coords=(args.level_coords or {}).get("grid", args.coords),
+        )
     previous = None
     if args.previous is not None:
         progress(f"reading {args.previous}")
-        previous = read_hierarchy(args.previous, coords=args.coords, repair=args.repair,
-                                  strict=False)
+        previous = read_hierarchy(args.previous, coords=args.level_coords or args.coords,
+                                  columns=input_columns(args), repair=args.repair, strict=False)
     report = check_coverage(
         h, streets=not args.no_streets, other_grids=other, previous=previous,
         min_area_m2=args.min_area_m2, min_width_m=args.min_width_m, min_iou=args.min_iou,

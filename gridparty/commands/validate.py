@@ -113,10 +113,10 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     from ..io import read_hierarchy
 
     layers = dict(_level_pair(item) for item in args.layers)
-    columns = dict(_column_pair(item) for item in args.columns)
+    columns = input_columns(args)
     progress(f"reading {args.path}")
     return read_hierarchy(
-        args.path, layers=layers, columns=columns or None,
+        args.path, layers=layers, columns=columns,
         coords=args.level_coords or args.coords, repair=args.repair, strict=False,
         lon=args.lon, lat=args.lat, crs=args.table_crs,
     )
@@ -147,6 +147,11 @@ def _level_pair(item: str) -> tuple[str, str]:
     if not sep or not name:
         raise InputError(f"--layers {item!r} must look like LEVEL=NAME, e.g. grid=网格2024.")
     return level, name
+
+
+def input_columns(args: argparse.Namespace) -> dict[str, str] | None:
+    """``--columns COLUMN=CODE ...`` as a flat ``columns=`` mapping (None when not given)."""
+    return dict(_column_pair(item) for item in args.columns) or None
 
 
 def _column_pair(item: str) -> tuple[str, str]:
