@@ -463,7 +463,8 @@ def _no_crs_error(geoms: gpd.GeoSeries, argument: str) -> CRSError:
         "for Gaode/GCJ-02 or Baidu/BD-09 data, then read with coords='gcj02' or 'bd09'); "
         "if they are projected metres, set the EPSG they were made in, e.g. "
         "gdf.set_crs('EPSG:32650') for UTM zone 50N or gdf.set_crs('EPSG:4547') for "
-        "CGCS2000 3-degree Gauss-Kruger CM 114E."
+        "CGCS2000 3-degree Gauss-Kruger CM 114E. Reading files: read_hierarchy(..., crs=...) "
+        "(--crs EPSG on the command line) sets it for files that have none."
     )
 
 

@@ -104,7 +104,9 @@ def read_layer(
     columns, coords, repair, strict
         As for :class:`~gridparty.Hierarchy`.
     crs : CRS-like, optional
-        CRS of a CSV/Excel table's coordinates (default EPSG:4326, lon/lat degrees).
+        CRS of input that carries none: a CSV/Excel table's coordinates (default EPSG:4326,
+        lon/lat degrees) or a vector file without one (a Shapefile without its ``.prj``).
+        A file that has a CRS keeps it.
     lon, lat : str, optional
         Coordinate columns of a table (default: recognised names such as lon/lng/经度, lat/纬度).
 
@@ -157,7 +159,8 @@ def read_hierarchy(
         As for :class:`~gridparty.Hierarchy`. A table's coordinate columns may be named here
         too: ``columns={"东经": "lon", "北纬": "lat"}``.
     crs, lon, lat
-        For CSV/Excel tables, as for :func:`read_layer`.
+        For files without a CRS (CSV/Excel tables, a Shapefile without ``.prj``) and for
+        tables' coordinate columns, as for :func:`read_layer`.
     """
     found = _locate_levels(source, layers or {})
     frames = {}
@@ -470,7 +473,10 @@ def _read_any(
         )
     if suffix == ".gpkg":
         layer = _gpkg_layer(path, level_name, layer)
-    return read_file(path, layer=layer)
+    frame = read_file(path, layer=layer)
+    if crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
+        return frame.set_crs(crs)  # e.g. a Shapefile without its .prj
+    return frame
 
 
 def read_file(path: PathLike, layer: str | None = None) -> gpd.GeoDataFrame:

@@ -75,6 +75,7 @@ def test_help_is_there_for_a_planner() -> None:
     assert "gridparty validate city.gpkg --xlsx" in out
     assert "--coords DATUM|LEVEL=DATUM" in out
     assert "--columns [COLUMN=CODE ...]" in out
+    assert "--crs EPSG" in out
 
 
 @pytest.fixture(scope="module")

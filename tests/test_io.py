@@ -10,7 +10,7 @@ import shapely
 import tiny_city
 
 from gridparty import io
-from gridparty.errors import ColumnError, DataFileError, InputError, LayerError
+from gridparty.errors import ColumnError, CRSError, DataFileError, InputError, LayerError
 from gridparty.model import Hierarchy
 
 
@@ -319,3 +319,26 @@ def test_a_bad_count_is_named_by_the_users_column_and_the_row_id(tmp_path: Path)
     with pytest.raises(InputError, match=r"column '党员数' \(formal_members\) must hold whole "
                                          r"numbers; found \['2人'\] \(ids \['H3'\]\)"):
         io.read_layer(path, "household")
+
+
+def test_crs_is_assumed_only_for_files_without_one(tmp_path: Path) -> None:
+    import warnings
+
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for name, frame in tiny_city.layers().items():
+        if name == "grids":  # a Shapefile whose .prj got lost, in UTM metres
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame.to_crs(tiny_city.UTM).set_crs(None, allow_override=True).to_file(
+                    folder / "grids.shp")
+        else:
+            frame.to_file(folder / f"{name}.geojson")
+    with pytest.raises(CRSError, match=r"grids has no CRS.*--crs EPSG"):
+        io.read_hierarchy(folder)
+    h = io.read_hierarchy(folder, crs=tiny_city.UTM)  # the GeoJSON layers keep EPSG:4326
+    back = h.grids.geometry.to_crs(tiny_city.UTM)
+    truth = tiny_city.grids().set_index("grid_id").geometry.to_crs(tiny_city.UTM)
+    assert back.hausdorff_distance(truth).max() < 1e-6  # metres (ring order may differ)
+    assert h.communities.geometry.geom_equals_exact(
+        tiny_city.communities().set_index("community_id").geometry, tolerance=0).all()

@@ -99,9 +99,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
     parser.add_argument(
-        "--table-crs",
+        "--crs",
         metavar="EPSG",
-        help="CRS of CSV/Excel coordinates when they are not lon/lat degrees, e.g. EPSG:4547",
+        help="CRS of inputs that carry none: CSV/Excel coordinates that are not lon/lat "
+        "degrees, or a Shapefile without its .prj, e.g. EPSG:4547 (files with a CRS keep it)",
     )
     parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
@@ -118,7 +119,7 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     return read_hierarchy(
         args.path, layers=layers, columns=columns,
         coords=args.level_coords or args.coords, repair=args.repair, strict=False,
-        lon=args.lon, lat=args.lat, crs=args.table_crs,
+        lon=args.lon, lat=args.lat, crs=args.crs,
     )
 
 
