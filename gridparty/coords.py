@@ -500,7 +500,9 @@ def _check_geographic(
             f"{x.min():.6g}..{x.max():.6g} (latitudes of China) and y spans {y.min():.6g}.."
             f"{y.max():.6g} (longitudes of China), i.e. points were stored as [lat, lon]. Swap "
             "them with gdf = gridparty.coords.swap_xy(gdf) (or swap_xy(gdf.geometry.loc[ids]) "
-            "for only the listed rows) and pass the result."
+            "for only the listed rows) and pass the result; for a CSV/Excel table whose columns "
+            "are labelled the wrong way round, name them swapped: lon='<the latitude-labelled "
+            "column>', lat='<the longitude-labelled one>' (--lon/--lat on the command line)."
         )
     if out_of_range.any():
         rows = _per_row_any(out_of_range, index, n)
