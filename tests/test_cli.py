@@ -133,3 +133,20 @@ def test_columns_lon_lat_and_bad_coords_from_the_command_line(
         main(["validate", str(folder), "--coords", "household=mars"])
     assert stopped.value.code == 2
     assert "--coords 'household=mars': use a datum" in capsys.readouterr().err
+
+
+def test_a_table_with_swapped_columns_is_read_by_naming_them_the_other_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for name in ("communities", "grids", "buildings"):
+        tiny_city.layers()[name].to_file(folder / f"{name}.geojson")
+    households = tiny_city.households()
+    pd.DataFrame(households.drop(columns="geometry")).assign(
+        经度=households.geometry.y, 纬度=households.geometry.x  # labelled the wrong way round
+    ).to_csv(folder / "households.csv", index=False)
+    assert main(["validate", str(folder)]) == 2
+    assert "--lon/--lat on the command line" in capsys.readouterr().err
+    assert main(["validate", str(folder), "--lon", "纬度", "--lat", "经度"]) == 0
+    assert capsys.readouterr().out == "no issues found\n"
