@@ -209,8 +209,7 @@ class Tables(ABC):
         from .io import write_workbook
 
         lang_ = check_lang(lang)
-        sheets = {"summary": self.summary(), **self._shared_tables()}
-        plain = {header(name, lang_): _without_geometry(t) for name, t in sheets.items()}
+        plain = {header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()}
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         headers = {str(c): header(str(c), lang_) for c in columns}
         return write_workbook(plain, path, headers=headers)
@@ -234,6 +233,11 @@ class Tables(ABC):
                 "tables with to_excel()."
             )
         return write_layers(layers, path)
+
+    def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
+        """The workbook's sheets by code name, summary first (a subclass may put cell words
+        into ``lang``; headers and sheet names are translated by :meth:`to_excel`)."""
+        return {"summary": self.summary(), **self._shared_tables()}
 
     def _shared_tables(self) -> dict[str, pd.DataFrame]:
         """:meth:`tables` as exported and shown: personal columns dropped (defence in depth)."""

@@ -1093,9 +1093,9 @@ def site_posts(
     demand = homes[homes["distance_m"] > threshold]
     crs = access.network.crs if access.network is not None else _metric_of(b, None)
     if not len(demand):  # nothing under-served: 0 posts needed, a valid answer
-        ran = "greedy" if _solver(solver, 0) == "greedy" else "exact"
         none = np.zeros(0, dtype=bool)
-        siting = Siting("lscp" if k is None else "mclp", ran, np.zeros(0, dtype=np.int64), none,
+        siting = Siting("lscp" if k is None else "mclp", _solver(solver, 0),
+                        np.zeros(0, dtype=np.int64), none,
                         none, np.zeros(0), True, 0.0)
         return _post_siting(pd.Index([]), np.zeros((0, 2)), crs, np.zeros((0, 0)), siting,
                             homes, demand, threshold, k)

@@ -311,8 +311,11 @@ def street_outlines(
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(merged, index=index, crs=4326))
 
 
-def merge_parts(table: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
-    """Real (non-sliver) parts merged per ``keys``: total ``area_m2`` and one MultiPolygon.
+def merge_parts(
+    table: gpd.GeoDataFrame, keys: list[str], *, slivers: bool = False
+) -> gpd.GeoDataFrame:
+    """Real (non-sliver) parts, or the slivers, merged per ``keys``: total ``area_m2`` and one
+    MultiPolygon.
 
     Parameters
     ----------
@@ -320,18 +323,20 @@ def merge_parts(table: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
         ``gaps``, ``overlaps`` or ``outside`` of a :class:`SpatialCoverage`.
     keys : list of str
         Columns to group by, e.g. ``["parent_id"]`` or ``["child_id", "other_id"]``.
+    slivers : bool
+        Merge the slivers instead of the real parts.
 
     Returns
     -------
     GeoDataFrame
         The key columns, ``area_m2`` and the geometry (EPSG:4326), one row per group.
     """
-    real = table[table["kind"] != "sliver"]
-    grouped = real.groupby(keys, sort=True)
+    parts = table[(table["kind"] == "sliver") == slivers]
+    grouped = parts.groupby(keys, sort=True)
     group = grouped.ngroup().to_numpy()
     area = grouped["area_m2"].sum().reset_index()
-    geoms = np.asarray(real.geometry.array, dtype=object)
-    merged = shapely.multipolygons(geoms, indices=group) if len(real) else np.empty(0, object)
+    geoms = np.asarray(parts.geometry.array, dtype=object)
+    merged = shapely.multipolygons(geoms, indices=group) if len(parts) else np.empty(0, object)
     return gpd.GeoDataFrame(area, geometry=gpd.GeoSeries(merged, crs=4326))
 
 

@@ -10,10 +10,8 @@ another grid layer and what changed since an earlier snapshot. Tables, an Excel 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -31,7 +29,7 @@ from .coverage import (
 )
 from .errors import InputError
 from .fusion import GridFusion, grid_fusion
-from .maps.labels import check_lang, text
+from .maps.labels import text
 from .model import Hierarchy
 from .organisation import OrganisationCoverage, coverage_rates, organisation_coverage
 from .rules import DEFAULT_RULES, PartyRules
@@ -134,24 +132,11 @@ class CoverageReport(Tables):
                 out.update(part.tables())
         return out
 
-    def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
-        """Write every table as a sheet of one workbook, atomically.
-
-        As :meth:`gridparty._results.Tables.to_excel` (sheet names and headers in Chinese by
-        default, ``lang="en"`` for English); with ``lang="zh"`` the code words in the
-        ``level`` and ``scope`` columns (``grid``, ``building``, ``community``, ``street``,
-        ``total``) and the ``unit`` ``all`` are written in Chinese too.
-
-        Parameters
-        ----------
-        path : path
-            An ``.xlsx`` file.
-        lang : {"zh", "en"}
-            Language of sheet names, headers and those words.
-        """
-        lang_ = check_lang(lang)
-        sheets = {name: _in_words(table, lang_) for name, table in self.tables().items()}
-        return _Workbook(_in_words(self.summary(), lang_), sheets).to_excel(path, lang=lang_)
+    def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
+        """As for every result; with ``lang="zh"`` the code words in the ``level`` and ``scope``
+        columns (``grid``, ``building``, ``community``, ``street``, ``total``) and the ``unit``
+        ``all`` are written in Chinese too."""
+        return {name: _in_words(table, lang) for name, table in super()._sheets(lang).items()}
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -196,20 +181,6 @@ class CoverageReport(Tables):
             table["community_gap_m2"] = streets["gap_m2"].reindex(table.index).fillna(0)
             table["community_overlap_m2"] = streets["overlap_m2"].reindex(table.index).fillna(0)
         return table.rename_axis("street")
-
-
-@dataclass(frozen=True)
-class _Workbook(Tables):
-    """Ready tables to write with :meth:`Tables.to_excel` (the report's, words translated)."""
-
-    figures: pd.DataFrame
-    sheets: dict[str, pd.DataFrame]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return self.sheets
-
-    def summary(self) -> pd.DataFrame:
-        return self.figures
 
 
 #: Code words of the ``level``/``scope`` columns that :func:`gridparty.maps.labels.text` does

@@ -321,19 +321,22 @@ def _setup(
 
 def _reach(cost: np.ndarray, home: np.ndarray) -> np.ndarray:
     """Organisations × candidates: within the radius and not the candidate's own unit."""
-    within = ~np.isnan(cost)
+    return ~np.isnan(_without_own(cost, home))
+
+
+def _without_own(matrix: np.ndarray, home: np.ndarray) -> np.ndarray:
+    """A copy of organisations × candidates (metres) with each own-community cell NaN."""
+    out = matrix.astype(float)  # a copy
     rows = np.flatnonzero(home >= 0)
-    within[rows, home[rows]] = False
-    return within
+    out[rows, home[rows]] = np.nan
+    return out
 
 
 def _out_of_reach(
     definition: ZoneDefinition, orgs_m: np.ndarray, origins_m: np.ndarray, home: np.ndarray
 ) -> str:
     """Why there is nothing to choose: the zone, the organisations and the nearest distance."""
-    dist = np.asarray(shapely.distance(orgs_m[:, None], origins_m[None, :]), dtype=float)
-    rows = np.flatnonzero(home >= 0)
-    dist[rows, home[rows]] = np.nan
+    dist = _without_own(shapely.distance(orgs_m[:, None], origins_m[None, :]), home)
     what = (
         f"no organisation is within reach of a candidate flagship (zone: "
         f"{definition.describe('en')}; {len(orgs_m)} organisations, {len(origins_m)} candidate "

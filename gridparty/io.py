@@ -203,7 +203,13 @@ def read_table_points(
         Excel sheet.
     """
     path = _existing(path)
-    table = _read_table(path, sheet)
+    return _table_points(_read_table(path, sheet), path, lon, lat, crs)
+
+
+def _table_points(
+    table: pd.DataFrame, path: Path, lon: str | None, lat: str | None, crs: str | int | None
+) -> gpd.GeoDataFrame:
+    """The rows of a table read by :func:`_read_table` as points (see :func:`read_table_points`)."""
     lon_col = _pick_column(table, lon, _LON, "lon", path)
     lat_col = _pick_column(table, lat, _LAT, "lat", path)
     text = table[[lon_col, lat_col]].apply(
@@ -421,29 +427,24 @@ def _describe(source: Source, layer: str | None) -> str:
     return f"{source}" + (f" (layer {layer!r})" if layer else "")
 
 
+_XY = ("lon", "lat")
+
+
 def _xy_columns(columns: ColumnMapping | None, level_name: str) -> tuple[str | None, str | None]:
     """The columns ``columns`` maps to ``lon`` and ``lat`` for a level (None where it does not)."""
-    mapping = mapping_for_level(_only_xy(columns), LEVELS[level_name]) if columns else {}
-    found = {target: source for source, target in mapping.items()}
+    mapping = mapping_for_level(columns, LEVELS[level_name])
+    found = {target: source for source, target in mapping.items() if target in _XY}
     return found.get("lon"), found.get("lat")
-
-
-def _only_xy(columns: ColumnMapping) -> ColumnMapping:
-    return _filter_xy(columns, keep=True) or {}
 
 
 def _without_xy(columns: ColumnMapping | None) -> ColumnMapping | None:
     """``columns`` without its lon/lat entries (consumed when the table becomes points)."""
-    return _filter_xy(columns, keep=False) if columns else columns
-
-
-def _filter_xy(columns: ColumnMapping | None, *, keep: bool) -> ColumnMapping | None:
     if not columns:
         return columns
     if all(isinstance(v, Mapping) for v in columns.values()):
-        return {k: {c: t for c, t in v.items() if (t in ("lon", "lat")) == keep}  # type: ignore[union-attr]
+        return {k: {c: t for c, t in v.items() if t not in _XY}  # type: ignore[union-attr]
                 for k, v in columns.items()}
-    return {c: t for c, t in columns.items() if (t in ("lon", "lat")) == keep}
+    return {c: t for c, t in columns.items() if t not in _XY}
 
 
 def _read_any(
@@ -538,7 +539,7 @@ def read_features(
         table = _read_table(path, 0 if layer is None else layer)
         if not set(_LON) & set(table.columns):
             return table
-        features = read_table_points(path, sheet=0 if layer is None else layer)
+        features = _table_points(table, path, None, None, None)
     else:
         features = read_file(path, layer=layer)
     if not isinstance(features, gpd.GeoDataFrame):  # a GeoPackage table without geometry

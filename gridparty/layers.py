@@ -125,9 +125,7 @@ def normalise_layer(
     if is_normalised(frame, level) and not columns and coords == "wgs84" and not repair:
         # the schema is there already: only the content is checked (a new frame either way)
         layer = _coords.ensure_wgs84(frame, argument)
-        for column, kind in level.attributes.items():
-            if kind == "int" and LEVELS.get(level.name) is level:
-                _not_negative(layer[column], layer[column], argument, repr(column))
+        _counts_not_negative(layer, layer, level, argument, {})
         return layer, []
     renames = map_columns(frame, level, mapping_for_level(columns, level), argument)
     renamed = frame.rename(columns=renames)
@@ -157,21 +155,30 @@ def _typed_columns(
     for column, kind in level.attributes.items():
         values = table.get(column, blank)
         out[column] = coerce_attribute(values, kind, argument, column, named.get(column))
-        if kind == "int" and LEVELS.get(level.name) is level:
-            _not_negative(out[column], values, argument, column_label(column, named.get(column)))
+    _counts_not_negative(pd.DataFrame(out, index=table.index), table, level, argument, named)
     rest = table.drop(columns=[c for c in out if c in table])
     return pd.concat([pd.DataFrame(out, index=table.index), rest], axis=1)
 
 
-def _not_negative(counts: pd.Series, values: pd.Series, argument: str, column: str) -> None:
-    """The hierarchy's counts (households, members, grid workers) cannot be below 0."""
-    below = (counts < 0).fillna(False).to_numpy(bool)
-    if below.any():
-        raise InputError(
-            f"{argument}: column {column} is a count but holds {values[below].unique()[:5].tolist()}"
-            f" (below 0; ids {row_ids(values[below])}). Fix those cells or map another column "
-            "with columns=."
-        )
+def _counts_not_negative(
+    typed: pd.DataFrame, given: pd.DataFrame, level: Level, argument: str,
+    sources: Mapping[str, str],
+) -> None:
+    """The hierarchy's counts (households, members, grid workers) cannot be below 0.
+
+    ``typed`` holds the counts as numbers, ``given`` the cells as read (shown in the message).
+    """
+    if LEVELS.get(level.name) is not level:  # not a level of the hierarchy (e.g. units)
+        return
+    for column in (c for c, kind in level.attributes.items() if kind == "int"):
+        below = (typed[column] < 0).fillna(False).to_numpy(bool)
+        if below.any():
+            shown = given[column][below]
+            raise InputError(
+                f"{argument}: column {column_label(column, sources.get(column))} is a count but "
+                f"holds {shown.unique()[:5].tolist()} (below 0; ids {row_ids(shown)}). Fix those "
+                "cells or map another column with columns=."
+            )
 
 
 def _geometry(geometry: gpd.GeoSeries, level: Level, argument: str, coords: str) -> gpd.GeoSeries:

@@ -641,8 +641,12 @@ def _covered_blocked(cov: sparse.csc_array, blocked: np.ndarray, columns: np.nda
     """Per row: covered by ``columns`` and its blocking column not among them."""
     opened = np.zeros(cov.shape[1], dtype=bool)
     opened[columns] = True
-    shut = (blocked >= 0) & opened[np.maximum(blocked, 0)]
-    return _covered_by(cov, columns) & ~shut
+    return _covered_by(cov, columns) & ~_shut(blocked, opened)
+
+
+def _shut(blocked: np.ndarray, opened: np.ndarray) -> np.ndarray:
+    """Per row: its blocking column is open (``opened``: bool per column)."""
+    return (blocked >= 0) & opened[np.maximum(blocked, 0)]
 
 
 def _blocked_siting(
@@ -704,7 +708,7 @@ class _BlockedModel:
         n_cols = cov.shape[1]
         opened = np.zeros(n_cols, dtype=bool)
         opened[pinned] = True
-        shut = (blocked >= 0) & opened[np.maximum(blocked, 0)]
+        shut = _shut(blocked, opened)
         rows = np.flatnonzero((w > 0) & _covered_by(cov, np.arange(n_cols)) & ~shut)
         sub = cov[rows].toarray() if len(rows) else np.zeros((0, n_cols), dtype=bool)
         block = blocked[rows]
@@ -783,7 +787,7 @@ def _greedy_blocked(
     picked: list[int] = []
     target = n_cols - len(pinned) if k is None else k - len(pinned)
     while len(picked) < target:
-        shut = has & opened[np.maximum(blocked, 0)]
+        shut = _shut(blocked, opened)
         covered = (hits > 0) & ~shut
         gain = cov_t @ np.where((hits == 0) & ~shut, w, 0.0) - block_t @ np.where(covered, w, 0.0)
         gain[opened] = -np.inf

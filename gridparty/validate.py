@@ -311,13 +311,13 @@ def _merged(
 ) -> gpd.GeoDataFrame:
     """Real parts (``narrow=False``), or slivers of at least ``min_area_m2``, merged per ``keys``.
 
-    :func:`gridparty.coverage.merge_parts` does the merging; for slivers it gets them relabelled
-    as real, and ``width_m`` is the widest part's.
+    :func:`gridparty.coverage.merge_parts` does the merging; for slivers ``width_m`` is the
+    widest part's.
     """
     if not narrow:
         return merge_parts(table, keys)
     chosen = table[(table["kind"] == "sliver") & (table["area_m2"] >= min_area_m2)]
-    merged = merge_parts(chosen.assign(kind="sliver_kept"), keys)
+    merged = merge_parts(chosen, keys, slivers=True)
     width = chosen.groupby(keys, sort=True)["width_m"].max()
     return merged.assign(width_m=width.to_numpy())
 

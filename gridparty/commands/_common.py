@@ -1,4 +1,5 @@
-"""Helpers shared by the command modules: progress lines, map options, writing outputs."""
+"""Helpers shared by the command modules: options, progress lines, reading extra layers,
+checking and writing outputs."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import time
 from pathlib import Path
 
 import folium
+import geopandas as gpd
 
-__all__ = ["add_coords_option", "add_map_options", "progress", "write_map"]
+from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
+from ..errors import DataFileError, InputError
+from ..layers import COORDS as DATUMS
+from ..schema import LEVEL_NAMES as LEVELS
 
-
-DATUMS = ("wgs84", "cgcs2000", "gcj02", "bd09")
-LEVELS = ("community", "grid", "building", "household")
+__all__ = [
+    "add_coords_option",
+    "add_map_options",
+    "add_sliver_options",
+    "check_outputs",
+    "extra_layer",
+    "progress",
+    "write_map",
+]
 
 
 def add_coords_option(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +71,20 @@ class _CoordsAction(argparse.Action):
         namespace.level_coords = {n: explicit.get(n, namespace.coords) for n in LEVELS}
 
 
+def add_sliver_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--min-area-m2`` and ``--min-width-m``: the sliver rule of validate and check."""
+    parser.add_argument(
+        "--min-area-m2", type=float, default=DEFAULT_MIN_AREA_M2,
+        help="gaps/overlaps/spill-overs smaller than this many m² are slivers, not reported "
+        f"(default {DEFAULT_MIN_AREA_M2:g})",
+    )
+    parser.add_argument(
+        "--min-width-m", type=float, default=DEFAULT_MIN_WIDTH_M,
+        help="those narrower than this many metres are slivers, reported as such "
+        f"(default {DEFAULT_MIN_WIDTH_M:g})",
+    )
+
+
 def add_map_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--tiles`` and ``--lang`` to a command."""
     parser.add_argument(
@@ -85,3 +110,58 @@ def write_map(m: folium.Map, path: Path) -> None:
 
     save_map(m, path)
     print(f"map: {path}")
+
+
+def check_outputs(**paths: Path | None) -> None:
+    """Refuse bad output paths before any work, with the messages the writers would give.
+
+    ``paths`` maps a kind of output to its path (``None``: not asked for): ``xlsx`` (and
+    ``roster``) must end in .xlsx, ``gpkg`` in .gpkg, ``html`` in .html (or .htm), ``csv`` in
+    .csv, and the folder of each must exist.
+    """
+    for kind, path in paths.items():
+        if path is None:
+            continue
+        suffixes, what = _OUTPUTS[kind]
+        if path.suffix.lower() not in suffixes:
+            raise InputError(f"path={str(path)!r} must end in {suffixes[0]} to write {what}.")
+        if not path.parent.is_dir():
+            raise DataFileError(
+                f"path={str(path)!r}: the folder {str(path.parent)!r} does not exist; create it "
+                "first."
+            )
+
+
+#: Output kind → (allowed suffixes, what is written), for :func:`check_outputs`.
+_OUTPUTS = {
+    "xlsx": ((".xlsx",), "a workbook"),
+    "roster": ((".xlsx",), "a workbook"),
+    "gpkg": ((".gpkg",), "a GeoPackage"),
+    "html": ((".html", ".htm"), "a map"),
+    "csv": ((".csv",), "a table"),
+}
+
+
+def extra_layer(
+    path: Path, given: Path | None, layer: str, coords: str
+) -> gpd.GeoDataFrame | None:
+    """A layer from its own file, else from the input GeoPackage or folder; None if absent.
+
+    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84.
+    """
+    from ..io import VECTOR_SUFFIXES, layer_names, read_features
+
+    if given is not None:
+        if not given.exists():
+            raise InputError(f"{str(given)!r} does not exist; check the path.")
+        return read_features(given, coords=coords)
+    if path.is_file() and path.suffix.lower() == ".gpkg":
+        if layer not in layer_names(path):
+            return None
+        return read_features(path, layer=layer, coords=coords)
+    if path.is_dir():
+        found = sorted(
+            p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in VECTOR_SUFFIXES
+        )
+        return read_features(found[0], coords=coords) if found else None
+    return None

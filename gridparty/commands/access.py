@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import geopandas as gpd
-
 from ..errors import InputError, LayerError
-from ._common import add_map_options, progress, write_map
+from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
-__all__ = ["check_outputs", "register"]
+__all__ = ["register"]
 
 _EPILOG = """\
 examples:
@@ -26,7 +24,6 @@ service_centres.* in the folder) unless --centres names a file; they need an id 
 layer streets the same way; without streets (or with --straight) distances are straight lines.
 """
 
-_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -110,13 +107,13 @@ def _run(args: argparse.Namespace) -> int:
     check_outputs(xlsx=args.xlsx, gpkg=args.gpkg, html=args.html)
     tier_names = _check_numbers(args)
     h = read_input(args)
-    centres = _extra_layer(args.path, args.centres, args.centres_layer, args.coords)
+    centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords)
     if centres is None:
         raise LayerError(
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = None if args.straight else _extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+    streets = None if args.straight else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"
@@ -154,38 +151,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_outputs(**paths: Path | None) -> None:
-    """Refuse bad output paths before any work, with the messages the writers would give.
-
-    ``paths`` maps a kind of output to its path (``None``: not asked for): ``xlsx`` (and
-    ``roster``) must end in .xlsx, ``gpkg`` in .gpkg, ``html`` in .html (or .htm), ``csv`` in
-    .csv, and the folder of each must exist.
-    """
-    from ..errors import DataFileError
-
-    for kind, path in paths.items():
-        if path is None:
-            continue
-        suffixes, what = _OUTPUTS[kind]
-        if path.suffix.lower() not in suffixes:
-            raise InputError(f"path={str(path)!r} must end in {suffixes[0]} to write {what}.")
-        if not path.parent.is_dir():
-            raise DataFileError(
-                f"path={str(path)!r}: the folder {str(path.parent)!r} does not exist; create it "
-                "first."
-            )
-
-
-#: Output kind → (allowed suffixes, what is written), for :func:`check_outputs`.
-_OUTPUTS = {
-    "xlsx": ((".xlsx",), "a workbook"),
-    "roster": ((".xlsx",), "a workbook"),
-    "gpkg": ((".gpkg",), "a GeoPackage"),
-    "html": ((".html", ".htm"), "a map"),
-    "csv": ((".csv",), "a table"),
-}
-
-
 def _check_numbers(args: argparse.Namespace) -> dict[str, str]:
     """Check the numeric options and the tier names before reading anything; the tier names.
 
@@ -210,28 +175,3 @@ def _pair(item: str) -> tuple[str, str]:
     if not sep or not name or not tier:
         raise InputError(f"--tier {item!r} must look like NAME=TIER, e.g. 党群驿站=post.")
     return name, tier
-
-
-def _extra_layer(
-    path: Path, given: Path | None, layer: str, coords: str
-) -> gpd.GeoDataFrame | None:
-    """A layer from its own file, else from the input GeoPackage or folder; None if absent.
-
-    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84.
-    """
-    from ..io import layer_names, read_features
-
-    if given is not None:
-        if not given.exists():
-            raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return read_features(given, coords=coords)
-    if path.is_file() and path.suffix.lower() == ".gpkg":
-        if layer not in layer_names(path):
-            return None
-        return read_features(path, layer=layer, coords=coords)
-    if path.is_dir():
-        found = sorted(
-            p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in _VECTOR_SUFFIXES
-        )
-        return read_features(found[0], coords=coords) if found else None
-    return None

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_map_options, progress, write_map
-from .access import check_outputs
+from ._common import add_map_options, add_sliver_options, check_outputs, progress, write_map
 from .validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
@@ -48,10 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(e.g. zz_id)")
     check.add_argument("--previous", type=Path, metavar="PATH",
                        help="an earlier snapshot (GeoPackage or folder) to compare with")
-    check.add_argument("--min-area-m2", type=float, default=1.0,
-                       help="gaps/overlaps smaller than this many m² are slivers (default 1)")
-    check.add_argument("--min-width-m", type=float, default=2.0,
-                       help="gaps/overlaps narrower than this many metres are slivers (default 2)")
+    add_sliver_options(check)
     check.add_argument("--min-iou", type=float, default=0.5,
                        help="smallest intersection over union of a grid-fusion match (default 0.5)")
     check.add_argument("--no-streets", action="store_true",

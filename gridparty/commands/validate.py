@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from ..model import Hierarchy
-from ._common import add_coords_option, add_map_options, progress, write_map
+from ._common import add_coords_option, add_map_options, add_sliver_options, progress, write_map
 
 __all__ = ["register"]
 
@@ -52,19 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_options(val)
-    val.add_argument(
-        "--min-area-m2",
-        type=float,
-        default=1.0,
-        help="ignore overlaps/gaps smaller than this many m² (default 1)",
-    )
-    val.add_argument(
-        "--min-width-m",
-        type=float,
-        default=2.0,
-        help="overlaps/gaps narrower than this many metres are slivers, reported as info "
-        "(default 2, as gridparty check)",
-    )
+    add_sliver_options(val)
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
@@ -180,8 +169,8 @@ def _check(
     progress(f"assigning parents: {h}")
     assignment = assign(h)
     progress("validating")
-    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", 1.0),
-                      min_width_m=getattr(args, "min_width_m", 2.0))
+    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
+                      min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M))
     _print_counts(issues)
     _datum_hint(h, issues)
     for path in (csv, xlsx):

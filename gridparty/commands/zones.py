@@ -11,8 +11,7 @@ import pandas as pd
 
 from .._results import Tables
 from ..errors import InputError
-from ._common import add_map_options, progress, write_map
-from .access import _extra_layer, check_outputs
+from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
 if TYPE_CHECKING:
@@ -109,8 +108,8 @@ def _run(args: argparse.Namespace) -> int:
     named = _check_arguments(args)
     h = read_input(args)
     _check_against(h, args, named)
-    organisations = _extra_layer(args.path, args.organisations, "organisations", args.coords)
-    centres = None if args.no_centres else _extra_layer(args.path, args.centres, "service_centres", args.coords)
+    organisations = extra_layer(args.path, args.organisations, "organisations", args.coords)
+    centres = None if args.no_centres else extra_layer(args.path, args.centres, "service_centres", args.coords)
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
