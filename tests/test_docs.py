@@ -71,7 +71,8 @@ def test_every_cli_option_is_documented(command: str) -> None:
 
 def test_every_public_name_is_in_the_api_reference() -> None:
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^::: gridparty\.(\w+)$", text, flags=re.M))
+    # gp.assign and gp.validate share their name with a submodule: gridparty.assign.assign
+    documented = set(re.findall(r"^::: gridparty\.(\w+)(?:\.\1)?$", text, flags=re.M))
     expected = set(gridparty.__all__) - {"__version__", "coords", "maps", "siting"}
     assert sorted(expected - documented) == []
     assert sorted(documented - expected) == []
