@@ -27,7 +27,7 @@ Columns: best wall time of ``--repeat`` runs, its ratio to ``public``, the CPU t
 (all threads of the process: robust when other jobs share the machine, and it shows who uses
 both cores), DuckDB's table-loading time, peak RSS and its rise above the loaded data.
 
-Targets (issue 2): public ≥ 3× faster than sjoin and than the DuckDB join; public within
+Targets: public ≥ 3× faster than sjoin and than the DuckDB join; public within
 1.25× of its raw kernel. Exit status 1 when a method disagrees with the others or a required
 method cannot run.
 """

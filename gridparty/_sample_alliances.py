@@ -5,8 +5,8 @@ and organisations (:mod:`gridparty.datasets`): the 48 new economic and social or
 become units, 22 more units (street party working committees, state-owned banks and insurers,
 health centres, schools, a library and a gallery, department stores, hotels) are placed in
 non-residential buildings, and eight alliances (one regional alliance per street, three
-industry alliances, two business districts) recruit them by rule. Departments follow the seed
-figure of one district pairing 58 communities with 58 departments (DESIGN.md §3): one
+industry alliances, two business districts) recruit them by rule. Departments follow the published
+figure of one district pairing 58 communities with 58 departments (docs/rules.md): one
 department per community in each district, one spare. ``sample_data/README.md`` documents
 the layers; :data:`SAMPLE_PROBLEMS` lists the problems planted on purpose.
 """
@@ -191,7 +191,7 @@ def _pick(place: _Place, community: str, residential: bool, taken: set[str],
 
 
 def _party_org(members: np.ndarray) -> np.ndarray:
-    """党委 (>= 100), 党总支 (> 50), 党支部 (>= 3), else 联合党支部 (DESIGN.md §3)."""
+    """党委 (>= 100), 党总支 (> 50), 党支部 (>= 3), else 联合党支部 (docs/rules.md)."""
     return np.select(
         [members >= 100, members > 50, members >= DEFAULT_RULES.branch_min_formal],
         ["党委", "党总支", "党支部"],

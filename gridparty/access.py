@@ -77,7 +77,7 @@ class Tier:
     aliases: tuple[str, ...]
 
 
-#: The tiers, top down (DESIGN.md §2: core → district → street → community → compound post).
+#: The tiers, top down (docs/rules.md: core → district → street → community → compound post).
 TIERS: tuple[Tier, ...] = (
     Tier(
         "core", "核心党群服务中心", "core centre", ("核心", "核心阵地", "中心阵地", "市级", "旗舰")

@@ -87,7 +87,7 @@ HOUSEHOLDS_PER_COMMUNITY = 3_000
 MAX_COMMUNITY_KM2 = 1.5  # sparse areas (the Lujiazui business district) get more communities
 HOUSEHOLDS_PER_GRID = 400
 GRIDS_PER_COMMUNITY = (5, 8)
-FULL_TIME_PER_GRID = 242 / 198  # DESIGN.md §3 seed figures
+FULL_TIME_PER_GRID = 242 / 198  # published practice figures, docs/rules.md
 PART_TIME_PER_GRID = 1_134 / 198
 
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -1303,7 +1303,7 @@ def _plant_no_group(city: _City, used: set[str]) -> list[PlantedDefect]:
 
 
 def _grid_staff(city: _City, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Full-time and part-time grid workers at the seed figures' rates (DESIGN.md §3).
+    """Full-time and part-time grid workers at published practice rates (docs/rules.md).
 
     One full-time worker per grid, a second in ``FULL_TIME_PER_GRID - 1`` of them; part-time
     workers Poisson-distributed around ``PART_TIME_PER_GRID``, scaled by the grid's households.

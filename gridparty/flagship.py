@@ -1,8 +1,8 @@
 """Flagship mentoring zones ("1+X", 雁阵): zones around flagship communities and their mentees.
 
 A flagship community (旗舰社区) mentors the organisations around it. The size of its zone
-must be said explicitly (DESIGN.md §3): the seed text's "organisations within 1 km² around"
-is a circle of **area** 1 km² (radius ≈ 564 m, ``area_km2=1.0``); the product card's
+must be said explicitly (docs/rules.md): published practice's "organisations within 1 km² around"
+is a circle of **area** 1 km² (radius ≈ 564 m, ``area_km2=1.0``); the other reading,
 "1 km zones" is a **radius** of 1 km (3.14 km², ``radius_m=1000``). Either is measured from the
 flagship's centre (``origin="centre"``: its community-tier service centre 党群服务站 when one
 lies inside the community, else a point inside the community) or from its boundary
@@ -117,9 +117,9 @@ def zone_definition(
     Parameters
     ----------
     radius_m : float, optional
-        Radius in metres (the product card's "1 km zones": ``radius_m=1000``).
+        Radius in metres ("1 km zones": ``radius_m=1000``).
     area_km2 : float, optional
-        Area of a circle in km² (the seed text's "1 km² around": ``area_km2=1.0``, radius
+        Area of a circle in km² ("1 km² around": ``area_km2=1.0``, radius
         ≈ 564 m). Exactly one of ``radius_m`` and ``area_km2`` must be given.
     origin : {"centre", "boundary"}
         Measure from the flagship's centre point or from its community boundary.

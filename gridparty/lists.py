@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: Default reach of a resource in metres: the 15-minute community life circle, 800–1000 m on
-#: foot (GB 50180-2018 城市居住区规划设计标准; TD/T 1062-2021), see DESIGN.md §3.
+#: foot (GB 50180-2018 城市居住区规划设计标准; TD/T 1062-2021), see docs/rules.md.
 DEFAULT_MAX_DISTANCE_M = 1000.0
 
 _TABLES = ("needs", "resources")

@@ -13,7 +13,7 @@
 Distances run from each community's representative point (``point_on_surface``, always
 inside it) to the department's point, measured in a metric CRS.
 
-Seed figure (DESIGN.md §3): one district paired its 58 communities one to one with 58
+Published figure (docs/rules.md): one district paired its 58 communities one to one with 58
 departments.
 """
 

@@ -1,6 +1,6 @@
 """Rules of party organisation as thresholds, each with its source.
 
-The defaults follow DESIGN.md §3. Override any of them with
+The defaults and their sources: docs/rules.md. Override any of them with
 ``dataclasses.replace(DEFAULT_RULES, branch_min_formal=5)`` or ``PartyRules(...)``.
 
 Where sources disagree the choice is a parameter: the general-branch threshold is "more than
@@ -37,22 +37,22 @@ SOURCES: MappingProxyType[str, str] = MappingProxyType(
         ),
         "general_branch_comparison": (
             "sources disagree at 50: 超过 (more than) or 以上 (the number itself included); "
-            "DESIGN.md §3 takes 超过 (> 50) as the default"
+            "gridparty takes 超过 (> 50) as the default"
         ),
         "primary_committee_min_formal": (
             "standing organisational practice: 党员100人以上 → 党的基层委员会 (primary committee)"
         ),
         "grid_households_min": (
             "common urban practice: 300–500 households per grid (practice varies: 160–255, "
-            "micro-grids of 30–100); DESIGN.md §3"
+            "micro-grids of 30–100)"
         ),
         "grid_households_max": (
             "common urban practice: 300–500 households per grid (practice varies: 160–255, "
-            "micro-grids of 30–100); DESIGN.md §3"
+            "micro-grids of 30–100)"
         ),
         "grid_min_full_time": (
             "standing practice: every grid has at least one full-time grid worker (专职网格员); "
-            "DESIGN.md §3 seed figures: 242 full-time workers for 198 grids"
+            "published figures: 242 full-time workers for 198 grids"
         ),
         "hub_min_member_households": (
             "project choice: a building with at least one member household can name a hub "

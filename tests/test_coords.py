@@ -475,7 +475,7 @@ def test_to_metric_rejects_bad_crs(crs, message):
         to_metric(beijing_points(), crs=crs)
 
 
-# -- detect_datum_offset: GCJ-02 / BD-09 data labelled WGS84 (issue 7) ---------------------------
+# -- detect_datum_offset: GCJ-02 / BD-09 data labelled WGS84 ---------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ exception (``GEOSException``, ``KeyError``, ``IndexError``, ``TypeError``, numpy
 
 Case counts come from the hypothesis profile chosen in ``conftest.py``: ``ci`` (default, the
 whole file in well under a minute) or ``thorough`` (``GRIDPARTY_FUZZ=thorough``, ten times as
-many cases). The README's "Hardening" section records how many cases each profile ran.
+many cases). ``docs/hardening.md`` records how many cases each profile ran.
 """
 
 from __future__ import annotations

@@ -255,7 +255,7 @@ def test_sample_check_finds_the_planted_problems(sample: dict[str, pd.DataFrame]
     planted = {(p.id, p.check) for p in SAMPLE_PROBLEMS if p.table in ("pairings", "communities")}
     assert set(c.problems[["id", "check"]].itertuples(index=False, name=None)) == planted
     s = c.summary()["value"]
-    assert s["departments"] == s["communities"] + 1  # 58:58 in the seed figures, plus a spare
+    assert s["departments"] == s["communities"] + 1  # 58:58 in the published figures, plus a spare
     assert (s["communities_1_N"], s["unpaired_departments"]) == (1, 1)
 
 

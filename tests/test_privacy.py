@@ -49,7 +49,7 @@ from gridparty.maps.privacy import SMALL_COUNT_COLUMNS
 from gridparty.pairing import propose_pairing
 from gridparty.schema import PERSONAL_ALIASES, drop_personal
 
-#: The brief's examples, planted on the first rows.
+#: Typical personal values (a 身份证号, a mobile number), planted on the first rows.
 ID_NUMBER = "110101199003071234"
 PHONE = "13800138000"
 #: Personal columns planted per layer (Chinese headers as a street office's files have them).

@@ -83,7 +83,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="COLUMN=CODE",
         help="your column names for the ones gridparty does not recognise, e.g. WGBH=grid_id "
-        "东经=lon 北纬=lat (applied to every layer that has the column; codes as in the README)",
+        "东经=lon 北纬=lat (applied to every layer that has the column; codes: docs/getting-started.md)",
     )
     parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")

@@ -28,8 +28,8 @@ examples:
   gridparty zones city.gpkg --k 10 --radius-m 1000 --weights members --html zones.html
   gridparty zones city.gpkg --cover --radius-m 1000 --solver greedy --xlsx cover.xlsx
 
-The zone size must be stated: --radius-m 1000 is the product card's "1 km zones" (3.14 km²);
---area-km2 1 is the seed text's "1 km² around" (a circle of radius ≈ 564 m). New economic and
+The zone size must be stated: --radius-m 1000 is a "1 km zone" (a circle of 3.14 km²);
+--area-km2 1 is "1 km² around" (a circle of radius ≈ 564 m). New economic and
 social organisations (两新组织) are read from the layer organisations of the GeoPackage (or
 organisations.* in the folder) unless --organisations names a file; service centres (their
 community-tier stations are the zone centres) from the layer service_centres the same way.

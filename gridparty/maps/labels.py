@@ -80,7 +80,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "issue_error": ("问题：错误", "issue: error"),
     "issue_warning": ("问题：警告", "issue: warning"),
     "issue_info": ("问题：提示", "issue: info"),
-    # coverage (issue 3)
+    # coverage
     "coverage_gap": ("空白区域（无网格覆盖）", "gap (no grid)"),
     "coverage_street_gap": ("街道内空白（无社区覆盖）", "gap in a street (no community)"),
     "coverage_overlap": ("网格重叠", "grid overlap"),
@@ -94,7 +94,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "coverage_grid_joint_branch": ("网格：宜建联合党支部", "grid: joint-branch candidate"),
     "coverage_grid_no_branch": ("网格：应建未建党支部", "grid: branch missing"),
     "coverage_grid_spatial": ("网格：重叠或超出社区", "grid: overlap or spill-over"),
-    # flagship zones (issue 4)
+    # flagship zones
     "flagship_radius": ("半径 {radius} 米", "radius {radius} m"),
     "flagship_area": ("面积 {area} km²（半径 {radius} 米）", "area {area} km² (radius {radius} m)"),
     "flagship_origin_centre": ("自社区党群服务站（无则社区内代表点）起算",
@@ -154,7 +154,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "covers_weight": ("可覆盖权重", "Weight within reach"),
     "chosen": ("入选", "Chosen"),
     "order": ("入选顺序", "Order"),
-    # service access (issue 5)
+    # service access
     "access_areas": ("生活圈服务范围", "Life-circle service areas"),
     "access_band_1": ("生活圈：第一档", "life circle: first band"),
     "access_band_2": ("生活圈：第二档", "life circle: second band"),
@@ -191,7 +191,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "access_ferry": ("轮渡", "ferry"),
     "access_street_kind": ("道路", "street"),
     "access_generated_streets": ("道路网为生成数据，非真实道路", "generated street network, not real streets"),
-    # alliances (issue 6)
+    # alliances
     "alliance_hulls": ("党建联盟范围", "Alliance extents"),
     "alliance_links": ("联盟成员连线", "Alliance links"),
     "alliance_units": ("单位", "Units"),

@@ -51,7 +51,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
                                radius=8),
         "issue_info": Style("#1f618d", "#5dade2", weight=2.0, fill_opacity=0.1, dash="3 4",
                             radius=8),
-        # coverage (issue 3)
+        # coverage
         "coverage_gap": Style("#922b21", "#e74c3c", weight=2.0, fill_opacity=0.55),
         "coverage_street_gap": Style("#641e16", "#cb4335", weight=2.0, fill_opacity=0.45,
                                      dash="4 3"),
@@ -63,14 +63,14 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "coverage_grid_joint_branch": Style("#9a7d0a", "#f7dc6f", weight=1.5, fill_opacity=0.4),
         "coverage_grid_no_branch": Style("#ba4a00", "#f0b27a", weight=1.5, fill_opacity=0.45),
         "coverage_grid_spatial": Style("#943126", "#f1948a", weight=2.0, fill_opacity=0.35),
-        # flagship zones (issue 4)
+        # flagship zones
         "flagship_zone": Style("#1a5276", "#5dade2", weight=2.0, fill_opacity=0.12, dash="6 4"),
         "flagship_centre": Style("#7b241c", "#e74c3c", weight=2.5, fill_opacity=1.0, radius=10),
         "flagship_link": Style("#2874a6", "#2874a6", weight=1.5, fill=False),
         "flagship_mentee": Style("#196f3d", "#2ecc71", weight=1.0, fill_opacity=0.9, radius=5),
         "flagship_multiple": Style("#9a7d0a", "#f4d03f", weight=1.5, fill_opacity=0.95, radius=6),
         "flagship_unreached": Style("#000000", "#8e44ad", weight=2.0, fill_opacity=0.95, radius=7),
-        # service access (issue 5)
+        # service access
         "access_band_1": Style("#1a7a4c", "#27ae60", weight=0.5, fill_opacity=0.35),
         "access_band_2": Style("#b7950b", "#f4d03f", weight=0.5, fill_opacity=0.3),
         "access_band_3": Style("#af601a", "#eb984e", weight=0.5, fill_opacity=0.25),
@@ -92,7 +92,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
                                        radius=6),
         "access_post_new": Style("#000000", "#f1c40f", weight=2.5, fill_opacity=1.0, dash="3 2",
                                  radius=9),
-        # alliances (issue 6)
+        # alliances
         "alliance_regional": Style("#1f618d", "#5dade2", weight=2.0, fill_opacity=0.08),
         "alliance_industry": Style("#6c3483", "#af7ac5", weight=2.0, fill_opacity=0.08),
         "alliance_business_district": Style("#b9770e", "#f5b041", weight=2.0, fill_opacity=0.1),
