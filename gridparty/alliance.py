@@ -577,9 +577,10 @@ def _extent(
         groups = np.searchsorted(present, pos[order])
         xy = shapely.get_coordinates(points[located][order])
         hull[present] = shapely.convex_hull(shapely.multipoints(xy, indices=groups))
-    area = np.where(shapely.is_missing(hull), 0.0, shapely.area(hull))
+    measured = _coords.in_own_zones(hull, net.metric_crs)
+    area = np.where(shapely.is_missing(hull), 0.0, shapely.area(measured))
     far = np.zeros(len(ids))
-    vertices, owner = shapely.get_coordinates(hull, return_index=True)
+    vertices, owner = shapely.get_coordinates(measured, return_index=True)
     groups = np.split(vertices, np.flatnonzero(np.diff(owner)) + 1) if len(owner) else []
     for k, pts in zip(np.unique(owner), groups, strict=True):
         far[k] = pdist(pts).max() if len(pts) > 1 else 0.0

@@ -393,6 +393,11 @@ class _Layers:
         return cls(parents, children, column, parent_m, child_m, _usable(parent_m),
                    _usable(child_m), pos.astype(np.int64), crs)
 
+    def area(self, geoms: np.ndarray) -> np.ndarray:
+        """Areas (m²) of metric geometries, each measured in its own UTM zone when it lies in another
+        zone than an automatically chosen ``crs`` (:func:`gridparty.coords.in_own_zones`)."""
+        return shapely.area(_coords.in_own_zones(geoms, self.crs))
+
     @property
     def parent_ids(self) -> np.ndarray:
         return self.parents.index.astype("string").to_numpy(dtype=object)
@@ -548,7 +553,7 @@ def _part_table(
     kind: str,
 ) -> gpd.GeoDataFrame:
     parts, owner, other = found
-    area, width, sliver = classify_parts(parts, *tolerances)
+    area, width, sliver = classify_parts(_coords.in_own_zones(parts, layers.crs), *tolerances)
     columns = _owners(layers, owner, other, kind)
     table = pd.DataFrame(
         {
@@ -592,7 +597,7 @@ def _by_parent(
     layers: _Layers, gaps: pd.DataFrame, overlaps: pd.DataFrame, outside: pd.DataFrame
 ) -> pd.DataFrame:
     index = pd.Index(layers.parent_ids, name="parent_id", dtype="string")
-    area = pd.Series(np.where(layers.parent_ok, shapely.area(layers.parent_m), 0.0), index=index)
+    area = pd.Series(np.where(layers.parent_ok, layers.area(layers.parent_m), 0.0), index=index)
     own = layers.parent_pos[layers.parent_pos >= 0]
     real_gaps = _real(gaps)
     # An overlap belongs to the parents of both children (once when they share the parent).
@@ -640,7 +645,7 @@ def _by_child(layers: _Layers, overlaps: pd.DataFrame, outside: pd.DataFrame) ->
     table = pd.DataFrame(
         {
             "parent_id": _parent_of(layers, np.arange(len(index))),
-            "area_m2": np.where(layers.child_ok, shapely.area(layers.child_m), 0.0),
+            "area_m2": np.where(layers.child_ok, layers.area(layers.child_m), 0.0),
             "outside_m2": _real(outside).groupby("child_id")["area_m2"].sum(),
             "overlap_m2": both.groupby("child_id")["area_m2"].sum(),
             "overlaps": both.groupby("child_id").size(),

@@ -25,7 +25,7 @@ import shapely
 
 from . import coords as _coords
 from ._results import Tables, figures
-from .coords import choose_metric_crs
+from .coords import choose_metric_crs, in_own_zones
 from .errors import DuplicateIdError, InputError
 from .geometry import measurable, take_or
 
@@ -119,8 +119,8 @@ def grid_fusion(
     a_frame, b_frame = _layer(grids, "grids"), _layer(other, "other")
     metric = choose_metric_crs(metric_crs, a_frame, b_frame)
     a, b = measurable(a_frame, metric), measurable(b_frame, metric)
-    area_a, area_b = _areas(a), _areas(b)
-    ia, ib, inter = _overlapping_pairs(a, b)
+    area_a, area_b = _areas(a, metric), _areas(b, metric)
+    ia, ib, inter = _overlapping_pairs(a, b, area_a, metric)
     iou = inter / (area_a[ia] + area_b[ib] - inter)
     matched = _match(ia, ib, iou, min_iou, len(a), len(b))
     ids_a = a_frame.index.astype("string")
@@ -164,17 +164,20 @@ def _layer(frame: object, argument: str) -> gpd.GeoDataFrame:
     return _coords.ensure_wgs84(frame, argument)
 
 
-def _areas(geoms: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(shapely.area(geoms), nan=0.0)
+def _areas(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """Areas (m²), each in its own UTM zone when outside ``crs``'s (:func:`in_own_zones`)."""
+    return np.nan_to_num(shapely.area(in_own_zones(geoms, crs)), nan=0.0)
 
 
-def _overlapping_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _overlapping_pairs(
+    a: np.ndarray, b: np.ndarray, area_a: np.ndarray, crs: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs whose interiors overlap, and the area (m²) of their intersection."""
     ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
     covered = shapely.covers(b[ib], a[ia])
-    inter = np.where(covered, shapely.area(a[ia]), 0.0)
+    inter = np.where(covered, area_a[ia], 0.0)
     rest = np.flatnonzero(~covered)
-    inter[rest] = shapely.area(shapely.intersection(a[ia[rest]], b[ib[rest]]))
+    inter[rest] = _areas(shapely.intersection(a[ia[rest]], b[ib[rest]]), crs)
     keep = inter > 0
     return ia[keep], ib[keep], inter[keep]
 
