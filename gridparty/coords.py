@@ -535,9 +535,7 @@ def _check_projected(xy: FloatArray, crs: pyproj.CRS, argument: str) -> None:
 
 def _is_wgs84_like(crs: pyproj.CRS) -> bool:
     """EPSG:4326 in either axis order (e.g. OGC:CRS84) or CGCS2000 (EPSG:4490)."""
-    return crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True) or (
-        crs.to_epsg() == 4490
-    )
+    return crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True) or (crs.to_epsg() == 4490)
 
 
 def ensure_wgs84(gdf: gpd.GeoDataFrame, argument: str = "gdf") -> gpd.GeoDataFrame:
@@ -618,14 +616,23 @@ def _utm_codes(lon: FloatArray, lat: FloatArray) -> NDArray[np.int64]:
 
 
 def _lonlat_centres(geoms: np.ndarray, crs: object) -> tuple[FloatArray, FloatArray]:
-    """Longitude and latitude (degrees) of the bounding-box centre of each geometry (NaN if none)."""
-    bounds = shapely.bounds(geoms)
-    x, y = (bounds[:, 0] + bounds[:, 2]) / 2.0, (bounds[:, 1] + bounds[:, 3]) / 2.0
-    present = np.isfinite(x) & np.isfinite(y)
-    lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
-    if present.any():
-        to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        lon[present], lat[present] = to_lonlat.transform(x[present], y[present])
+    """Longitude and latitude (degrees) of the middle of each geometry's lon/lat bounding box.
+
+    The box is that of the vertices converted to lon/lat (a box in a projected CRS can be far
+    off: transverse Mercator splits a feature 90° from its meridian across the world). NaN for
+    a missing or empty geometry, or one whose vertices do not convert.
+    """
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    lon, lat = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    if not len(xy):
+        return lon, lat
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    x, y = to_lonlat.transform(xy[:, 0], xy[:, 1])
+    start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    rows = owner[start]
+    with np.errstate(invalid="ignore"):  # inf - inf for vertices that do not convert
+        lon[rows] = (np.minimum.reduceat(x, start) + np.maximum.reduceat(x, start)) / 2.0
+        lat[rows] = (np.minimum.reduceat(y, start) + np.maximum.reduceat(y, start)) / 2.0
     return lon, lat
 
 
@@ -640,8 +647,8 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> UTMZone:
     """The WGS84 / UTM zone (EPSG:326xx north, 327xx south) where the data lies.
 
     The zone is that of the median longitude and the median latitude of the features' centres
-    (the middles of their bounding boxes), so a few stray features – a placeholder at 0°, 0° –
-    do not move it. Features lying in another zone are measured in their own zones (see
+    (the middles of their bounding boxes; the larger middle value for an even count), so a few
+    stray features – a placeholder at 0°, 0° – do not move it. Features lying in another zone are measured in their own zones (see
     :class:`UTMZone`), with a :class:`~gridparty.errors.MetricCRSWarning` saying how many.
 
     Parameters
@@ -697,7 +704,9 @@ def _median_zone(gdf: object) -> tuple[UTMZone, FloatArray, FloatArray]:
             "can be chosen for it. Pass a metric CRS explicitly, e.g. "
             "to_metric(gdf, crs='EPSG:32650')."
         )
-    centre = np.median(lon[found]), np.median(lat[found])
+    # The upper median: a real feature's value, the larger of the middle two for an even count
+    # (placeholders at 0°, 0° lie below Chinese data).
+    centre = (np.quantile(v[found], 0.5, method="higher") for v in (lon, lat))
     return UTMZone.from_epsg(int(_utm_codes(*map(np.atleast_1d, centre))[0])), lon, lat
 
 
@@ -797,8 +806,11 @@ def _warn_if_distorted(
     """Warn when ``crs`` misstates the area of a feature by more than MAX_AREA_SCALE_ERROR."""
     if isinstance(crs, UTMZone) or not frames:
         return  # a chosen zone measures far features in their own zones
-    centres = [_lonlat_centres(np.asarray(gpd.GeoSeries(f.geometry).values), f.crs)
-               for f in frames if len(f) and f.crs is not None]
+    centres = [
+        _lonlat_centres(np.asarray(gpd.GeoSeries(f.geometry).values), f.crs)
+        for f in frames
+        if len(f) and f.crs is not None
+    ]
     lon = np.concatenate([c[0] for c in centres]) if centres else np.zeros(0)
     lat = np.concatenate([c[1] for c in centres]) if centres else np.zeros(0)
     found = np.isfinite(lon) & np.isfinite(lat)
