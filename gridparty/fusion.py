@@ -78,17 +78,19 @@ class GridFusion(Tables):
         """Counts, matched share, IoU quantiles of the matches, mismatched area (m²)."""
         matched = self.matches["other_id"].notna()
         iou = self.matches.loc[matched, "iou"]
-        return figures({
-            "grids": len(self.matches),
-            "other_grids": len(self.unmatched_other) + int(matched.sum()),
-            "matched": int(matched.sum()),
-            "matched_share": float(matched.mean()) if len(matched) else np.nan,
-            "iou_median": float(iou.median()) if len(iou) else np.nan,
-            "iou_p10": float(iou.quantile(0.1)) if len(iou) else np.nan,
-            "mismatch_m2": float(self.matches["mismatch_m2"].sum()),
-            "unmatched_other_m2": float(self.unmatched_other["area_m2"].sum()),
-            "min_iou": self.min_iou,
-        })
+        return figures(
+            {
+                "grids": len(self.matches),
+                "other_grids": len(self.unmatched_other) + int(matched.sum()),
+                "matched": int(matched.sum()),
+                "matched_share": float(matched.mean()) if len(matched) else np.nan,
+                "iou_median": float(iou.median()) if len(iou) else np.nan,
+                "iou_p10": float(iou.quantile(0.1)) if len(iou) else np.nan,
+                "mismatch_m2": float(self.matches["mismatch_m2"].sum()),
+                "unmatched_other_m2": float(self.unmatched_other["area_m2"].sum()),
+                "min_iou": self.min_iou,
+            }
+        )
 
 
 def grid_fusion(
@@ -125,10 +127,15 @@ def grid_fusion(
     matched = _match(ia, ib, iou, min_iou, len(a), len(b))
     ids_a = a_frame.index.astype("string")
     ids_b = b_frame.index.astype("string")
-    pairs = pd.DataFrame({
-        "grid_id": ids_a[ia], "other_id": ids_b[ib], "intersection_m2": inter, "iou": iou,
-        "matched": matched,
-    })
+    pairs = pd.DataFrame(
+        {
+            "grid_id": ids_a[ia],
+            "other_id": ids_b[ib],
+            "intersection_m2": inter,
+            "iou": iou,
+            "matched": matched,
+        }
+    )
     best_a, best_b = _best(ia, iou, len(a)), _best(ib, iou, len(b))
     partner = np.full(len(a), -1)
     partner[ia[matched]] = ib[matched]
@@ -217,8 +224,13 @@ def _best(owner: np.ndarray, iou: np.ndarray, n: int) -> np.ndarray:
 
 
 def _matches(
-    ids_a: pd.Index, ids_b: pd.Index, area_a: np.ndarray, area_b: np.ndarray,
-    partner: np.ndarray, best: np.ndarray, pairs: pd.DataFrame,
+    ids_a: pd.Index,
+    ids_b: pd.Index,
+    area_a: np.ndarray,
+    area_b: np.ndarray,
+    partner: np.ndarray,
+    best: np.ndarray,
+    pairs: pd.DataFrame,
 ) -> pd.DataFrame:
     has = partner >= 0
     chosen = pairs[pairs["matched"]].set_index("grid_id")
@@ -228,8 +240,9 @@ def _matches(
     return pd.DataFrame(
         {
             "area_m2": area_a,
-            "other_id": pd.array(take_or(ids_b.to_numpy(dtype=object), partner, None),
-                                 dtype="string"),
+            "other_id": pd.array(
+                take_or(ids_b.to_numpy(dtype=object), partner, None), dtype="string"
+            ),
             "iou": iou,
             "mismatch_m2": mismatch,
         },
