@@ -50,6 +50,7 @@ from .errors import (
     GridpartyWarning,
     InputError,
     LayerError,
+    MetricCRSWarning,
     NoSolutionError,
     RepairWarning,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "LayerError",
     "ListMatch",
     "MentoringZones",
+    "MetricCRSWarning",
     "NoSolutionError",
     "PairingCheck",
     "PairingProposal",

@@ -174,28 +174,46 @@ def alliance_network(
         A table is of the wrong type, a column mapping is wrong, or the points' CRS is.
     """
     unit_frame, issues = read_table(
-        require_points(units, "units"), UNIT, columns=columns_for(columns, _TABLES, "units"),
-        coords=coords, strict=strict, argument="units",
+        require_points(units, "units"),
+        UNIT,
+        columns=columns_for(columns, _TABLES, "units"),
+        coords=coords,
+        strict=strict,
+        argument="units",
     )
     alliance_frame, more = read_table(
-        alliances, ALLIANCE, columns=columns_for(columns, _TABLES, "alliances"),
-        strict=strict, argument="alliances",
+        alliances,
+        ALLIANCE,
+        columns=columns_for(columns, _TABLES, "alliances"),
+        strict=strict,
+        argument="alliances",
     )
     member_frame, member_issues = read_table(
-        memberships, MEMBERSHIP, columns=columns_for(columns, _TABLES, "memberships"),
-        strict=strict, argument="memberships", make_ids=True,
+        memberships,
+        MEMBERSHIP,
+        columns=columns_for(columns, _TABLES, "memberships"),
+        strict=strict,
+        argument="memberships",
+        make_ids=True,
     )
     agreement_frame, agreement_issues = read_table(
-        _empty_agreements() if agreements is None else agreements, AGREEMENT,
-        columns=columns_for(columns, _TABLES, "agreements"), strict=strict,
-        argument="agreements", make_ids=True,
+        _empty_agreements() if agreements is None else agreements,
+        AGREEMENT,
+        columns=columns_for(columns, _TABLES, "agreements"),
+        strict=strict,
+        argument="agreements",
+        make_ids=True,
     )
     com = _communities(communities)
     found = [*issues, *more, *member_issues, *agreement_issues]
     alliance_frame, kind_problems = _check_alliances(alliance_frame, unit_frame)
     member_frame, member_problems = check_links(
-        member_frame, "membership",
-        (("unit_id", unit_frame, "unknown_unit"), ("alliance_id", alliance_frame, "unknown_alliance")),
+        member_frame,
+        "membership",
+        (
+            ("unit_id", unit_frame, "unknown_unit"),
+            ("alliance_id", alliance_frame, "unknown_alliance"),
+        ),
         "duplicate_membership",
     )
     agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)
@@ -227,14 +245,27 @@ def _check_alliances(
     lead, bad_lead = resolve(frame["lead_unit_id"], units)
     chair, bad_chair = resolve(frame["chair_unit_id"], units)
     rows = [
-        problem("alliance", i, "unknown_kind", f"alliance {i}: kind {k!r} is not regional (区域), "
-                "industry (行业) or business_district (商圈); fix the cell.")
+        problem(
+            "alliance",
+            i,
+            "unknown_kind",
+            f"alliance {i}: kind {k!r} is not regional (区域), "
+            "industry (行业) or business_district (商圈); fix the cell.",
+        )
         for i, k in kind[bad_kind].items()
     ]
-    for column, values, bad in (("lead_unit_id", lead, bad_lead), ("chair_unit_id", chair, bad_chair)):
+    for column, values, bad in (
+        ("lead_unit_id", lead, bad_lead),
+        ("chair_unit_id", chair, bad_chair),
+    ):
         rows += [
-            problem("alliance", i, "unknown_unit", f"alliance {i}: {column} {v!r} is not a unit "
-                    "id or name in units; add the unit or correct the cell.")
+            problem(
+                "alliance",
+                i,
+                "unknown_unit",
+                f"alliance {i}: {column} {v!r} is not a unit "
+                "id or name in units; add the unit or correct the cell.",
+            )
             for i, v in values[bad].items()
         ]
     out = frame.assign(kind=kind, lead_unit_id=lead, chair_unit_id=chair)
@@ -246,8 +277,10 @@ def _check_agreements(
 ) -> tuple[pd.DataFrame, list[dict]]:
     rows: list[dict] = []
     out = frame.copy()
-    com = communities if communities is not None else gpd.GeoDataFrame(
-        {"name": pd.Series(dtype="string")}, geometry=[], crs=4326
+    com = (
+        communities
+        if communities is not None
+        else gpd.GeoDataFrame({"name": pd.Series(dtype="string")}, geometry=[], crs=4326)
     )
     for side in ("a", "b"):
         values = frame[f"party_{side}"]
@@ -259,13 +292,22 @@ def _check_agreements(
         out[f"kind_{side}"] = pd.array(kind, dtype="string")
         unknown = not_unit & not_com
         rows += [
-            problem("agreement", i, "unknown_unit", f"agreement {i}: party_{side} {v!r} is neither "
-                    "a unit nor a community; add it or correct the cell.")
+            problem(
+                "agreement",
+                i,
+                "unknown_unit",
+                f"agreement {i}: party_{side} {v!r} is neither "
+                "a unit nor a community; add it or correct the cell.",
+            )
             for i, v in values[unknown].items()
         ]
         rows += [
-            problem("agreement", i, "missing_value", f"agreement {i}: party_{side} is empty; fill it "
-                    "or delete the row.")
+            problem(
+                "agreement",
+                i,
+                "missing_value",
+                f"agreement {i}: party_{side} is empty; fill it or delete the row.",
+            )
             for i in values.index[values.isna()]
         ]
     pair = pd.DataFrame(
@@ -274,8 +316,13 @@ def _check_agreements(
     )
     again = pair.duplicated(keep="first") & (pair != "").all(axis=1)
     rows += [
-        problem("agreement", i, "duplicate_agreement", f"agreement {i}: {a} and {b} already have "
-                "an agreement row; keep both only if they are separate agreements.")
+        problem(
+            "agreement",
+            i,
+            "duplicate_agreement",
+            f"agreement {i}: {a} and {b} already have "
+            "an agreement row; keep both only if they are separate agreements.",
+        )
         for i, (a, b) in pair[again].iterrows()
     ]
     errors = [r for r in rows if r["severity"] == "error"]
@@ -286,8 +333,13 @@ def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> li
     valid = memberships[memberships["check"].isna()]
     members = set(zip(valid["alliance_id"], valid["unit_id"], strict=True))
     return [
-        problem("alliance", a, "lead_not_member", f"alliance {a}: its lead unit {lead} is not "
-                "among its members; add a membership row for it.")
+        problem(
+            "alliance",
+            a,
+            "lead_not_member",
+            f"alliance {a}: its lead unit {lead} is not "
+            "among its members; add a membership row for it.",
+        )
         for a, lead in alliances["lead_unit_id"].dropna().items()
         if (a, lead) not in members and pd.isna(alliances.at[a, "check"])
     ]
@@ -308,10 +360,13 @@ def bipartite_graph(net: AllianceNetwork) -> nx.Graph:
         for i, n in net.units["name"].items()
     )
     graph.add_nodes_from(
-        (("alliance", i), {"bipartite": 1, "level": "alliance", "id": i, "name": _text(n),
-                           "kind": _text(k)})
-        for i, n, k in zip(net.alliances.index, net.alliances["name"], net.alliances["kind"],
-                           strict=True)
+        (
+            ("alliance", i),
+            {"bipartite": 1, "level": "alliance", "id": i, "name": _text(n), "kind": _text(k)},
+        )
+        for i, n, k in zip(
+            net.alliances.index, net.alliances["name"], net.alliances["kind"], strict=True
+        )
     )
     valid = net.valid_memberships
     graph.add_edges_from(
@@ -339,9 +394,11 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:
     graph.add_edges_from(
         (u, v, {"alliances": shared, "weight": w})
         for u, v, w, shared in zip(
-            names[links.row].tolist(), names[links.col].tolist(),
+            names[links.row].tolist(),
+            names[links.col].tolist(),
             links.data.astype(np.int64).tolist(),
-            _shared_alliances(incidence, net.alliances.index), strict=True,
+            _shared_alliances(incidence, net.alliances.index),
+            strict=True,
         )
     )
     return graph
@@ -351,8 +408,13 @@ def _incidence(net: AllianceNetwork) -> sparse.csr_array:
     """The units × alliances 0/1 matrix of the valid memberships (rows and columns in order)."""
     valid = net.valid_memberships.drop_duplicates(["unit_id", "alliance_id"])
     return sparse.csr_array(
-        (np.ones(len(valid)), (net.units.index.get_indexer(valid["unit_id"]),
-                               net.alliances.index.get_indexer(valid["alliance_id"]))),
+        (
+            np.ones(len(valid)),
+            (
+                net.units.index.get_indexer(valid["unit_id"]),
+                net.alliances.index.get_indexer(valid["alliance_id"]),
+            ),
+        ),
         shape=(len(net.units), len(net.alliances)),
     )
 
@@ -385,6 +447,7 @@ def _text(value: object) -> str | None:
 
 
 # -- analysis ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AllianceAnalysis(Tables):
@@ -515,6 +578,7 @@ def _alliance_table(
     lead = a["lead_unit_id"]
     lead_street = units["street"].reindex(lead).set_axis(a.index)
     lead_industry = units["industry"].reindex(lead).set_axis(a.index)
+
     def of_lead(values: pd.Series) -> pd.Series:
         """The lead's value for each membership row (NA where the alliance has no lead)."""
         return values.reindex(m["alliance_id"]).set_axis(m.index).astype("string")
@@ -551,9 +615,21 @@ def _alliance_table(
         farthest_m=far,
         lead_street=lead_street,
     )
-    columns = ["name", "kind", "lead_unit_id", "member_units", "party_members", "hull_area_m2",
-               "farthest_m", "streets", "lead_street", "outside_lead_street_share",
-               "industries", "cross_industry_share", "lead_is_member"]
+    columns = [
+        "name",
+        "kind",
+        "lead_unit_id",
+        "member_units",
+        "party_members",
+        "hull_area_m2",
+        "farthest_m",
+        "streets",
+        "lead_street",
+        "outside_lead_street_share",
+        "industries",
+        "cross_industry_share",
+        "lead_is_member",
+    ]
     return a[["name", "kind", "lead_unit_id"]].join(table)[columns], hulls
 
 
@@ -577,9 +653,10 @@ def _extent(
         groups = np.searchsorted(present, pos[order])
         xy = shapely.get_coordinates(points[located][order])
         hull[present] = shapely.convex_hull(shapely.multipoints(xy, indices=groups))
-    area = np.where(shapely.is_missing(hull), 0.0, shapely.area(hull))
+    measured = _coords.in_own_zones(hull, net.metric_crs)
+    area = np.where(shapely.is_missing(hull), 0.0, shapely.area(measured))
     far = np.zeros(len(ids))
-    vertices, owner = shapely.get_coordinates(hull, return_index=True)
+    vertices, owner = shapely.get_coordinates(measured, return_index=True)
     groups = np.split(vertices, np.flatnonzero(np.diff(owner)) + 1) if len(owner) else []
     for k, pts in zip(np.unique(owner), groups, strict=True):
         far[k] = pdist(pts).max() if len(pts) > 1 else 0.0
@@ -600,7 +677,9 @@ def _unit_network(
     count = per_unit.size().reindex(units.index).fillna(0).astype("int64")
     joined = per_unit.agg(lambda s: ", ".join(sorted(s))).reindex(units.index).astype("string")
     ag = net.agreements[net.agreements["check"].isna()]
-    parties = pd.concat([ag["party_a"][ag["kind_a"] == "unit"], ag["party_b"][ag["kind_b"] == "unit"]])
+    parties = pd.concat(
+        [ag["party_a"][ag["kind_a"] == "unit"], ag["party_b"][ag["kind_b"] == "unit"]]
+    )
     agreements = parties.value_counts().reindex(units.index).fillna(0).astype("int64")
     component = {n[1]: k for k, part in enumerate(parts) for n in part if n[0] == "unit"}
     projection = Projection(_incidence(net))
@@ -654,7 +733,9 @@ def _components(net: AllianceNetwork, parts: list[set]) -> pd.DataFrame:
                 "party_members": int(members.reindex(units).fillna(0).sum()),
             }
         )
-    frame = pd.DataFrame(rows, columns=["unit_count", "alliance_count", "alliance_ids", "party_members"])
+    frame = pd.DataFrame(
+        rows, columns=["unit_count", "alliance_count", "alliance_ids", "party_members"]
+    )
     return frame.rename_axis("component")
 
 

@@ -149,11 +149,22 @@ class SpatialCoverage(Tables):
         """Every sliver of the three tables, with a ``problem`` column (gap/overlap/outside)."""
         frames = [
             t[t["kind"] == "sliver"].assign(problem=name)
-            for name, t in (("gap", self.gaps), ("overlap", self.overlaps),
-                            ("outside", self.outside))
+            for name, t in (
+                ("gap", self.gaps),
+                ("overlap", self.overlaps),
+                ("outside", self.outside),
+            )
         ]
-        columns = ["problem", "parent_id", "child_id", "other_id", "area_m2", "width_m",
-                   *_COUNTS, "geometry"]
+        columns = [
+            "problem",
+            "parent_id",
+            "child_id",
+            "other_id",
+            "area_m2",
+            "width_m",
+            *_COUNTS,
+            "geometry",
+        ]
         table = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True)
         return gpd.GeoDataFrame(table, geometry="geometry", crs=4326).rename_axis("part")
 
@@ -167,9 +178,11 @@ class SpatialCoverage(Tables):
                 self.by_parent["covered_m2"].sum(), self.by_parent["area_m2"].sum()
             ),
         }
-        for name, count, table in (("gap", "gaps", self.gaps),
-                                   ("overlap", "overlaps", self.overlaps),
-                                   ("outside", "spill_overs", self.outside)):
+        for name, count, table in (
+            ("gap", "gaps", self.gaps),
+            ("overlap", "overlaps", self.overlaps),
+            ("outside", "spill_overs", self.outside),
+        ):
             real = table["kind"] != "sliver"
             rows[count] = int(real.sum())
             rows[f"{name}_m2"] = float(table.loc[real, "area_m2"].sum())
@@ -293,9 +306,7 @@ def street_outlines(
         Index ``by`` (the names), geometry in EPSG:4326.
     """
     if by not in communities.columns:
-        raise ColumnError(
-            f"by={by!r} is not a column of communities; use 'street' or 'district'."
-        )
+        raise ColumnError(f"by={by!r} is not a column of communities; use 'street' or 'district'.")
     _check_tolerances(0.0, slit_m)
     named = _layer(communities, "communities")
     named = named[named[by].notna()]
@@ -344,8 +355,10 @@ def merge_parts(
 
 
 def _check_tolerances(min_area_m2: float, min_width_m: float) -> None:
-    for name, value, unit in (("min_area_m2", min_area_m2, "square metres"),
-                              ("min_width_m", min_width_m, "metres")):
+    for name, value, unit in (
+        ("min_area_m2", min_area_m2, "square metres"),
+        ("min_width_m", min_width_m, "metres"),
+    ):
         if not isinstance(value, int | float) or not np.isfinite(value) or value < 0:
             raise InputError(f"{name}={value!r} must be a number >= 0 ({unit}).")
 
@@ -390,8 +403,22 @@ class _Layers:
         parent_m, child_m = measurable(parents, crs), measurable(children, crs)
         declared = children[column].astype("string")
         pos = parents.index.astype("string").get_indexer(declared)
-        return cls(parents, children, column, parent_m, child_m, _usable(parent_m),
-                   _usable(child_m), pos.astype(np.int64), crs)
+        return cls(
+            parents,
+            children,
+            column,
+            parent_m,
+            child_m,
+            _usable(parent_m),
+            _usable(child_m),
+            pos.astype(np.int64),
+            crs,
+        )
+
+    def area(self, geoms: np.ndarray) -> np.ndarray:
+        """Areas (m²) of metric geometries, each measured in its own UTM zone when it lies in another
+        zone than an automatically chosen ``crs`` (:func:`gridparty.coords.in_own_zones`)."""
+        return shapely.area(_coords.in_own_zones(geoms, self.crs))
 
     @property
     def parent_ids(self) -> np.ndarray:
@@ -508,7 +535,9 @@ class _Counter:
 
     @classmethod
     def build(
-        cls, buildings: gpd.GeoDataFrame | None, households: gpd.GeoDataFrame | None,
+        cls,
+        buildings: gpd.GeoDataFrame | None,
+        households: gpd.GeoDataFrame | None,
         crs: pyproj.CRS,
     ) -> _Counter:
         points = np.empty(0, dtype=object)
@@ -548,7 +577,7 @@ def _part_table(
     kind: str,
 ) -> gpd.GeoDataFrame:
     parts, owner, other = found
-    area, width, sliver = classify_parts(parts, *tolerances)
+    area, width, sliver = classify_parts(_coords.in_own_zones(parts, layers.crs), *tolerances)
     columns = _owners(layers, owner, other, kind)
     table = pd.DataFrame(
         {
@@ -592,13 +621,18 @@ def _by_parent(
     layers: _Layers, gaps: pd.DataFrame, overlaps: pd.DataFrame, outside: pd.DataFrame
 ) -> pd.DataFrame:
     index = pd.Index(layers.parent_ids, name="parent_id", dtype="string")
-    area = pd.Series(np.where(layers.parent_ok, shapely.area(layers.parent_m), 0.0), index=index)
+    area = pd.Series(np.where(layers.parent_ok, layers.area(layers.parent_m), 0.0), index=index)
     own = layers.parent_pos[layers.parent_pos >= 0]
     real_gaps = _real(gaps)
     # An overlap belongs to the parents of both children (once when they share the parent).
-    over = pd.concat([overlaps[["parent_id", "kind", "area_m2"]],
-                      overlaps[["other_parent_id", "kind", "area_m2"]].set_axis(
-                          ["parent_id", "kind", "area_m2"], axis=1)]).reset_index()
+    over = pd.concat(
+        [
+            overlaps[["parent_id", "kind", "area_m2"]],
+            overlaps[["other_parent_id", "kind", "area_m2"]].set_axis(
+                ["parent_id", "kind", "area_m2"], axis=1
+            ),
+        ]
+    ).reset_index()
     over = over[over["parent_id"].notna()].drop_duplicates(["part", "parent_id"])
     columns: dict[str, pd.Series] = {
         "name": _names(layers.parents),
@@ -620,10 +654,16 @@ def _by_parent(
     sums = [c for c in table.columns if c not in ("name", "area_m2")]
     table[sums] = table[sums].fillna(0)
     kinds = ("gap", "overlap", "outside")
-    table.insert(table.columns.get_loc("outside_sliver_m2") + 1, "slivers",
-                 table[[f"{k}_slivers" for k in kinds]].sum(axis=1))
-    table.insert(table.columns.get_loc("slivers") + 1, "sliver_m2",
-                 table[[f"{k}_sliver_m2" for k in kinds]].sum(axis=1))
+    table.insert(
+        table.columns.get_loc("outside_sliver_m2") + 1,
+        "slivers",
+        table[[f"{k}_slivers" for k in kinds]].sum(axis=1),
+    )
+    table.insert(
+        table.columns.get_loc("slivers") + 1,
+        "sliver_m2",
+        table[[f"{k}_sliver_m2" for k in kinds]].sum(axis=1),
+    )
     counts = ("children", "gaps", "slivers", *(f"{k}_slivers" for k in kinds), *_COUNTS)
     table = table.astype({c: "int64" for c in counts})
     covered = table["area_m2"] - table["gap_m2"] - table["gap_sliver_m2"]
@@ -635,12 +675,16 @@ def _by_parent(
 def _by_child(layers: _Layers, overlaps: pd.DataFrame, outside: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(layers.child_ids, name="child_id", dtype="string")
     real = _real(overlaps)
-    both = pd.concat([real[["child_id", "area_m2"]],
-                      real[["other_id", "area_m2"]].set_axis(["child_id", "area_m2"], axis=1)])
+    both = pd.concat(
+        [
+            real[["child_id", "area_m2"]],
+            real[["other_id", "area_m2"]].set_axis(["child_id", "area_m2"], axis=1),
+        ]
+    )
     table = pd.DataFrame(
         {
             "parent_id": _parent_of(layers, np.arange(len(index))),
-            "area_m2": np.where(layers.child_ok, shapely.area(layers.child_m), 0.0),
+            "area_m2": np.where(layers.child_ok, layers.area(layers.child_m), 0.0),
             "outside_m2": _real(outside).groupby("child_id")["area_m2"].sum(),
             "overlap_m2": both.groupby("child_id")["area_m2"].sum(),
             "overlaps": both.groupby("child_id").size(),
@@ -659,8 +703,9 @@ def _real(table: pd.DataFrame) -> pd.DataFrame:
 
 def _names(frame: gpd.GeoDataFrame) -> pd.Series:
     if "name" in frame.columns:
-        return pd.Series(frame["name"].astype("string").to_numpy(),
-                         index=frame.index.astype("string"))
+        return pd.Series(
+            frame["name"].astype("string").to_numpy(), index=frame.index.astype("string")
+        )
     return pd.Series(pd.NA, index=frame.index.astype("string"), dtype="string")
 
 
@@ -671,8 +716,10 @@ def _ratio(numerator: object, denominator: object) -> object:
 
 def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFrame:
     rows: list[tuple[str, object, str, str]] = []
-    for level, frame, geoms in ((parent_level, layers.parents, layers.parent_m),
-                                (child_level, layers.children, layers.child_m)):
+    for level, frame, geoms in (
+        (parent_level, layers.parents, layers.parent_m),
+        (child_level, layers.children, layers.child_m),
+    ):
         raw = np.asarray(frame.geometry.array, dtype=object)
         ids = frame.index.astype("string")
         missing = shapely.is_missing(raw) | shapely.is_empty(raw)
@@ -680,19 +727,30 @@ def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFr
         invalid = ~missing & ~wrong & ~shapely.is_valid(raw)
         reasons = shapely.is_valid_reason(raw[invalid])
         rows += [(level, i, "empty_geometry", "no geometry") for i in ids[missing]]
-        rows += [(level, i, "wrong_geometry_type", f"{t} with no area: left out")
-                 for i, t in zip(ids[wrong], frame.geometry.geom_type[wrong], strict=True)]
-        rows += [(level, i, "invalid_geometry", f"{r}; measured on a make_valid copy")
-                 for i, r in zip(ids[invalid], reasons, strict=True)]
+        rows += [
+            (level, i, "wrong_geometry_type", f"{t} with no area: left out")
+            for i, t in zip(ids[wrong], frame.geometry.geom_type[wrong], strict=True)
+        ]
+        rows += [
+            (level, i, "invalid_geometry", f"{r}; measured on a make_valid copy")
+            for i, r in zip(ids[invalid], reasons, strict=True)
+        ]
     declared = layers.children[layers.parent_column]
     child_ids = layers.children.index.astype("string")
-    none, unknown = declared.isna().to_numpy(), (declared.notna() & (layers.parent_pos < 0)).to_numpy()
+    none, unknown = (
+        declared.isna().to_numpy(),
+        (declared.notna() & (layers.parent_pos < 0)).to_numpy(),
+    )
     rows += [(child_level, i, "no_parent", f"declares no {parent_level}") for i in child_ids[none]]
-    rows += [(child_level, i, "unknown_parent", f"{parent_level} {p!r} is not a parent")
-             for i, p in zip(child_ids[unknown], declared[unknown], strict=True)]
+    rows += [
+        (child_level, i, "unknown_parent", f"{parent_level} {p!r} is not a parent")
+        for i, p in zip(child_ids[unknown], declared[unknown], strict=True)
+    ]
     has = np.bincount(layers.parent_pos[layers.parent_pos >= 0], minlength=len(layers.parents))
-    rows += [(parent_level, i, "no_children", f"no {child_level} declares it: all of it is a gap")
-             for i in layers.parents.index.astype("string")[has == 0]]
+    rows += [
+        (parent_level, i, "no_children", f"no {child_level} declares it: all of it is a gap")
+        for i in layers.parents.index.astype("string")[has == 0]
+    ]
     table = pd.DataFrame(rows, columns=["level", "id", "check", "message"])
     table["severity"] = table["check"].map(lambda c: COVERAGE_CHECKS[c][0])
     table = table[list(ISSUE_COLUMNS)].astype("string")

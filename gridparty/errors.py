@@ -18,6 +18,7 @@ __all__ = [
     "GridpartyWarning",
     "InputError",
     "LayerError",
+    "MetricCRSWarning",
     "NoSolutionError",
     "RepairWarning",
 ]
@@ -65,3 +66,7 @@ class GridpartyWarning(UserWarning):
 
 class RepairWarning(GridpartyWarning):
     """gridparty repaired input because the caller asked it to (``repair=True``)."""
+
+
+class MetricCRSWarning(GridpartyWarning):
+    """Some features lie outside the UTM zone chosen for measuring (measured in their own)."""

@@ -25,7 +25,7 @@ import shapely
 
 from . import coords as _coords
 from ._results import Tables, figures
-from .coords import choose_metric_crs
+from .coords import choose_metric_crs, in_own_zones
 from .errors import DuplicateIdError, InputError
 from .geometry import measurable, take_or
 
@@ -78,17 +78,19 @@ class GridFusion(Tables):
         """Counts, matched share, IoU quantiles of the matches, mismatched area (m²)."""
         matched = self.matches["other_id"].notna()
         iou = self.matches.loc[matched, "iou"]
-        return figures({
-            "grids": len(self.matches),
-            "other_grids": len(self.unmatched_other) + int(matched.sum()),
-            "matched": int(matched.sum()),
-            "matched_share": float(matched.mean()) if len(matched) else np.nan,
-            "iou_median": float(iou.median()) if len(iou) else np.nan,
-            "iou_p10": float(iou.quantile(0.1)) if len(iou) else np.nan,
-            "mismatch_m2": float(self.matches["mismatch_m2"].sum()),
-            "unmatched_other_m2": float(self.unmatched_other["area_m2"].sum()),
-            "min_iou": self.min_iou,
-        })
+        return figures(
+            {
+                "grids": len(self.matches),
+                "other_grids": len(self.unmatched_other) + int(matched.sum()),
+                "matched": int(matched.sum()),
+                "matched_share": float(matched.mean()) if len(matched) else np.nan,
+                "iou_median": float(iou.median()) if len(iou) else np.nan,
+                "iou_p10": float(iou.quantile(0.1)) if len(iou) else np.nan,
+                "mismatch_m2": float(self.matches["mismatch_m2"].sum()),
+                "unmatched_other_m2": float(self.unmatched_other["area_m2"].sum()),
+                "min_iou": self.min_iou,
+            }
+        )
 
 
 def grid_fusion(
@@ -119,16 +121,21 @@ def grid_fusion(
     a_frame, b_frame = _layer(grids, "grids"), _layer(other, "other")
     metric = choose_metric_crs(metric_crs, a_frame, b_frame)
     a, b = measurable(a_frame, metric), measurable(b_frame, metric)
-    area_a, area_b = _areas(a), _areas(b)
-    ia, ib, inter = _overlapping_pairs(a, b)
+    area_a, area_b = _areas(a, metric), _areas(b, metric)
+    ia, ib, inter = _overlapping_pairs(a, b, area_a, metric)
     iou = inter / (area_a[ia] + area_b[ib] - inter)
     matched = _match(ia, ib, iou, min_iou, len(a), len(b))
     ids_a = a_frame.index.astype("string")
     ids_b = b_frame.index.astype("string")
-    pairs = pd.DataFrame({
-        "grid_id": ids_a[ia], "other_id": ids_b[ib], "intersection_m2": inter, "iou": iou,
-        "matched": matched,
-    })
+    pairs = pd.DataFrame(
+        {
+            "grid_id": ids_a[ia],
+            "other_id": ids_b[ib],
+            "intersection_m2": inter,
+            "iou": iou,
+            "matched": matched,
+        }
+    )
     best_a, best_b = _best(ia, iou, len(a)), _best(ib, iou, len(b))
     partner = np.full(len(a), -1)
     partner[ia[matched]] = ib[matched]
@@ -164,17 +171,20 @@ def _layer(frame: object, argument: str) -> gpd.GeoDataFrame:
     return _coords.ensure_wgs84(frame, argument)
 
 
-def _areas(geoms: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(shapely.area(geoms), nan=0.0)
+def _areas(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """Areas (m²), each in its own UTM zone when outside ``crs``'s (:func:`in_own_zones`)."""
+    return np.nan_to_num(shapely.area(in_own_zones(geoms, crs)), nan=0.0)
 
 
-def _overlapping_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _overlapping_pairs(
+    a: np.ndarray, b: np.ndarray, area_a: np.ndarray, crs: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs whose interiors overlap, and the area (m²) of their intersection."""
     ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
     covered = shapely.covers(b[ib], a[ia])
-    inter = np.where(covered, shapely.area(a[ia]), 0.0)
+    inter = np.where(covered, area_a[ia], 0.0)
     rest = np.flatnonzero(~covered)
-    inter[rest] = shapely.area(shapely.intersection(a[ia[rest]], b[ib[rest]]))
+    inter[rest] = _areas(shapely.intersection(a[ia[rest]], b[ib[rest]]), crs)
     keep = inter > 0
     return ia[keep], ib[keep], inter[keep]
 
@@ -214,8 +224,13 @@ def _best(owner: np.ndarray, iou: np.ndarray, n: int) -> np.ndarray:
 
 
 def _matches(
-    ids_a: pd.Index, ids_b: pd.Index, area_a: np.ndarray, area_b: np.ndarray,
-    partner: np.ndarray, best: np.ndarray, pairs: pd.DataFrame,
+    ids_a: pd.Index,
+    ids_b: pd.Index,
+    area_a: np.ndarray,
+    area_b: np.ndarray,
+    partner: np.ndarray,
+    best: np.ndarray,
+    pairs: pd.DataFrame,
 ) -> pd.DataFrame:
     has = partner >= 0
     chosen = pairs[pairs["matched"]].set_index("grid_id")
@@ -225,8 +240,9 @@ def _matches(
     return pd.DataFrame(
         {
             "area_m2": area_a,
-            "other_id": pd.array(take_or(ids_b.to_numpy(dtype=object), partner, None),
-                                 dtype="string"),
+            "other_id": pd.array(
+                take_or(ids_b.to_numpy(dtype=object), partner, None), dtype="string"
+            ),
             "iou": iou,
             "mismatch_m2": mismatch,
         },
