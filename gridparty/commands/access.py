@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, LayerError
-from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
+from ._common import add_map_options, check_paths, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
 __all__ = ["register"]
@@ -104,7 +104,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..access import service_access, site_posts
     from ..maps.access import access_map
 
-    check_outputs(xlsx=args.xlsx, gpkg=args.gpkg, html=args.html)
+    check_paths({"PATH": args.path, "--centres": args.centres, "--streets": args.streets},
+                {"--xlsx": args.xlsx, "--gpkg": args.gpkg, "--html": args.html})
     tier_names = _check_numbers(args)
     h = read_input(args)
     centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError, InputError
-from ._common import add_coords_option, add_map_options, progress, write_map
+from ._common import add_coords_option, add_map_options, check_paths, progress, write_map
 
 __all__ = ["register"]
 
@@ -25,6 +25,10 @@ TABLE_NAMES: dict[str, tuple[str, ...]] = {
     "resources": ("resources", "资源清单", "资源"),
 }
 _SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".csv", ".xlsx")
+#: The parts' reports (a workbook and a GeoPackage each) and the map written in ``--out``.
+_PARTS = ("alliances", "pairing", "lists")
+_MAP = "alliances_map.html"
+_OUT_FILES = (*(f"{part}{suffix}" for part in _PARTS for suffix in (".xlsx", ".gpkg")), _MAP)
 
 _EPILOG = """\
 examples:
@@ -75,10 +79,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..alliance import alliance_network, analyse_alliances
+    from ..datasets import sample_city_path
     from ..lists import match_lists
     from ..maps.alliance import alliance_map
     from ..pairing import propose_pairing
 
+    source = sample_city_path() if args.path is None else args.path
+    check_paths({"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES)
     tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords)
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
@@ -124,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
     write_map(alliance_map(analysis, communities=tables.get("communities"), pairing=proposal,
                            departments=tables.get("departments"), lists=lists,
                            tiles=args.tiles, lang=args.lang),
-              args.out / "alliances_map.html")
+              args.out / _MAP)
     return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on)
 
 

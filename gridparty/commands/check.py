@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_map_options, add_sliver_options, check_outputs, progress, write_map
+from ._common import add_map_options, add_sliver_options, check_paths, progress, write_map
 from .validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
@@ -64,7 +64,9 @@ def _run(args: argparse.Namespace) -> int:
     from ..fusion import check_min_iou
     from ..io import read_hierarchy, read_layer
 
-    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg)
+    check_paths({"PATH": args.path, "--other-grids": args.other_grids,
+                 "--previous": args.previous},
+                {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg})
     _check_tolerances(args.min_area_m2, args.min_width_m)
     if args.other_grids is not None:
         check_min_iou(args.min_iou)

@@ -9,7 +9,14 @@ import pandas as pd
 
 from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from ..model import Hierarchy
-from ._common import add_coords_option, add_map_options, add_sliver_options, progress, write_map
+from ._common import (
+    add_coords_option,
+    add_map_options,
+    add_sliver_options,
+    check_paths,
+    progress,
+    write_map,
+)
 
 __all__ = ["register"]
 
@@ -113,20 +120,26 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from ..datasets import sample_city
+    from ..datasets import sample_city, sample_city_path
 
+    check_paths({"the sample city": sample_city_path()}, out=args.out, out_files=_DEMO_FILES)
     args.out.mkdir(parents=True, exist_ok=True)
     progress("loading the sample city")
     return _check(
         sample_city(),
         args,
-        html=args.out / "sample_city_map.html",
-        csv=args.out / "sample_city_issues.csv",
+        html=args.out / _DEMO_FILES[0],
+        csv=args.out / _DEMO_FILES[1],
         xlsx=None,
     )
 
 
+#: The files ``demo`` writes in its ``--out`` folder: the map and the issues table.
+_DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
+
+
 def _run_validate(args: argparse.Namespace) -> int:
+    check_paths({"PATH": args.path}, {"--csv": args.csv, "--xlsx": args.xlsx, "--html": args.html})
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._results import Tables
 from ..errors import InputError
-from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
+from ._common import add_map_options, check_paths, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
 if TYPE_CHECKING:
@@ -136,7 +136,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str] | None:
     from ..flagship import zone_definition
     from ..siting import _limit
 
-    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg, roster=args.roster)
+    check_paths(
+        {"PATH": args.path, "--organisations": args.organisations, "--centres": args.centres},
+        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg, "--roster": args.roster},
+    )
     zone_definition(radius_m=args.radius_m, area_km2=args.area_km2, origin=args.origin)
     if args.flagships is None:
         _limit(args.time_limit, args.solver)
