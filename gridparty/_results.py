@@ -245,8 +245,12 @@ class Tables(ABC):
         return write_layers(layers, path)
 
     def _sources(self) -> tuple[Path, ...]:
-        """The files the result's data was read from: the sources of the hierarchy it holds
-        (``hierarchy``), else none known. The exports refuse to write over them."""
+        """The files the result's data was read from: its own ``sources``, else those of the
+        hierarchy it holds (``hierarchy``), else none known. The exports refuse to write over
+        them."""
+        own = getattr(self, "sources", None)
+        if own is not None:
+            return tuple(own)
         return getattr(getattr(self, "hierarchy", None), "sources", ())
 
     def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:

@@ -50,14 +50,20 @@ def no_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     def read(*args: object, **kwargs: object) -> None:
         raise AssertionError("a data file was read before the output paths were checked")
 
-    for module, name in ((pyogrio, "read_dataframe"), (pyogrio, "list_layers"),
-                         (pyogrio, "read_info"), (pd, "read_csv"), (pd, "read_excel")):
+    for module, name in (
+        (pyogrio, "read_dataframe"),
+        (pyogrio, "list_layers"),
+        (pyogrio, "read_info"),
+        (pd, "read_csv"),
+        (pd, "read_excel"),
+    ):
         monkeypatch.setattr(module, name, read)
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def _refused(root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -83,8 +89,13 @@ def _refused(root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) ->
     ],
 )
 def test_an_output_that_is_the_input_geopackage_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
-    command: str, option: str, extra: list[str],
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
+    command: str,
+    option: str,
+    extra: list[str],
 ) -> None:
     err = _refused(tmp_path, [command, str(city), option, str(city), *extra], capsys)
     assert err.endswith(
@@ -123,8 +134,9 @@ def test_an_output_over_an_extra_input_is_refused(
     city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
 ) -> None:
     previous = Path(shutil.copy(city, tmp_path / "old.gpkg"))
-    err = _refused(tmp_path, ["check", str(city), "--previous", str(previous),
-                              "--gpkg", str(previous)], capsys)
+    err = _refused(
+        tmp_path, ["check", str(city), "--previous", str(previous), "--gpkg", str(previous)], capsys
+    )
     assert f"is the input file {str(previous)!r} (--previous)" in err
 
 
@@ -136,20 +148,24 @@ def test_an_output_linked_to_a_shapefile_sidecar_is_refused(
         streets.with_suffix(suffix).write_bytes(b"not read")
     report = tmp_path / "report.xlsx"
     report.symlink_to(streets.with_suffix(".dbf"))
-    err = _refused(tmp_path, ["access", str(city), "--streets", str(streets),
-                              "--xlsx", str(report)], capsys)
+    err = _refused(
+        tmp_path, ["access", str(city), "--streets", str(streets), "--xlsx", str(report)], capsys
+    )
     assert f"is the input file {str(tmp_path / 'streets.dbf')!r} (--streets)" in err
 
 
 def test_alliances_out_folder_holding_the_input_under_an_output_name_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = city.rename(tmp_path / "alliances.gpkg")
     monkeypatch.chdir(tmp_path)
     err = _refused(tmp_path, ["alliances", "alliances.gpkg", "--out", "."], capsys)
     assert err.endswith(
-        f"--out '.': path='alliances.gpkg' is the input file 'alliances.gpkg' (PATH); writing "
+        "--out '.': path='alliances.gpkg' is the input file 'alliances.gpkg' (PATH); writing "
         "it would destroy the input: choose another output file name."
     )
     assert source.is_file()
@@ -173,8 +189,11 @@ def test_two_outputs_on_one_file_are_refused(
     city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
 ) -> None:
     report = tmp_path / "r.xlsx"
-    err = _refused(tmp_path, ["zones", str(city), *ZONES, "--xlsx", str(report),
-                              "--roster", str(report)], capsys)
+    err = _refused(
+        tmp_path,
+        ["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(report)],
+        capsys,
+    )
     assert err.endswith(
         f"--roster: path={str(report)!r} is the same file as --xlsx {str(report)!r}; give "
         "every output its own file name."
@@ -186,8 +205,9 @@ def test_two_outputs_on_one_file_through_a_link_are_refused(
 ) -> None:
     report, link = tmp_path / "r.xlsx", tmp_path / "link.xlsx"
     link.symlink_to(report)  # dangling: r.xlsx is not written yet
-    err = _refused(tmp_path, ["zones", str(city), *ZONES, "--xlsx", str(report),
-                              "--roster", str(link)], capsys)
+    err = _refused(
+        tmp_path, ["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(link)], capsys
+    )
     assert f"--roster: path={str(link)!r} is the same file as --xlsx {str(report)!r}" in err
 
 
@@ -205,8 +225,14 @@ def test_two_outputs_on_one_file_through_a_link_are_refused(
     ],
 )
 def test_an_output_of_the_wrong_format_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
-    command: str, option: str, name: str, message: str,
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
+    command: str,
+    option: str,
+    name: str,
+    message: str,
 ) -> None:
     path = tmp_path / name
     extra = ZONES if command == "zones" else []
@@ -216,7 +242,10 @@ def test_an_output_of_the_wrong_format_is_refused(
 
 @pytest.mark.parametrize("command", ["validate", "check", "access", "zones"])
 def test_an_output_that_is_a_folder_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
     command: str,
 ) -> None:
     path = tmp_path / "map.html"
@@ -231,7 +260,10 @@ def test_an_output_that_is_a_folder_is_refused(
 
 @pytest.mark.parametrize("command", ["validate", "check", "access", "zones"])
 def test_an_output_in_a_missing_folder_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
     command: str,
 ) -> None:
     path = tmp_path / "missing" / "report.xlsx"
@@ -280,7 +312,10 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 
 def test_an_output_in_a_read_only_folder_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
+    city: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     locked = tmp_path / "locked"
@@ -297,7 +332,9 @@ def test_an_output_in_a_read_only_folder_is_refused(
 
 
 def test_out_under_a_read_only_folder_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_reading: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     locked = tmp_path / "locked"
@@ -342,12 +379,15 @@ def test_sources_survive_assign_and_stay_out_of_outputs(tmp_path: Path) -> None:
     source = write_hierarchy(unassigned, tmp_path / "unassigned.gpkg")
     h = read_hierarchy(source)
     filled = assign(h).hierarchy
-    assert filled is not h and filled.buildings["grid_id"].notna().any()
+    assert filled is not h
+    assert filled.buildings["grid_id"].notna().any()
     assert filled.sources == (source.resolve(),)
     out = write_hierarchy(filled, tmp_path / "copy.gpkg")
     assert "sources" not in pyogrio.list_layers(out)[:, 0].tolist()
-    assert all("gridparty_sources" not in gpd.read_file(out, layer=n).columns
-               for n in ("communities", "grids"))
+    assert all(
+        "gridparty_sources" not in gpd.read_file(out, layer=n).columns
+        for n in ("communities", "grids")
+    )
 
 
 def _unchanged(path: Path, write: Callable[[], object]) -> str:
@@ -401,3 +441,32 @@ def test_save_map_refuses_the_hierarchy_source(city: Path, tmp_path: Path) -> No
     link = tmp_path / "map.html"
     link.symlink_to(city)
     _unchanged(city, lambda: save_map(hierarchy_map(h, tiles="none"), link))
+
+
+def test_zone_exports_and_map_refuse_the_hierarchy_source(city: Path, tmp_path: Path) -> None:
+    from gridparty.flagship import mentoring_zones
+    from gridparty.maps import save_map
+    from gridparty.maps.flagship import flagship_map
+
+    zones = mentoring_zones(read_hierarchy(city), ["310101002001"], radius_m=800)
+    book, html = tmp_path / "roster.xlsx", tmp_path / "zones.html"
+    book.symlink_to(city)
+    os.link(city, html)
+    message = _unchanged(city, lambda: zones.roster_to_excel(book))
+    assert message.startswith(f"path={str(book)!r} is the file the data was read from")
+    _unchanged(city, lambda: zones.to_excel(book))
+    _unchanged(city, lambda: save_map(flagship_map(zones, tiles="none"), html))
+    assert zones.roster_to_excel(tmp_path / "new.xlsx").is_file()  # any other file is fine
+
+
+def test_an_output_under_a_file_is_refused(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+) -> None:
+    path = city / "report.xlsx"
+    err = _refused(tmp_path, ["check", str(city), "--xlsx", str(path)], capsys)
+    assert err.endswith(
+        f"--xlsx: path={str(path)!r}: {str(city)!r} is a file, not a folder; choose a path in "
+        "a folder."
+    )
+    err = _refused(tmp_path, ["demo", "--out", str(city / "demo")], capsys)
+    assert f"--out: path={str(city / 'demo')!r}: {str(city)!r} is a file, not a folder" in err

@@ -77,12 +77,16 @@ class _CoordsAction(argparse.Action):
 def add_sliver_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--min-area-m2`` and ``--min-width-m``: the sliver rule of validate and check."""
     parser.add_argument(
-        "--min-area-m2", type=float, default=DEFAULT_MIN_AREA_M2,
+        "--min-area-m2",
+        type=float,
+        default=DEFAULT_MIN_AREA_M2,
         help="gaps/overlaps/spill-overs smaller than this many m² are slivers, not reported "
         f"(default {DEFAULT_MIN_AREA_M2:g})",
     )
     parser.add_argument(
-        "--min-width-m", type=float, default=DEFAULT_MIN_WIDTH_M,
+        "--min-width-m",
+        type=float,
+        default=DEFAULT_MIN_WIDTH_M,
         help="those narrower than this many metres are slivers, reported as such "
         f"(default {DEFAULT_MIN_WIDTH_M:g})",
     )
@@ -217,6 +221,11 @@ def _files(path: Path) -> list[Path]:
 
 def _writable_folder(arg: str, path: Path, folder: Path) -> None:
     """Refuse ``path`` when its ``folder`` is missing or cannot be written."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"{arg}: path={str(path)!r}: {str(folder)!r} is a file, not a folder; choose a "
+            "path in a folder."
+        )
     if not folder.is_dir():
         raise DataFileError(
             f"{arg}: path={str(path)!r}: the folder {str(folder)!r} does not exist; create it "
@@ -229,9 +238,7 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
         )
 
 
-def extra_layer(
-    path: Path, given: Path | None, layer: str, coords: str
-) -> gpd.GeoDataFrame | None:
+def extra_layer(path: Path, given: Path | None, layer: str, coords: str) -> gpd.GeoDataFrame | None:
     """A layer from its own file, else from the input GeoPackage or folder; None if absent.
 
     Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84.

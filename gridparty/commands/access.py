@@ -25,7 +25,6 @@ layer streets the same way; without streets (or with --straight) distances are s
 """
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``access`` command."""
     cmd = sub.add_parser(
@@ -104,8 +103,10 @@ def _run(args: argparse.Namespace) -> int:
     from ..access import service_access, site_posts
     from ..maps.access import access_map
 
-    check_paths({"PATH": args.path, "--centres": args.centres, "--streets": args.streets},
-                {"--xlsx": args.xlsx, "--gpkg": args.gpkg, "--html": args.html})
+    check_paths(
+        {"PATH": args.path, "--centres": args.centres, "--streets": args.streets},
+        {"--xlsx": args.xlsx, "--gpkg": args.gpkg, "--html": args.html},
+    )
     tier_names = _check_numbers(args)
     h = read_input(args)
     centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords)
@@ -114,7 +115,11 @@ def _run(args: argparse.Namespace) -> int:
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = None if args.straight else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+    streets = (
+        None
+        if args.straight
+        else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+    )
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"

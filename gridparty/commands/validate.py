@@ -113,9 +113,15 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     columns = input_columns(args)
     progress(f"reading {args.path}")
     return read_hierarchy(
-        args.path, layers=layers, columns=columns,
-        coords=args.level_coords or args.coords, repair=args.repair, strict=False,
-        lon=args.lon, lat=args.lat, crs=args.crs,
+        args.path,
+        layers=layers,
+        columns=columns,
+        coords=args.level_coords or args.coords,
+        repair=args.repair,
+        strict=False,
+        lon=args.lon,
+        lat=args.lat,
+        crs=args.crs,
     )
 
 
@@ -182,8 +188,12 @@ def _check(
     progress(f"assigning parents: {h}")
     assignment = assign(h)
     progress("validating")
-    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-                      min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M))
+    issues = validate(
+        h,
+        assignment=assignment,
+        min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
+        min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+    )
     _print_counts(issues)
     _datum_hint(h, issues)
     for path in (csv, xlsx):
@@ -210,15 +220,19 @@ def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
     located = h.households[h.households.geometry.notna() & ~h.households.geometry.is_empty]
     if len(located) < 10 or not len(h.buildings):
         return
-    off = issues[(issues["level"] == "household")
-                 & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])]
+    off = issues[
+        (issues["level"] == "household")
+        & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
+    ]
     if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
         return
     found = detect_datum_offset(located, h.buildings)
     if found.datum in ("gcj02", "bd09"):
-        print(f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
-              f"buildings, and {found.message} On the command line: "
-              f"--coords household={found.datum}.")
+        print(
+            f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
+            f"buildings, and {found.message} On the command line: "
+            f"--coords household={found.datum}."
+        )
 
 
 def _print_counts(issues: pd.DataFrame) -> None:
