@@ -66,15 +66,23 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-def _refused(root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run ``argv``; assert exit 2, one stderr line, nothing read, every file unchanged."""
-    before = _files(root)
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("gridparty: error: ")
-    assert _files(root) == before  # no output written, no input touched
-    return err.strip()
+@pytest.fixture
+def refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+) -> Callable[[list[str]], str]:
+    """Run a command line; assert exit 2, one stderr line, nothing read, every file of the
+    test's folder unchanged and none added; return the line."""
+
+    def run(argv: list[str]) -> str:
+        before = _files(tmp_path)
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith("gridparty: error: ")
+        assert _files(tmp_path) == before  # no output written, no input touched
+        return err.strip()
+
+    return run
 
 
 # -- an output is an input ------------------------------------------------------------------
@@ -91,13 +99,12 @@ def _refused(root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) ->
 def test_an_output_that_is_the_input_geopackage_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     command: str,
     option: str,
     extra: list[str],
 ) -> None:
-    err = _refused(tmp_path, [command, str(city), option, str(city), *extra], capsys)
+    err = refused([command, str(city), option, str(city), *extra])
     assert err.endswith(
         f"{option}: path={str(city)!r} is the input file {str(city)!r} (PATH); writing it "
         "would destroy the input: choose another output file name."
@@ -105,65 +112,60 @@ def test_an_output_that_is_the_input_geopackage_is_refused(
 
 
 def test_a_symlink_to_the_input_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     link = tmp_path / "report.gpkg"
     link.symlink_to(city)
-    err = _refused(tmp_path, ["check", str(city), "--gpkg", str(link)], capsys)
+    err = refused(["check", str(city), "--gpkg", str(link)])
     assert f"--gpkg: path={str(link)!r} is the input file {str(city)!r} (PATH)" in err
 
 
 def test_a_hard_link_to_the_input_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     link = tmp_path / "report.gpkg"
     os.link(city, link)
-    err = _refused(tmp_path, ["access", str(city), "--gpkg", str(link)], capsys)
+    err = refused(["access", str(city), "--gpkg", str(link)])
     assert f"--gpkg: path={str(link)!r} is the input file {str(city)!r} (PATH)" in err
 
 
 def test_an_output_over_a_file_of_the_input_folder_is_refused(
-    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    folder: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     table = folder / "households.xlsx"
-    err = _refused(tmp_path, ["validate", str(folder), "--xlsx", str(table)], capsys)
+    err = refused(["validate", str(folder), "--xlsx", str(table)])
     assert f"--xlsx: path={str(table)!r} is the input file {str(table)!r} (PATH)" in err
 
 
 def test_an_output_over_an_extra_input_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     previous = Path(shutil.copy(city, tmp_path / "old.gpkg"))
-    err = _refused(
-        tmp_path, ["check", str(city), "--previous", str(previous), "--gpkg", str(previous)], capsys
-    )
+    err = refused(["check", str(city), "--previous", str(previous), "--gpkg", str(previous)])
     assert f"is the input file {str(previous)!r} (--previous)" in err
 
 
 def test_an_output_linked_to_a_shapefile_sidecar_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     streets = tmp_path / "streets.shp"
     for suffix in (".shp", ".shx", ".dbf", ".prj"):
         streets.with_suffix(suffix).write_bytes(b"not read")
     report = tmp_path / "report.xlsx"
     report.symlink_to(streets.with_suffix(".dbf"))
-    err = _refused(
-        tmp_path, ["access", str(city), "--streets", str(streets), "--xlsx", str(report)], capsys
-    )
+    err = refused(["access", str(city), "--streets", str(streets), "--xlsx", str(report)])
     assert f"is the input file {str(tmp_path / 'streets.dbf')!r} (--streets)" in err
 
 
 def test_alliances_out_folder_holding_the_input_under_an_output_name_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = city.rename(tmp_path / "alliances.gpkg")
     monkeypatch.chdir(tmp_path)
-    err = _refused(tmp_path, ["alliances", "alliances.gpkg", "--out", "."], capsys)
+    err = refused(["alliances", "alliances.gpkg", "--out", "."])
     assert err.endswith(
         "--out '.': path='alliances.gpkg' is the input file 'alliances.gpkg' (PATH); writing "
         "it would destroy the input: choose another output file name."
@@ -172,13 +174,13 @@ def test_alliances_out_folder_holding_the_input_under_an_output_name_is_refused(
 
 
 def test_alliances_out_folder_being_the_input_folder_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     tables = tmp_path / "tables"
     tables.mkdir()
     (tables / "needs.csv").write_text("need_id,lon,lat\nN1,121.4,31.2\n", encoding="utf-8")
     (tables / "pairing.xlsx").write_bytes(b"not read")
-    err = _refused(tmp_path, ["alliances", str(tables), "--out", str(tables)], capsys)
+    err = refused(["alliances", str(tables), "--out", str(tables)])
     assert f"is the input file {str(tables / 'pairing.xlsx')!r} (PATH)" in err
 
 
@@ -186,14 +188,10 @@ def test_alliances_out_folder_being_the_input_folder_is_refused(
 
 
 def test_two_outputs_on_one_file_are_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     report = tmp_path / "r.xlsx"
-    err = _refused(
-        tmp_path,
-        ["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(report)],
-        capsys,
-    )
+    err = refused(["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(report)])
     assert err.endswith(
         f"--roster: path={str(report)!r} is the same file as --xlsx {str(report)!r}; give "
         "every output its own file name."
@@ -201,13 +199,11 @@ def test_two_outputs_on_one_file_are_refused(
 
 
 def test_two_outputs_on_one_file_through_a_link_are_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     report, link = tmp_path / "r.xlsx", tmp_path / "link.xlsx"
     link.symlink_to(report)  # dangling: r.xlsx is not written yet
-    err = _refused(
-        tmp_path, ["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(link)], capsys
-    )
+    err = refused(["zones", str(city), *ZONES, "--xlsx", str(report), "--roster", str(link)])
     assert f"--roster: path={str(link)!r} is the same file as --xlsx {str(report)!r}" in err
 
 
@@ -227,8 +223,7 @@ def test_two_outputs_on_one_file_through_a_link_are_refused(
 def test_an_output_of_the_wrong_format_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     command: str,
     option: str,
     name: str,
@@ -236,7 +231,7 @@ def test_an_output_of_the_wrong_format_is_refused(
 ) -> None:
     path = tmp_path / name
     extra = ZONES if command == "zones" else []
-    err = _refused(tmp_path, [command, str(city), option, str(path), *extra], capsys)
+    err = refused([command, str(city), option, str(path), *extra])
     assert err.endswith(f"{option}: path={str(path)!r} {message}")
 
 
@@ -244,14 +239,13 @@ def test_an_output_of_the_wrong_format_is_refused(
 def test_an_output_that_is_a_folder_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     command: str,
 ) -> None:
     path = tmp_path / "map.html"
     path.mkdir()
     extra = ZONES if command == "zones" else []
-    err = _refused(tmp_path, [command, str(city), "--html", str(path), *extra], capsys)
+    err = refused([command, str(city), "--html", str(path), *extra])
     assert err.endswith(
         f"--html: path={str(path)!r} is a folder; name a file in it, e.g. "
         f"{str(path / 'report.html')!r}."
@@ -262,13 +256,12 @@ def test_an_output_that_is_a_folder_is_refused(
 def test_an_output_in_a_missing_folder_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     command: str,
 ) -> None:
     path = tmp_path / "missing" / "report.xlsx"
     extra = ZONES if command == "zones" else []
-    err = _refused(tmp_path, [command, str(city), "--xlsx", str(path), *extra], capsys)
+    err = refused([command, str(city), "--xlsx", str(path), *extra])
     assert err.endswith(
         f"--xlsx: path={str(path)!r}: the folder {str(path.parent)!r} does not exist; create "
         "it first."
@@ -277,11 +270,11 @@ def test_an_output_in_a_missing_folder_is_refused(
 
 @pytest.mark.parametrize("command", ["demo", "alliances"])
 def test_out_naming_a_file_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None, command: str
+    tmp_path: Path, refused: Callable[[list[str]], str], command: str
 ) -> None:
     out = tmp_path / "report.txt"
     out.write_text("keep me", encoding="utf-8")
-    err = _refused(tmp_path, [command, "--out", str(out)], capsys)
+    err = refused([command, "--out", str(out)])
     assert err.endswith(
         f"--out {str(out)!r} is a file; --out names a folder (created when missing)."
     )
@@ -289,11 +282,11 @@ def test_out_naming_a_file_is_refused(
 
 @pytest.mark.parametrize("command", ["demo", "alliances"])
 def test_out_holding_a_folder_under_an_output_name_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None, command: str
+    tmp_path: Path, refused: Callable[[list[str]], str], command: str
 ) -> None:
     name = "sample_city_map.html" if command == "demo" else "alliances_map.html"
     (tmp_path / name).mkdir()
-    err = _refused(tmp_path, [command, "--out", str(tmp_path)], capsys)
+    err = refused([command, "--out", str(tmp_path)])
     assert f"{str(tmp_path / name)!r} is a folder, where the command writes its file" in err
 
 
@@ -314,15 +307,14 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 def test_an_output_in_a_read_only_folder_is_refused(
     city: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     _read_only(monkeypatch, locked)
     try:
-        err = _refused(tmp_path, ["check", str(city), "--xlsx", str(locked / "r.xlsx")], capsys)
+        err = refused(["check", str(city), "--xlsx", str(locked / "r.xlsx")])
     finally:
         locked.chmod(0o755)
     assert err.endswith(
@@ -333,15 +325,14 @@ def test_an_output_in_a_read_only_folder_is_refused(
 
 def test_out_under_a_read_only_folder_is_refused(
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_reading: None,
+    refused: Callable[[list[str]], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     _read_only(monkeypatch, locked)
     try:
-        err = _refused(tmp_path, ["demo", "--out", str(locked / "new" / "demo")], capsys)
+        err = refused(["demo", "--out", str(locked / "new" / "demo")])
     finally:
         locked.chmod(0o755)
     assert f"the folder {str(locked)!r} is not writable" in err
@@ -460,13 +451,13 @@ def test_zone_exports_and_map_refuse_the_hierarchy_source(city: Path, tmp_path: 
 
 
 def test_an_output_under_a_file_is_refused(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_reading: None
+    city: Path, tmp_path: Path, refused: Callable[[list[str]], str]
 ) -> None:
     path = city / "report.xlsx"
-    err = _refused(tmp_path, ["check", str(city), "--xlsx", str(path)], capsys)
+    err = refused(["check", str(city), "--xlsx", str(path)])
     assert err.endswith(
         f"--xlsx: path={str(path)!r}: {str(city)!r} is a file, not a folder; choose a path in "
         "a folder."
     )
-    err = _refused(tmp_path, ["demo", "--out", str(city / "demo")], capsys)
+    err = refused(["demo", "--out", str(city / "demo")])
     assert f"--out: path={str(city / 'demo')!r}: {str(city)!r} is a file, not a folder" in err
