@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._paths import refuse_sources
 from .errors import InputError
 from .maps.labels import check_lang, text
 from .maps.safe import escape
@@ -205,10 +206,16 @@ class Tables(ABC):
             An ``.xlsx`` file.
         lang : {"zh", "en"}
             Language of sheet names and headers.
+
+        Raises
+        ------
+        InputError
+            ``path`` is a file the result's hierarchy was read from.
         """
         from .io import write_workbook
 
         lang_ = check_lang(lang)
+        refuse_sources(path, self._sources())
         plain = {header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()}
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         headers = {str(c): header(str(c), lang_) for c in columns}
@@ -220,9 +227,12 @@ class Tables(ABC):
         Raises
         ------
         InputError
-            The result has no table with geometry (write its tables with :meth:`to_excel`).
+            The result has no table with geometry (write its tables with :meth:`to_excel`),
+            or ``path`` is a file the result's hierarchy was read from.
         """
         from .io import write_layers
+
+        refuse_sources(path, self._sources())
 
         layers = {
             n: t for n, t in self._shared_tables().items() if isinstance(t, gpd.GeoDataFrame)
@@ -233,6 +243,15 @@ class Tables(ABC):
                 "tables with to_excel()."
             )
         return write_layers(layers, path)
+
+    def _sources(self) -> tuple[Path, ...]:
+        """The files the result's data was read from: its own ``sources``, else those of the
+        hierarchy it holds (``hierarchy``), else none known. The exports refuse to write over
+        them."""
+        own = getattr(self, "sources", None)
+        if own is not None:
+            return tuple(own)
+        return getattr(getattr(self, "hierarchy", None), "sources", ())
 
     def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
         """The workbook's sheets by code name, summary first (a subclass may put cell words

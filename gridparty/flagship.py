@@ -39,6 +39,7 @@ import shapely
 
 from ._checks import positive_number
 from ._mentee_rules import RULES, MenteeRule, rule_function
+from ._paths import refuse_sources
 from ._results import Tables, figures, header
 from .assign import locate_points
 from .errors import InputError
@@ -287,6 +288,9 @@ class MentoringZones(Tables):
     contacts : DataFrame
         ``secretary``/``contact``/``phone`` of the organisations where given: personal data,
         only in :meth:`roster`; never in :meth:`tables`, exports or maps.
+    sources : tuple of Path
+        The files the hierarchy was read from (:attr:`gridparty.Hierarchy.sources`): the
+        exports refuse to write over them.
     """
 
     definition: ZoneDefinition
@@ -298,6 +302,7 @@ class MentoringZones(Tables):
     unreached: gpd.GeoDataFrame
     own: pd.DataFrame
     contacts: pd.DataFrame = field(repr=False)
+    sources: tuple[Path, ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -388,6 +393,7 @@ class MentoringZones(Tables):
         from .io import write_workbook
 
         lang_ = check_lang(lang)
+        refuse_sources(path, self._sources())
         roster = self.roster(lang_)
         sheets = {
             f"{fid} {self.flagships.at[fid, 'name']}": group.drop(
@@ -497,6 +503,7 @@ def mentoring_zones(
             )
         ),
         contacts=pd.DataFrame(orgs[[c for c in CONTACT_ALIASES if c in orgs.columns]]),
+        sources=h.sources,
     )
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pyogrio
 
 from ._atomic import atomic_path
+from ._paths import SOURCES_ATTR, frame_sources, refuse_sources, source_path
 from .columns import ColumnMapping, mapping_for_level
 from .errors import ColumnError, DataFileError, InputError, LayerError
 from .layers import normalise_layer
@@ -127,6 +128,8 @@ def read_layer(
         strict=strict,
         argument=_describe(source, layer),
     )
+    if not isinstance(source, pd.DataFrame):
+        result.attrs[SOURCES_ATTR] = (source_path(source),)
     return result
 
 
@@ -168,6 +171,8 @@ def read_hierarchy(
         xy_lon, xy_lat = _xy_columns(columns, name)
         frames[name] = _read_any(src, name, layer=lay, crs=crs, lon=lon or xy_lon,
                                  lat=lat or xy_lat)
+        if not isinstance(src, pd.DataFrame):  # a frame read here, not the caller's
+            frames[name].attrs[SOURCES_ATTR] = (source_path(src),)
     return Hierarchy(
         frames["community"],
         frames.get("grid"),
@@ -232,7 +237,11 @@ def _table_points(
 
 
 def write_hierarchy(h: Hierarchy, path: PathLike) -> Path:
-    """Write the four layers to one GeoPackage atomically (layers communities, grids, ...)."""
+    """Write the four layers to one GeoPackage atomically (layers communities, grids, ...).
+
+    Refuses (:class:`InputError`) a ``path`` that is one of ``h.sources``.
+    """
+    refuse_sources(path, h.sources)
     return write_layers({LEVELS[name].layer: frame for name, frame in h.layers.items()}, path)
 
 
@@ -251,8 +260,9 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
     Raises
     ------
     InputError
-        ``path`` is not a ``.gpkg``, ``layers`` is empty, a value is not a frame, or GDAL
-        refuses a layer (its name or a column's type).
+        ``path`` is not a ``.gpkg``, ``layers`` is empty, a value is not a frame, GDAL
+        refuses a layer (its name or a column's type), or ``path`` is the file a layer was
+        read from (by :func:`read_layer` / :func:`read_hierarchy`).
     """
     target = Path(path)
     if target.suffix.lower() != ".gpkg":
@@ -262,6 +272,7 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
             f"layers is empty: there is nothing to write to {str(path)!r}. A result without "
             "tables of geometry has no GeoPackage; write its tables with to_excel()."
         )
+    refuse_sources(target, frame_sources(layers.values()))
     with atomic_path(target) as tmp, reproducible_gpkg():
         for name, frame in layers.items():
             _write_layer(frame, name, tmp, target)
@@ -309,12 +320,14 @@ def reproducible_gpkg() -> Iterator[None]:
 def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
     """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
 
-    A ``geometry`` column is written as WKT.
+    A ``geometry`` column is written as WKT. Refuses (:class:`InputError`) the file
+    ``table`` was read from (by :func:`read_layer`).
     """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
+    refuse_sources(target, frame_sources([table]))
     if suffix == ".xlsx":
         return write_workbook({sheet: table}, target, index=False)
     with atomic_path(target) as tmp:
@@ -350,6 +363,7 @@ def write_workbook(
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
+    refuse_sources(target, frame_sources(tables.values()))
     names = headers or {}
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:

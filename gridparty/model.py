@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ import pandas as pd
 import pyproj
 
 from . import coords as _coords
+from ._paths import frame_sources
 from .columns import ColumnMapping, LoadIssue, nest_by_layer
 from .errors import InputError
 from .layers import coords_by_level, empty_layer, normalise_layer
@@ -63,6 +65,8 @@ class Hierarchy:
         The normalised layers (EPSG:4326, index = id).
     load_issues : DataFrame
         Problems found while loading (duplicate or missing ids, repaired geometries).
+    sources : tuple of Path
+        The files the layers were read from (see :attr:`sources`).
 
     Examples
     --------
@@ -108,6 +112,7 @@ class Hierarchy:
             layers,
             _issue_frame(issues),
             None if metric_crs is None else _coords.check_metric_crs(metric_crs),
+            frame_sources(given.values()),
         )
 
     @classmethod
@@ -116,9 +121,10 @@ class Hierarchy:
         layers: Mapping[str, gpd.GeoDataFrame],
         load_issues: pd.DataFrame,
         metric_crs: pyproj.CRS | None,
+        sources: tuple[Path, ...] = (),
     ) -> Hierarchy:
         new = cls.__new__(cls)
-        new._set(dict(layers), load_issues, metric_crs)
+        new._set(dict(layers), load_issues, metric_crs, sources)
         return new
 
     def _set(
@@ -126,6 +132,7 @@ class Hierarchy:
         layers: dict[str, gpd.GeoDataFrame],
         load_issues: pd.DataFrame,
         metric_crs: pyproj.CRS | None,
+        sources: tuple[Path, ...] = (),
     ) -> None:
         self.communities = layers["community"]
         self.grids = layers["grid"]
@@ -133,6 +140,19 @@ class Hierarchy:
         self.households = layers["household"]
         self.load_issues = load_issues
         self._metric_crs = metric_crs
+        self._sources = sources
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """The files the layers were read from (absolute, symlinks followed; empty when built
+        from frames in memory).
+
+        Set by :func:`gridparty.read_hierarchy` and by frames read with
+        :func:`gridparty.read_layer`; kept by :meth:`replace` and :func:`gridparty.assign`. The
+        writers (:func:`gridparty.write_hierarchy`, result exports, ``save_map``) refuse to
+        write over these files. Not part of any output.
+        """
+        return self._sources
 
     # -- access -----------------------------------------------------------------------------
 
@@ -171,7 +191,9 @@ class Hierarchy:
             if key not in LEVELS:
                 raise InputError(f"replace() got {name}=...; use one of {', '.join(LEVEL_NAMES)}.")
             current[key], _ = normalise_layer(frame, LEVELS[key], argument=f"replace({name}=...)")
-        return Hierarchy._from_normalised(current, self.load_issues, self._metric_crs)
+        return Hierarchy._from_normalised(
+            current, self.load_issues, self._metric_crs, self._sources
+        )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(f):,} {LEVELS[n].layer}" for n, f in self.layers.items())

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, LayerError
-from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
+from ._common import add_map_options, check_paths, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
 __all__ = ["register"]
@@ -23,7 +23,6 @@ service_centres.* in the folder) unless --centres names a file; they need an id 
 (core, district, street, community, post, or 核心/区级/街道/社区/驿站 ...). Streets come from the
 layer streets the same way; without streets (or with --straight) distances are straight lines.
 """
-
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +103,10 @@ def _run(args: argparse.Namespace) -> int:
     from ..access import service_access, site_posts
     from ..maps.access import access_map
 
-    check_outputs(xlsx=args.xlsx, gpkg=args.gpkg, html=args.html)
+    check_paths(
+        {"PATH": args.path, "--centres": args.centres, "--streets": args.streets},
+        {"--xlsx": args.xlsx, "--gpkg": args.gpkg, "--html": args.html},
+    )
     tier_names = _check_numbers(args)
     h = read_input(args)
     centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords)
@@ -113,7 +115,11 @@ def _run(args: argparse.Namespace) -> int:
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = None if args.straight else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+    streets = (
+        None
+        if args.straight
+        else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+    )
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"

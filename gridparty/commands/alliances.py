@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError, InputError
-from ._common import add_coords_option, add_map_options, progress, write_map
+from ._common import add_coords_option, add_map_options, check_paths, progress, write_map
 
 __all__ = ["register"]
 
@@ -25,6 +25,10 @@ TABLE_NAMES: dict[str, tuple[str, ...]] = {
     "resources": ("resources", "资源清单", "资源"),
 }
 _SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".csv", ".xlsx")
+#: The parts' reports (a workbook and a GeoPackage each) and the map written in ``--out``.
+_PARTS = ("alliances", "pairing", "lists")
+_MAP = "alliances_map.html"
+_OUT_FILES = (*(f"{part}{suffix}" for part in _PARTS for suffix in (".xlsx", ".gpkg")), _MAP)
 
 _EPILOG = """\
 examples:
@@ -54,20 +58,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cmd.add_argument("path", type=Path, nargs="?",
-                     help="GeoPackage or folder with the tables (default: the sample city)")
-    cmd.add_argument("--out", type=Path, default=Path("gridparty-alliances"),
-                     help="output folder (default: ./gridparty-alliances)")
-    cmd.add_argument("--within", metavar="COLUMN",
-                     help="pair only communities and departments with the same value here, "
-                     "e.g. district")
-    cmd.add_argument("--max-pair-distance-m", type=float,
-                     help="longest community–department distance to propose, in metres")
-    cmd.add_argument("--max-distance-m", type=float, default=1000.0,
-                     help="farthest a resource serves a need, in metres (default 1000: the "
-                     "15-minute life circle)")
-    cmd.add_argument("--fail-on", choices=["error", "warning"],
-                     help="exit with code 1 when input problems of this severity (or worse) exist")
+    cmd.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        help="GeoPackage or folder with the tables (default: the sample city)",
+    )
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        default=Path("gridparty-alliances"),
+        help="output folder (default: ./gridparty-alliances)",
+    )
+    cmd.add_argument(
+        "--within",
+        metavar="COLUMN",
+        help="pair only communities and departments with the same value here, e.g. district",
+    )
+    cmd.add_argument(
+        "--max-pair-distance-m",
+        type=float,
+        help="longest community–department distance to propose, in metres",
+    )
+    cmd.add_argument(
+        "--max-distance-m",
+        type=float,
+        default=1000.0,
+        help="farthest a resource serves a need, in metres (default 1000: the "
+        "15-minute life circle)",
+    )
+    cmd.add_argument(
+        "--fail-on",
+        choices=["error", "warning"],
+        help="exit with code 1 when input problems of this severity (or worse) exist",
+    )
     add_coords_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
@@ -75,10 +99,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..alliance import alliance_network, analyse_alliances
+    from ..datasets import sample_city_path
     from ..lists import match_lists
     from ..maps.alliance import alliance_map
     from ..pairing import propose_pairing
 
+    source = sample_city_path() if args.path is None else args.path
+    check_paths(
+        {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
+    )
     tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords)
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
@@ -97,8 +126,11 @@ def _run(args: argparse.Namespace) -> int:
     if parts["alliances"]:
         progress("analysing the alliance network")
         net = alliance_network(
-            tables["units"], tables["alliances"], tables["memberships"],
-            agreements=tables.get("agreements"), communities=tables.get("communities"),
+            tables["units"],
+            tables["alliances"],
+            tables["memberships"],
+            agreements=tables.get("agreements"),
+            communities=tables.get("communities"),
             strict=False,
         )
         analysis = analyse_alliances(net)
@@ -107,24 +139,38 @@ def _run(args: argparse.Namespace) -> int:
     if parts["pairing"]:
         progress("checking the pairing and proposing the rest")
         proposal = propose_pairing(
-            tables["communities"], tables["departments"], pairings=tables.get("pairings"),
-            within=args.within, max_distance_m=args.max_pair_distance_m,
+            tables["communities"],
+            tables["departments"],
+            pairings=tables.get("pairings"),
+            within=args.within,
+            max_distance_m=args.max_pair_distance_m,
         )
         _report("pairing", proposal, args.out / "pairing.xlsx", proposal.check.summary())
         problems.append(proposal.check.problems)
     if parts["lists"]:
         progress("matching needs to resources")
         lists = match_lists(
-            tables["needs"], tables["resources"], units=tables.get("units"),
-            communities=tables.get("communities"), max_distance_m=args.max_distance_m,
+            tables["needs"],
+            tables["resources"],
+            units=tables.get("units"),
+            communities=tables.get("communities"),
+            max_distance_m=args.max_distance_m,
         )
         _report("lists", lists, args.out / "lists.xlsx")
         problems.append(lists.problems)
     progress("drawing the map")
-    write_map(alliance_map(analysis, communities=tables.get("communities"), pairing=proposal,
-                           departments=tables.get("departments"), lists=lists,
-                           tiles=args.tiles, lang=args.lang),
-              args.out / "alliances_map.html")
+    write_map(
+        alliance_map(
+            analysis,
+            communities=tables.get("communities"),
+            pairing=proposal,
+            departments=tables.get("departments"),
+            lists=lists,
+            tiles=args.tiles,
+            lang=args.lang,
+        ),
+        args.out / _MAP,
+    )
     return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on)
 
 
@@ -165,14 +211,18 @@ def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | N
     progress(f"reading {path}")
     if path.is_dir():
         files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
-        found = {t: next((files[n] for n in names if n in files), None)
-                 for t, names in TABLE_NAMES.items()}
-        return {t: None if p is None else read_features(p, coords=coords)
-                for t, p in found.items()}
+        found = {
+            t: next((files[n] for n in names if n in files), None)
+            for t, names in TABLE_NAMES.items()
+        }
+        return {t: None if p is None else read_features(p, coords=coords) for t, p in found.items()}
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
     layers = set(layer_names(path))
-    found_layers = {t: next((n for n in names if n in layers), None)
-                    for t, names in TABLE_NAMES.items()}
-    return {t: None if n is None else read_features(path, layer=n, coords=coords)
-            for t, n in found_layers.items()}
+    found_layers = {
+        t: next((n for n in names if n in layers), None) for t, names in TABLE_NAMES.items()
+    }
+    return {
+        t: None if n is None else read_features(path, layer=n, coords=coords)
+        for t, n in found_layers.items()
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_map_options, add_sliver_options, check_outputs, progress, write_map
+from ._common import add_map_options, add_sliver_options, check_paths, progress, write_map
 from .validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
@@ -38,22 +38,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--html", type=Path, help="write the coverage map")
     check.add_argument("--xlsx", type=Path, help="write the report workbook (one sheet per table)")
     check.add_argument("--gpkg", type=Path, help="write gaps, overlaps, findings ... as GeoPackage")
-    check.add_argument("--other-grids", type=Path, metavar="FILE",
-                       help="another grid layer (e.g. 综治网格) to match with the party grids")
-    check.add_argument("--other-layer", metavar="NAME",
-                       help="layer of --other-grids inside a GeoPackage")
-    check.add_argument("--other-id", metavar="COLUMN",
-                       help="id column of --other-grids when it is not a recognised one "
-                       "(e.g. zz_id)")
-    check.add_argument("--previous", type=Path, metavar="PATH",
-                       help="an earlier snapshot (GeoPackage or folder) to compare with")
+    check.add_argument(
+        "--other-grids",
+        type=Path,
+        metavar="FILE",
+        help="another grid layer (e.g. 综治网格) to match with the party grids",
+    )
+    check.add_argument(
+        "--other-layer", metavar="NAME", help="layer of --other-grids inside a GeoPackage"
+    )
+    check.add_argument(
+        "--other-id",
+        metavar="COLUMN",
+        help="id column of --other-grids when it is not a recognised one (e.g. zz_id)",
+    )
+    check.add_argument(
+        "--previous",
+        type=Path,
+        metavar="PATH",
+        help="an earlier snapshot (GeoPackage or folder) to compare with",
+    )
     add_sliver_options(check)
-    check.add_argument("--min-iou", type=float, default=0.5,
-                       help="smallest intersection over union of a grid-fusion match (default 0.5)")
-    check.add_argument("--no-streets", action="store_true",
-                       help="skip checking communities against their streets")
-    check.add_argument("--lang-report", default="zh", choices=["zh", "en"],
-                       help="language of the workbook's sheet names and headers (default zh)")
+    check.add_argument(
+        "--min-iou",
+        type=float,
+        default=0.5,
+        help="smallest intersection over union of a grid-fusion match (default 0.5)",
+    )
+    check.add_argument(
+        "--no-streets", action="store_true", help="skip checking communities against their streets"
+    )
+    check.add_argument(
+        "--lang-report",
+        default="zh",
+        choices=["zh", "en"],
+        help="language of the workbook's sheet names and headers (default zh)",
+    )
     add_map_options(check)
     check.set_defaults(run=_run)
 
@@ -64,7 +84,10 @@ def _run(args: argparse.Namespace) -> int:
     from ..fusion import check_min_iou
     from ..io import read_hierarchy, read_layer
 
-    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg)
+    check_paths(
+        {"PATH": args.path, "--other-grids": args.other_grids, "--previous": args.previous},
+        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg},
+    )
     _check_tolerances(args.min_area_m2, args.min_width_m)
     if args.other_grids is not None:
         check_min_iou(args.min_iou)
@@ -73,24 +96,39 @@ def _run(args: argparse.Namespace) -> int:
     if args.other_grids is not None:
         progress(f"reading {args.other_grids}")
         other = read_layer(
-            args.other_grids, "grid", layer=args.other_layer, strict=False,
+            args.other_grids,
+            "grid",
+            layer=args.other_layer,
+            strict=False,
             columns={args.other_id: "grid_id"} if args.other_id else None,
             coords=(args.level_coords or {}).get("grid", args.coords),
         )
     previous = None
     if args.previous is not None:
         progress(f"reading {args.previous}")
-        previous = read_hierarchy(args.previous, coords=args.level_coords or args.coords,
-                                  columns=input_columns(args), repair=args.repair, strict=False)
+        previous = read_hierarchy(
+            args.previous,
+            coords=args.level_coords or args.coords,
+            columns=input_columns(args),
+            repair=args.repair,
+            strict=False,
+        )
     report = check_coverage(
-        h, streets=not args.no_streets, other_grids=other, previous=previous,
-        min_area_m2=args.min_area_m2, min_width_m=args.min_width_m, min_iou=args.min_iou,
+        h,
+        streets=not args.no_streets,
+        other_grids=other,
+        previous=previous,
+        min_area_m2=args.min_area_m2,
+        min_width_m=args.min_width_m,
+        min_iou=args.min_iou,
         progress=progress,
     )
     print(report.grids.summary().to_string())
     print(report.organisation.summary().to_string())
-    for part, heading in ((report.fusion, f"grid fusion with {args.other_grids}"),
-                          (report.changes, f"changes since {args.previous}")):
+    for part, heading in (
+        (report.fusion, f"grid fusion with {args.other_grids}"),
+        (report.changes, f"changes since {args.previous}"),
+    ):
         if part is not None:
             print(f"{heading}:")
             print(part.summary().to_string())

@@ -9,7 +9,14 @@ import pandas as pd
 
 from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from ..model import Hierarchy
-from ._common import add_coords_option, add_map_options, add_sliver_options, progress, write_map
+from ._common import (
+    add_coords_option,
+    add_map_options,
+    add_sliver_options,
+    check_paths,
+    progress,
+    write_map,
+)
 
 __all__ = ["register"]
 
@@ -106,27 +113,39 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     columns = input_columns(args)
     progress(f"reading {args.path}")
     return read_hierarchy(
-        args.path, layers=layers, columns=columns,
-        coords=args.level_coords or args.coords, repair=args.repair, strict=False,
-        lon=args.lon, lat=args.lat, crs=args.crs,
+        args.path,
+        layers=layers,
+        columns=columns,
+        coords=args.level_coords or args.coords,
+        repair=args.repair,
+        strict=False,
+        lon=args.lon,
+        lat=args.lat,
+        crs=args.crs,
     )
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from ..datasets import sample_city
+    from ..datasets import sample_city, sample_city_path
 
+    check_paths({"the sample city": sample_city_path()}, out=args.out, out_files=_DEMO_FILES)
     args.out.mkdir(parents=True, exist_ok=True)
     progress("loading the sample city")
     return _check(
         sample_city(),
         args,
-        html=args.out / "sample_city_map.html",
-        csv=args.out / "sample_city_issues.csv",
+        html=args.out / _DEMO_FILES[0],
+        csv=args.out / _DEMO_FILES[1],
         xlsx=None,
     )
 
 
+#: The files ``demo`` writes in its ``--out`` folder: the map and the issues table.
+_DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
+
+
 def _run_validate(args: argparse.Namespace) -> int:
+    check_paths({"PATH": args.path}, {"--csv": args.csv, "--xlsx": args.xlsx, "--html": args.html})
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 
@@ -169,8 +188,12 @@ def _check(
     progress(f"assigning parents: {h}")
     assignment = assign(h)
     progress("validating")
-    issues = validate(h, assignment=assignment, min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-                      min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M))
+    issues = validate(
+        h,
+        assignment=assignment,
+        min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
+        min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+    )
     _print_counts(issues)
     _datum_hint(h, issues)
     for path in (csv, xlsx):
@@ -197,15 +220,19 @@ def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
     located = h.households[h.households.geometry.notna() & ~h.households.geometry.is_empty]
     if len(located) < 10 or not len(h.buildings):
         return
-    off = issues[(issues["level"] == "household")
-                 & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])]
+    off = issues[
+        (issues["level"] == "household")
+        & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
+    ]
     if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
         return
     found = detect_datum_offset(located, h.buildings)
     if found.datum in ("gcj02", "bd09"):
-        print(f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
-              f"buildings, and {found.message} On the command line: "
-              f"--coords household={found.datum}.")
+        print(
+            f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
+            f"buildings, and {found.message} On the command line: "
+            f"--coords household={found.datum}."
+        )
 
 
 def _print_counts(issues: pd.DataFrame) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._results import Tables
 from ..errors import InputError
-from ._common import add_map_options, check_outputs, extra_layer, progress, write_map
+from ._common import add_map_options, check_paths, extra_layer, progress, write_map
 from .validate import add_input_options, read_input
 
 if TYPE_CHECKING:
@@ -50,37 +50,79 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_input_options(cmd)
     which = cmd.add_mutually_exclusive_group(required=True)
-    which.add_argument("--flagships", metavar="ID,...", help="flagship community ids, comma-separated")
-    which.add_argument("--k", type=int, metavar="N", help="choose N flagships reaching the most "
-                       "organisations (MCLP)")
-    which.add_argument("--cover", action="store_true", help="choose the fewest flagships "
-                       "reaching every organisation (LSCP)")
+    which.add_argument(
+        "--flagships", metavar="ID,...", help="flagship community ids, comma-separated"
+    )
+    which.add_argument(
+        "--k",
+        type=int,
+        metavar="N",
+        help="choose N flagships reaching the most organisations (MCLP)",
+    )
+    which.add_argument(
+        "--cover",
+        action="store_true",
+        help="choose the fewest flagships reaching every organisation (LSCP)",
+    )
     size = cmd.add_mutually_exclusive_group(required=True)
     size.add_argument("--radius-m", type=float, metavar="M", help="zone radius in metres")
     size.add_argument("--area-km2", type=float, metavar="A", help="zone area in km² (a circle)")
-    cmd.add_argument("--origin", choices=["centre", "boundary"], default="centre",
-                     help="measure from the flagship's centre (default) or its boundary")
-    cmd.add_argument("--rule", choices=["nearest", "least_loaded"], default="nearest",
-                     help="who mentors an organisation in several zones (default nearest)")
-    cmd.add_argument("--weights", choices=["organisations", "members"], default="organisations",
-                     help="with --k: maximise organisations (default) or their formal members")
-    cmd.add_argument("--solver", choices=["auto", "exact", "greedy"], default="auto",
-                     help="with --k/--cover: spopt + CBC (exact), greedy, or auto by size")
+    cmd.add_argument(
+        "--origin",
+        choices=["centre", "boundary"],
+        default="centre",
+        help="measure from the flagship's centre (default) or its boundary",
+    )
+    cmd.add_argument(
+        "--rule",
+        choices=["nearest", "least_loaded"],
+        default="nearest",
+        help="who mentors an organisation in several zones (default nearest)",
+    )
+    cmd.add_argument(
+        "--weights",
+        choices=["organisations", "members"],
+        default="organisations",
+        help="with --k: maximise organisations (default) or their formal members",
+    )
+    cmd.add_argument(
+        "--solver",
+        choices=["auto", "exact", "greedy"],
+        default="auto",
+        help="with --k/--cover: spopt + CBC (exact), greedy, or auto by size",
+    )
     cmd.add_argument("--time-limit", type=float, metavar="S", help="stop CBC after S seconds")
-    cmd.add_argument("--levels", nargs="+", default=["community", "grid", "organisation"],
-                     choices=["community", "grid", "organisation"],
-                     help="kinds of organisation to mentor (default all three)")
-    cmd.add_argument("--organisations", type=Path, help="file of 两新 organisations (default: "
-                     "layer organisations of PATH, if any)")
-    cmd.add_argument("--centres", type=Path, help="file of service centres (default: layer "
-                     "service_centres of PATH, if any)")
-    cmd.add_argument("--no-centres", action="store_true", help="ignore service centres: zones "
-                     "start at a point inside each community")
+    cmd.add_argument(
+        "--levels",
+        nargs="+",
+        default=["community", "grid", "organisation"],
+        choices=["community", "grid", "organisation"],
+        help="kinds of organisation to mentor (default all three)",
+    )
+    cmd.add_argument(
+        "--organisations",
+        type=Path,
+        help="file of 两新 organisations (default: layer organisations of PATH, if any)",
+    )
+    cmd.add_argument(
+        "--centres",
+        type=Path,
+        help="file of service centres (default: layer service_centres of PATH, if any)",
+    )
+    cmd.add_argument(
+        "--no-centres",
+        action="store_true",
+        help="ignore service centres: zones start at a point inside each community",
+    )
     cmd.add_argument("--html", type=Path, help="write the map")
     cmd.add_argument("--xlsx", type=Path, help="write the tables as an Excel workbook")
     cmd.add_argument("--gpkg", type=Path, help="write zones, flagships, mentees, unreached")
-    cmd.add_argument("--roster", type=Path, help="write the printable roster (.xlsx; personal "
-                     "data: secretaries and contacts where given)")
+    cmd.add_argument(
+        "--roster",
+        type=Path,
+        help="write the printable roster (.xlsx; personal "
+        "data: secretaries and contacts where given)",
+    )
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -109,7 +151,11 @@ def _run(args: argparse.Namespace) -> int:
     h = read_input(args)
     _check_against(h, args, named)
     organisations = extra_layer(args.path, args.organisations, "organisations", args.coords)
-    centres = None if args.no_centres else extra_layer(args.path, args.centres, "service_centres", args.coords)
+    centres = (
+        None
+        if args.no_centres
+        else extra_layer(args.path, args.centres, "service_centres", args.coords)
+    )
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
@@ -118,9 +164,11 @@ def _run(args: argparse.Namespace) -> int:
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)
     print(zones.summary().to_string())
     report = _Report(zones, choice)
-    for path, write, what in ((args.xlsx, report.to_excel, "tables"),
-                              (args.gpkg, zones.to_geopackage, "layers"),
-                              (args.roster, zones.roster_to_excel, "roster")):
+    for path, write, what in (
+        (args.xlsx, report.to_excel, "tables"),
+        (args.gpkg, zones.to_geopackage, "layers"),
+        (args.roster, zones.roster_to_excel, "roster"),
+    ):
         if path is not None:
             write(path)
             print(f"{what}: {path}")
@@ -136,7 +184,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str] | None:
     from ..flagship import zone_definition
     from ..siting import _limit
 
-    check_outputs(html=args.html, xlsx=args.xlsx, gpkg=args.gpkg, roster=args.roster)
+    check_paths(
+        {"PATH": args.path, "--organisations": args.organisations, "--centres": args.centres},
+        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg, "--roster": args.roster},
+    )
     zone_definition(radius_m=args.radius_m, area_km2=args.area_km2, origin=args.origin)
     if args.flagships is None:
         _limit(args.time_limit, args.solver)

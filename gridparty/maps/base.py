@@ -18,6 +18,7 @@ from branca.element import Element
 from folium.map import FitBounds
 
 from .._atomic import write_text
+from .._paths import refuse_sources
 from ..errors import InputError
 from .assets import ASSETS, LEAFLET_CSS_URL, LEAFLET_JS_URL, Assets, RawHtml, inline_leaflet
 from .labels import Lang, check_lang, text
@@ -270,5 +271,10 @@ def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map's HTML to ``path`` atomically (temp file + rename) and return the path."""
+    """Write the map's HTML to ``path`` atomically (temp file + rename) and return the path.
+
+    Refuses (:class:`InputError`) a ``path`` among the map's ``gridparty_sources`` (the files
+    the drawn hierarchy was read from, set by :func:`hierarchy_map` and the coverage map).
+    """
+    refuse_sources(path, getattr(m, "gridparty_sources", ()))
     return write_text(path, m.get_root().render())

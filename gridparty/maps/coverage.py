@@ -81,6 +81,7 @@ def coverage_map(
     min_count = check_min_count(min_count)
     h = report.hierarchy
     m = base_map(_bounds([h.communities, h.grids]), tiles=tiles, lang=lang_, assets=assets)
+    m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):
         groups.append(add_communities(m, h.communities, counts=h.summary("community"),

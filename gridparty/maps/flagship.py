@@ -71,6 +71,7 @@ def flagship_map(
     frames = [zones.zones, zones.mentees, zones.unreached]
     bounds = pd.concat([f.geometry for f in frames if len(f)]).total_bounds
     m = base_map(bounds, tiles=tiles, lang=lang, assets=assets)
+    m.gridparty_sources = zones.sources  # save_map refuses to write over them
     groups = [add_zones(m, zones)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))

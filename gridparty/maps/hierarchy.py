@@ -71,6 +71,7 @@ def hierarchy_map(
         )
     layers = [h.communities, h.grids, h.buildings]
     m = base_map(_bounds(layers), tiles=tiles, lang=lang, assets=assets)
+    m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):
         groups.append(add_communities(
