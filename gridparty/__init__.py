@@ -51,6 +51,7 @@ from .errors import (
     InputError,
     LayerError,
     NoSolutionError,
+    ReadWarning,
     RepairWarning,
 )
 from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
@@ -108,6 +109,7 @@ __all__ = [
     "PairingProposal",
     "PartyRules",
     "PostSiting",
+    "ReadWarning",
     "RepairWarning",
     "ServiceAccess",
     "SpatialCoverage",

@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "LayerError",
     "NoSolutionError",
+    "ReadWarning",
     "RepairWarning",
 ]
 
@@ -65,3 +66,13 @@ class GridpartyWarning(UserWarning):
 
 class RepairWarning(GridpartyWarning):
     """gridparty repaired input because the caller asked it to (``repair=True``)."""
+
+
+class ReadWarning(GridpartyWarning):
+    """A file was read in a way that may not be what it holds, or was not read at all.
+
+    Raised for a text encoding guessed from the bytes (a Shapefile without ``.cpg`` or a CSV
+    table that is not UTF-8), text whose NUL characters GDAL would have cut, and a file in a
+    folder that is named like a layer but is not read. The message names the file and says
+    how to make the reading explicit.
+    """

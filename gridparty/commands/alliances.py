@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError, InputError
-from ._common import add_coords_option, add_map_options, progress, write_map
+from ._common import add_coords_option, add_encoding_option, add_map_options, progress, write_map
 
 __all__ = ["register"]
 
@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--fail-on", choices=["error", "warning"],
                      help="exit with code 1 when input problems of this severity (or worse) exist")
     add_coords_option(cmd)
+    add_encoding_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -79,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..maps.alliance import alliance_map
     from ..pairing import propose_pairing
 
-    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords)
+    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords, args.encoding)
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
         "alliances": {"units", "alliances", "memberships"} <= has,
@@ -153,10 +154,13 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
     return {name: sample_layer(name) for name in TABLE_NAMES}
 
 
-def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | None]:
+def read_tables(
+    path: Path, coords: str = "wgs84", encoding: str | None = None
+) -> dict[str, pd.DataFrame | None]:
     """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
 
-    Points are read in ``coords`` (``--coords``) and converted to WGS84.
+    Points are read in ``coords`` (``--coords``) and converted to WGS84; Shapefile and CSV
+    text in ``encoding`` (``--encoding``).
     """
     from ..io import layer_names, read_features
 
@@ -167,7 +171,7 @@ def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | N
         files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
         found = {t: next((files[n] for n in names if n in files), None)
                  for t, names in TABLE_NAMES.items()}
-        return {t: None if p is None else read_features(p, coords=coords)
+        return {t: None if p is None else read_features(p, coords=coords, encoding=encoding)
                 for t, p in found.items()}
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")

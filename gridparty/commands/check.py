@@ -75,13 +75,14 @@ def _run(args: argparse.Namespace) -> int:
         other = read_layer(
             args.other_grids, "grid", layer=args.other_layer, strict=False,
             columns={args.other_id: "grid_id"} if args.other_id else None,
-            coords=(args.level_coords or {}).get("grid", args.coords),
+            coords=(args.level_coords or {}).get("grid", args.coords), encoding=args.encoding,
         )
     previous = None
     if args.previous is not None:
         progress(f"reading {args.previous}")
         previous = read_hierarchy(args.previous, coords=args.level_coords or args.coords,
-                                  columns=input_columns(args), repair=args.repair, strict=False)
+                                  columns=input_columns(args), repair=args.repair, strict=False,
+                                  encoding=args.encoding)
     report = check_coverage(
         h, streets=not args.no_streets, other_grids=other, previous=previous,
         min_area_m2=args.min_area_m2, min_width_m=args.min_width_m, min_iou=args.min_iou,

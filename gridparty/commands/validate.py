@@ -9,7 +9,14 @@ import pandas as pd
 
 from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from ..model import Hierarchy
-from ._common import add_coords_option, add_map_options, add_sliver_options, progress, write_map
+from ._common import (
+    add_coords_option,
+    add_encoding_option,
+    add_map_options,
+    add_sliver_options,
+    progress,
+    write_map,
+)
 
 __all__ = ["register"]
 
@@ -93,6 +100,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         help="CRS of inputs that carry none: CSV/Excel coordinates that are not lon/lat "
         "degrees, or a Shapefile without its .prj, e.g. EPSG:4547 (files with a CRS keep it)",
     )
+    add_encoding_option(parser)
     parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
     )
@@ -108,7 +116,7 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
     return read_hierarchy(
         args.path, layers=layers, columns=columns,
         coords=args.level_coords or args.coords, repair=args.repair, strict=False,
-        lon=args.lon, lat=args.lat, crs=args.crs,
+        lon=args.lon, lat=args.lat, crs=args.crs, encoding=args.encoding,
     )
 
 
