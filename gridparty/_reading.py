@@ -36,15 +36,48 @@ __all__ = [
 ]
 
 #: Files that belong to a Shapefile (or a GIS project) beside its ``.shp``: never layers.
-_COMPANIONS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fix", ".qmd", ".qml",
-               ".sld", ".lyr", ".xml", ".aux")
+_COMPANIONS = (
+    ".dbf",
+    ".shx",
+    ".prj",
+    ".cpg",
+    ".qix",
+    ".sbn",
+    ".sbx",
+    ".fix",
+    ".qmd",
+    ".qml",
+    ".sld",
+    ".lyr",
+    ".xml",
+    ".aux",
+)
 #: Formats GDAL reads that gridparty does not, with how to convert them.
-_CONVERT = ("convert it to GeoJSON or GeoPackage (QGIS: Export → Save Features As; or "
-            "ogr2ogr {stem}.geojson {name})")
+_CONVERT = (
+    "convert it to GeoJSON or GeoPackage (QGIS: Export → Save Features As; or "
+    "ogr2ogr {stem}.geojson {name})"
+)
 _ARCHIVES = (".zip", ".rar", ".7z", ".gz", ".tar")
-_DATA_SUFFIXES = (".kml", ".kmz", ".gml", ".gpx", ".dxf", ".dwg", ".tab", ".mif", ".gdb",
-                  ".mdb", ".sqlite", ".osm", ".pbf", ".topojson", ".ods", ".txt", ".tsv",
-                  *_ARCHIVES)
+_DATA_SUFFIXES = (
+    ".kml",
+    ".kmz",
+    ".gml",
+    ".gpx",
+    ".dxf",
+    ".dwg",
+    ".tab",
+    ".mif",
+    ".gdb",
+    ".mdb",
+    ".sqlite",
+    ".osm",
+    ".pbf",
+    ".topojson",
+    ".ods",
+    ".txt",
+    ".tsv",
+    *_ARCHIVES,
+)
 _NUL = "\x00"
 _SHOWN_NUL = "\ufffd"
 
@@ -128,7 +161,7 @@ def shapefile_encoding(path: Path, given: str | None) -> str | None:
             "wrong, pass encoding='<the encoding>' (--encoding on the command line), or put a "
             f"file {path.stem}.cpg holding the encoding's name beside it.",
             ReadWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         return "GB18030"
     warnings.warn(
@@ -136,7 +169,7 @@ def shapefile_encoding(path: Path, given: str | None) -> str | None:
         "UTF-8 nor GB18030: read as ISO-8859-1, names may be garbled. Pass encoding='<the "
         "encoding>' (--encoding on the command line), or put a .cpg file beside it.",
         ReadWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
     return None
 
@@ -167,9 +200,10 @@ def _dbf_texts(data: bytes) -> list[bytes]:
     texts = set(names)
     for start, length in fields:
         cells = records[:, start : start + length]
-        if (cells < 0x80).all():
-            continue
-        texts.update(bytes(row).rstrip(b" \0") for row in cells[(cells >= 0x80).any(axis=1)])
+        high = (cells >= 0x80).any(axis=1)
+        if high.any():
+            rows = np.ascontiguousarray(cells[high]).view(f"S{length}").ravel()
+            texts.update(v.rstrip(b" ") for v in set(rows.tolist()))
     return list(texts)
 
 
@@ -214,8 +248,10 @@ def restore_nul_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     for row, key, value in found:
         name = _shown(key)
         cut = value.split(_NUL)[0] if isinstance(value, str) else None
-        if len(features) != len(out) or name not in out.columns or (
-            cut is not None and out[name].iloc[row] != cut
+        if (
+            len(features) != len(out)
+            or name not in out.columns
+            or (cut is not None and out[name].iloc[row] != cut)
         ):
             lost.add(name)
             continue
@@ -231,7 +267,7 @@ def restore_nul_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         f"{'; '.join(parts)} read in full with each NUL shown as {_SHOWN_NUL!r}. Remove the NULs "
         "from the file to silence this.",
         ReadWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
     return out
 

@@ -720,7 +720,7 @@ def _read_table(path: Path, sheet: str | int, encoding: str | None = None) -> pd
                 "Windows saves CSV). If the text looks wrong, pass encoding='<the encoding>' "
                 "(--encoding on the command line), or save the table as UTF-8 CSV.",
                 ReadWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return table
     if encoding:

@@ -11,7 +11,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,12 +29,18 @@ from gridparty.schema import LEVELS
 NAMES = ["朝阳门社区", "东四社区"]
 
 
-def _write_city(folder: Path, names: dict[str, str] | None = None, **changes: gpd.GeoDataFrame
-                ) -> Path:
+def _write_city(
+    folder: Path, names: dict[str, str] | None = None, **changes: gpd.GeoDataFrame
+) -> Path:
     """The tiny city as one GeoJSON per level in ``folder`` (file stems from ``names``)."""
     folder.mkdir(exist_ok=True)
-    stems = {"communities": "communities", "grids": "grids", "buildings": "buildings",
-             "households": "households", **(names or {})}
+    stems = {
+        "communities": "communities",
+        "grids": "grids",
+        "buildings": "buildings",
+        "households": "households",
+        **(names or {}),
+    }
     for layer, frame in {**tiny_city.layers(), **changes}.items():
         frame.to_file(folder / f"{stems[layer]}.geojson", driver="GeoJSON")
     return folder
@@ -52,8 +58,10 @@ def _quiet() -> Iterator[None]:
 
 
 def test_level_files_are_matched_in_any_case(tmp_path: Path) -> None:
-    folder = _write_city(tmp_path / "city", {"grids": "Grids", "buildings": "BUILDINGS",
-                                             "communities": "Communities"})
+    folder = _write_city(
+        tmp_path / "city",
+        {"grids": "Grids", "buildings": "BUILDINGS", "communities": "Communities"},
+    )
     h = io.read_hierarchy(folder)
     assert sorted(h.grids.index) == ["G1", "G2", "G3"]
     assert sorted(h.buildings.index) == ["B1", "B2", "B3", "B4"]
@@ -65,9 +73,12 @@ def test_a_layer_in_another_format_is_named_in_a_warning(tmp_path: Path) -> None
     folder.mkdir()
     tiny_city.communities().to_file(folder / "communities.geojson", driver="GeoJSON")
     tiny_city.grids().to_file(folder / "grids.kml", driver="KML")
-    with pytest.warns(ReadWarning, match=r"files named like a layer that are not read: "
-                      r"'grids.kml' \(not a format gridparty reads: convert it to GeoJSON or "
-                      r"GeoPackage .*ogr2ogr grids.geojson grids.kml\)"):
+    with pytest.warns(
+        ReadWarning,
+        match=r"files named like a layer that are not read: "
+        r"'grids.kml' \(not a format gridparty reads: convert it to GeoJSON or "
+        r"GeoPackage .*ogr2ogr grids.geojson grids.kml\)",
+    ):
         h = io.read_hierarchy(folder)
     assert h.grids.empty
 
@@ -75,9 +86,12 @@ def test_a_layer_in_another_format_is_named_in_a_warning(tmp_path: Path) -> None
 def test_two_files_for_one_level_are_an_error_naming_both(tmp_path: Path) -> None:
     folder = _write_city(tmp_path / "city")
     tiny_city.grids().iloc[:2].to_file(folder / "grids.shp")
-    with pytest.raises(DataFileError, match=r"has 2 files for the grid level: 'grids.geojson', "
-                       r"'grids.shp'; keep one, or say which to read: layers=\{'grid': "
-                       r"'grids.geojson'\} in Python, --layers grid=grids.geojson"):
+    with pytest.raises(
+        DataFileError,
+        match=r"has 2 files for the grid level: 'grids.geojson', "
+        r"'grids.shp'; keep one, or say which to read: layers=\{'grid': "
+        r"'grids.geojson'\} in Python, --layers grid=grids.geojson",
+    ):
         io.read_hierarchy(folder)
     # naming one reads it; the other is named as not read
     with pytest.warns(ReadWarning, match=r"'grids.geojson' \(layers= names another file"):
@@ -93,7 +107,8 @@ def test_a_file_named_like_a_layer_is_named_when_not_read(tmp_path: Path) -> Non
         io.read_hierarchy(folder)
     assert [str(w.message).split(": ", 1)[1] for w in caught] == [
         "files named like a layer that are not read: '网格2024.geojson' (not a level's name: "
-        "rename it, or name it with layers={'<level>': '<file>'})."]
+        "rename it, or name it with layers={'<level>': '<file>'})."
+    ]
 
 
 def test_gpkg_layers_in_any_case_and_two_for_one_level(tmp_path: Path) -> None:
@@ -117,7 +132,7 @@ def _within(seconds: float, call: object) -> BaseException | None:
         try:
             call()  # type: ignore[operator]
             outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)
@@ -128,10 +143,8 @@ def _within(seconds: float, call: object) -> BaseException | None:
 
 def _unblock(fifo: Path) -> None:
     """Let a reader blocked on ``fifo`` see its end (so a failing test does not hang)."""
-    try:
+    with suppress(OSError):
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-    except OSError:
-        pass
 
 
 def test_a_fifo_named_like_a_layer_is_an_error_not_a_hang(tmp_path: Path) -> None:
@@ -140,13 +153,17 @@ def test_a_fifo_named_like_a_layer_is_an_error_not_a_hang(tmp_path: Path) -> Non
     fifo = folder / "grids.geojson"
     os.mkfifo(fifo)
     try:
-        for call in (lambda: io.read_hierarchy(folder), lambda: io.read_layer(fifo, "grid"),
-                     lambda: io.read_features(fifo)):
+        for call in (
+            lambda: io.read_hierarchy(folder),
+            lambda: io.read_layer(fifo, "grid"),
+            lambda: io.read_features(fifo),
+        ):
             error = _within(20, call)
             assert isinstance(error, DataFileError), error
             assert str(error) == (
                 f"{str(fifo)!r} is a named pipe (FIFO), not a regular file; gridparty reads data "
-                "only from regular files: save the layer to a file and pass that.")
+                "only from regular files: save the layer to a file and pass that."
+            )
     finally:
         _unblock(fifo)
 
@@ -166,8 +183,11 @@ def _shapefile(path: Path, encoding: str, cpg: bool = False, id_field: str = "�
 
 def test_gbk_shapefile_without_cpg_is_read_as_gb18030_with_a_warning(tmp_path: Path) -> None:
     path = _shapefile(tmp_path / "社区.shp", "GBK")
-    with pytest.warns(ReadWarning, match=r"社区.shp' has no .cpg saying how its text is encoded "
-                      r"and its text is not UTF-8: read it as GB18030"):
+    with pytest.warns(
+        ReadWarning,
+        match=r"社区.shp' has no .cpg saying how its text is encoded "
+        r"and its text is not UTF-8: read it as GB18030",
+    ):
         layer = io.read_layer(path, "community")
     assert layer["name"].tolist() == NAMES
     assert layer.index.tolist() == ["C1", "C2"]  # 社区编码 recognised: the field name decoded
@@ -250,8 +270,9 @@ def test_blank_flags_are_not_recorded_not_no(tmp_path: Path) -> None:
     assert (total["should"], total["have"], total["not_recorded"]) == (2, 0, 2)
 
 
-@pytest.mark.parametrize("cell", ["", " ", "\u3000", "-", "—", "/", "／", "无", "未填", "N/A",
-                                  "NA", "null", "空"])
+@pytest.mark.parametrize(
+    "cell", ["", " ", "\u3000", "-", "—", "/", "／", "无", "未填", "N/A", "NA", "null", "空"]
+)
 def test_placeholders_in_a_flag_column_are_missing(tmp_path: Path, cell: str) -> None:
     grids = tiny_city.grids().drop(columns="has_branch").assign(是否建立党支部=[cell, "否", "是"])
     path = tmp_path / "grids.geojson"
@@ -273,9 +294,12 @@ def _nul_geojson(path: Path) -> Path:
 
 def test_nul_text_is_never_cut_in_silence(tmp_path: Path) -> None:
     path = _nul_geojson(tmp_path / "communities.geojson")
-    with pytest.warns(ReadWarning, match=r"communities.geojson' holds text with NUL characters "
-                      r"\(\\u0000\), which GDAL cuts off: 2 value\(s\) of 'community_id'; 1 "
-                      r"value\(s\) of 'name' read in full with each NUL shown as '\ufffd'"):
+    with pytest.warns(
+        ReadWarning,
+        match=r"communities.geojson' holds text with NUL characters "
+        r"\(\\u0000\), which GDAL cuts off: 2 value\(s\) of 'community_id'; 1 "
+        r"value\(s\) of 'name' read in full with each NUL shown as '\ufffd'",
+    ):
         layer = io.read_layer(path, "community")
     assert layer.index.tolist() == ["C\ufffd1", "C\ufffd2"]  # not both "C": no false duplicate
     assert layer.loc["C\ufffd1", "name"] == "朝阳\ufffd门社区"
