@@ -527,7 +527,7 @@ def read_file(
             f"{str(path)!r}: its field names or text cannot be read as UTF-8 ({exc.reason} at "
             f"byte {exc.start}). A Shapefile cuts field names to 10 bytes, which splits Chinese "
             "characters: save the layer as GeoPackage (.gpkg) or GeoJSON instead. If the file "
-            "is GBK-encoded, put a file with the text GBK beside it with the suffix .cpg."
+            "is GBK-encoded, pass encoding='GB18030' (--encoding GB18030)."
         ) from exc
     except _GDAL_READ_ERRORS as exc:
         raise DataFileError(
