@@ -78,6 +78,9 @@ _DATA_SUFFIXES = (
     ".tsv",
     *_ARCHIVES,
 )
+#: dBASE language driver ids of Chinese, Japanese and Korean code pages (936, 950, 949, 932),
+#: which GDAL reads right without a ``.cpg``.
+_CJK_LDIDS = frozenset({0x13, 0x4D, 0x4E, 0x4F, 0x78, 0x79, 0x7A, 0x7B})
 _NUL = "\x00"
 _SHOWN_NUL = "\ufffd"
 
@@ -133,7 +136,9 @@ def shapefile_encoding(path: Path, given: str | None) -> str | None:
     """The encoding to read a Shapefile's ``.dbf`` with (None: GDAL's own choice).
 
     ``given`` wins. A Shapefile with a ``.cpg`` is read as it says, one whose ``.dbf`` names
-    its code page (a language driver id) as GDAL reads it. Otherwise the bytes of the field
+    a Chinese, Japanese or Korean code page (its language driver id, e.g. 0x4D for GBK) as GDAL
+    reads it. Otherwise (no id, or a Western one such as 0x57 "ANSI", which GDAL would read
+    as ISO-8859-1 or CP1252 whatever the bytes are) the bytes of the field
     names and text cells decide: all UTF-8 → ``"UTF-8"``; else all GB18030 (GBK, the usual
     export of Chinese desktop GIS) → ``"GB18030"``, with a :class:`ReadWarning`. Text that is
     neither is read as GDAL does (ISO-8859-1), with a warning. Plain ASCII needs no choice.
@@ -147,7 +152,7 @@ def shapefile_encoding(path: Path, given: str | None) -> str | None:
         data = dbf.read_bytes()
     except OSError:
         return None  # GDAL says what is wrong with it
-    if len(data) < 32 or data[29] != 0:  # too short for GDAL too, or a language driver id
+    if len(data) < 32 or data[29] in _CJK_LDIDS:  # too short for GDAL too, or GBK/Big5 ...
         return None
     texts = _dbf_texts(data)
     if all(t.isascii() for t in texts):

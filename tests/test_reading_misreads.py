@@ -195,6 +195,24 @@ def test_gbk_shapefile_without_cpg_is_read_as_gb18030_with_a_warning(tmp_path: P
     assert layer.index.tolist() == ["C1", "C2"]  # 社区编码 recognised: the field name decoded
 
 
+@pytest.mark.parametrize(("ldid", "guessed"), [(0x57, True), (0x03, True), (0x4D, False)])
+def test_a_language_driver_id_is_trusted_only_for_a_cjk_code_page(
+    tmp_path: Path, ldid: int, guessed: bool
+) -> None:
+    """0x57 ("ANSI") and 0x03 (CP1252) make GDAL read GBK as mojibake; 0x4D is GBK itself."""
+    path = _shapefile(tmp_path / "communities.shp", "GBK")
+    dbf = bytearray(path.with_suffix(".dbf").read_bytes())
+    dbf[29] = ldid
+    path.with_suffix(".dbf").write_bytes(bytes(dbf))
+    if guessed:
+        with pytest.warns(ReadWarning, match=r"read it as GB18030"):
+            layer = io.read_layer(path, "community")
+    else:
+        with _quiet():
+            layer = io.read_layer(path, "community")
+    assert layer["name"].tolist() == NAMES
+
+
 def test_utf8_shapefile_without_cpg_is_read_as_utf8_silently(tmp_path: Path) -> None:
     # 社区编码 is 12 bytes in UTF-8, cut to 10 by the format: an error of its own (test_io)
     path = _shapefile(tmp_path / "communities.shp", "UTF-8", id_field="社区")
