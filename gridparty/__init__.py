@@ -52,6 +52,7 @@ from .errors import (
     LayerError,
     MetricCRSWarning,
     NoSolutionError,
+    ReadWarning,
     RepairWarning,
 )
 from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
@@ -110,6 +111,7 @@ __all__ = [
     "PairingProposal",
     "PartyRules",
     "PostSiting",
+    "ReadWarning",
     "RepairWarning",
     "ServiceAccess",
     "SpatialCoverage",

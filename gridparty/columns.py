@@ -3,10 +3,15 @@
 A user's columns are matched in this order: the explicit ``columns=`` mapping, a column that
 already has the code name, then the recognised aliases of the level (Chinese and English, see
 :mod:`gridparty.schema`). Ids become strings; attributes get nullable dtypes.
+
+A yes/no or count cell that is blank, only spaces, or one of the placeholders in
+:data:`MISSING_VALUES` (``-``, ``/``, ``无``, ``未填`` ...) is a missing value, exactly like
+NULL: the attribute is *not recorded* for that unit, never "no" or 0.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +22,7 @@ from .errors import ColumnError, DuplicateIdError, InputError
 from .schema import LEVEL_NAMES, LEVELS, Level
 
 __all__ = [
+    "MISSING_VALUES",
     "ColumnMapping",
     "LoadIssue",
     "as_id_strings",
@@ -37,7 +43,20 @@ LoadIssue = dict[str, Any]
 _MAX_COUNT = 2.0**53
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "是", "有", "已建立", "已建", "√", "✓"})
-_FALSE = frozenset({"false", "f", "no", "n", "0", "否", "无", "未建立", "未建", "×", "✗", ""})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "否", "没有", "未建立", "未建", "×", "✗"})
+
+#: Cell texts read as a missing value (like NULL) in yes/no and count columns, compared after
+#: NFKC normalisation (full-width ``／`` is ``/``), stripping and lower-casing; a blank or
+#: whitespace-only cell is missing too. ``无`` is among them: in a filled-in form it is the
+#: usual "nothing to enter", not a "no" (write 否 or 没有 for that).
+MISSING_VALUES: frozenset[str] = frozenset(
+    {
+        "-", "--", "—", "——", "–", "/", "\\", "?", "？", "...", "…", "……",
+        "无", "未填", "未填写", "不详", "暂无", "空", "待定", "待填",
+        "n/a", "na", "null", "none", "nan", "nil",
+    }
+)
+_MISSING = frozenset(unicodedata.normalize("NFKC", v).lower() for v in MISSING_VALUES)
 
 
 def mapping_for_level(columns: ColumnMapping | None, level: Level) -> dict[str, str]:
@@ -200,24 +219,30 @@ def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     kind = values.dtype
     if pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind):
         return values.astype("Float64"), values.iloc[:0]
+    text = _cell_text(values)
+    number = pd.to_numeric(text, errors="coerce").astype("Float64")
+    return number, values[(number.isna() & text.notna()).to_numpy(bool)]
+
+
+def _cell_text(values: pd.Series) -> pd.Series:
+    """Cells as NFKC-normalised, stripped text; blank cells and :data:`MISSING_VALUES` are NA."""
     text = values.astype("string").str.normalize("NFKC").str.strip()
-    number = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("Float64")
-    return number, values[(number.isna() & text.notna() & (text != "")).to_numpy(bool)]
+    return text.mask(text.str.lower().isin(_MISSING) | (text == ""))
 
 
 def _coerce_bool(values: pd.Series, argument: str, column: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("boolean")
-    text = values.astype("string").str.strip().str.lower()
+    text = _cell_text(values).str.lower()
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
     result[text.isin(_TRUE).fillna(False)] = True
     result[text.isin(_FALSE).fillna(False)] = False
-    bad = values[result.isna() & values.notna()]
+    bad = values[(result.isna() & text.notna()).to_numpy(bool)]
     if len(bad):
         raise InputError(
-            f"{argument}: column {column} must be yes/no (是/否, 有/无, true/false, 1/0); "
-            f"found {bad.unique()[:5].tolist()} (ids {row_ids(bad)}). Fix those cells or map "
-            "another column with columns=."
+            f"{argument}: column {column} must be yes/no (是/否, 有/没有, true/false, 1/0; "
+            f"blank, -, /, 无, 未填 for not recorded); found {bad.unique()[:5].tolist()} (ids "
+            f"{row_ids(bad)}). Fix those cells or map another column with columns=."
         )
     return result
 

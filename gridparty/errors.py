@@ -20,6 +20,7 @@ __all__ = [
     "LayerError",
     "MetricCRSWarning",
     "NoSolutionError",
+    "ReadWarning",
     "RepairWarning",
 ]
 
@@ -70,3 +71,13 @@ class RepairWarning(GridpartyWarning):
 
 class MetricCRSWarning(GridpartyWarning):
     """Some features lie outside the UTM zone chosen for measuring (measured in their own)."""
+
+
+class ReadWarning(GridpartyWarning):
+    """A file was read in a way that may not be what it holds, or was not read at all.
+
+    Raised for a text encoding guessed from the bytes (a Shapefile without ``.cpg`` or a CSV
+    table that is not UTF-8), text whose NUL characters GDAL would have cut, and a file in a
+    folder that is named like a layer but is not read. The message names the file and says
+    how to make the reading explicit.
+    """

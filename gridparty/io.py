@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,8 +23,15 @@ import pyogrio
 
 from ._atomic import atomic_path
 from ._paths import SOURCES_ATTR, frame_sources, refuse_sources, source_path
+from ._reading import (
+    check_encoding,
+    check_regular_file,
+    folder_levels,
+    restore_nul_text,
+    shapefile_encoding,
+)
 from .columns import ColumnMapping, mapping_for_level
-from .errors import ColumnError, DataFileError, InputError, LayerError
+from .errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
 from .layers import normalise_layer
 from .model import Hierarchy
 from .schema import LEVEL_NAMES, LEVELS, level
@@ -90,6 +98,7 @@ def read_layer(
     lat: str | None = None,
     repair: bool = False,
     strict: bool = True,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one layer of the hierarchy and normalise it.
 
@@ -110,6 +119,12 @@ def read_layer(
         A file that has a CRS keeps it.
     lon, lat : str, optional
         Coordinate columns of a table (default: recognised names such as lon/lng/经度, lat/纬度).
+    encoding : str, optional
+        Text encoding of a Shapefile's ``.dbf`` or a CSV table (``"GB18030"``, ``"UTF-8"``
+        ...), over its ``.cpg`` and over the guess. Without it a Shapefile without ``.cpg`` and
+        a CSV table are read as UTF-8 when their bytes are, else as GB18030 (GBK) with a
+        :class:`~gridparty.errors.ReadWarning`. GeoPackage, GeoJSON and FlatGeobuf are UTF-8
+        by definition and ignore it.
 
     Returns
     -------
@@ -118,7 +133,8 @@ def read_layer(
     """
     lvl = level(level_name)
     xy_lon, xy_lat = _xy_columns(columns, lvl.name)
-    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon or xy_lon, lat=lat or xy_lat)
+    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon or xy_lon, lat=lat or xy_lat,
+                      encoding=check_encoding(encoding))
     result, _ = normalise_layer(
         frame,
         lvl,
@@ -145,6 +161,7 @@ def read_hierarchy(
     crs: str | int | None = None,
     lon: str | None = None,
     lat: str | None = None,
+    encoding: str | None = None,
 ) -> Hierarchy:
     """Read a whole hierarchy from a GeoPackage, a folder, or a mapping of level → file.
 
@@ -152,25 +169,29 @@ def read_hierarchy(
     ----------
     source : path or mapping
         A GeoPackage with one layer per level; a folder with one file per level named
-        after the level (``grids.geojson``, ``楼栋.shp``, ``households.csv`` ...); or a mapping
-        ``{"community": path_or_frame, ...}``. Communities are required; other levels may be
-        absent.
+        after the level in any case (``grids.geojson``, ``Grids.shp``, ``楼栋.shp``,
+        ``households.csv`` ...); or a mapping ``{"community": path_or_frame, ...}``.
+        Communities are required; other levels may be absent. Two files for one level
+        (``grids.geojson`` and ``grids.shp``) are an error; a file named like a layer that is
+        not read (``grids.kml``) is named in a :class:`~gridparty.errors.ReadWarning`.
     layers : mapping, optional
         Layer or file names per level when they are not the standard ones
-        (``{"grid": "网格2024"}``).
+        (``{"grid": "网格2024"}``, or a file name with its suffix: ``{"grid": "grids.shp"}``).
     columns, coords, repair, strict, metric_crs
         As for :class:`~gridparty.Hierarchy`. A table's coordinate columns may be named here
         too: ``columns={"东经": "lon", "北纬": "lat"}``.
-    crs, lon, lat
-        For files without a CRS (CSV/Excel tables, a Shapefile without ``.prj``) and for
-        tables' coordinate columns, as for :func:`read_layer`.
+    crs, lon, lat, encoding
+        For files without a CRS (CSV/Excel tables, a Shapefile without ``.prj``), for
+        tables' coordinate columns and for the text encoding of Shapefiles and CSV tables, as
+        for :func:`read_layer`.
     """
+    encoding = check_encoding(encoding)
     found = _locate_levels(source, layers or {})
     frames = {}
     for name, (src, lay) in found.items():
         xy_lon, xy_lat = _xy_columns(columns, name)
         frames[name] = _read_any(src, name, layer=lay, crs=crs, lon=lon or xy_lon,
-                                 lat=lat or xy_lat)
+                                 lat=lat or xy_lat, encoding=encoding)
         if not isinstance(src, pd.DataFrame):  # a frame read here, not the caller's
             frames[name].attrs[SOURCES_ATTR] = (source_path(src),)
     return Hierarchy(
@@ -193,6 +214,7 @@ def read_table_points(
     lat: str | None = None,
     crs: str | int | None = None,
     sheet: str | int = 0,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a CSV or Excel table with coordinate columns as a point GeoDataFrame.
 
@@ -206,9 +228,12 @@ def read_table_points(
         CRS of the coordinates (default EPSG:4326).
     sheet : str or int
         Excel sheet.
+    encoding : str, optional
+        Encoding of a CSV file (default: UTF-8, with or without BOM, else GB18030 with a
+        :class:`~gridparty.errors.ReadWarning`).
     """
     path = _existing(path)
-    return _table_points(_read_table(path, sheet), path, lon, lat, crs)
+    return _table_points(_read_table(path, sheet, check_encoding(encoding)), path, lon, lat, crs)
 
 
 def _table_points(
@@ -432,7 +457,7 @@ def _existing(path: PathLike) -> Path:
         raise DataFileError(
             f"{str(p)!r} does not exist; check the path (relative to {os.getcwd()})."
         )
-    return p
+    return check_regular_file(p)
 
 
 def _describe(source: Source, layer: str | None) -> str:
@@ -469,6 +494,7 @@ def _read_any(
     crs: str | int | None,
     lon: str | None,
     lat: str | None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     if isinstance(source, gpd.GeoDataFrame):
         return source
@@ -480,7 +506,7 @@ def _read_any(
     path = _existing(source)
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return read_table_points(path, lon=lon, lat=lat, crs=crs)
+        return read_table_points(path, lon=lon, lat=lat, crs=crs, encoding=encoding)
     if suffix not in VECTOR_SUFFIXES:
         raise DataFileError(
             f"{str(path)!r} is not a file type gridparty reads; use one of "
@@ -488,34 +514,51 @@ def _read_any(
         )
     if suffix == ".gpkg":
         layer = _gpkg_layer(path, level_name, layer)
-    frame = read_file(path, layer=layer)
+    frame = read_file(path, layer=layer, encoding=encoding)
     if crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
         return frame.set_crs(crs)  # e.g. a Shapefile without its .prj
     return frame
 
 
-def read_file(path: PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_file(
+    path: PathLike, layer: str | None = None, *, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """``geopandas.read_file`` (pyogrio), with a file GDAL cannot read as a :class:`DataFileError`.
 
-    No normalisation: for layers of the hierarchy use :func:`read_layer`.
+    No normalisation: for layers of the hierarchy use :func:`read_layer`. Nothing is misread
+    in silence: only regular files are read (a named pipe is an error, not a hang); a
+    Shapefile without ``.cpg`` is read in the encoding its bytes show (UTF-8, or GB18030 with
+    a :class:`~gridparty.errors.ReadWarning`) unless ``encoding`` says otherwise; GeoJSON text
+    that GDAL would cut at a NUL character is restored with a warning.
     """
+    path = check_regular_file(Path(path))
+    encoding = shapefile_encoding(path, check_encoding(encoding))
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio",
+                              **({"encoding": encoding} if _encoded(path, encoding) else {}))
     except UnicodeDecodeError as exc:
         raise DataFileError(
             f"{str(path)!r}: its field names or text cannot be read as UTF-8 ({exc.reason} at "
             f"byte {exc.start}). A Shapefile cuts field names to 10 bytes, which splits Chinese "
             "characters: save the layer as GeoPackage (.gpkg) or GeoJSON instead. If the file "
-            "is GBK-encoded, put a file with the text GBK beside it with the suffix .cpg."
+            "is GBK-encoded, pass encoding='GB18030' (--encoding GB18030)."
         ) from exc
     except _GDAL_READ_ERRORS as exc:
         raise DataFileError(
             f"{str(path)!r} could not be read{f' (layer {layer!r})' if layer else ''}: {exc}"
         ) from exc
+    return restore_nul_text(path, frame)
+
+
+def _encoded(path: Path, encoding: str | None) -> bool:
+    """``encoding`` applies to ``path``: a Shapefile's ``.dbf`` (other vector formats gridparty
+    reads are UTF-8 by definition, and GDAL would garble their text with another)."""
+    return encoding is not None and path.suffix.lower() in (".shp", ".dbf")
 
 
 def read_features(
-    path: PathLike, layer: str | None = None, *, coords: str = "wgs84"
+    path: PathLike, layer: str | None = None, *, coords: str = "wgs84",
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """A layer outside the hierarchy (service centres, streets, organisations, alliance tables).
 
@@ -530,6 +573,8 @@ def read_features(
     coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
         The coordinate system the lon/lat degrees were recorded in, as for the hierarchy's
         layers: GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) are converted to WGS84.
+    encoding : str, optional
+        Text encoding of a Shapefile or CSV table, as for :func:`read_layer`.
 
     Returns
     -------
@@ -549,13 +594,14 @@ def read_features(
     from .coords import convert_geometries, ensure_wgs84
 
     path = _existing(path)
+    encoding = check_encoding(encoding)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        table = _read_table(path, 0 if layer is None else layer)
+        table = _read_table(path, 0 if layer is None else layer, encoding)
         if not set(_LON) & set(table.columns):
             return table
         features = _table_points(table, path, None, None, None)
     else:
-        features = read_file(path, layer=layer)
+        features = read_file(path, layer=layer, encoding=encoding)
     if not isinstance(features, gpd.GeoDataFrame):  # a GeoPackage table without geometry
         return features
     features = ensure_wgs84(features, f"{path.name}{f' (layer {layer})' if layer else ''}")
@@ -580,9 +626,16 @@ def _gpkg_layer(path: Path, level_name: str, layer: str | None) -> str:
         if layer not in names:
             raise LayerError(f"layer={layer!r} is not in {str(path)!r}; its layers are {names}.")
         return layer
-    for alias in LAYER_ALIASES[level_name]:
-        if alias in names:
-            return alias
+    aliases = {a.casefold() for a in LAYER_ALIASES[level_name]}
+    fits = [n for n in names if n.casefold() in aliases]
+    if len(fits) > 1:
+        raise LayerError(
+            f"{str(path)!r} has {len(fits)} layers for the {level_name} level: {fits}; say which "
+            f"to read: layers={{{level_name!r}: {fits[0]!r}}} in Python, --layers "
+            f"{level_name}={fits[0]} on the command line."
+        )
+    if fits:
+        return fits[0]
     raise LayerError(
         f"{str(path)!r} has no {level_name} layer (looked for {list(LAYER_ALIASES[level_name])}); its "
         f"layers are {names}. Name it with layers={{{level_name!r}: '<layer>'}}."
@@ -631,12 +684,12 @@ def _levels_in_file(path: Path, layers: Mapping[str, str]) -> dict[str, tuple[So
             f"source={str(path)!r}: one file can hold a whole hierarchy only as a GeoPackage; pass a "
             "folder or a mapping {'community': path, 'grid': path, ...} for other formats."
         )
-    names = set(layer_names(path))
+    names = {n.casefold() for n in layer_names(path)}
     found: dict[str, tuple[Source, str | None]] = {}
     for name in LEVEL_NAMES:
         if name in layers:
             found[name] = (path, _gpkg_layer(path, name, layers[name]))
-        elif names & set(LAYER_ALIASES[name]):
+        elif names & {a.casefold() for a in LAYER_ALIASES[name]}:
             found[name] = (path, _gpkg_layer(path, name, None))
     return found
 
@@ -644,30 +697,18 @@ def _levels_in_file(path: Path, layers: Mapping[str, str]) -> dict[str, tuple[So
 def _levels_in_folder(
     folder: Path, layers: Mapping[str, str]
 ) -> dict[str, tuple[Source, str | None]]:
-    files = {
-        p.stem: p
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES
-    }
-    found: dict[str, tuple[Source, str | None]] = {}
-    for name in LEVEL_NAMES:
-        stems = (layers[name],) if name in layers else LAYER_ALIASES[name]
-        match = next((files[s] for s in stems if s in files), None)
-        if match is None and name in layers:
-            raise LayerError(
-                f"layers[{name!r}]={layers[name]!r}: no such file in {str(folder)!r}; files there: "
-                f"{sorted(files)}."
-            )
-        if match is not None:
-            found[name] = (match, None)
-    return found
+    """The file of each level in ``folder``: see :func:`gridparty._reading.folder_levels`."""
+    files = folder_levels(folder, layers, LAYER_ALIASES, VECTOR_SUFFIXES + TABLE_SUFFIXES)
+    return {name: (path, None) for name, path in files.items()}
 
 
-def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
+def _read_table(path: Path, sheet: str | int, encoding: str | None = None) -> pd.DataFrame:
     """A CSV or Excel table with every cell as text (blank cells NA).
 
     Text keeps ids as written (``"001"`` stays ``"001"``, not ``1``); numbers, counts and
-    yes/no columns are parsed from the text later, column by column.
+    yes/no columns are parsed from the text later, column by column. A CSV file is read in
+    ``encoding``, else as UTF-8 (with or without BOM), else as GB18030 (the GBK of CSV saved
+    by Excel on Chinese Windows) with a :class:`~gridparty.errors.ReadWarning`.
     """
     if path.suffix.lower() != ".csv":
         try:
@@ -677,9 +718,9 @@ def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
                 f"{str(path)!r} (sheet {sheet!r}) could not be read as Excel: {exc}. Open and "
                 "save it again in Excel as .xlsx, or export the sheet as UTF-8 CSV."
             ) from exc
-    for encoding in ("utf-8-sig", "gb18030"):
+    for guess in (encoding,) if encoding else ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, encoding=encoding, dtype=str)
+            table = pd.read_csv(path, encoding=guess, dtype=str)
         except UnicodeDecodeError:
             continue
         except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
@@ -687,6 +728,20 @@ def _read_table(path: Path, sheet: str | int) -> pd.DataFrame:
                 f"{str(path)!r} could not be read as CSV: {exc}. Check that it is a table with "
                 "one header row, comma-separated."
             ) from exc
+        if guess == "gb18030":
+            warnings.warn(
+                f"{str(path)!r} is not UTF-8 text: read it as GB18030 (GBK, as Excel on Chinese "
+                "Windows saves CSV). If the text looks wrong, pass encoding='<the encoding>' "
+                "(--encoding on the command line), or save the table as UTF-8 CSV.",
+                ReadWarning,
+                stacklevel=5,
+            )
+        return table
+    if encoding:
+        raise InputError(
+            f"{str(path)!r} is not {encoding} text (encoding={encoding!r}); pass the encoding "
+            "the file was saved in, or save it as UTF-8 CSV."
+        )
     raise InputError(f"{str(path)!r} is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV.")
 
 

@@ -33,7 +33,7 @@ def test_text_ids_are_kept_stripped(values: list[str]) -> None:
 
 
 def test_booleans_in_chinese_and_english() -> None:
-    values = pd.Series(["是", "否", "有", "无", "Y", "n", "TRUE", "0", None, 1])
+    values = pd.Series(["是", "否", "有", "没有", "Y", "n", "TRUE", "0", None, 1])
     out = coerce_attribute(values, "bool", "grids", "has_branch")
     assert out.tolist() == [True, False, True, False, True, False, True, False, pd.NA, True]
     with pytest.raises(InputError, match=r"column 'has_branch' must be yes/no .*found \['maybe'\]"):

@@ -10,7 +10,14 @@ import shapely
 import tiny_city
 
 from gridparty import io
-from gridparty.errors import ColumnError, CRSError, DataFileError, InputError, LayerError
+from gridparty.errors import (
+    ColumnError,
+    CRSError,
+    DataFileError,
+    InputError,
+    LayerError,
+    ReadWarning,
+)
 from gridparty.model import Hierarchy
 
 
@@ -78,7 +85,8 @@ def test_gbk_csv_is_read(tmp_path: Path) -> None:
     frame = tiny_city.households()
     table = frame.drop(columns="geometry").assign(经度=frame.geometry.x, 纬度=frame.geometry.y)
     table.to_csv(path, index=False, encoding="gb18030")
-    assert io.read_layer(path, "household").loc["H1", "姓名"] == "张三"
+    with pytest.warns(ReadWarning, match=r"gbk.csv' is not UTF-8 text: read it as GB18030"):
+        assert io.read_layer(path, "household").loc["H1", "姓名"] == "张三"
 
 
 def test_unknown_file_and_layer_errors(gpkg: Path, tmp_path: Path) -> None:

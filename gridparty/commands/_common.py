@@ -21,6 +21,7 @@ from ..schema import LEVEL_NAMES as LEVELS
 
 __all__ = [
     "add_coords_option",
+    "add_encoding_option",
     "add_map_options",
     "add_sliver_options",
     "check_paths",
@@ -72,6 +73,17 @@ class _CoordsAction(argparse.Action):
             namespace.coords = datum
         namespace._explicit_coords = explicit
         namespace.level_coords = {n: explicit.get(n, namespace.coords) for n in LEVELS}
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoding NAME``: the text encoding of Shapefiles and CSV tables read
+    (``args.encoding``, None: guessed from the bytes)."""
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of Shapefiles (.dbf) and CSV tables, e.g. GB18030 (GBK) or UTF-8; "
+        "default: a Shapefile's .cpg, else guessed from the bytes with a warning",
+    )
 
 
 def add_sliver_options(parser: argparse.ArgumentParser) -> None:
@@ -238,24 +250,27 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
         )
 
 
-def extra_layer(path: Path, given: Path | None, layer: str, coords: str) -> gpd.GeoDataFrame | None:
+def extra_layer(
+    path: Path, given: Path | None, layer: str, coords: str, encoding: str | None = None
+) -> gpd.GeoDataFrame | None:
     """A layer from its own file, else from the input GeoPackage or folder; None if absent.
 
-    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84.
+    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84;
+    a Shapefile's or CSV table's text in ``encoding`` (``--encoding``).
     """
     from ..io import VECTOR_SUFFIXES, layer_names, read_features
 
     if given is not None:
         if not given.exists():
             raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return read_features(given, coords=coords)
+        return read_features(given, coords=coords, encoding=encoding)
     if path.is_file() and path.suffix.lower() == ".gpkg":
         if layer not in layer_names(path):
             return None
-        return read_features(path, layer=layer, coords=coords)
+        return read_features(path, layer=layer, coords=coords, encoding=encoding)
     if path.is_dir():
         found = sorted(
             p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in VECTOR_SUFFIXES
         )
-        return read_features(found[0], coords=coords) if found else None
+        return read_features(found[0], coords=coords, encoding=encoding) if found else None
     return None

@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     tier_names = _check_numbers(args)
     h = read_input(args)
-    centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords)
+    centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords, args.encoding)
     if centres is None:
         raise LayerError(
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     streets = (
         None
         if args.straight
-        else extra_layer(args.path, args.streets, args.streets_layer, args.coords)
+        else extra_layer(args.path, args.streets, args.streets_layer, args.coords, args.encoding)
     )
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "

@@ -8,7 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError, InputError
-from ._common import add_coords_option, add_map_options, check_paths, progress, write_map
+from ._common import (
+    add_coords_option,
+    add_encoding_option,
+    add_map_options,
+    check_paths,
+    progress,
+    write_map,
+)
 
 __all__ = ["register"]
 
@@ -93,6 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="exit with code 1 when input problems of this severity (or worse) exist",
     )
     add_coords_option(cmd)
+    add_encoding_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -108,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     check_paths(
         {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
     )
-    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords)
+    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords, args.encoding)
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
         "alliances": {"units", "alliances", "memberships"} <= has,
@@ -199,10 +207,13 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
     return {name: sample_layer(name) for name in TABLE_NAMES}
 
 
-def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | None]:
+def read_tables(
+    path: Path, coords: str = "wgs84", encoding: str | None = None
+) -> dict[str, pd.DataFrame | None]:
     """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
 
-    Points are read in ``coords`` (``--coords``) and converted to WGS84.
+    Points are read in ``coords`` (``--coords``) and converted to WGS84; Shapefile and CSV
+    text in ``encoding`` (``--encoding``).
     """
     from ..io import layer_names, read_features
 
@@ -215,7 +226,10 @@ def read_tables(path: Path, coords: str = "wgs84") -> dict[str, pd.DataFrame | N
             t: next((files[n] for n in names if n in files), None)
             for t, names in TABLE_NAMES.items()
         }
-        return {t: None if p is None else read_features(p, coords=coords) for t, p in found.items()}
+        return {
+            t: None if p is None else read_features(p, coords=coords, encoding=encoding)
+            for t, p in found.items()
+        }
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
     layers = set(layer_names(path))

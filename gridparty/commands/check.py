@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
             layer=args.other_layer,
             strict=False,
             columns={args.other_id: "grid_id"} if args.other_id else None,
-            coords=(args.level_coords or {}).get("grid", args.coords),
+            coords=(args.level_coords or {}).get("grid", args.coords), encoding=args.encoding,
         )
     previous = None
     if args.previous is not None:
@@ -112,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
             columns=input_columns(args),
             repair=args.repair,
             strict=False,
+            encoding=args.encoding,
         )
     report = check_coverage(
         h,

@@ -11,6 +11,7 @@ from ..coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from ..model import Hierarchy
 from ._common import (
     add_coords_option,
+    add_encoding_option,
     add_map_options,
     add_sliver_options,
     check_paths,
@@ -100,6 +101,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         help="CRS of inputs that carry none: CSV/Excel coordinates that are not lon/lat "
         "degrees, or a Shapefile without its .prj, e.g. EPSG:4547 (files with a CRS keep it)",
     )
+    add_encoding_option(parser)
     parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
     )
@@ -122,6 +124,7 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
         lon=args.lon,
         lat=args.lat,
         crs=args.crs,
+        encoding=args.encoding,
     )
 
 

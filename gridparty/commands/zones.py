@@ -150,11 +150,13 @@ def _run(args: argparse.Namespace) -> int:
     named = _check_arguments(args)
     h = read_input(args)
     _check_against(h, args, named)
-    organisations = extra_layer(args.path, args.organisations, "organisations", args.coords)
+    organisations = extra_layer(
+        args.path, args.organisations, "organisations", args.coords, args.encoding
+    )
     centres = (
         None
         if args.no_centres
-        else extra_layer(args.path, args.centres, "service_centres", args.coords)
+        else extra_layer(args.path, args.centres, "service_centres", args.coords, args.encoding)
     )
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
