@@ -51,6 +51,7 @@ from .errors import (
     InputError,
     LayerError,
     NoSolutionError,
+    OutputTextWarning,
     RepairWarning,
 )
 from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
@@ -104,6 +105,7 @@ __all__ = [
     "ListMatch",
     "MentoringZones",
     "NoSolutionError",
+    "OutputTextWarning",
     "PairingCheck",
     "PairingProposal",
     "PartyRules",

@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "LayerError",
     "NoSolutionError",
+    "OutputTextWarning",
     "RepairWarning",
 ]
 
@@ -65,3 +66,8 @@ class GridpartyWarning(UserWarning):
 
 class RepairWarning(GridpartyWarning):
     """gridparty repaired input because the caller asked it to (``repair=True``)."""
+
+
+class OutputTextWarning(GridpartyWarning):
+    """Text written to a file was changed to fit its format: characters the format cannot hold
+    replaced by U+FFFD, or text cut to Excel's 32,767 characters per cell."""
