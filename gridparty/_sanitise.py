@@ -168,7 +168,7 @@ class OutputText:
             if _may_hold_text(column):
                 field = f"{prefix}{name}"
                 out.isetitem(position, self._values(column, field))
-        out.columns = self._labels(frame.columns, f"{prefix}(column names)")
+        out.columns = self._labels(frame.columns, prefix)
         if isinstance(out.index, pd.MultiIndex):
             out.index = pd.MultiIndex.from_arrays(
                 [
@@ -180,8 +180,7 @@ class OutputText:
         elif _may_hold_text(out.index):
             out.index = self._values(out.index, f"{prefix}{out.index.name or 'index'}")
         out.index.names = [
-            n if n is None else self.text(str(n), f"{prefix}(column names)")
-            for n in out.index.names
+            n if n is None else self.text(str(n), f"{prefix}{n}") for n in out.index.names
         ]
         return out
 
@@ -211,9 +210,9 @@ class OutputText:
         same = all(a is b for a, b in zip(safe, data, strict=True))
         return values if same else pd.Series(safe, index=values.index, name=values.name)
 
-    def _labels(self, labels: pd.Index, field: str) -> pd.Index:
+    def _labels(self, labels: pd.Index, prefix: str) -> pd.Index:
         return pd.Index(
-            [self.text(c, field) if isinstance(c, str) else c for c in labels],
+            [self.text(c, f"{prefix}{c}") if isinstance(c, str) else c for c in labels],
             dtype=object,
             name=labels.name,
             tupleize_cols=False,

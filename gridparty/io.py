@@ -282,7 +282,7 @@ def _write_layer(frame: object, name: str, tmp: Path, target: Path, report: Outp
             f"layers[{name!r}] has the column names {twice} more than once (the index is "
             f"written as the column {index!r}); rename them with frame.rename(columns=...)."
         )
-    layer = report.text(str(name), "(layer names)")
+    layer = report.text(str(name), f"{name} (layer name)")
     table = report.frame(_writable(frame), layer)
     try:
         if isinstance(table, gpd.GeoDataFrame):
@@ -331,7 +331,8 @@ def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -
     report = OutputText(spreadsheet=True, formulas=True)
     plain = report.frame(_plain(table))
     with atomic_path(target) as tmp:
-        plain.to_csv(tmp, index=False, encoding="utf-8-sig")
+        # CRLF rows (RFC 4180): a text holding a lone CR is then quoted, not cut into two rows
+        plain.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     report.warn(target)
     return target
 
@@ -376,7 +377,7 @@ def write_workbook(
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     names = headers or {}
     report = OutputText(spreadsheet=True)
-    sheets = sheet_names(report.text(str(sheet), "(sheet names)") for sheet in tables)
+    sheets = sheet_names(report.text(str(sheet), f"{sheet} (sheet name)") for sheet in tables)
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for sheet, table in zip(sheets, tables.values(), strict=True):
