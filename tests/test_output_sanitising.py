@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 
 import gridparty.datasets as ds
 from gridparty._atomic import atomic_path, write_text
+from gridparty._sample_alliances import LAYERS as ALLIANCE_LAYERS
 from gridparty._sanitise import sheet_names
 from gridparty.access import service_access, site_posts
 from gridparty.alliance import alliance_network, analyse_alliances
@@ -352,20 +353,7 @@ def evil_results() -> dict[str, object]:
     access = service_access(tiny, centres, threshold_m=100)
     report = check_coverage(tiny)
     other = tiny.grids.rename(index={EVIL_ID: "=3+4"})
-    t = {
-        n: ds.sample_layer(n)
-        for n in (
-            "communities",
-            "units",
-            "alliances",
-            "memberships",
-            "agreements",
-            "departments",
-            "pairings",
-            "needs",
-            "resources",
-        )
-    }
+    t = {n: ds.sample_layer(n) for n in ("communities", *ALLIANCE_LAYERS)}
     for name in ("communities", "units", "alliances", "departments"):
         t[name] = t[name].assign(
             name=t[name]["name"].where(pd.RangeIndex(len(t[name])) % 2 == 1, EVIL)
