@@ -52,6 +52,7 @@ from .errors import (
     LayerError,
     MetricCRSWarning,
     NoSolutionError,
+    OutputTextWarning,
     ReadWarning,
     RepairWarning,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "MentoringZones",
     "MetricCRSWarning",
     "NoSolutionError",
+    "OutputTextWarning",
     "PairingCheck",
     "PairingProposal",
     "PartyRules",

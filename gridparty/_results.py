@@ -133,6 +133,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "opened_m2": ("新出现面积" + _M2[0], "Opened" + _M2[1]),
     "remaining_m2": ("仍存在面积" + _M2[0], "Remaining" + _M2[1]),
     "gaps_count": ("空白区域数", "Gaps"),
+    "sheet": ("工作表", "Sheet"),
+    "roster_index": ("目录", "Index"),
     # service access: tables (sheets, layers) and columns
     "life_circles": ("社区生活圈", "Life circles by community"),
     "under_served_buildings": ("服务不足楼栋", "Under-served buildings"),

@@ -20,6 +20,7 @@ __all__ = [
     "LayerError",
     "MetricCRSWarning",
     "NoSolutionError",
+    "OutputTextWarning",
     "ReadWarning",
     "RepairWarning",
 ]
@@ -81,3 +82,8 @@ class ReadWarning(GridpartyWarning):
     folder that is named like a layer but is not read. The message names the file and says
     how to make the reading explicit.
     """
+
+
+class OutputTextWarning(GridpartyWarning):
+    """Text written to a file was changed to fit its format: characters the format cannot hold
+    replaced by U+FFFD, or text cut to Excel's 32,767 characters per cell."""

@@ -383,6 +383,12 @@ class MentoringZones(Tables):
     def roster_to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
         """Write the printable roster: one sheet per flagship (personal data: share with care).
 
+        The first sheet describes the roster, the second (目录 / Index) lists every flagship's
+        sheet with the flagship's id, name and number of mentees. Sheet names are the id and
+        name of the flagship, made valid and unique (:func:`gridparty._sanitise.sheet_names`:
+        cut to Excel's 31 characters, a name taken numbered ``~2``, ``~3`` …), so two flagships
+        whose names start alike still get a sheet each.
+
         Parameters
         ----------
         path : path
@@ -390,27 +396,41 @@ class MentoringZones(Tables):
         lang : {"zh", "en"}
             Language of headers.
         """
+        from ._sanitise import sheet_names
         from .io import write_workbook
 
         lang_ = check_lang(lang)
         refuse_sources(path, self._sources())
         roster = self.roster(lang_)
-        sheets = {
-            f"{fid} {self.flagships.at[fid, 'name']}": group.drop(
-                columns=["flagship_id", "flagship_name"]
-            )
-            for fid, group in roster.groupby("flagship_id", sort=False)
-        }
+        groups = list(roster.groupby("flagship_id", sort=False))
+        ids = [fid for fid, _ in groups]
+        names = [self.flagships.at[fid, "name"] for fid in ids]
+        cover_sheet, index_sheet, *sheets = sheet_names(
+            [
+                header("roster", lang_),
+                header("roster_index", lang_),
+                *(f"{fid} {name}" for fid, name in zip(ids, names, strict=True)),
+            ]
+        )
         cover = pd.DataFrame(
             {
                 header("figure", lang_): [header("definition", lang_), header("mentees", lang_)],
                 header("value", lang_): [self.definition.describe(lang_), len(roster)],
             }
         )
-        headers = {c: header(c, lang_) for c in roster.columns}
-        return write_workbook(
-            {header("roster", lang_): cover, **sheets}, path, headers=headers, index=False
+        index = pd.DataFrame(
+            {
+                "sheet": sheets,
+                "flagship_id": ids,
+                "flagship_name": names,
+                "mentees": [len(group) for _, group in groups],
+            }
         )
+        tables = {cover_sheet: cover, index_sheet: index}
+        for sheet, (_, group) in zip(sheets, groups, strict=True):
+            tables[sheet] = group.drop(columns=["flagship_id", "flagship_name"])
+        headers = {c: header(c, lang_) for c in (*roster.columns, *index.columns)}
+        return write_workbook(tables, path, headers=headers, index=False)
 
 
 def mentoring_zones(

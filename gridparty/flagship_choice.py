@@ -110,7 +110,11 @@ class FlagshipChoice(Tables):
 
     def summary(self) -> pd.DataFrame:
         """Problem, solver, flagships, organisations covered (the zones' mentees), the flagships'
-        own units, the uncovered (the zones' unreached) and the coverage share."""
+        own units, the uncovered (the zones' unreached) and the coverage share.
+
+        The solver's time is not among them (it is ``siting.seconds``), so the files written
+        from a choice are the same on every run.
+        """
         s = self.siting
         return figures(
             {
@@ -129,7 +133,6 @@ class FlagshipChoice(Tables):
                 "covered_weight": s.covered_weight,
                 "total_weight": s.total_weight,
                 "coverage": s.coverage,
-                "seconds": s.seconds,
             }
         )
 

@@ -30,6 +30,7 @@ from ._reading import (
     restore_nul_text,
     shapefile_encoding,
 )
+from ._sanitise import OutputText, sheet_names, string_cells
 from .columns import ColumnMapping, mapping_for_level
 from .errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
 from .layers import normalise_layer
@@ -63,8 +64,6 @@ LAYER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "building": ("buildings", "building", "楼栋"),
     "household": ("households", "household", "党员户", "党员中心户", "住户"),
 }
-
-_EXCEL_CELL = 32_767
 
 #: ``last_change`` of every GeoPackage gridparty writes (GDAL's ``OGR_CURRENT_DATE``; GDAL
 #: otherwise stamps the time of writing), so the same layers give byte-identical files.
@@ -298,13 +297,15 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
             "tables of geometry has no GeoPackage; write its tables with to_excel()."
         )
     refuse_sources(target, frame_sources(layers.values()))
+    report = OutputText()
     with atomic_path(target) as tmp, reproducible_gpkg():
         for name, frame in layers.items():
-            _write_layer(frame, name, tmp, target)
+            _write_layer(frame, name, tmp, target, report)
+    report.warn(target)
     return target
 
 
-def _write_layer(frame: object, name: str, tmp: Path, target: Path) -> None:
+def _write_layer(frame: object, name: str, tmp: Path, target: Path, report: OutputText) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
             f"layers[{name!r}] must be a GeoDataFrame or DataFrame, got {type(frame).__name__}."
@@ -317,12 +318,13 @@ def _write_layer(frame: object, name: str, tmp: Path, target: Path) -> None:
             f"layers[{name!r}] has the column names {twice} more than once (the index is "
             f"written as the column {index!r}); rename them with frame.rename(columns=...)."
         )
-    table = _writable(frame)
+    layer = report.text(str(name), f"{name} (layer name)")
+    table = report.frame(_writable(frame), layer)
     try:
         if isinstance(table, gpd.GeoDataFrame):
-            table.to_file(tmp, layer=name, driver="GPKG")
+            table.to_file(tmp, layer=layer, driver="GPKG")
         else:
-            pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
     except _GDAL_WRITE_ERRORS as exc:
         raise InputError(
             f"layers[{name!r}] could not be written to {str(target)!r}: {exc}. Use a layer name "
@@ -345,8 +347,17 @@ def reproducible_gpkg() -> Iterator[None]:
 def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
     """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
 
-    A ``geometry`` column is written as WKT. Refuses (:class:`InputError`) the file
-    ``table`` was read from (by :func:`read_layer`).
+    A ``geometry`` column is written as WKT. Text is made safe as described in
+    :mod:`gridparty._sanitise`: in a CSV, text a spreadsheet would run as a formula (starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``; in a
+    workbook every text is a string cell. Numbers are written as numbers. Refuses
+    (:class:`InputError`) the file ``table`` was read from (by :func:`read_layer`).
+
+    Warns
+    -----
+    OutputTextWarning
+        Characters the format cannot hold were replaced by U+FFFD, or text longer than Excel's
+        32,767 characters per cell was cut; the warning names the columns.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -355,8 +366,12 @@ def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -
     refuse_sources(target, frame_sources([table]))
     if suffix == ".xlsx":
         return write_workbook({sheet: table}, target, index=False)
+    report = OutputText(spreadsheet=True, formulas=True)
+    plain = report.frame(_plain(table))
     with atomic_path(target) as tmp:
-        _plain(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        # CRLF rows (RFC 4180): a text holding a lone CR is then quoted, not cut into two rows
+        plain.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    report.warn(target)
     return target
 
 
@@ -372,7 +387,9 @@ def write_workbook(
     Parameters
     ----------
     tables : mapping of str to DataFrame
-        Sheet name → table (names are cut to Excel's 31 characters; ``[]:*?/\\`` replaced).
+        Sheet name → table. Names are made valid and unique with
+        :func:`gridparty._sanitise.sheet_names` (cut to Excel's 31 characters, ``[]:*?/\\``
+        replaced, a name taken numbered ``~2``, ``~3`` …).
     path : path
         An ``.xlsx`` file.
     headers : mapping, optional
@@ -381,22 +398,34 @@ def write_workbook(
     index : bool
         Write the index as the first column(s).
 
+    Warns
+    -----
+    OutputTextWarning
+        Characters the format cannot hold were replaced by U+FFFD, or text longer than Excel's
+        32,767 characters per cell was cut; the warning names the sheets and columns.
+
     Notes
     -----
-    Geometry columns are written as WKT (cut to Excel's 32,767 characters per cell).
+    Geometry columns are written as WKT. Every text from the tables (cells, headers, sheet
+    names) is written as a string cell, never as a formula; numbers stay numbers. The workbook
+    is stamped :data:`XLSX_DATE`, so the same tables give the same bytes.
     """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     refuse_sources(target, frame_sources(tables.values()))
     names = headers or {}
+    report = OutputText(spreadsheet=True)
+    sheets = sheet_names(report.text(str(sheet), f"{sheet} (sheet name)") for sheet in tables)
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for sheet, table in tables.items():
+            for sheet, table in zip(sheets, tables.values(), strict=True):
                 plain = _plain(table).rename(columns=names)
                 plain.index.names = [names.get(n, n) for n in plain.index.names]
-                plain.to_excel(writer, sheet_name=_sheet_name(sheet), index=index)
+                report.frame(plain, sheet).to_excel(writer, sheet_name=sheet, index=index)
+                string_cells(writer.sheets[sheet])
         _reproducible_xlsx(tmp)
+    report.warn(target)
     return target
 
 
@@ -422,16 +451,12 @@ def _reproducible_xlsx(path: Path) -> None:
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy fit for CSV/Excel: geometry as WKT (at most 32,767 characters), no GeoDataFrame."""
+    """A copy fit for CSV/Excel: geometry as WKT, no GeoDataFrame."""
     plain = pd.DataFrame(table).copy()
     for column in plain.columns:
         if isinstance(plain[column].dtype, gpd.array.GeometryDtype):
-            plain[column] = gpd.GeoSeries(plain[column]).to_wkt().str.slice(0, _EXCEL_CELL)
+            plain[column] = gpd.GeoSeries(plain[column]).to_wkt()
     return plain
-
-
-def _sheet_name(name: str) -> str:
-    return "".join("_" if c in "[]:*?/\\" else c for c in str(name))[:31] or "sheet"
 
 
 def _index_column(frame: pd.DataFrame) -> str | None:

@@ -219,6 +219,7 @@ def _choose(h: Hierarchy, args: argparse.Namespace, common: dict) -> FlagshipCho
         progress(f"choosing {args.k} flagships among {len(h.communities):,} communities")
         choice = choose_flagships(h, args.k, weights=args.weights, **common, **solve)
     print(choice.summary().to_string())
+    print(f"solved in {choice.siting.seconds:.2f} s")
     print(f"flagships: {','.join(choice.chosen)}")
     return choice
 
