@@ -5,7 +5,7 @@ Usage::
     python benchmarks/bench_access.py [--scale 100] [--sample 100] [--seed 0]
 
 ``--scale 100`` is 1,000,000 member households in 100,000 buildings of
-:func:`gridparty.synthetic.synthetic_layers`, on its generated street network (every grid
+:func:`gridparty.datasets.synthetic.synthetic_layers`, on its generated street network (every grid
 ringed by streets); one service centre per two communities. Everything runs in this one
 invocation (absolute times drift between runs on shared machines: compare the ratios).
 
@@ -15,7 +15,7 @@ Methods:
   segment, STRtree) and :meth:`StreetNetwork.nearest`: one multi-source
   ``scipy.sparse.csgraph.dijkstra(indices=<all centres>, min_only=True)``;
 * ``gridparty-networkx`` — the same with ``engine="networkx"`` (``multi_source_dijkstra``);
-* ``public`` — :func:`gridparty.access.centre_distances` (straight-line too, per tier, table);
+* ``public`` — :func:`gridparty.access.service.centre_distances` (straight-line too, per tier, table);
 * ``public-node`` — the same with ``snap_to="node"`` (KD-tree node snapping);
 * ``kdtree+scipy`` — households snapped to the nearest *node* with a KD-tree, then one
   multi-source scipy Dijkstra: the leanest fast path;
@@ -50,8 +50,8 @@ def _timed(func: Callable[[], object]) -> tuple[object, float]:
 def _city(scale: float, seed: int) -> dict:
     import shapely
 
-    from gridparty.network import street_network
-    from gridparty.synthetic import synthetic_layers
+    from gridparty.spatial.network import street_network
+    from gridparty.datasets.synthetic import synthetic_layers
 
     layers = synthetic_layers(scale, seed)
     net = street_network(layers["streets"])
@@ -84,7 +84,7 @@ def _gridparty(city: dict, engine: str) -> np.ndarray:
 
 
 def _public(city: dict, snap_to: str = "edge") -> np.ndarray:
-    from gridparty.access import centre_distances
+    from gridparty.access.service import centre_distances
 
     table = centre_distances(
         city["households"], city["centres"], streets=city["net"], snap_to=snap_to

@@ -13,13 +13,13 @@ invocation (absolute times drift between runs on shared machines: compare the ra
 
 Tasks and methods:
 
-* ``betweenness`` — ``gridparty``: :class:`gridparty._projection.Projection` (vectorised
+* ``betweenness`` — ``gridparty``: :class:`gridparty.spatial.projection.Projection` (vectorised
   Brandes on the sparse incidence matrix); ``networkx``:
   ``networkx.betweenness_centrality(unit_graph(net))`` (the projection built beforehand, not
   timed); ``analyse_alliances``: the whole analysis, betweenness included (for information).
 * ``lists`` — :func:`gridparty.match_lists` with ``engine="highs"`` (scipy max-flow + HiGHS LP)
   and ``engine="networkx"`` (``max_flow_min_cost``).
-* ``pairing`` — :func:`gridparty.pairing.optimal_pairs` with capacities, the same two engines;
+* ``pairing`` — :func:`gridparty.alliances.pairing.optimal_pairs` with capacities, the same two engines;
   ``one-to-one``: ``linear_sum_assignment`` without capacities (for information).
 
 The two methods of a task must agree (betweenness to 1e-9; the same amount served or pairs
@@ -61,7 +61,7 @@ def _network(n: int, rng: np.random.Generator) -> object:
     import geopandas as gpd
     import pandas as pd
 
-    from gridparty.alliance import alliance_network
+    from gridparty.alliances.network import alliance_network
 
     k = max(2, n // 33)
     units = gpd.GeoDataFrame(
@@ -83,8 +83,8 @@ def _betweenness(n: int, rng: np.random.Generator) -> list[tuple]:
     import pandas as pd
     from scipy import sparse
 
-    from gridparty._projection import Projection
-    from gridparty.alliance import analyse_alliances, unit_graph
+    from gridparty.spatial.projection import Projection
+    from gridparty.alliances.network import analyse_alliances, unit_graph
 
     net = _network(n, rng)
     m = net.valid_memberships
@@ -111,7 +111,7 @@ def _betweenness(n: int, rng: np.random.Generator) -> list[tuple]:
 def _lists(n: int, rng: np.random.Generator) -> list[tuple]:
     import geopandas as gpd
 
-    from gridparty.lists import match_lists
+    from gridparty.alliances.lists import match_lists
 
     r = int(0.4 * n)
     needs = gpd.GeoDataFrame({"category": rng.choice(CATEGORIES, n),
@@ -133,7 +133,7 @@ def _lists(n: int, rng: np.random.Generator) -> list[tuple]:
 
 
 def _pairing(n: int, rng: np.random.Generator) -> list[tuple]:
-    from gridparty.pairing import optimal_pairs
+    from gridparty.alliances.pairing import optimal_pairs
 
     a, b = rng.uniform(0, SIDE_M, (n, 2)), rng.uniform(0, SIDE_M, (n, 2))
     cost = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1))

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/bench_assign.py [--scale 200] [--repeat 1] [--shuffle]
 
 ``--scale 200`` is 200,000 building footprints (16 vertices each) and 2,000,000 member
-households from :func:`gridparty.synthetic.synthetic_layers`. Every method runs in its own
+households from :func:`gridparty.datasets.synthetic.synthetic_layers`. Every method runs in its own
 subprocess on the same data (read from a pickle), so its peak memory can be measured; all run
 in this one invocation, because absolute times on shared machines drift between runs: compare
 the ratios. Methods:
@@ -17,10 +17,10 @@ the ratios. Methods:
   and the floor of the obvious approach;
 * ``kernel`` / ``kernel+extract`` — gridparty's numba kernel on ready arrays, and with the
   coordinate extraction from the shapely geometries;
-* ``public`` — :func:`gridparty.assign.locate_points` (every household searched);
+* ``public`` — :func:`gridparty.spatial.assign.locate_points` (every household searched);
 * ``kernel-declared`` / ``public-declared`` — declared building ids looked up, declared pairs
   verified first, only failures searched;
-* ``assign`` — :func:`gridparty.assign.assign` on the whole hierarchy (all three levels and
+* ``assign`` — :func:`gridparty.spatial.assign.assign` on the whole hierarchy (all three levels and
   the assignment table; for information).
 
 Columns: best wall time of ``--repeat`` runs, its ratio to ``public``, the CPU time of that run
@@ -142,8 +142,8 @@ def _prepare(method: str, data: dict) -> Callable[[], np.ndarray]:
             return from_pairs(point_i, poly_i)
 
         return run
-    from gridparty import _kernels
-    from gridparty.assign import assign, locate_points
+    from gridparty.spatial import kernels as _kernels
+    from gridparty.spatial.assign import assign, locate_points
 
     if method == "kernel":
         x, y = _kernels.point_xy(hh_geoms)
@@ -178,7 +178,7 @@ def _prepare(method: str, data: dict) -> Callable[[], np.ndarray]:
 
         return run
     if method == "assign":
-        from gridparty.model import Hierarchy
+        from gridparty.core.model import Hierarchy
 
         h = Hierarchy(data["communities"], data["grids"], buildings, households)
         h.metric_crs  # noqa: B018 (chosen once, outside the timing)
@@ -252,7 +252,7 @@ def worker(method: str, data_path: str, repeat: int, answer_path: str) -> dict:
 
 
 def _make_data(scale: float, seed: int, shuffle: bool, path: Path) -> tuple[dict, float]:
-    from gridparty.synthetic import synthetic_layers
+    from gridparty.datasets.synthetic import synthetic_layers
 
     start = time.perf_counter()
     layers = synthetic_layers(scale, seed)

@@ -4,14 +4,14 @@ Usage::
 
     python benchmarks/bench_coverage.py [--communities 6000] [--grids 40000] [--repeat 1]
 
-The city is built directly with numpy (the lattice helpers of :mod:`gridparty.synthetic`:
+The city is built directly with numpy (the lattice helpers of :mod:`gridparty.datasets.synthetic`:
 jittered quadrilateral communities, each cut into two rows of grids that share every vertex),
 in WGS84 like real input. A share ``--defects`` of the grids is damaged: a third removed (gaps),
 a third shifted 8–25 m (overlaps, spill-overs and gaps), a third with one vertex moved 0.3 m
 (slivers). Both methods get the same GeoDataFrames and produce the same three tables (every
 part with its area in m² and its width in m, slivers marked), in one run:
 
-* ``gridparty`` — :func:`gridparty.coverage.spatial_coverage`;
+* ``gridparty`` — :func:`gridparty.checks.coverage.spatial_coverage`;
 * ``overlay`` — the straightforward geopandas way: project, ``overlay(communities, grids,
   how="difference")`` for gaps, ``overlay(grids, grids, how="intersection")`` for overlaps,
   ``GeoSeries.difference`` with the declared community for spill-overs, then areas and widths.
@@ -38,9 +38,9 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from gridparty import synthetic  # noqa: E402
-from gridparty.coverage import spatial_coverage  # noqa: E402
-from gridparty.coverage_geometry import classify_parts, polygon_parts  # noqa: E402
+from gridparty.datasets import synthetic  # noqa: E402
+from gridparty.checks.coverage import spatial_coverage  # noqa: E402
+from gridparty.spatial.tiling import classify_parts, polygon_parts  # noqa: E402
 
 METRIC_CRS = "EPSG:32648"  # UTM 48N: the synthetic city lies in Chengdu
 MIN_AREA_M2, MIN_WIDTH_M = 1.0, 2.0

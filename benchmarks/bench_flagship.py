@@ -14,7 +14,7 @@ machines: compare the ratios).
 
 Methods (all choose ``--k`` flagships maximising the organisations reached, MCLP):
 
-* ``greedy`` — :func:`gridparty.flagship_choice.choose_flagships` with ``solver="greedy"``:
+* ``greedy`` — :func:`gridparty.flagship.choice.choose_flagships` with ``solver="greedy"``:
   STRtree cost matrix, greedy in numpy; its coverage is ≥ (1 − 1/e) of the optimum.
 * ``exact`` — the same with ``solver="exact"``: the problem reduced without changing its
   optimum (rows nobody reaches dropped, rows with the same reach merged, sites reaching
@@ -58,7 +58,7 @@ def _city(n_communities: int, n_organisations: int, seed: int) -> tuple[object, 
     import geopandas as gpd
     import shapely
 
-    from gridparty.model import Hierarchy
+    from gridparty.core.model import Hierarchy
 
     rng = np.random.default_rng(seed)
     cols = math.ceil(math.sqrt(n_communities * 1.6))
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # PuLP 3 → 4 notices
     import spopt.locate  # noqa: F401  (imported once here, not inside a timed run)
 
-    from gridparty.flagship_choice import choose_flagships, fewest_flagships
+    from gridparty.flagship.choice import choose_flagships, fewest_flagships
 
     h, orgs = _city(args.communities, args.organisations, args.seed)
     print(f"{args.k} flagships among {args.communities:,} candidate communities for "

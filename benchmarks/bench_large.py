@@ -12,8 +12,8 @@ process so its peak resident memory (``ru_maxrss`` of the child, in MiB) is its 
 
 * ``imports`` — the interpreter with gridparty imported (the floor);
 * ``city`` — generate the city as a :class:`~gridparty.Hierarchy` (what any analysis holds);
-* ``validate`` — the city, then :func:`gridparty.assign` and :func:`gridparty.validate`;
-* ``coverage`` — the city, then :func:`gridparty.coverage_report.check_coverage` (spatial and
+* ``validate`` — the city, then :func:`gridparty.spatial.assign` and :func:`gridparty.checks.validate`;
+* ``coverage`` — the city, then :func:`gridparty.checks.report.check_coverage` (spatial and
   organisational coverage: gaps, overlaps, spill-overs, grid status, rates).
 
 The table shows each step's own time (the city is built before the clock starts for the
@@ -42,7 +42,7 @@ def run_step(step: str, scale: float, seed: int, defects: float) -> dict[str, fl
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import gridparty as gp
-    from gridparty.coverage_report import check_coverage
+    from gridparty.checks.report import check_coverage
 
     out: dict[str, float] = {}
     if step != "imports":

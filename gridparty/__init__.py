@@ -8,8 +8,12 @@ metric CRS and named in metres.
 
 from __future__ import annotations
 
-from . import coords, maps, siting
-from .access import (
+from gridparty import maps
+
+from gridparty.core import coords
+
+from gridparty.spatial import siting
+from gridparty.access.service import (
     LIFE_CIRCLE_M,
     TIERS,
     PostSiting,
@@ -20,7 +24,7 @@ from .access import (
     service_access,
     site_posts,
 )
-from .alliance import (
+from gridparty.alliances.network import (
     AllianceAnalysis,
     AllianceNetwork,
     alliance_network,
@@ -28,7 +32,7 @@ from .alliance import (
     bipartite_graph,
     unit_graph,
 )
-from .assign import (
+from gridparty.spatial.assign import (
     Assignment,
     assign,
     largest_overlap,
@@ -36,11 +40,11 @@ from .assign import (
     nearest_within,
     verify_points,
 )
-from .coords import DatumOffset, convert_geometries, detect_datum_offset, swap_xy
-from .coverage import COVERAGE_CHECKS, SpatialCoverage, spatial_coverage, street_outlines
-from .coverage_report import GRID_STATUSES, CoverageReport, check_coverage
-from .datasets import sample_city, sample_layer
-from .errors import (
+from gridparty.core.coords import DatumOffset, convert_geometries, detect_datum_offset, swap_xy
+from gridparty.checks.coverage import COVERAGE_CHECKS, SpatialCoverage, spatial_coverage, street_outlines
+from gridparty.checks.report import GRID_STATUSES, CoverageReport, check_coverage
+from gridparty.datasets.sample import sample_city, sample_layer
+from gridparty.core.errors import (
     ColumnError,
     CRSError,
     DataFileError,
@@ -56,27 +60,27 @@ from .errors import (
     ReadWarning,
     RepairWarning,
 )
-from .flagship import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
-from .flagship_choice import FlagshipChoice, choose_flagships, fewest_flagships
-from .flagship_orgs import organisation_table
-from .fusion import grid_fusion
-from .io import read_hierarchy, read_layer, read_table_points, write_hierarchy, write_table
-from .lists import ListMatch, match_lists
-from .maps import hierarchy_map, save_map
-from .model import Hierarchy
-from .network import StreetNetwork, street_network
-from .organisation import (
+from gridparty.flagship.zones import MentoringZones, ZoneDefinition, mentoring_zones, zone_definition
+from gridparty.flagship.choice import FlagshipChoice, choose_flagships, fewest_flagships
+from gridparty.flagship.organisations import organisation_table
+from gridparty.checks.fusion import grid_fusion
+from gridparty.core.io import read_hierarchy, read_layer, read_table_points, write_hierarchy, write_table
+from gridparty.alliances.lists import ListMatch, match_lists
+from gridparty.maps import hierarchy_map, save_map
+from gridparty.core.model import Hierarchy
+from gridparty.spatial.network import StreetNetwork, street_network
+from gridparty.checks.organisation import (
     ORGANISATION_CHECKS,
     coverage_rates,
     joint_branches,
     organisation_coverage,
     organisation_findings,
 )
-from .pairing import PairingCheck, PairingProposal, check_pairing, optimal_pairs, propose_pairing
-from .rules import DEFAULT_RULES, PartyRules
-from .snapshots import compare_snapshots
-from .synthetic import synthetic_city, synthetic_layers
-from .validate import CHECKS, validate
+from gridparty.alliances.pairing import PairingCheck, PairingProposal, check_pairing, optimal_pairs, propose_pairing
+from gridparty.core.rules import DEFAULT_RULES, PartyRules
+from gridparty.checks.snapshots import compare_snapshots
+from gridparty.datasets.synthetic import synthetic_city, synthetic_layers
+from gridparty.checks.validate import CHECKS, validate
 
 __version__ = "0.1.0"
 

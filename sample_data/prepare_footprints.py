@@ -5,7 +5,7 @@ Run once by a maintainer, from the repository root, with the raw OpenStreetMap e
     python sample_data/prepare_footprints.py /path/to/shanghai_bund_osm/shangHai_buildings.geojson
 
 The package itself never reads the raw extract: the sample-city generator
-(:func:`gridparty.datasets.build_sample_layers`) starts from the file written here.
+(:func:`gridparty.datasets.sample.build_sample_layers`) starts from the file written here.
 
 What it does
 ------------

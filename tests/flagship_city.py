@@ -24,7 +24,7 @@ import geopandas as gpd
 import tiny_city
 from tiny_city import box, point
 
-from gridparty.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 MIDDLES = {"A": (100.0, 100.0), "B": (1100.0, 100.0), "C": (3100.0, 100.0)}
 

@@ -27,8 +27,8 @@ import pytest
 import shapely
 import tiny_city as tc
 
-import gridparty.datasets as ds
-from gridparty.access import (
+import gridparty.datasets.sample as ds
+from gridparty.access.service import (
     LIFE_CIRCLE_M,
     ServiceAccess,
     band_limits,
@@ -37,12 +37,12 @@ from gridparty.access import (
     service_access,
     site_posts,
 )
-from gridparty.cli import main
-from gridparty.errors import CRSError, InputError
+from gridparty.cli.main import main
+from gridparty.core.errors import CRSError, InputError
 from gridparty.maps import save_map
 from gridparty.maps.access import access_map
-from gridparty.model import Hierarchy
-from gridparty.network import street_network
+from gridparty.core.model import Hierarchy
+from gridparty.spatial.network import street_network
 
 
 def shown(text: str, html: str) -> bool:
@@ -559,7 +559,7 @@ def test_map_escapes_names(h: Hierarchy, tmp_path: Path) -> None:
 def test_cli_access_writes_report_layers_and_map(
     h: Hierarchy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gridparty.io import write_layers
+    from gridparty.core.io import write_layers
 
     gpkg = tmp_path / "city.gpkg"
     layers = {name: frame for name, frame in tc.layers().items()}
@@ -595,7 +595,7 @@ def test_cli_access_writes_report_layers_and_map(
 
 
 def _tiny_gpkg(path: Path) -> Path:
-    from gridparty.io import write_layers
+    from gridparty.core.io import write_layers
 
     layers = {k: v.set_index(v.columns[0]) for k, v in tc.layers().items()}
     layers["service_centres"] = tiny_centres().set_index("编号")
@@ -634,14 +634,14 @@ def test_cli_refuses_bad_arguments_before_measuring(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     argv: list[str], message: str,
 ) -> None:
-    import gridparty.access
+    import gridparty.access.service
 
     gpkg = _tiny_gpkg(tmp_path / "city.gpkg")
 
     def heavy(*args: object, **kwargs: object) -> None:
         raise AssertionError("service_access ran before the arguments were checked")
 
-    monkeypatch.setattr(gridparty.access, "service_access", heavy)
+    monkeypatch.setattr(gridparty.access.service, "service_access", heavy)
     argv = [a.format(tmp=tmp_path) for a in argv]
     assert main(["access", str(gpkg), *argv]) == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
@@ -651,8 +651,8 @@ def test_cli_reads_every_layer_in_the_given_datum(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--coords gcj02 converts the centres and streets too, not only the hierarchy."""
-    from gridparty.coords import convert_geometries
-    from gridparty.io import write_layers
+    from gridparty.core.coords import convert_geometries
+    from gridparty.core.io import write_layers
 
     layers = {k: v.set_index(v.columns[0]) for k, v in tc.layers().items()}
     layers["service_centres"] = tiny_centres().set_index("编号")
@@ -671,7 +671,7 @@ def test_cli_reads_every_layer_in_the_given_datum(
 def test_cli_without_centres_says_how_to_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gridparty.io import write_layers
+    from gridparty.core.io import write_layers
 
     gpkg = tmp_path / "city.gpkg"
     write_layers({"communities": tc.communities().set_index("community_id")}, gpkg)

@@ -1,4 +1,4 @@
-"""Tests for gridparty.alliance: the alliance model, its checks and the network analysis.
+"""Tests for gridparty.alliances.network: the alliance model, its checks and the network analysis.
 
 The hand-made network lies on the tiny city (metres from its origin, see tiny_city.py), with
 community C2 moved to another street:
@@ -28,16 +28,16 @@ import tiny_city as tc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridparty.datasets as ds
-from gridparty._sample_alliances import SAMPLE_PROBLEMS
-from gridparty.alliance import (
+import gridparty.datasets.sample as ds
+from gridparty.datasets.alliances import SAMPLE_PROBLEMS
+from gridparty.alliances.network import (
     AllianceNetwork,
     alliance_network,
     analyse_alliances,
     bipartite_graph,
     unit_graph,
 )
-from gridparty.errors import ColumnError, CRSError, DuplicateIdError, InputError
+from gridparty.core.errors import ColumnError, CRSError, DuplicateIdError, InputError
 
 UTM = "EPSG:32651"
 
@@ -128,7 +128,7 @@ def test_business_district_kind_and_english_columns() -> None:
 
 def test_gcj02_units_are_converted_to_wgs84() -> None:
     wgs = units()
-    from gridparty.coords import convert_geometries
+    from gridparty.core.coords import convert_geometries
 
     gcj = wgs.set_geometry(convert_geometries(wgs.geometry, "wgs84", "gcj02"))
     net = alliance_network(gcj, alliances(), memberships(), coords="gcj02")

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 import tiny_city as tc
 
-import gridparty.datasets as ds
-from gridparty.alliance import alliance_network, analyse_alliances
-from gridparty.cli import main
-from gridparty.coords import wgs84_to_gcj02
-from gridparty.errors import InputError
-from gridparty.lists import match_lists
+import gridparty.datasets.sample as ds
+from gridparty.alliances.network import alliance_network, analyse_alliances
+from gridparty.cli.main import main
+from gridparty.core.coords import wgs84_to_gcj02
+from gridparty.core.errors import InputError
+from gridparty.alliances.lists import match_lists
 from gridparty.maps import js_literal, save_map
 from gridparty.maps.alliance import alliance_map
-from gridparty.pairing import propose_pairing
+from gridparty.alliances.pairing import propose_pairing
 
 
 def js(text: str) -> str:

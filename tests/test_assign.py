@@ -1,4 +1,4 @@
-"""Tests for gridparty.assign: point in polygon, nearest point, largest overlap, assign(h)."""
+"""Tests for gridparty.spatial.assign: point in polygon, nearest point, largest overlap, assign(h)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import shapely
 import tiny_city
 from tiny_city import box, point
 
-from gridparty.assign import (
+from gridparty.spatial.assign import (
     TABLE_COLUMNS,
     Assignment,
     _largest_overlap,
@@ -20,9 +20,9 @@ from gridparty.assign import (
     nearest_within,
     verify_points,
 )
-from gridparty.errors import CRSError, GeometryError, InputError
-from gridparty.model import Hierarchy
-from gridparty.synthetic import synthetic_layers
+from gridparty.core.errors import CRSError, GeometryError, InputError
+from gridparty.core.model import Hierarchy
+from gridparty.datasets.synthetic import synthetic_layers
 
 UTM = tiny_city.UTM
 

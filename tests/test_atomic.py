@@ -1,4 +1,4 @@
-"""Tests for gridparty._atomic: files appear whole or not at all."""
+"""Tests for gridparty.core.atomic: files appear whole or not at all."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gridparty._atomic import atomic_path, write_text
-from gridparty.errors import DataFileError
+from gridparty.core.atomic import atomic_path, write_text
+from gridparty.core.errors import DataFileError
 
 
 def test_write_text_replaces_the_file(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import tiny_city
 from browser_js import OPEN_ALL
 
 from gridparty.maps import hierarchy_map, save_map
-from gridparty.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 pytestmark = pytest.mark.browser
 
@@ -148,10 +148,10 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
 
 def test_demo_map_of_the_sample_city_renders_offline(open_map, need, tmp_path: Path) -> None:
     try:
-        from gridparty.cli import main
-        from gridparty.datasets import sample_city  # noqa: F401
+        from gridparty.cli.main import main
+        from gridparty.datasets.sample import sample_city  # noqa: F401
     except ImportError as exc:  # pragma: no cover - until the sample city lands
-        need(False, f"the demo needs gridparty.datasets.sample_city: {exc}")
+        need(False, f"the demo needs gridparty.datasets.sample.sample_city: {exc}")
     assert main(["demo", "--out", str(tmp_path)]) == 0
     path = tmp_path / "sample_city_map.html"
     page = path.read_text(encoding="utf-8")

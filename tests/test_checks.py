@@ -1,4 +1,4 @@
-"""Tests for gridparty._checks: the numeric argument checks behind every distance and count.
+"""Tests for gridparty.core.arguments: the numeric argument checks behind every distance and count.
 
 Each check gives the value back as the right type or raises an InputError that names the
 argument and shows the bad value.
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridparty._checks import positive_number, whole_number
-from gridparty.datasets import sample_layer
-from gridparty.errors import GridpartyError, InputError
+from gridparty.core.arguments import positive_number, whole_number
+from gridparty.datasets.sample import sample_layer
+from gridparty.core.errors import GridpartyError, InputError
 
 # -- positive_number -------------------------------------------------------------------------------
 

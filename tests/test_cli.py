@@ -1,4 +1,4 @@
-"""Tests for gridparty.cli: the planner's commands."""
+"""Tests for gridparty.cli.main: the planner's commands."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import tiny_city
 
-from gridparty.cli import main
-from gridparty.datasets import SAMPLE_DEFECTS
+from gridparty.cli.main import main
+from gridparty.datasets.sample import SAMPLE_DEFECTS
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_demo_writes_a_map_of_the_sample_city(tmp_path: Path) -> None:
 
 
 def test_help_is_there_for_a_planner() -> None:
-    out = subprocess.run([sys.executable, "-m", "gridparty.cli", "validate", "--help"],
+    out = subprocess.run([sys.executable, "-m", "gridparty.cli.main", "validate", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "gridparty validate city.gpkg --xlsx" in out
     assert "--coords DATUM|LEVEL=DATUM" in out
@@ -81,9 +81,9 @@ def test_help_is_there_for_a_planner() -> None:
 @pytest.fixture(scope="module")
 def gaode_households_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample city with only its households shifted to GCJ-02 (digitised on a Gaode map)."""
-    from gridparty.coords import convert_geometries
-    from gridparty.datasets import sample_city
-    from gridparty.io import write_layers
+    from gridparty.core.coords import convert_geometries
+    from gridparty.datasets.sample import sample_city
+    from gridparty.core.io import write_layers
 
     h = sample_city()
     path = tmp_path_factory.mktemp("mixed") / "mixed.gpkg"

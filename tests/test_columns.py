@@ -1,4 +1,4 @@
-"""Tests for gridparty.columns: column mapping, id strings, attribute typing."""
+"""Tests for gridparty.core.columns: column mapping, id strings, attribute typing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridparty.columns import as_id_strings, coerce_attribute, map_columns, mapping_for_level
-from gridparty.errors import ColumnError, InputError
-from gridparty.schema import LEVELS
+from gridparty.core.columns import as_id_strings, coerce_attribute, map_columns, mapping_for_level
+from gridparty.core.errors import ColumnError, InputError
+from gridparty.core.schema import LEVELS
 
 
 def test_ids_from_floats_ints_and_text() -> None:

@@ -1,4 +1,4 @@
-"""Tests for ``gridparty check`` (gridparty.commands.check)."""
+"""Tests for ``gridparty check`` (gridparty.cli.check)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import tiny_city
 from tiny_city import box
 
-from gridparty.cli import main
+from gridparty.cli.main import main
 
 
 def _write(path: Path, grids: list | None = None) -> Path:
@@ -121,13 +121,13 @@ def test_bad_arguments_are_refused_before_the_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     argv: list[str], message: str,
 ) -> None:
-    import gridparty.coverage_report
+    import gridparty.checks.report
 
     city = _write(tmp_path / "city.gpkg")
 
     def heavy(*args: object, **kwargs: object) -> None:
         raise AssertionError("check_coverage ran before the arguments were checked")
 
-    monkeypatch.setattr(gridparty.coverage_report, "check_coverage", heavy)
+    monkeypatch.setattr(gridparty.checks.report, "check_coverage", heavy)
     assert main(["check", str(city), *[a.format(tmp=tmp_path) for a in argv]]) == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err

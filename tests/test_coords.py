@@ -1,4 +1,4 @@
-"""Tests of gridparty.coords: datum conversions and the CRS checks of every reader."""
+"""Tests of gridparty.core.coords: datum conversions and the CRS checks of every reader."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from gridparty.coords import (
+from gridparty.core.coords import (
     CHINA_RECTANGLE,
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -30,7 +30,7 @@ from gridparty.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from gridparty.errors import CRSError, InputError
+from gridparty.core.errors import CRSError, InputError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ROUND_TRIP_M = 0.01
@@ -481,7 +481,7 @@ def test_to_metric_rejects_bad_crs(crs, message):
 @pytest.fixture(scope="module")
 def bund():
     """Real OSM footprints (WGS84) and the member households inside them, from the sample city."""
-    import gridparty.datasets as ds
+    import gridparty.datasets.sample as ds
 
     h = ds.sample_city()
     return h.buildings, h.households
@@ -489,7 +489,7 @@ def bund():
 
 @pytest.mark.parametrize("datum", ["wgs84", "gcj02", "bd09"])
 def test_detect_datum_offset_names_the_datum_and_the_shift(bund, datum):
-    from gridparty.coords import convert_geometries, detect_datum_offset
+    from gridparty.core.coords import convert_geometries, detect_datum_offset
 
     buildings, households = bund
     found = detect_datum_offset(convert_geometries(households, "wgs84", datum), buildings)
@@ -504,7 +504,7 @@ def test_detect_datum_offset_names_the_datum_and_the_shift(bund, datum):
 
 
 def test_detect_datum_offset_says_so_when_no_datum_explains_the_shift(bund):
-    from gridparty.coords import detect_datum_offset
+    from gridparty.core.coords import detect_datum_offset
 
     buildings, households = bund
     found = detect_datum_offset(households.translate(0.05, 0.0), buildings)  # about 4.8 km east
@@ -514,7 +514,7 @@ def test_detect_datum_offset_says_so_when_no_datum_explains_the_shift(bund):
 
 
 def test_detect_datum_offset_outside_china_is_wgs84(bund):
-    from gridparty.coords import detect_datum_offset
+    from gridparty.core.coords import detect_datum_offset
 
     buildings, households = bund
     far = {"xoff": -120.0, "yoff": 20.0}  # the Atlantic: no GCJ-02 there
@@ -524,7 +524,7 @@ def test_detect_datum_offset_outside_china_is_wgs84(bund):
 
 
 def test_detect_datum_offset_rejects_what_it_cannot_measure(bund):
-    from gridparty.coords import detect_datum_offset
+    from gridparty.core.coords import detect_datum_offset
 
     buildings, households = bund
     with pytest.raises(InputError, match="layer has no features with geometry"):

@@ -1,4 +1,4 @@
-"""Tests for gridparty.coverage: gaps, overlaps, spill-overs and slivers of any polygon layers."""
+"""Tests for gridparty.checks.coverage: gaps, overlaps, spill-overs and slivers of any polygon layers."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_city import UTM, box
 
-from gridparty import datasets as ds
-from gridparty.coverage import COVERAGE_CHECKS, merge_parts, spatial_coverage, street_outlines
-from gridparty.coverage_geometry import NOISE_M2
-from gridparty.errors import ColumnError, CRSError, DuplicateIdError, InputError
+from gridparty.datasets import sample as ds
+from gridparty.checks.coverage import COVERAGE_CHECKS, merge_parts, spatial_coverage, street_outlines
+from gridparty.spatial.tiling import NOISE_M2
+from gridparty.core.errors import ColumnError, CRSError, DuplicateIdError, InputError
 
 BEIJING = Path(__file__).parent / "data" / "beijing_subdistricts"
 

@@ -1,4 +1,4 @@
-"""Tests for gridparty.coverage_geometry: the exact-tiling proof, parts, widths, filled holes."""
+"""Tests for gridparty.spatial.tiling: the exact-tiling proof, parts, widths, filled holes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from gridparty.coverage_geometry import (
+from gridparty.spatial.tiling import (
     NOISE_M2,
     boundaries_match,
     classify_parts,

@@ -1,4 +1,4 @@
-"""Tests for gridparty.coverage_report: check_coverage, the CoverageReport and its exports."""
+"""Tests for gridparty.checks.report: check_coverage, the CoverageReport and its exports."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import tiny_city
 from tiny_city import box
 
-from gridparty import datasets as ds
-from gridparty.coverage_report import GRID_STATUSES, CoverageReport, check_coverage
-from gridparty.errors import InputError
-from gridparty.model import Hierarchy
+from gridparty.datasets import sample as ds
+from gridparty.checks.report import GRID_STATUSES, CoverageReport, check_coverage
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 import shapely
 
-import gridparty.datasets as ds
-from gridparty.assign import largest_overlap
-from gridparty.errors import DataFileError, LayerError
-from gridparty.model import Hierarchy
-from gridparty.rules import DEFAULT_RULES
-from gridparty.validate import CHECKS
+import gridparty.datasets.sample as ds
+from gridparty.spatial.assign import largest_overlap
+from gridparty.core.errors import DataFileError, LayerError
+from gridparty.core.model import Hierarchy
+from gridparty.core.rules import DEFAULT_RULES
+from gridparty.checks.validate import CHECKS
 
 DATA = Path(__file__).parent / "data"
 UTM = "EPSG:32651"

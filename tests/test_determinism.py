@@ -3,9 +3,9 @@
 Every command runs twice on the sample city, in two fresh interpreters with different string
 hash seeds (``PYTHONHASHSEED``: set and dict orders of strings change between them) and more
 than a second apart (GeoPackages would otherwise carry the time of writing in
-``gpkg_contents.last_change``; gridparty stamps them with :data:`gridparty.io.GPKG_DATE`, GDAL's
+``gpkg_contents.last_change``; gridparty stamps them with :data:`gridparty.core.io.GPKG_DATE`, GDAL's
 ``OGR_CURRENT_DATE``; Excel workbooks would carry it in their document properties and zip
-entries, and are stamped with :data:`gridparty.io.XLSX_DATE`). Every CSV, GeoPackage, HTML and
+entries, and are stamped with :data:`gridparty.core.io.XLSX_DATE`). Every CSV, GeoPackage, HTML and
 Excel file must come out byte for byte the same.
 """
 
@@ -27,12 +27,12 @@ import pandas as pd
 import pytest
 import tiny_city as tc
 
-import gridparty.datasets as ds
-from gridparty.cli import build_parser
-from gridparty.io import GPKG_DATE, XLSX_DATE, write_hierarchy, write_layers, write_table
+import gridparty.datasets.sample as ds
+from gridparty.cli.main import build_parser
+from gridparty.core.io import GPKG_DATE, XLSX_DATE, write_hierarchy, write_layers, write_table
 from gridparty.maps import hierarchy_map, save_map
-from gridparty.model import Hierarchy
-from gridparty.validate import validate
+from gridparty.core.model import Hierarchy
+from gridparty.checks.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +58,7 @@ OUTPUT_OPTIONS = {"--csv", "--xlsx", "--html", "--gpkg", "--roster", "--out"}
 
 _RUN = """
 import json, sys
-from gridparty.cli import main
+from gridparty.cli.main import main
 city, out, runs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 for args in runs:
     args = [a.format(city=city, out=out) for a in args]

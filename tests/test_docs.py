@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 import gridparty
-from gridparty.cli import build_parser
-from gridparty.rules import DEFAULT_RULES, SOURCES
+from gridparty.cli.main import build_parser
+from gridparty.core.rules import DEFAULT_RULES, SOURCES
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
@@ -71,7 +71,7 @@ def test_every_cli_option_is_documented(command: str) -> None:
 
 def test_every_public_name_is_in_the_api_reference() -> None:
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    # gp.assign and gp.validate share their name with a submodule: gridparty.assign.assign
+    # gp.assign and gp.validate share their name with a submodule: gridparty.spatial.assign.assign
     documented = set(re.findall(r"^::: gridparty\.(\w+)(?:\.\1)?$", text, flags=re.M))
     expected = set(gridparty.__all__) - {"__version__", "coords", "maps", "siting"}
     assert sorted(expected - documented) == []

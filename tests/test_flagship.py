@@ -1,4 +1,4 @@
-"""Tests for gridparty.flagship (zones, mentees), gridparty.flagship_orgs and the mentee rules.
+"""Tests for gridparty.flagship.zones (zones, mentees), gridparty.flagship.organisations and the mentee rules.
 
 The hand-made city (tests/flagship_city.py) has distances checkable by eye; the sample city is
 the realistic setting.
@@ -19,15 +19,15 @@ from hypothesis import strategies as st
 from tiny_city import point
 
 import gridparty as gp
-from gridparty.errors import DuplicateIdError, InputError
-from gridparty.flagship import (
+from gridparty.core.errors import DuplicateIdError, InputError
+from gridparty.flagship.zones import (
     MentoringZones,
     ZoneDefinition,
     flagship_origins,
     mentoring_zones,
     zone_definition,
 )
-from gridparty.flagship_orgs import organisation_table
+from gridparty.flagship.organisations import organisation_table
 
 H = flagship_city.hierarchy()
 ORGS = flagship_city.organisations()

@@ -1,4 +1,4 @@
-"""Tests for gridparty.flagship_choice: choosing flagships (MCLP) and the fewest flagships (LSCP)."""
+"""Tests for gridparty.flagship.choice: choosing flagships (MCLP) and the fewest flagships (LSCP)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 import gridparty as gp
-from gridparty.errors import InputError
-from gridparty.flagship import mentoring_zones
-from gridparty.flagship_choice import FlagshipChoice, choose_flagships, fewest_flagships
-from gridparty.model import Hierarchy
+from gridparty.core.errors import InputError
+from gridparty.flagship.zones import mentoring_zones
+from gridparty.flagship.choice import FlagshipChoice, choose_flagships, fewest_flagships
+from gridparty.core.model import Hierarchy
 
 H = flagship_city.hierarchy()
 ORGS = flagship_city.organisations()

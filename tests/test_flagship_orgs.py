@@ -1,4 +1,4 @@
-"""Tests for gridparty.flagship_orgs: communities, grids and 两新 organisations as one table.
+"""Tests for gridparty.flagship.organisations: communities, grids and 两新 organisations as one table.
 
 tests/tiny_city.py gives member counts checkable by eye (C1: 2+1+1+3 = 7 formal members in
 G1 = 4 and G2 = 3; C2 = G3 = 2); tests/flagship_city.py the 两新 organisations. The joining of
@@ -16,9 +16,9 @@ import tiny_city
 from tiny_city import box, point
 
 import gridparty as gp
-from gridparty.datasets import sample_layer
-from gridparty.errors import ColumnError, InputError
-from gridparty.flagship_orgs import (
+from gridparty.datasets.sample import sample_layer
+from gridparty.core.errors import ColumnError, InputError
+from gridparty.flagship.organisations import (
     CONTACT_ALIASES,
     ORGANISATION_LEVEL,
     ORGANISATION_LEVELS,

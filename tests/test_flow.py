@@ -1,4 +1,4 @@
-"""Tests for gridparty._flow: min-cost maximum flow on a bipartite graph (both engines).
+"""Tests for gridparty.spatial.flow: min-cost maximum flow on a bipartite graph (both engines).
 
 Hand-made graphs whose best flow can be read off; random small graphs against
 ``networkx.max_flow_min_cost`` on a graph built here; the sample city's 1+1 pairing of
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 import gridparty as gp
-from gridparty._flow import ENGINES, max_flow_min_cost
-from gridparty.datasets import METRIC_CRS, sample_layer
-from gridparty.errors import InputError
+from gridparty.spatial.flow import ENGINES, max_flow_min_cost
+from gridparty.datasets.sample import METRIC_CRS, sample_layer
+from gridparty.core.errors import InputError
 
 
 def _solve(rows: list[int], cols: list[int], cost: list[float], row_cap: list[int],

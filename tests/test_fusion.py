@@ -1,4 +1,4 @@
-"""Tests for gridparty.fusion: party grids matched with another grid layer by IoU."""
+"""Tests for gridparty.checks.fusion: party grids matched with another grid layer by IoU."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import shapely
 import tiny_city
 from tiny_city import UTM, box
 
-from gridparty import datasets as ds
-from gridparty.errors import DuplicateIdError, InputError
-from gridparty.fusion import grid_fusion
+from gridparty.datasets import sample as ds
+from gridparty.core.errors import DuplicateIdError, InputError
+from gridparty.checks.fusion import grid_fusion
 
 
 def _layer(ids: list[str], shapes: list[shapely.Geometry]) -> gpd.GeoDataFrame:

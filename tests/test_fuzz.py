@@ -35,17 +35,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import gridparty.datasets as ds
-from gridparty import coords
-from gridparty.access import centre_layer, service_access, site_posts
-from gridparty.assign import assign, largest_overlap, locate_points, nearest_within, verify_points
-from gridparty.coverage import spatial_coverage, street_outlines
-from gridparty.coverage_report import check_coverage
-from gridparty.errors import GridpartyError
-from gridparty.flagship import mentoring_zones
-from gridparty.flagship_choice import choose_flagships
-from gridparty.fusion import grid_fusion
-from gridparty.io import (
+import gridparty.datasets.sample as ds
+from gridparty.core import coords
+from gridparty.access.service import centre_layer, service_access, site_posts
+from gridparty.spatial.assign import assign, largest_overlap, locate_points, nearest_within, verify_points
+from gridparty.checks.coverage import spatial_coverage, street_outlines
+from gridparty.checks.report import check_coverage
+from gridparty.core.errors import GridpartyError
+from gridparty.flagship.zones import mentoring_zones
+from gridparty.flagship.choice import choose_flagships
+from gridparty.checks.fusion import grid_fusion
+from gridparty.core.io import (
     read_features,
     read_hierarchy,
     read_layer,
@@ -54,12 +54,12 @@ from gridparty.io import (
 )
 from gridparty.maps import hierarchy_map
 from gridparty.maps.base import base_map
-from gridparty.model import Hierarchy
-from gridparty.network import street_network
-from gridparty.organisation import organisation_coverage
-from gridparty.siting import max_coverage, set_cover
-from gridparty.snapshots import compare_snapshots
-from gridparty.validate import CHECKS, validate
+from gridparty.core.model import Hierarchy
+from gridparty.spatial.network import street_network
+from gridparty.checks.organisation import organisation_coverage
+from gridparty.spatial.siting import max_coverage, set_cover
+from gridparty.checks.snapshots import compare_snapshots
+from gridparty.checks.validate import CHECKS, validate
 
 #: Cases per test under the ``ci`` profile are the numbers below; ``thorough`` multiplies them.
 SCALE = settings.default.max_examples / 100
@@ -698,7 +698,7 @@ def _one_hostile(names: tuple[str, ...]) -> st.SearchStrategy[dict[str, pd.DataF
 @given(t=_one_hostile(("units", "alliances", "memberships", "agreements")),
        strict=st.booleans())
 def test_alliance_network_is_total(t: dict, strict: bool) -> None:
-    from gridparty.alliance import alliance_network, analyse_alliances
+    from gridparty.alliances.network import alliance_network, analyse_alliances
 
     net = outcome(alliance_network, t["units"], t["alliances"], t["memberships"],
                   agreements=t["agreements"], communities=TINY["communities"], strict=strict)
@@ -719,7 +719,7 @@ def test_alliance_network_is_total(t: dict, strict: bool) -> None:
 def test_pairing_is_total(
     t: dict, communities: gpd.GeoDataFrame, within: Any, capacity: Any, max_distance_m: Any
 ) -> None:
-    from gridparty.pairing import check_pairing, propose_pairing
+    from gridparty.alliances.pairing import check_pairing, propose_pairing
 
     checked = outcome(check_pairing, communities, t["departments"], t["pairings"])
     if checked is not None:
@@ -736,7 +736,7 @@ def test_pairing_is_total(
                                           st.just(np.inf), st.just(-1.0))),
        engine=st.sampled_from(["highs", "networkx", "magic"]))
 def test_optimal_pairs_is_total(cost: np.ndarray, engine: str) -> None:
-    from gridparty.pairing import optimal_pairs
+    from gridparty.alliances.pairing import optimal_pairs
 
     found = outcome(optimal_pairs, cost, engine=engine)
     if found is not None:
@@ -748,7 +748,7 @@ def test_optimal_pairs_is_total(cost: np.ndarray, engine: str) -> None:
 @given(t=_one_hostile(("needs", "resources", "units")),
        max_distance_m=st.sampled_from([1000.0, 0.0, -1.0, float("inf"), float("nan")]))
 def test_list_matching_is_total(t: dict, max_distance_m: float) -> None:
-    from gridparty.lists import match_lists
+    from gridparty.alliances.lists import match_lists
 
     match = outcome(match_lists, t["needs"], t["resources"], units=t["units"],
                     communities=TINY["communities"], max_distance_m=max_distance_m)
@@ -776,7 +776,7 @@ def test_base_map_is_total(bounds: Any, tiles: str, lang: str) -> None:
 def test_escaped_text_is_inert_and_reads_back(value: object) -> None:
     import html
 
-    from gridparty.maps.safe import escape, js_literal
+    from gridparty.core.safe import escape, js_literal
 
     out = escape(value)
     for char in '<>"\'`$\\\n\r\u2028\u2029':
@@ -808,8 +808,8 @@ def test_hierarchy_methods_are_total(by: Any, name: Any, replacement: gpd.GeoDat
 def test_organisation_tables_and_origins_are_total(
     organisations: gpd.GeoDataFrame, centres: gpd.GeoDataFrame, flagships: list
 ) -> None:
-    from gridparty.flagship import flagship_origins
-    from gridparty.flagship_orgs import organisation_table
+    from gridparty.flagship.zones import flagship_origins
+    from gridparty.flagship.organisations import organisation_table
 
     h = fc.hierarchy()
     table = outcome(organisation_table, h, organisations)
@@ -824,8 +824,8 @@ def test_organisation_tables_and_origins_are_total(
        scale=st.sampled_from([0.0, -1.0, 0.001, float("nan"), "big"]),
        layer=IDS | st.sampled_from(["units", "streets"]))
 def test_small_helpers_are_total(minutes: list, speed: Any, scale: Any, layer: Any) -> None:
-    from gridparty.access import band_limits
-    from gridparty.synthetic import synthetic_city
+    from gridparty.access.service import band_limits
+    from gridparty.datasets.synthetic import synthetic_city
 
     limits = outcome(band_limits, minutes, speed)
     if limits is not None:
@@ -841,7 +841,7 @@ def test_small_helpers_are_total(minutes: list, speed: Any, scale: Any, layer: A
 def test_centre_distances_are_total(
     centres: gpd.GeoDataFrame, origins: gpd.GeoDataFrame, streets: Any, max_snap_m: float
 ) -> None:
-    from gridparty.access import centre_distances
+    from gridparty.access.service import centre_distances
 
     table = outcome(centre_distances, origins, centres, streets=streets, max_snap_m=max_snap_m)
     if table is not None:
@@ -915,7 +915,7 @@ COMMAND_ARGS = {
 def test_commands_fail_with_a_message_not_a_traceback(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gridparty.cli import main
+    from gridparty.cli.main import main
 
     required = ["--k", "1", "--radius-m", "500"] if command == "zones" else []
     for name, source in _bad_sources(tmp_path).items():

@@ -1,4 +1,4 @@
-"""Tests for gridparty.geometry: measuring copies, large parts, the -1 lookup and the way back.
+"""Tests for gridparty.core.geometry: measuring copies, large parts, the -1 lookup and the way back.
 
 Shapes are drawn in metres (tests/tiny_city.py for the WGS84 round trips); the sample city
 holds one invalid footprint on purpose.
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tiny_city import box
 
 import gridparty as gp
-from gridparty.geometry import measurable, take_or, to_wgs84_array
+from gridparty.core.geometry import measurable, take_or, to_wgs84_array
 
 UTM = tiny_city.UTM
 BOWTIE = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-intersecting, area 0

@@ -22,24 +22,24 @@ import pytest
 import tiny_city as tc
 from browser_js import OPEN_ALL
 
-import gridparty.datasets as ds
-from gridparty.access import service_access, site_posts
-from gridparty.alliance import alliance_network, analyse_alliances
-from gridparty.assign import assign
-from gridparty.coverage_report import check_coverage
-from gridparty.flagship import mentoring_zones
-from gridparty.flagship_choice import choose_flagships
-from gridparty.fusion import grid_fusion
-from gridparty.lists import match_lists
+import gridparty.datasets.sample as ds
+from gridparty.access.service import service_access, site_posts
+from gridparty.alliances.network import alliance_network, analyse_alliances
+from gridparty.spatial.assign import assign
+from gridparty.checks.report import check_coverage
+from gridparty.flagship.zones import mentoring_zones
+from gridparty.flagship.choice import choose_flagships
+from gridparty.checks.fusion import grid_fusion
+from gridparty.alliances.lists import match_lists
 from gridparty.maps import hierarchy_map, save_map
 from gridparty.maps.access import access_map
 from gridparty.maps.alliance import alliance_map
 from gridparty.maps.flagship import flagship_map
-from gridparty.model import Hierarchy
-from gridparty.organisation import organisation_coverage
-from gridparty.pairing import check_pairing, propose_pairing
-from gridparty.snapshots import compare_snapshots
-from gridparty.validate import validate
+from gridparty.core.model import Hierarchy
+from gridparty.checks.organisation import organisation_coverage
+from gridparty.alliances.pairing import check_pairing, propose_pairing
+from gridparty.checks.snapshots import compare_snapshots
+from gridparty.checks.validate import validate
 
 pytestmark = pytest.mark.browser
 

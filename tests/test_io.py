@@ -1,4 +1,4 @@
-"""Tests for gridparty.io: reading layers and hierarchies from files, writing atomically."""
+"""Tests for gridparty.core.io: reading layers and hierarchies from files, writing atomically."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import shapely
 import tiny_city
 
-from gridparty import io
-from gridparty.errors import (
+from gridparty.core import io
+from gridparty.core.errors import (
     ColumnError,
     CRSError,
     DataFileError,
@@ -18,7 +18,7 @@ from gridparty.errors import (
     LayerError,
     ReadWarning,
 )
-from gridparty.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def gpd_read(path: Path, layer: str) -> pd.DataFrame:
 
 
 def test_read_features_converts_gcj02_points_back_to_wgs84(tmp_path: Path) -> None:
-    from gridparty.coords import convert_geometries
+    from gridparty.core.coords import convert_geometries
 
     centres = tiny_city.households().head(3)
     path = tmp_path / "centres.geojson"

@@ -1,4 +1,4 @@
-"""Tests for gridparty._kernels: flat polygon arrays, the grid index and the numba kernels."""
+"""Tests for gridparty.spatial.kernels: flat polygon arrays, the grid index and the numba kernels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gridparty import _kernels as kernels
+from gridparty.spatial import kernels
 
 SQUARE = shapely.box(0, 0, 10, 10)
 WITH_HOLE = shapely.Polygon(

@@ -1,4 +1,4 @@
-"""Tests for gridparty.layers: one user layer normalised to the schema of its level.
+"""Tests for gridparty.core.layers: one user layer normalised to the schema of its level.
 
 The hand-built layers of tests/tiny_city.py are renamed, retyped and broken on purpose; the
 sample city's grids with Chinese headers must come back exactly as the stored layer.
@@ -14,9 +14,9 @@ import shapely
 import tiny_city
 
 import gridparty as gp
-from gridparty.coords import convert_geometries, swap_xy
-from gridparty.datasets import sample_layer
-from gridparty.errors import (
+from gridparty.core.coords import convert_geometries, swap_xy
+from gridparty.datasets.sample import sample_layer
+from gridparty.core.errors import (
     ColumnError,
     CRSError,
     DuplicateIdError,
@@ -24,8 +24,8 @@ from gridparty.errors import (
     InputError,
     RepairWarning,
 )
-from gridparty.layers import COORDS, empty_layer, is_normalised, normalise_layer
-from gridparty.schema import LEVEL_NAMES, LEVELS
+from gridparty.core.layers import COORDS, empty_layer, is_normalised, normalise_layer
+from gridparty.core.schema import LEVEL_NAMES, LEVELS
 
 GRID = LEVELS["grid"]
 BUILDING = LEVELS["building"]
@@ -305,7 +305,7 @@ def test_sample_grids_with_chinese_headers_normalise_to_the_stored_layer() -> No
 
 
 def test_coords_by_level_one_for_all_or_per_level() -> None:
-    from gridparty.layers import coords_by_level
+    from gridparty.core.layers import coords_by_level
 
     assert coords_by_level("gcj02") == dict.fromkeys(("community", "grid", "building", "household"), "gcj02")
     assert coords_by_level({"household": "bd09"}) == {

@@ -1,4 +1,4 @@
-"""Tests for gridparty.lists: matching needs to resources (the three lists).
+"""Tests for gridparty.alliances.lists: matching needs to resources (the three lists).
 
 Hand-made setting on the tiny city, everything on the line y = 0 (metres from the origin),
 max_distance_m = 500:
@@ -24,10 +24,10 @@ import tiny_city as tc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridparty.datasets as ds
-from gridparty._sample_alliances import SAMPLE_PROBLEMS
-from gridparty.errors import InputError
-from gridparty.lists import CATEGORIES, DEFAULT_MAX_DISTANCE_M, ListMatch, match_lists
+import gridparty.datasets.sample as ds
+from gridparty.datasets.alliances import SAMPLE_PROBLEMS
+from gridparty.core.errors import InputError
+from gridparty.alliances.lists import CATEGORIES, DEFAULT_MAX_DISTANCE_M, ListMatch, match_lists
 
 REASONS = {"no_resource_of_category", "out_of_range", "capacity_used_up"}
 

@@ -15,8 +15,8 @@ import tiny_city
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridparty.coords import wgs84_to_gcj02
-from gridparty.errors import ColumnError, CRSError, InputError
+from gridparty.core.coords import wgs84_to_gcj02
+from gridparty.core.errors import ColumnError, CRSError, InputError
 from gridparty.maps import (
     add_buildings,
     add_communities,
@@ -32,7 +32,7 @@ from gridparty.maps import (
     save_map,
     suppress_small_counts,
 )
-from gridparty.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 HOSTILE = (
     '<img src=x onerror="window.__pwned=1">'

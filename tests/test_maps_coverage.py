@@ -10,12 +10,12 @@ import pytest
 import tiny_city
 from tiny_city import box
 
-from gridparty import datasets as ds
-from gridparty.coverage_report import check_coverage
-from gridparty.errors import InputError
+from gridparty.datasets import sample as ds
+from gridparty.checks.report import check_coverage
+from gridparty.core.errors import InputError
 from gridparty.maps import save_map
 from gridparty.maps.coverage import coverage_map
-from gridparty.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">`${window.__pwned=2}`'
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from test_maps import features, in_page, legend_text, overlay_names, popup, render
 
-from gridparty.cli import main
-from gridparty.errors import InputError
-from gridparty.flagship import mentoring_zones
+from gridparty.cli.main import main
+from gridparty.core.errors import InputError
+from gridparty.flagship.zones import mentoring_zones
 from gridparty.maps import save_map
 from gridparty.maps.flagship import flagship_map
 
@@ -159,15 +159,15 @@ def test_zones_command_checks_arguments_before_the_heavy_work(
     city_gpkg: Path, tmp_path: Path, argv: list[str], message: str,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gridparty.flagship
-    import gridparty.flagship_choice
+    import gridparty.flagship.zones
+    import gridparty.flagship.choice
 
     def heavy(*args: object, **kwargs: object) -> None:
         raise AssertionError("a choice or the zones ran before the arguments were checked")
 
-    for module, name in ((gridparty.flagship, "mentoring_zones"),
-                         (gridparty.flagship_choice, "choose_flagships"),
-                         (gridparty.flagship_choice, "fewest_flagships")):
+    for module, name in ((gridparty.flagship.zones, "mentoring_zones"),
+                         (gridparty.flagship.choice, "choose_flagships"),
+                         (gridparty.flagship.choice, "fewest_flagships")):
         monkeypatch.setattr(module, name, heavy)
     assert main(["zones", str(city_gpkg), *[a.format(tmp=tmp_path) for a in argv]]) == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """The measuring CRS: every area within 0.5 % of the geodesic area, wherever the features lie.
 
 The UTM zone gridparty measures in is that of the median feature; features in other zones are
-measured in their own (:func:`gridparty.coords.in_own_zones`). Areas are compared with
+measured in their own (:func:`gridparty.core.coords.in_own_zones`). Areas are compared with
 ``pyproj.Geod(ellps="WGS84").geometry_area_perimeter`` of the same WGS84 polygons.
 """
 
@@ -16,13 +16,15 @@ import pyproj
 import pytest
 import shapely
 
-from gridparty import Hierarchy, validate
-from gridparty.alliance import alliance_network, analyse_alliances
-from gridparty.coords import UTMZone, in_own_zones, metric_crs
-from gridparty.coverage import spatial_coverage
-from gridparty.coverage_geometry import widths
-from gridparty.errors import MetricCRSWarning
-from gridparty.fusion import grid_fusion
+from gridparty import Hierarchy
+
+from gridparty.checks import validate
+from gridparty.alliances.network import alliance_network, analyse_alliances
+from gridparty.core.coords import UTMZone, in_own_zones, metric_crs
+from gridparty.checks.coverage import spatial_coverage
+from gridparty.spatial.tiling import widths
+from gridparty.core.errors import MetricCRSWarning
+from gridparty.checks.fusion import grid_fusion
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TOLERANCE = 0.005  # 0.5 % of the geodesic area

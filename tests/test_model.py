@@ -1,4 +1,4 @@
-"""Tests for gridparty.model: the Hierarchy container, roll-ups and the graph."""
+"""Tests for gridparty.core.model: the Hierarchy container, roll-ups and the graph."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import shapely
 import tiny_city
 
-from gridparty.errors import CRSError, DuplicateIdError, GeometryError, InputError, RepairWarning
-from gridparty.model import Hierarchy
+from gridparty.core.errors import CRSError, DuplicateIdError, GeometryError, InputError, RepairWarning
+from gridparty.core.model import Hierarchy
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_repair_fixes_invalid_polygons_with_a_warning() -> None:
 
 
 def test_gcj02_input_is_converted_to_wgs84() -> None:
-    from gridparty.coords import convert_geometries
+    from gridparty.core.coords import convert_geometries
 
     communities = tiny_city.communities()
     shifted = communities.set_geometry(convert_geometries(communities.geometry, "wgs84", "gcj02"))

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_city import UTM, X0, Y0
 
-import gridparty.datasets as ds
-from gridparty._sample_streets import CROSSINGS, boundary_streets
-from gridparty.errors import CRSError, GeometryError, InputError
-from gridparty.network import StreetNetwork, street_network
+import gridparty.datasets.sample as ds
+from gridparty.datasets.streets import CROSSINGS, boundary_streets
+from gridparty.core.errors import CRSError, GeometryError, InputError
+from gridparty.spatial.network import StreetNetwork, street_network
 
 
 def line(*points: tuple[float, float]) -> shapely.LineString:
@@ -300,7 +300,7 @@ def test_boundary_streets_take_every_shared_edge_once() -> None:
 
 
 def test_synthetic_city_streets_ring_every_grid() -> None:
-    from gridparty.synthetic import synthetic_layers
+    from gridparty.datasets.synthetic import synthetic_layers
 
     layers = synthetic_layers(0.3, seed=2)
     net = street_network(layers["streets"])

@@ -1,4 +1,4 @@
-"""Tests for gridparty.organisation: organisational findings, joint branches, coverage rates."""
+"""Tests for gridparty.checks.organisation: organisational findings, joint branches, coverage rates."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import tiny_city
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridparty import datasets as ds
-from gridparty.assign import assign
-from gridparty.errors import InputError
-from gridparty.model import Hierarchy
-from gridparty.organisation import (
+from gridparty.datasets import sample as ds
+from gridparty.spatial.assign import assign
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.checks.organisation import (
     ORGANISATION_CHECKS,
     _groups,
     coverage_rates,
@@ -29,7 +29,7 @@ from gridparty.organisation import (
     unit_tables,
     unrecorded_attributes,
 )
-from gridparty.rules import DEFAULT_RULES
+from gridparty.core.rules import DEFAULT_RULES
 
 # tiny city (tests/tiny_city.py): formal members per grid G1 4 (B1 3 + B2 1), G2 3, G3 2;
 # households per grid 70, 20, 60; buildings B1..B4 hold 40, 30, 20, 60 households.

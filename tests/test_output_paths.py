@@ -16,10 +16,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from gridparty.cli import main
-from gridparty.datasets import sample_city, sample_city_path
-from gridparty.errors import InputError
-from gridparty.io import read_hierarchy, read_layer, write_hierarchy, write_layers, write_table
+from gridparty.cli.main import main
+from gridparty.datasets.sample import sample_city, sample_city_path
+from gridparty.core.errors import InputError
+from gridparty.core.io import read_hierarchy, read_layer, write_hierarchy, write_layers, write_table
 
 ZONES = ["--flagships", "310101002001", "--radius-m", "800"]
 
@@ -363,7 +363,7 @@ def test_a_hierarchy_remembers_the_files_it_was_read_from(city: Path, folder: Pa
 
 
 def test_sources_survive_assign_and_stay_out_of_outputs(tmp_path: Path) -> None:
-    from gridparty import assign
+    from gridparty.spatial import assign
 
     city = sample_city()
     unassigned = city.replace(buildings=city.buildings.assign(grid_id=pd.NA))  # fill from space
@@ -414,7 +414,7 @@ def test_write_layers_and_write_table_refuse_the_source_of_a_layer(folder: Path)
 
 
 def test_result_exports_refuse_the_hierarchy_source(city: Path, tmp_path: Path) -> None:
-    from gridparty.coverage_report import check_coverage
+    from gridparty.checks.report import check_coverage
 
     link = tmp_path / "report.gpkg"
     os.link(city, link)  # a hard link: another name of the input
@@ -435,7 +435,7 @@ def test_save_map_refuses_the_hierarchy_source(city: Path, tmp_path: Path) -> No
 
 
 def test_zone_exports_and_map_refuse_the_hierarchy_source(city: Path, tmp_path: Path) -> None:
-    from gridparty.flagship import mentoring_zones
+    from gridparty.flagship.zones import mentoring_zones
     from gridparty.maps import save_map
     from gridparty.maps.flagship import flagship_map
 

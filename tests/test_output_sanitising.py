@@ -14,7 +14,7 @@ names. The files are read back and the stored values compared with what the rule
 * one ``OutputTextWarning`` per file when text was replaced or cut, naming the fields.
 
 The expected values are computed here from those rules, independently of
-:mod:`gridparty._sanitise`.
+:mod:`gridparty.core.sanitise`.
 """
 
 from __future__ import annotations
@@ -35,23 +35,23 @@ import pytest
 import tiny_city as tc
 from hypothesis import HealthCheck, given, settings
 
-import gridparty.datasets as ds
-from gridparty._atomic import atomic_path, write_text
-from gridparty._sample_alliances import LAYERS as ALLIANCE_LAYERS
-from gridparty._sanitise import sheet_names
-from gridparty.access import service_access, site_posts
-from gridparty.alliance import alliance_network, analyse_alliances
-from gridparty.coverage_report import check_coverage
-from gridparty.errors import OutputTextWarning
-from gridparty.flagship import mentoring_zones
-from gridparty.flagship_choice import choose_flagships
-from gridparty.fusion import grid_fusion
-from gridparty.io import write_layers, write_table, write_workbook
-from gridparty.lists import match_lists
-from gridparty.model import Hierarchy
-from gridparty.organisation import organisation_coverage
-from gridparty.pairing import check_pairing, propose_pairing
-from gridparty.snapshots import compare_snapshots
+import gridparty.datasets.sample as ds
+from gridparty.core.atomic import atomic_path, write_text
+from gridparty.datasets.alliances import LAYERS as ALLIANCE_LAYERS
+from gridparty.core.sanitise import sheet_names
+from gridparty.access.service import service_access, site_posts
+from gridparty.alliances.network import alliance_network, analyse_alliances
+from gridparty.checks.report import check_coverage
+from gridparty.core.errors import OutputTextWarning
+from gridparty.flagship.zones import mentoring_zones
+from gridparty.flagship.choice import choose_flagships
+from gridparty.checks.fusion import grid_fusion
+from gridparty.core.io import write_layers, write_table, write_workbook
+from gridparty.alliances.lists import match_lists
+from gridparty.core.model import Hierarchy
+from gridparty.checks.organisation import organisation_coverage
+from gridparty.alliances.pairing import check_pairing, propose_pairing
+from gridparty.checks.snapshots import compare_snapshots
 
 # -- the rules, written out independently ---------------------------------------------------------
 

@@ -26,5 +26,5 @@ def test_module_api_is_reexported(module: str) -> None:
 
 
 def test_datum_offset_detection_is_top_level() -> None:
-    assert gridparty.detect_datum_offset is gridparty.coords.detect_datum_offset
-    assert gridparty.DatumOffset is gridparty.coords.DatumOffset
+    assert gridparty.detect_datum_offset is gridparty.core.coords.detect_datum_offset
+    assert gridparty.DatumOffset is gridparty.core.coords.DatumOffset

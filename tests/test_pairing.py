@@ -1,4 +1,4 @@
-"""Tests for gridparty.pairing: checking a 1+1 pairing table and proposing the optimal pairing.
+"""Tests for gridparty.alliances.pairing: checking a 1+1 pairing table and proposing the optimal pairing.
 
 Hand-made setting on the tiny city (metres from its origin): communities C1 (0..200 × 0..100)
 and C2 (200..400 × 0..100) whose representative points are computed below, and departments
@@ -21,10 +21,10 @@ import tiny_city as tc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridparty.datasets as ds
-from gridparty._sample_alliances import SAMPLE_PROBLEMS
-from gridparty.errors import InputError
-from gridparty.pairing import _assignment, _flow, check_pairing, optimal_pairs, propose_pairing
+import gridparty.datasets.sample as ds
+from gridparty.datasets.alliances import SAMPLE_PROBLEMS
+from gridparty.core.errors import InputError
+from gridparty.alliances.pairing import _assignment, _flow, check_pairing, optimal_pairs, propose_pairing
 
 UTM = "EPSG:32651"
 

@@ -1,4 +1,4 @@
-"""Tests for gridparty._projection: the unit–unit projection of a membership (incidence) matrix.
+"""Tests for gridparty.spatial.projection: the unit–unit projection of a membership (incidence) matrix.
 
 Small incidence matrices are written out by hand; random ones are checked against networkx
 (the projection built link by link and ``networkx.betweenness_centrality``); the sample city's
@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import sparse
 
-from gridparty import _projection
-from gridparty._projection import Projection
-from gridparty.datasets import sample_layer
+from gridparty.spatial import projection as _projection
+from gridparty.spatial.projection import Projection
+from gridparty.datasets.sample import sample_layer
 
 # units 0..3; group g0 = {0, 1, 2}, g1 = {1, 2}, g2 = {3}
 TRIANGLE = np.array([[1, 0, 0], [1, 1, 0], [1, 1, 0], [0, 0, 1]])

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 import tiny_city
 
-from gridparty import io
-from gridparty.cli import main
-from gridparty.errors import DataFileError, DuplicateIdError, InputError, LayerError, ReadWarning
-from gridparty.layers import normalise_layer
-from gridparty.organisation import coverage_rates, organisation_findings
-from gridparty.schema import LEVELS
+from gridparty.core import io
+from gridparty.cli.main import main
+from gridparty.core.errors import DataFileError, DuplicateIdError, InputError, LayerError, ReadWarning
+from gridparty.core.layers import normalise_layer
+from gridparty.checks.organisation import coverage_rates, organisation_findings
+from gridparty.core.schema import LEVELS
 
 NAMES = ["朝阳门社区", "东四社区"]
 

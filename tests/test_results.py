@@ -1,4 +1,4 @@
-"""Tests for gridparty._results: headers, headline figures, HTML tables and the Tables base.
+"""Tests for gridparty.core.results: headers, headline figures, HTML tables and the Tables base.
 
 A two-table result built here (one GeoDataFrame, one plain table) is written to Excel and
 GeoPackage and read back; the sample city's pairing check is the real result without geometry.
@@ -17,10 +17,10 @@ import pytest
 import tiny_city
 
 import gridparty as gp
-from gridparty._results import HEADERS, HTML_ROWS, Tables, figures, header, html_table
-from gridparty.datasets import sample_layer
-from gridparty.errors import InputError
-from gridparty.pairing import check_pairing
+from gridparty.core.results import HEADERS, HTML_ROWS, Tables, figures, header, html_table
+from gridparty.datasets.sample import sample_layer
+from gridparty.core.errors import InputError
+from gridparty.alliances.pairing import check_pairing
 
 
 @dataclass(frozen=True)

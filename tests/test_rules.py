@@ -1,4 +1,4 @@
-"""Tests for gridparty.rules: thresholds with sources."""
+"""Tests for gridparty.core.rules: thresholds with sources."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from gridparty.errors import InputError
-from gridparty.rules import DEFAULT_RULES, PartyRules
+from gridparty.core.errors import InputError
+from gridparty.core.rules import DEFAULT_RULES, PartyRules
 
 
 def test_defaults_and_sources() -> None:

@@ -1,4 +1,4 @@
-"""Tests for gridparty.schema: the four levels, their columns, aliases and personal fields.
+"""Tests for gridparty.core.schema: the four levels, their columns, aliases and personal fields.
 
 The schema is the single source of truth for column names, so these tests pin it down as
 written, check its internal consistency and hold the stored sample city against it.
@@ -11,9 +11,9 @@ import dataclasses
 import pyogrio
 import pytest
 
-from gridparty.datasets import sample_city_path
-from gridparty.errors import InputError
-from gridparty.schema import LEVEL_NAMES, LEVELS, PERSONAL_ALIASES, Level, level
+from gridparty.datasets.sample import sample_city_path
+from gridparty.core.errors import InputError
+from gridparty.core.schema import LEVEL_NAMES, LEVELS, PERSONAL_ALIASES, Level, level
 
 
 def test_the_four_levels_and_their_parents() -> None:

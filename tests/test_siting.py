@@ -1,4 +1,4 @@
-"""Tests for gridparty.siting: maximal coverage (MCLP) and set covering (LSCP) on arrays."""
+"""Tests for gridparty.spatial.siting: maximal coverage (MCLP) and set covering (LSCP) on arrays."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import sparse
 
-from gridparty.errors import InputError
-from gridparty.siting import Siting, coverage_matrix, max_coverage, set_cover
+from gridparty.core.errors import InputError
+from gridparty.spatial.siting import Siting, coverage_matrix, max_coverage, set_cover
 
 # Rows 0..5, three sites: A covers 0-3, B covers 0, 2, 4, C covers 1, 3, 5.
 # Greedy takes A first (4 rows) and ends with 5 rows for k=2, or 3 sites to cover all;
@@ -243,7 +243,7 @@ def test_exact_lscp_matches_brute_force(case) -> None:
 
 
 def test_auto_falls_back_to_greedy_when_cbc_finds_nothing(monkeypatch) -> None:
-    from gridparty import siting
+    from gridparty.spatial import siting
 
     def no_solution(*args: object) -> None:
         raise siting.NoSolutionError("CBC found no solution within time_limit_s=1")
@@ -259,7 +259,8 @@ def test_auto_falls_back_to_greedy_when_cbc_finds_nothing(monkeypatch) -> None:
 
 
 def test_no_solution_error_is_a_gridparty_error() -> None:
-    from gridparty import errors, siting
+    from gridparty.core import errors
+    from gridparty.spatial import siting
 
     assert siting.NoSolutionError is errors.NoSolutionError
     assert "NoSolutionError" in errors.__all__

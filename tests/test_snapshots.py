@@ -1,4 +1,4 @@
-"""Tests for gridparty.snapshots: gaps closed and opened, rates before and after."""
+"""Tests for gridparty.checks.snapshots: gaps closed and opened, rates before and after."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import shapely
 import tiny_city
 from tiny_city import box
 
-from gridparty import datasets as ds
-from gridparty.assign import assign
-from gridparty.coverage import spatial_coverage
-from gridparty.errors import InputError
-from gridparty.model import Hierarchy
-from gridparty.snapshots import compare_coverage, compare_snapshots
+from gridparty.datasets import sample as ds
+from gridparty.spatial.assign import assign
+from gridparty.checks.coverage import spatial_coverage
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.checks.snapshots import compare_coverage, compare_snapshots
 
 
 def _with_grids(*shapes: shapely.Geometry) -> Hierarchy:

@@ -1,4 +1,4 @@
-"""Tests for gridparty.synthetic: a deterministic, consistent synthetic city of any size."""
+"""Tests for gridparty.datasets.synthetic: a deterministic, consistent synthetic city of any size."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from gridparty.errors import InputError
-from gridparty.model import Hierarchy
-from gridparty.schema import LEVELS
-from gridparty.synthetic import synthetic_city, synthetic_layers
-from gridparty.validate import validate
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.core.schema import LEVELS
+from gridparty.datasets.synthetic import synthetic_city, synthetic_layers
+from gridparty.checks.validate import validate
 
 UTM_48N = "EPSG:32648"  # Chengdu
 

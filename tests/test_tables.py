@@ -1,4 +1,4 @@
-"""Tests for gridparty._tables: reading the organisation tables and finding problems in their rows.
+"""Tests for gridparty.alliances.tables: reading the organisation tables and finding problems in their rows.
 
 Tiny tables of units, alliances and memberships are written out here; the sample city's
 memberships hold one planted problem (M096 names a unit that does not exist).
@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from gridparty import _tables as tables
-from gridparty._org_schema import ALLIANCE, ALLIANCE_KINDS, MEMBERSHIP, UNIT
-from gridparty._sample_alliances import SAMPLE_PROBLEMS
-from gridparty.datasets import sample_layer
-from gridparty.errors import ColumnError, DuplicateIdError, InputError
-from gridparty.model import ISSUE_COLUMNS
-from gridparty.schema import Level
+from gridparty.alliances import tables
+from gridparty.alliances.schema import ALLIANCE, ALLIANCE_KINDS, MEMBERSHIP, UNIT
+from gridparty.datasets.alliances import SAMPLE_PROBLEMS
+from gridparty.datasets.sample import sample_layer
+from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
+from gridparty.core.model import ISSUE_COLUMNS
+from gridparty.core.schema import Level
 
 TABLES = ("units", "alliances", "memberships")
 

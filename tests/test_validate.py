@@ -1,4 +1,4 @@
-"""Tests for gridparty.validate: one tidy table of every problem."""
+"""Tests for gridparty.checks.validate: one tidy table of every problem."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import shapely
 import tiny_city
 from tiny_city import box, point
 
-from gridparty import datasets as ds
-from gridparty.coverage_report import check_coverage
-from gridparty.errors import InputError
-from gridparty.model import Hierarchy
-from gridparty.validate import CHECKS, shareable, validate
+from gridparty.datasets import sample as ds
+from gridparty.checks.report import check_coverage
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.checks.validate import CHECKS, shareable, validate
 
 BEIJING = Path(__file__).parent / "data" / "beijing_subdistricts" / "subdistrict"
 

@@ -11,13 +11,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..access import TIERS, PostSiting, ServiceAccess
-from ..errors import InputError
-from .base import base_map, map_settings
-from .labels import Lang, check_lang, text
-from .layers import add_communities, add_features
-from .legend import add_layer_control, add_legend
-from .privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
+from gridparty.access.service import TIERS, PostSiting, ServiceAccess
+from gridparty.core.errors import InputError
+from gridparty.maps.base import base_map, map_settings
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.layers import add_communities, add_features
+from gridparty.maps.legend import add_layer_control, add_legend
+from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
 __all__ = [
     "access_map",
@@ -45,11 +45,11 @@ def access_map(
     Parameters
     ----------
     access : ServiceAccess
-        From :func:`gridparty.access.service_access`.
+        From :func:`gridparty.access.service.service_access`.
     communities : GeoDataFrame, optional
         Community outlines to draw (``h.communities``).
     posts : PostSiting, optional
-        Proposed posts from :func:`gridparty.access.site_posts`.
+        Proposed posts from :func:`gridparty.access.service.site_posts`.
     streets : bool
         Draw the street network (when ``access`` was measured along streets).
     tiles, lang, assets

@@ -22,17 +22,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._org_schema import CATEGORIES, DEPARTMENT
-from .._tables import read_table
-from ..alliance import AllianceAnalysis
-from ..errors import InputError
-from ..lists import ListMatch
-from ..pairing import PairingProposal
-from .base import base_map
-from .labels import Lang, check_lang, text
-from .layers import add_communities, add_features
-from .legend import add_layer_control, add_legend
-from .privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
+from gridparty.alliances.schema import CATEGORIES, DEPARTMENT
+from gridparty.alliances.tables import read_table
+from gridparty.alliances.network import AllianceAnalysis
+from gridparty.core.errors import InputError
+from gridparty.alliances.lists import ListMatch
+from gridparty.alliances.pairing import PairingProposal
+from gridparty.maps.base import base_map
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.layers import add_communities, add_features
+from gridparty.maps.legend import add_layer_control, add_legend
+from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
 __all__ = [
     "add_alliance_hulls",

@@ -17,12 +17,12 @@ import shapely
 from branca.element import Element
 from folium.map import FitBounds
 
-from .._atomic import write_text
-from .._paths import refuse_sources
-from ..errors import InputError
-from .assets import ASSETS, LEAFLET_CSS_URL, LEAFLET_JS_URL, Assets, RawHtml, inline_leaflet
-from .labels import Lang, check_lang, text
-from .safe import escape
+from gridparty.core.atomic import write_text
+from gridparty.core.paths import refuse_sources
+from gridparty.core.errors import InputError
+from gridparty.maps.assets import ASSETS, LEAFLET_CSS_URL, LEAFLET_JS_URL, Assets, RawHtml, inline_leaflet
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.core.safe import escape
 
 __all__ = [
     "DISPLAY_PRECISION_DEG",
@@ -264,7 +264,7 @@ def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
     """
     array = np.asarray(geoms.array if isinstance(geoms, gpd.GeoSeries) else geoms, dtype=object)
     if datum == "gcj02":
-        from ..coords import convert_geometries
+        from gridparty.core.coords import convert_geometries
 
         array = np.asarray(convert_geometries(array, "wgs84", "gcj02"), dtype=object)
     return shapely.set_precision(array, DISPLAY_PRECISION_DEG, mode="pointwise")

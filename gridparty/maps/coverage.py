@@ -12,17 +12,17 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from .._results import header
-from ..errors import InputError
-from .base import base_map
-from .hierarchy import _bounds
-from .labels import Lang, check_lang, text
-from .layers import add_communities, add_features
-from .legend import add_layer_control, add_legend
-from .privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
+from gridparty.core.results import header
+from gridparty.core.errors import InputError
+from gridparty.maps.base import base_map
+from gridparty.maps.hierarchy import _bounds
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.layers import add_communities, add_features
+from gridparty.maps.legend import add_layer_control, add_legend
+from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
 if TYPE_CHECKING:
-    from ..coverage_report import CoverageReport
+    from gridparty.checks.report import CoverageReport
 
 __all__ = ["coverage_map"]
 
@@ -45,10 +45,10 @@ def coverage_map(
     assets: str = "inline",
     slivers: bool = False,
 ) -> folium.Map:
-    """A map of a :class:`~gridparty.coverage_report.CoverageReport` for sharing.
+    """A map of a :class:`~gridparty.checks.report.CoverageReport` for sharing.
 
     Layers (each switchable): communities, grids coloured by status
-    (:data:`~gridparty.coverage_report.GRID_STATUSES`), gaps, overlaps, spill-overs, gaps
+    (:data:`~gridparty.checks.report.GRID_STATUSES`), gaps, overlaps, spill-overs, gaps
     between the communities of a street, and slivers (off when the map opens).
 
     Parameters
@@ -70,7 +70,7 @@ def coverage_map(
     -------
     folium.Map
     """
-    from ..coverage_report import CoverageReport
+    from gridparty.checks.report import CoverageReport
 
     if not isinstance(report, CoverageReport):
         raise InputError(

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
-from ..flagship import MentoringZones
-from .base import base_map, map_settings
-from .labels import Lang, check_lang, text
-from .layers import add_communities, add_features
-from .legend import add_layer_control, add_legend
-from .privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
+from gridparty.core.errors import InputError
+from gridparty.flagship.zones import MentoringZones
+from gridparty.maps.base import base_map, map_settings
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.layers import add_communities, add_features
+from gridparty.maps.legend import add_layer_control, add_legend
+from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
 __all__ = [
     "add_flagships",
@@ -49,7 +49,7 @@ def flagship_map(
     Parameters
     ----------
     zones : MentoringZones
-        From :func:`gridparty.flagship.mentoring_zones`.
+        From :func:`gridparty.flagship.zones.mentoring_zones`.
     communities : GeoDataFrame, optional
         Community outlines to draw underneath (``h.communities``).
     links : bool
@@ -231,7 +231,7 @@ def _titled(key: str, names: pd.Series, lang: Lang) -> list[str]:
 
 
 def _labels(values: pd.DataFrame, lang: Lang) -> Sequence[str]:
-    from .._results import header
+    from gridparty.core.results import header
 
     return [header(str(c), lang) for c in values.columns]
 

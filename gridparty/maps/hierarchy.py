@@ -7,13 +7,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..model import Hierarchy
-from .base import base_map
-from .labels import text
-from .layers import add_buildings, add_communities, add_grids, add_issues
-from .legend import add_layer_control, add_legend
-from .privacy import DEFAULT_MIN_COUNT
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.maps.base import base_map
+from gridparty.core.labels import text
+from gridparty.maps.layers import add_buildings, add_communities, add_grids, add_issues
+from gridparty.maps.legend import add_layer_control, add_legend
+from gridparty.maps.privacy import DEFAULT_MIN_COUNT
 
 __all__ = ["building_counts", "hierarchy_map"]
 
@@ -38,10 +38,10 @@ def hierarchy_map(
     Parameters
     ----------
     h : Hierarchy
-        The hierarchy (parent ids as they stand; run :func:`gridparty.assign` first to fill
+        The hierarchy (parent ids as they stand; run :func:`gridparty.spatial.assign` first to fill
         missing ones).
     issues : GeoDataFrame, optional
-        :func:`gridparty.validate` output to draw on top (household-level rows are counted
+        :func:`gridparty.checks.validate` output to draw on top (household-level rows are counted
         in the legend, never drawn).
     tiles : {"osm", "cartodb", "gaode", "none"}
         Base tiles; with ``"gaode"`` all data is shown in GCJ-02.

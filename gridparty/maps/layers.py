@@ -3,7 +3,7 @@
 Each builder adds a named ``FeatureGroup`` holding one ``GeoJson`` layer. Its features carry
 only three properties: ``tip`` (tooltip and popup title), ``row`` (popup values) and ``s`` (a
 style key); the popup labels and styles are written once per layer. Every text is escaped in
-:func:`add_features` (see :mod:`gridparty.maps.safe`); no other column of the input reaches the
+:func:`add_features` (see :mod:`gridparty.core.safe`); no other column of the input reaches the
 page.
 """
 
@@ -20,21 +20,21 @@ import shapely
 from folium.map import CustomPane
 from folium.utilities import JsCode
 
-from ..coords import ensure_wgs84
-from ..errors import ColumnError, InputError
-from ..model import ISSUE_COLUMNS
-from ..schema import LEVELS
-from .base import map_settings, to_display
-from .labels import Lang, check_lang, text
-from .privacy import (
+from gridparty.core.coords import ensure_wgs84
+from gridparty.core.errors import ColumnError, InputError
+from gridparty.core.model import ISSUE_COLUMNS
+from gridparty.core.schema import LEVELS
+from gridparty.maps.base import map_settings, to_display
+from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.privacy import (
     DEFAULT_MIN_COUNT,
     SMALL_COUNT_COLUMNS,
     check_min_count,
     public_table,
     suppress_small_counts,
 )
-from .safe import escape, js_literal
-from .styles import STYLES
+from gridparty.core.safe import escape, js_literal
+from gridparty.maps.styles import STYLES
 
 __all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add_issues"]
 
@@ -337,7 +337,7 @@ def add_issues(
     m : folium.Map
         The map.
     issues : GeoDataFrame
-        The table from :func:`gridparty.validate`: ``level, id, check, severity, message,
+        The table from :func:`gridparty.checks.validate`: ``level, id, check, severity, message,
         geometry``.
     messages : bool
         Show each issue's message text in its popup. Off by default: messages may quote
@@ -374,13 +374,13 @@ def add_issues(
 def _issue_table(issues: object) -> gpd.GeoDataFrame:
     if not isinstance(issues, gpd.GeoDataFrame):
         raise InputError(
-            f"issues must be the GeoDataFrame returned by gridparty.validate(h), got "
+            f"issues must be the GeoDataFrame returned by gridparty.checks.validate(h), got "
             f"{type(issues).__name__}."
         )
     missing = [c for c in (*ISSUE_COLUMNS, "geometry") if c not in issues.columns]
     if missing:
         raise ColumnError(
-            f"issues lacks columns {missing}; pass the table returned by gridparty.validate(h)."
+            f"issues lacks columns {missing}; pass the table returned by gridparty.checks.validate(h)."
         )
     return issues
 

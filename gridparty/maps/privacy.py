@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import InputError
-from ..schema import LEVELS
+from gridparty.core.errors import InputError
+from gridparty.core.schema import LEVELS
 
 __all__ = [
     "COUNT_COLUMNS",

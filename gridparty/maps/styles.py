@@ -35,7 +35,7 @@ class Style:
         return out
 
 
-#: Style of every legend class, keyed by its label key in :mod:`gridparty.maps.labels`.
+#: Style of every legend class, keyed by its label key in :mod:`gridparty.core.labels`.
 STYLES: MappingProxyType[str, Style] = MappingProxyType(
     {
         "community_boundary": Style("#1f3a93", "#1f3a93", weight=3.0, fill=False),

@@ -1,0 +1,2 @@
+"""Service access: tiered service centres, network distances, life-circle bands, post siting.
+"""

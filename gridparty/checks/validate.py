@@ -1,0 +1,339 @@
+"""Validation: every referential, geometric, spatial and organisational problem in one table."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridparty.core.arguments import positive_number
+from gridparty.spatial.assign import Assignment, assign
+from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, merge_parts, spatial_coverage
+from gridparty.core.errors import InputError
+from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
+from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
+from gridparty.core.rules import DEFAULT_RULES, PartyRules
+from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
+
+__all__ = ["CHECKS", "shareable", "validate"]
+
+#: Every check with its severity and what it means.
+CHECKS: dict[str, tuple[str, str]] = {
+    "duplicate_id": ("error", "the id repeats an earlier row's id (kept under a new id)"),
+    "missing_id": ("error", "the row has no id (kept under a made-up id)"),
+    "empty_geometry": ("error", "the row has no geometry, or an empty one"),
+    "wrong_geometry_type": ("error", "the geometry type does not fit the level"),
+    "invalid_geometry": ("error", "the geometry is invalid (e.g. self-intersecting)"),
+    "unknown_parent": ("error", "the declared parent id is not in the parent layer"),
+    "parent_mismatch": ("warning", "the declared parent disagrees with space"),
+    "not_in_any_parent": ("warning", "the child lies in no parent at all"),
+    "outside_parent": ("warning", "part of a grid lies outside its community"),
+    "overlap": ("warning", "two grids overlap"),
+    "uncovered": ("warning", "part of a community is covered by no grid"),
+    "members_without_branch": ("warning", "a grid has enough formal members for a branch but none"),
+    "members_without_group": (
+        "warning",
+        "a building has enough members for a party group but none",
+    ),
+    "not_recorded": (
+        "warning",
+        "an attribute the organisational checks need (has_branch, has_group, formal_members) "
+        "is recorded for no row of its layer: those checks are not run; id is the attribute",
+    ),
+    "sliver": (
+        "info",
+        "a gap, overlap or spill-over of at least min_area_m2 but narrower than min_width_m: "
+        "digitising noise, not a problem",
+    ),
+    "repaired_geometry": ("info", "an invalid geometry was repaired on loading (repair=True)"),
+}
+
+#: The organisational checks :func:`validate` runs.
+_ORGANISATION = (("grid", "members_without_branch"), ("building", "members_without_group"))
+
+
+def validate(
+    h: Hierarchy,
+    *,
+    assignment: Assignment | None = None,
+    rules: PartyRules = DEFAULT_RULES,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+    tolerance_m: float = 5.0,
+) -> gpd.GeoDataFrame:
+    """Check a hierarchy and return every problem found, one row each.
+
+    Parameters
+    ----------
+    h : Hierarchy
+        The hierarchy to check.
+    assignment : Assignment, optional
+        A result of :func:`gridparty.spatial.assign` for ``h``; computed when not given.
+    rules : PartyRules
+        Thresholds of the organisational checks.
+    min_area_m2, min_width_m : float
+        Overlaps, gaps and spill-overs smaller than ``min_area_m2`` (m², measured in
+        ``h.metric_crs``) or narrower than ``min_width_m`` (m) are slivers from digitising, by
+        the rule of :func:`gridparty.checks.coverage.spatial_coverage` and
+        :func:`gridparty.checks.report.check_coverage` (same defaults). Those below
+        ``min_area_m2`` are not reported; the narrow ones of at least ``min_area_m2`` are
+        ``sliver`` info rows, not warnings. ``min_width_m=0`` separates by area only.
+    tolerance_m : float
+        Passed to :func:`gridparty.spatial.assign` for building points (metres).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``level, id, check, severity, message, geometry`` (EPSG:4326), sorted by
+        level, check and id. ``CHECKS`` lists every check. The geometry is the child's, or the
+        overlap, gap or spill-over itself. A ``not_recorded`` row is about a whole layer: its id
+        is the attribute's name and it has no geometry (see
+        :func:`gridparty.checks.organisation.unrecorded_attributes`).
+    """
+    if not isinstance(h, Hierarchy):
+        raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
+    if assignment is not None and not isinstance(assignment, Assignment):
+        raise InputError(
+            f"assignment must be a gridparty.Assignment (the result of gridparty.spatial.assign(h)), "
+            f"got {type(assignment).__name__}."
+        )
+    positive_number(min_area_m2, "min_area_m2", zero=True, hint="square metres")
+    positive_number(min_width_m, "min_width_m", zero=True, hint="metres")
+    assignment = assignment if assignment is not None else assign(h, tolerance_m=tolerance_m)
+    filled = assignment.hierarchy
+    frames = [
+        _load_issues(h),
+        *(_geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
+        *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
+        _space_checks(h, assignment.table),
+        *_spatial(filled, min_area_m2, min_width_m),
+        _organisation(filled, rules),
+    ]
+    table = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else _rows("community", [], "uncovered", [], [])
+    )
+    order = {name: i for i, name in enumerate(LEVEL_NAMES)}
+    table = table.sort_values(
+        ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
+    ).reset_index(drop=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+
+
+def shareable(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of an issues table fit to hand out: household rows lose their location.
+
+    A household's point is personal data; its row (id, check, message) stays so the office
+    can follow it up in its own register. Use this before writing issues to a shared file.
+    """
+    out = issues.copy()
+    out.loc[out["level"] == "household", "geometry"] = None
+    return out
+
+
+def _rows(level: str, ids: object, check: str, messages: object, geometry: object) -> pd.DataFrame:
+    ids = list(ids)  # type: ignore[call-overload]
+    return pd.DataFrame(
+        {
+            "level": pd.Series([level] * len(ids), dtype="string"),
+            "id": pd.Series(ids, dtype="string"),
+            "check": pd.Series([check] * len(ids), dtype="string"),
+            "severity": pd.Series([CHECKS[check][0]] * len(ids), dtype="string"),
+            "message": pd.Series(list(messages), dtype="string"),  # type: ignore[call-overload]
+            "geometry": gpd.GeoSeries(list(geometry), crs=4326),  # type: ignore[call-overload]
+        }
+    )
+
+
+def _load_issues(h: Hierarchy) -> pd.DataFrame:
+    issues = h.load_issues
+    if not len(issues):
+        return _rows("community", [], "missing_id", [], [])
+    geometry = [
+        h.layer(lvl).geometry.get(i) for lvl, i in zip(issues["level"], issues["id"], strict=True)
+    ]
+    return issues[list(ISSUE_COLUMNS)].assign(geometry=gpd.GeoSeries(geometry, crs=4326))
+
+
+def _geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
+    level = LEVELS[name]
+    geoms = frame.geometry.array
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    allowed = np.isin(frame.geometry.geom_type.to_numpy(), level.geometry_types)
+    wrong = ~empty & ~allowed
+    invalid = ~empty & allowed & ~shapely.is_valid(geoms)
+    types = frame.geometry.geom_type[wrong]
+    reasons = shapely.is_valid_reason(np.asarray(geoms[invalid]))
+    return pd.concat(
+        [
+            _rows(
+                name,
+                frame.index[empty],
+                "empty_geometry",
+                [f"{level.label_en} has no geometry"] * int(empty.sum()),
+                [None] * int(empty.sum()),
+            ),
+            _rows(
+                name,
+                frame.index[wrong],
+                "wrong_geometry_type",
+                [f"{t} where {' or '.join(level.geometry_types)} is expected" for t in types],
+                geoms[wrong],
+            ),
+            _rows(
+                name,
+                frame.index[invalid],
+                "invalid_geometry",
+                [f"invalid geometry: {r}; load with repair=True to fix it" for r in reasons],
+                geoms[invalid],
+            ),
+        ]
+    )
+
+
+def _unknown_parents(h: Hierarchy, name: str) -> pd.DataFrame:
+    level = LEVELS[name]
+    frame = h.layer(name)
+    parent = frame[level.parent_column]
+    unknown = parent.notna() & ~parent.isin(h.layer(level.parent).index)
+    return _rows(
+        name,
+        frame.index[unknown],
+        "unknown_parent",
+        [
+            f"{level.parent_column} {p!r} is not in {LEVELS[level.parent].layer}"
+            for p in parent[unknown]
+        ],
+        frame.geometry[unknown],
+    )
+
+
+def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for name in LEVEL_NAMES[1:]:
+        level = LEVELS[name]
+        rows = table[table["level"] == name].set_index("id")
+        known = rows["declared"].isin(h.layer(level.parent).index)
+        nowhere = rows["spatial"].isna() & _locatable(h.layer(name), level).reindex(rows.index)
+        mismatch = ~nowhere & known & (rows["declared"] != rows["spatial"]).fillna(False)
+        geometry = h.layer(name).geometry
+        frames.append(
+            _rows(
+                name,
+                rows.index[nowhere],
+                "not_in_any_parent",
+                [
+                    f"in no {LEVELS[level.parent].label_en}"
+                    + ("" if pd.isna(d) else f" (declared {d!r})")
+                    for d in rows["declared"][nowhere]
+                ],
+                geometry.reindex(rows.index[nowhere]),
+            )
+        )
+        frames.append(
+            _rows(
+                name,
+                rows.index[mismatch],
+                "parent_mismatch",
+                [
+                    f"declared {level.parent_column} {d!r} but lies in {s!r}"
+                    for d, s in zip(
+                        rows["declared"][mismatch], rows["spatial"][mismatch], strict=True
+                    )
+                ],
+                geometry.reindex(rows.index[mismatch]),
+            )
+        )
+    return pd.concat(frames)
+
+
+def _locatable(frame: gpd.GeoDataFrame, level: Level) -> pd.Series:
+    """Rows whose own geometry can be placed in space (not empty, of an allowed type)."""
+    geoms = frame.geometry
+    ok = ~(geoms.isna() | geoms.is_empty) & geoms.geom_type.isin(level.geometry_types)
+    return pd.Series(ok.to_numpy(), index=frame.index)
+
+
+def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
+    """Spill-overs, overlaps and gaps of the grids, from :func:`gridparty.checks.coverage.spatial_coverage`.
+
+    Slivers follow its rule (below ``min_area_m2`` or narrower than ``min_width_m``). Real
+    parts are merged per grid, per pair of grids and per community into warnings; slivers of at
+    least ``min_area_m2`` (the narrow ones) likewise into ``sliver`` info rows; smaller ones
+    are left out.
+    """
+    found = spatial_coverage(
+        h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs,
+        min_area_m2=min_area_m2, min_width_m=min_width_m,
+    )
+    total = found.by_parent["area_m2"]
+    frames = []
+    for narrow in (False, True):
+        outside = _merged(found.outside, ["child_id", "parent_id"], narrow, min_area_m2)
+        overlaps = _merged(found.overlaps, ["child_id", "other_id"], narrow, min_area_m2)
+        first = np.minimum(overlaps["child_id"].to_numpy(object),
+                           overlaps["other_id"].to_numpy(object))
+        second = np.maximum(overlaps["child_id"].to_numpy(object),
+                            overlaps["other_id"].to_numpy(object))
+        gaps = _merged(found.gaps, ["parent_id"], narrow, min_area_m2)
+        share = gaps["area_m2"] / total.reindex(gaps["parent_id"]).to_numpy()
+        texts = [
+            [f"{a:,.0f} m² lies outside community {c!r}"
+             for a, c in zip(outside["area_m2"], outside["parent_id"], strict=True)],
+            [f"overlaps grid {o!r} by {x:,.0f} m²"
+             for o, x in zip(second, overlaps["area_m2"], strict=True)],
+            [f"{a:,.0f} m² ({s:.1%}) covered by no grid"
+             for a, s in zip(gaps["area_m2"], share, strict=True)],
+        ]
+        parts = (("grid", outside["child_id"], "outside_parent", outside),
+                 ("grid", first, "overlap", overlaps),
+                 ("community", gaps["parent_id"], "uncovered", gaps))
+        for (level, ids, check, table), messages in zip(parts, texts, strict=True):
+            if narrow:
+                messages = [
+                    f"sliver ({_SLIVER_WHAT[check]}): {m}, at most {w:.2g} m wide (narrower "
+                    f"than min_width_m={min_width_m:g} m)"
+                    for m, w in zip(messages, table["width_m"], strict=True)
+                ]
+            frames.append(_rows(level, ids, "sliver" if narrow else check, messages,
+                                table.geometry))
+    return frames
+
+
+#: What a sliver row is a sliver of, by the check its real counterpart would have.
+_SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered": "gap"}
+
+
+def _merged(
+    table: gpd.GeoDataFrame, keys: list[str], narrow: bool, min_area_m2: float
+) -> gpd.GeoDataFrame:
+    """Real parts (``narrow=False``), or slivers of at least ``min_area_m2``, merged per ``keys``.
+
+    :func:`gridparty.checks.coverage.merge_parts` does the merging; for slivers ``width_m`` is the
+    widest part's.
+    """
+    if not narrow:
+        return merge_parts(table, keys)
+    chosen = table[(table["kind"] == "sliver") & (table["area_m2"] >= min_area_m2)]
+    merged = merge_parts(chosen, keys, slivers=True)
+    width = chosen.groupby(keys, sort=True)["width_m"].max()
+    return merged.assign(width_m=width.to_numpy())
+
+
+def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
+    """Branches and groups missing, from :func:`gridparty.checks.organisation.organisation_findings`,
+    and the attributes these checks need that are not recorded at all."""
+    found = organisation_findings(h, rules=rules)
+    missing = unrecorded_attributes(h, needed_by=tuple(check for _, check in _ORGANISATION))
+    return pd.concat(
+        [
+            *(_rows(level, rows["id"], check, rows["message"], rows.geometry)
+              for (level, check) in _ORGANISATION
+              for rows in [found[found["check"] == check]]),
+            *(_rows(level, rows["attribute"], "not_recorded", rows["message"],
+                    [None] * len(rows))
+              for level, rows in missing.groupby("level", sort=False)),
+        ]
+    )

@@ -1,0 +1,2 @@
+"""The ``gridparty`` command line: one module per command over the public API.
+"""

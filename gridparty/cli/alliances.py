@@ -1,0 +1,242 @@
+"""``gridparty alliances``: alliance network, 1+1 pairing and the three lists, with a map."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from gridparty.core.errors import DataFileError, InputError
+from gridparty.cli.common import (
+    add_coords_option,
+    add_encoding_option,
+    add_map_options,
+    check_paths,
+    progress,
+    write_map,
+)
+
+__all__ = ["register"]
+
+#: Table → layer or file names recognised for it (GeoPackage layers, or files in a folder).
+TABLE_NAMES: dict[str, tuple[str, ...]] = {
+    "communities": ("communities", "社区"),
+    "units": ("units", "单位"),
+    "alliances": ("alliances", "党建联盟", "联盟"),
+    "memberships": ("memberships", "联盟成员"),
+    "agreements": ("agreements", "共建协议"),
+    "departments": ("departments", "部门", "结对部门"),
+    "pairings": ("pairings", "结对", "结对表"),
+    "needs": ("needs", "需求清单", "需求"),
+    "resources": ("resources", "资源清单", "资源"),
+}
+_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".csv", ".xlsx")
+#: The parts' reports (a workbook and a GeoPackage each) and the map written in ``--out``.
+_PARTS = ("alliances", "pairing", "lists")
+_MAP = "alliances_map.html"
+_OUT_FILES = (*(f"{part}{suffix}" for part in _PARTS for suffix in (".xlsx", ".gpkg")), _MAP)
+
+_EPILOG = """\
+examples:
+  gridparty alliances                       # the bundled sample city
+  gridparty alliances city.gpkg --out 联盟分析 --within district
+  gridparty alliances tables/ --max-distance-m 800 --tiles gaode --fail-on error
+
+PATH is a GeoPackage with layers (or a folder with files) named units / alliances /
+memberships / agreements / departments / pairings / needs / resources / communities, or
+单位 / 党建联盟 / 联盟成员 / 共建协议 / 部门 / 结对 / 需求清单 / 资源清单 / 社区. Point tables
+given as CSV/Excel need lon/lat (经度/纬度) columns. Each part runs when its tables are there:
+alliances (units, alliances, memberships), pairing (communities, departments), lists (needs,
+resources). Chinese column names such as 单位名称, 单位类型, 党组织, 党员数, 联盟名称, 联盟类型,
+牵头单位 are recognised.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``alliances`` command."""
+    cmd = sub.add_parser(
+        "alliances",
+        help="analyse alliances, check and propose 1+1 pairing, match needs to resources",
+        description="Read units, alliances and memberships, departments and pairings, needs and "
+        "resources; report alliance reach and coverage, pairing gaps with an optimal proposal "
+        "(least total distance, existing pairs kept), and the needs-to-resources service list; "
+        "write Excel workbooks, a GeoPackage and a map.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmd.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        help="GeoPackage or folder with the tables (default: the sample city)",
+    )
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        default=Path("gridparty-alliances"),
+        help="output folder (default: ./gridparty-alliances)",
+    )
+    cmd.add_argument(
+        "--within",
+        metavar="COLUMN",
+        help="pair only communities and departments with the same value here, e.g. district",
+    )
+    cmd.add_argument(
+        "--max-pair-distance-m",
+        type=float,
+        help="longest community–department distance to propose, in metres",
+    )
+    cmd.add_argument(
+        "--max-distance-m",
+        type=float,
+        default=1000.0,
+        help="farthest a resource serves a need, in metres (default 1000: the "
+        "15-minute life circle)",
+    )
+    cmd.add_argument(
+        "--fail-on",
+        choices=["error", "warning"],
+        help="exit with code 1 when input problems of this severity (or worse) exist",
+    )
+    add_coords_option(cmd)
+    add_encoding_option(cmd)
+    add_map_options(cmd)
+    cmd.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from gridparty.alliances.network import alliance_network, analyse_alliances
+    from gridparty.datasets.sample import sample_city_path
+    from gridparty.alliances.lists import match_lists
+    from gridparty.maps.alliance import alliance_map
+    from gridparty.alliances.pairing import propose_pairing
+
+    source = sample_city_path() if args.path is None else args.path
+    check_paths(
+        {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
+    )
+    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords, args.encoding)
+    has = {name for name, frame in tables.items() if frame is not None}
+    parts = {
+        "alliances": {"units", "alliances", "memberships"} <= has,
+        "pairing": {"communities", "departments"} <= has,
+        "lists": {"needs", "resources"} <= has,
+    }
+    if not any(parts.values()):
+        raise InputError(
+            f"{args.path}: found tables {sorted(has)}; need units + alliances + memberships, "
+            "communities + departments, or needs + resources (see gridparty alliances --help)."
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    analysis = proposal = lists = None
+    problems = []
+    if parts["alliances"]:
+        progress("analysing the alliance network")
+        net = alliance_network(
+            tables["units"],
+            tables["alliances"],
+            tables["memberships"],
+            agreements=tables.get("agreements"),
+            communities=tables.get("communities"),
+            strict=False,
+        )
+        analysis = analyse_alliances(net)
+        _report("alliances", analysis, args.out / "alliances.xlsx")
+        problems.append(analysis.problems)
+    if parts["pairing"]:
+        progress("checking the pairing and proposing the rest")
+        proposal = propose_pairing(
+            tables["communities"],
+            tables["departments"],
+            pairings=tables.get("pairings"),
+            within=args.within,
+            max_distance_m=args.max_pair_distance_m,
+        )
+        _report("pairing", proposal, args.out / "pairing.xlsx", proposal.check.summary())
+        problems.append(proposal.check.problems)
+    if parts["lists"]:
+        progress("matching needs to resources")
+        lists = match_lists(
+            tables["needs"],
+            tables["resources"],
+            units=tables.get("units"),
+            communities=tables.get("communities"),
+            max_distance_m=args.max_distance_m,
+        )
+        _report("lists", lists, args.out / "lists.xlsx")
+        problems.append(lists.problems)
+    progress("drawing the map")
+    write_map(
+        alliance_map(
+            analysis,
+            communities=tables.get("communities"),
+            pairing=proposal,
+            departments=tables.get("departments"),
+            lists=lists,
+            tiles=args.tiles,
+            lang=args.lang,
+        ),
+        args.out / _MAP,
+    )
+    return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on)
+
+
+def _report(name: str, result: object, path: Path, *extra: pd.DataFrame) -> None:
+    for table in (*extra, result.summary()):  # type: ignore[attr-defined]
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in table["value"].items()))
+    result.to_excel(path)  # type: ignore[attr-defined]
+    result.to_geopackage(path.with_suffix(".gpkg"))  # type: ignore[attr-defined]
+    print(f"{name} tables: {path}, {path.with_suffix('.gpkg')}")
+
+
+def _exit_code(problems: pd.DataFrame, fail_on: str | None) -> int:
+    if len(problems):
+        print(f"{len(problems)} input problems:")
+        print(problems.groupby(["severity", "level", "check"]).size().to_string())
+    if fail_on is None:
+        return 0
+    worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
+    return int(problems["severity"].isin(worse).any())
+
+
+def _sample_tables() -> dict[str, pd.DataFrame | None]:
+    from gridparty.datasets.sample import sample_layer
+
+    progress("loading the sample city's alliance, pairing and list tables")
+    return {name: sample_layer(name) for name in TABLE_NAMES}
+
+
+def read_tables(
+    path: Path, coords: str = "wgs84", encoding: str | None = None
+) -> dict[str, pd.DataFrame | None]:
+    """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
+
+    Points are read in ``coords`` (``--coords``) and converted to WGS84; Shapefile and CSV
+    text in ``encoding`` (``--encoding``).
+    """
+    from gridparty.core.io import layer_names, read_features
+
+    if not path.exists():
+        raise DataFileError(f"{str(path)!r} does not exist; check the path.")
+    progress(f"reading {path}")
+    if path.is_dir():
+        files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
+        found = {
+            t: next((files[n] for n in names if n in files), None)
+            for t, names in TABLE_NAMES.items()
+        }
+        return {
+            t: None if p is None else read_features(p, coords=coords, encoding=encoding)
+            for t, p in found.items()
+        }
+    if path.suffix.lower() != ".gpkg":
+        raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
+    layers = set(layer_names(path))
+    found_layers = {
+        t: next((n for n in names if n in layers), None) for t, names in TABLE_NAMES.items()
+    }
+    return {
+        t: None if n is None else read_features(path, layer=n, coords=coords)
+        for t, n in found_layers.items()
+    }

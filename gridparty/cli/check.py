@@ -1,0 +1,147 @@
+"""``gridparty check``: spatial and organisational coverage, as a map, a workbook and a GeoPackage."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gridparty.cli.common import add_map_options, add_sliver_options, check_paths, progress, write_map
+from gridparty.cli.validate import add_input_options, input_columns, read_input
+
+__all__ = ["register"]
+
+_EPILOG = """\
+examples:
+  gridparty check city.gpkg --html 覆盖地图.html --xlsx 覆盖报告.xlsx --gpkg 覆盖问题.gpkg
+  gridparty check city.gpkg --other-grids 综治网格.shp --previous city_2024.gpkg --xlsx report.xlsx
+  gridparty check data_folder/ --coords gcj02 --min-area-m2 5 --min-width-m 3
+
+Gaps (land no grid covers), overlaps and spill-overs below --min-area-m2 or narrower than
+--min-width-m are reported as slivers. The organisational checks use gridparty.DEFAULT_RULES
+(every threshold with its source in gridparty.core.rules.SOURCES).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``check`` command."""
+    check = sub.add_parser(
+        "check",
+        help="coverage gaps: blind spots, overlaps, spill-overs, organisation, grid fusion",
+        description="Read a hierarchy and check its coverage: land no grid covers (with the "
+        "buildings and households in it), overlapping grids, grids outside their community, "
+        "communities in their streets, organisational gaps by the rules of party organisation, "
+        "optionally the fit with another grid layer and the changes since an earlier snapshot.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_options(check)
+    check.add_argument("--html", type=Path, help="write the coverage map")
+    check.add_argument("--xlsx", type=Path, help="write the report workbook (one sheet per table)")
+    check.add_argument("--gpkg", type=Path, help="write gaps, overlaps, findings ... as GeoPackage")
+    check.add_argument(
+        "--other-grids",
+        type=Path,
+        metavar="FILE",
+        help="another grid layer (e.g. 综治网格) to match with the party grids",
+    )
+    check.add_argument(
+        "--other-layer", metavar="NAME", help="layer of --other-grids inside a GeoPackage"
+    )
+    check.add_argument(
+        "--other-id",
+        metavar="COLUMN",
+        help="id column of --other-grids when it is not a recognised one (e.g. zz_id)",
+    )
+    check.add_argument(
+        "--previous",
+        type=Path,
+        metavar="PATH",
+        help="an earlier snapshot (GeoPackage or folder) to compare with",
+    )
+    add_sliver_options(check)
+    check.add_argument(
+        "--min-iou",
+        type=float,
+        default=0.5,
+        help="smallest intersection over union of a grid-fusion match (default 0.5)",
+    )
+    check.add_argument(
+        "--no-streets", action="store_true", help="skip checking communities against their streets"
+    )
+    check.add_argument(
+        "--lang-report",
+        default="zh",
+        choices=["zh", "en"],
+        help="language of the workbook's sheet names and headers (default zh)",
+    )
+    add_map_options(check)
+    check.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from gridparty.checks.coverage import _check_tolerances
+    from gridparty.checks.report import check_coverage
+    from gridparty.checks.fusion import check_min_iou
+    from gridparty.core.io import read_hierarchy, read_layer
+
+    check_paths(
+        {"PATH": args.path, "--other-grids": args.other_grids, "--previous": args.previous},
+        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg},
+    )
+    _check_tolerances(args.min_area_m2, args.min_width_m)
+    if args.other_grids is not None:
+        check_min_iou(args.min_iou)
+    h = read_input(args)
+    other = None
+    if args.other_grids is not None:
+        progress(f"reading {args.other_grids}")
+        other = read_layer(
+            args.other_grids,
+            "grid",
+            layer=args.other_layer,
+            strict=False,
+            columns={args.other_id: "grid_id"} if args.other_id else None,
+            coords=(args.level_coords or {}).get("grid", args.coords), encoding=args.encoding,
+        )
+    previous = None
+    if args.previous is not None:
+        progress(f"reading {args.previous}")
+        previous = read_hierarchy(
+            args.previous,
+            coords=args.level_coords or args.coords,
+            columns=input_columns(args),
+            repair=args.repair,
+            strict=False,
+            encoding=args.encoding,
+        )
+    report = check_coverage(
+        h,
+        streets=not args.no_streets,
+        other_grids=other,
+        previous=previous,
+        min_area_m2=args.min_area_m2,
+        min_width_m=args.min_width_m,
+        min_iou=args.min_iou,
+        progress=progress,
+    )
+    print(report.grids.summary().to_string())
+    print(report.organisation.summary().to_string())
+    for part, heading in (
+        (report.fusion, f"grid fusion with {args.other_grids}"),
+        (report.changes, f"changes since {args.previous}"),
+    ):
+        if part is not None:
+            print(f"{heading}:")
+            print(part.summary().to_string())
+    if args.xlsx is not None:
+        progress("writing the workbook")
+        report.to_excel(args.xlsx, lang=args.lang_report)
+        print(f"workbook: {args.xlsx}")
+    if args.gpkg is not None:
+        progress("writing the GeoPackage")
+        report.to_geopackage(args.gpkg)
+        print(f"geopackage: {args.gpkg}")
+    if args.html is not None:
+        progress("drawing the map")
+        write_map(report.map(tiles=args.tiles, lang=args.lang), args.html)
+    return 0

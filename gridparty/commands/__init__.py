@@ -1,1 +1,0 @@
-"""One module per ``gridparty`` command; each provides ``register(subparsers)``."""

@@ -1,0 +1,40 @@
+"""Small vectorised geometry helpers shared by the analysis modules."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+__all__ = ["measurable", "take_or", "to_wgs84_array"]
+
+
+def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
+    """Geometries in the metric ``crs`` as a shapely array, invalid ones repaired for measuring.
+
+    The repair (``make_valid``) applies to this copy only; the layer keeps its geometry and
+    :func:`gridparty.checks.validate` reports it as invalid. Missing geometries stay ``None``.
+    """
+    geoms = np.asarray(gpd.GeoSeries(frame.geometry).to_crs(crs).array, dtype=object)
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    return geoms
+
+
+def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
+    """``values[pos]`` with ``fill`` where ``pos`` is -1 (safe when ``values`` is empty).
+
+    The row lookup every "position of the parent/partner, -1 for none" array needs. The result
+    has the dtype both ``values`` and ``fill`` fit in (a longer string is not cut short).
+    """
+    values = np.asarray(values)
+    filler = np.asarray([fill])
+    return np.append(values, filler.astype(np.result_type(values, filler)))[pos]
+
+
+def to_wgs84_array(geoms: np.ndarray, crs: pyproj.CRS) -> gpd.GeoSeries:
+    """Metric geometries back to EPSG:4326 (as a GeoSeries with a fresh index)."""
+    return gpd.GeoSeries(geoms, crs=crs).to_crs(4326)

@@ -1,0 +1,318 @@
+"""What every multi-table result shares: exports (Excel, GeoPackage) and the Jupyter HTML repr.
+
+A result dataclass lists its tables in :meth:`Tables.tables` (name → DataFrame or
+GeoDataFrame) and its headline figures in :meth:`Tables.summary` (:func:`figures`: one column
+``value`` indexed by ``figure``); this base class turns them into an Excel workbook (one sheet
+per table, Chinese headers by default), a GeoPackage (one layer per GeoDataFrame) and an escaped
+HTML overview.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from gridparty.core.paths import refuse_sources
+from gridparty.core.errors import InputError
+from gridparty.core.labels import check_lang, text
+from gridparty.core.safe import escape
+from gridparty.core.schema import drop_personal
+
+__all__ = ["HEADERS", "Tables", "figures", "header", "html_table"]
+
+#: Rows of a table shown in the HTML repr.
+HTML_ROWS = 12
+
+_M2 = ("（平方米）", " (m²)")
+
+#: Labels for people of the coverage results' tables and columns (zh, en); other names fall
+#: back to :func:`gridparty.core.labels.text`.
+HEADERS: dict[str, tuple[str, str]] = {
+    # tables (sheets, layers)
+    "summary": ("概要", "Summary"),
+    "summary_street": ("按街道汇总", "By street"),
+    "gaps": ("空白区域", "Gaps"),
+    "overlaps": ("重叠区域", "Overlaps"),
+    "outside": ("超出上级部分", "Spill-overs"),
+    "street_gaps": ("街道内空白区域", "Gaps in streets"),
+    "street_overlaps": ("社区重叠区域", "Community overlaps"),
+    "street_outside": ("社区超出街道部分", "Communities outside streets"),
+    "by_parent": ("按上级汇总", "By parent"),
+    "by_child": ("按下级汇总", "By child"),
+    "grid_status": ("网格状态", "Grid status"),
+    "findings": ("组织覆盖问题", "Organisational findings"),
+    "rates": ("覆盖率", "Coverage rates"),
+    "joint_branches": ("联合党支部建议", "Joint branches"),
+    "problems": ("输入数据问题", "Input problems"),
+    "grid_units": ("网格组织情况", "Grid units"),
+    "fusion_matches": ("多网融合匹配", "Grid fusion matches"),
+    "fusion_pairs": ("网格相交对", "Intersecting grid pairs"),
+    "unmatched_grids": ("未匹配的党建网格", "Unmatched party grids"),
+    "unmatched_other": ("未匹配的其他网格", "Unmatched other grids"),
+    "iou_histogram": ("重合度分布", "IoU distribution"),
+    "gap_changes": ("空白区域变化", "Gap changes"),
+    "changes_by_community": ("各社区变化", "Changes by community"),
+    # columns
+    "part": ("序号", "No."),
+    "finding": ("序号", "No."),
+    "problem": ("序号", "No."),
+    "figure": ("指标", "Figure"),
+    "value": ("数值", "Value"),
+    "parent_id": ("上级编号", "Parent ID"),
+    "child_id": ("下级编号", "Child ID"),
+    "other_id": ("另一方编号", "Other ID"),
+    "other_parent_id": ("另一方上级编号", "Other parent ID"),
+    "kind": ("类型", "Kind"),
+    "area_m2": ("面积" + _M2[0], "Area" + _M2[1]),
+    "width_m": ("宽度（米）", "Width (m)"),
+    "grids": ("网格数", "Grids"),
+    "buildings": ("楼栋数", "Buildings"),
+    "children": ("下级单元数", "Children"),
+    "gap_m2": ("空白面积" + _M2[0], "Gap area" + _M2[1]),
+    "slivers": ("碎片数", "Slivers"),
+    "sliver_m2": ("碎片面积" + _M2[0], "Sliver area" + _M2[1]),
+    "gap_slivers": ("空白碎片数", "Gap slivers"),
+    "gap_sliver_m2": ("空白碎片面积" + _M2[0], "Gap sliver area" + _M2[1]),
+    "overlap_slivers": ("重叠碎片数", "Overlap slivers"),
+    "overlap_sliver_m2": ("重叠碎片面积" + _M2[0], "Overlap sliver area" + _M2[1]),
+    "outside_slivers": ("超出碎片数", "Spill-over slivers"),
+    "outside_sliver_m2": ("超出碎片面积" + _M2[0], "Spill-over sliver area" + _M2[1]),
+    "overlap_m2": ("重叠面积" + _M2[0], "Overlap area" + _M2[1]),
+    "outside_m2": ("超出面积" + _M2[0], "Spill-over area" + _M2[1]),
+    "covered_m2": ("覆盖面积" + _M2[0], "Covered area" + _M2[1]),
+    "coverage_ratio": ("空间覆盖率", "Coverage ratio"),
+    "buildings_in_gaps": ("空白区内楼栋数", "Buildings in gaps"),
+    "households_in_gaps": ("空白区内户数", "Households in gaps"),
+    "member_households_in_gaps": ("空白区内党员户", "Member households in gaps"),
+    "warnings": ("警告数", "Warnings"),
+    "infos": ("提示数", "Infos"),
+    "grid_organisation_coverage": ("网格党组织覆盖率", "Grid organisation coverage"),
+    "grid_work_coverage": ("网格党的工作覆盖率", "Grid work coverage"),
+    "grid_member_work_coverage": ("网格党员户覆盖率", "Grid member work coverage"),
+    "building_organisation_coverage": ("楼栋党小组覆盖率", "Building organisation coverage"),
+    "building_work_coverage": ("楼栋党的工作覆盖率", "Building work coverage"),
+    "building_member_work_coverage": ("楼栋党员户覆盖率", "Building member work coverage"),
+    "community_gap_m2": ("社区间空白面积" + _M2[0], "Gaps between communities" + _M2[1]),
+    "community_overlap_m2": ("社区重叠面积" + _M2[0], "Community overlaps" + _M2[1]),
+    "status": ("状态", "Status"),
+    "reasons": ("原因", "Reasons"),
+    "threshold": ("标准", "Threshold"),
+    "scope": ("统计范围", "Scope"),
+    "unit": ("单位", "Unit"),
+    "units": ("单元数", "Units"),
+    "should": ("应建数", "Should have"),
+    "have": ("已建数", "Have"),
+    "not_recorded": ("未填写数", "Not recorded"),
+    "organisation_coverage": ("党组织覆盖率", "Organisation coverage"),
+    "households_reached": ("覆盖户数", "Households reached"),
+    "work_coverage": ("党的工作覆盖率", "Work coverage"),
+    "member_households_reached": ("覆盖党员户", "Member households reached"),
+    "member_work_coverage": ("党员户覆盖率", "Member work coverage"),
+    "neighbours": ("相邻候选网格", "Neighbouring candidates"),
+    "branch_neighbours": ("相邻已建支部网格", "Neighbours with a branch"),
+    "group": ("建议联合支部", "Suggested joint branch"),
+    "group_units": ("联合单位数", "Units in group"),
+    "group_formal_members": ("联合正式党员数", "Formal members in group"),
+    "group_enough": ("达到建支部人数", "Enough for a branch"),
+    "should_have_branch": ("应建党支部", "Should have a branch"),
+    "should_have_group": ("应建党小组", "Should have a group"),
+    "form": ("建议组织形式", "Organisation form"),
+    "members": ("党员数", "Members"),
+    "intersection_m2": ("相交面积" + _M2[0], "Intersection" + _M2[1]),
+    "iou": ("重合度（IoU）", "IoU"),
+    "best_iou": ("最大重合度", "Best IoU"),
+    "matched": ("已匹配", "Matched"),
+    "mismatch_m2": ("边界不一致面积" + _M2[0], "Mismatched area" + _M2[1]),
+    "iou_bin": ("重合度区间", "IoU bin"),
+    "change": ("变化", "Change"),
+    "closed_m2": ("已消除面积" + _M2[0], "Closed" + _M2[1]),
+    "opened_m2": ("新出现面积" + _M2[0], "Opened" + _M2[1]),
+    "remaining_m2": ("仍存在面积" + _M2[0], "Remaining" + _M2[1]),
+    "gaps_count": ("空白区域数", "Gaps"),
+    "sheet": ("工作表", "Sheet"),
+    "roster_index": ("目录", "Index"),
+    # service access: tables (sheets, layers) and columns
+    "life_circles": ("社区生活圈", "Life circles by community"),
+    "under_served_buildings": ("服务不足楼栋", "Under-served buildings"),
+    "under_served_compounds": ("服务不足小区", "Under-served compounds"),
+    "buildings_access": ("楼栋距离", "Building distances"),
+    "service_centres": ("党群服务中心", "Service centres"),
+    "service_areas": ("生活圈服务范围", "Service areas"),
+    "access_issues": ("问题", "Issues"),
+    "street_components": ("路网连通", "Street components"),
+    "posts": ("拟新设驿站", "Proposed posts"),
+    "post": ("序号", "No."),
+    "candidate_id": ("候选点", "Candidate"),
+    "compound_id": ("小区编号", "Compound ID"),
+    "tier": ("层级", "Tier"),
+    "tier_given": ("原填层级", "Tier as given"),
+    "straight_m": ("直线距离（米）", "Straight-line distance (m)"),
+    "network_m": ("路网距离（米）", "Network distance (m)"),
+    "centre_id": ("最近中心编号", "Nearest centre ID"),
+    "snap_m": ("到道路距离（米）", "Distance to a street (m)"),
+    "band_min": ("生活圈（分钟）", "Life circle (min)"),
+    "under_served": ("服务不足", "Under-served"),
+    "nodes": ("节点数", "Nodes"),
+    "segments": ("路段数", "Segments"),
+    "length_m": ("道路长度（米）", "Street length (m)"),
+    "centres": ("中心数", "Centres"),
+    "stranded": ("孤立", "Stranded"),
+    "all_households": ("总户数", "All households"),
+    "core_m": ("距核心中心（米）", "To a core centre (m)"),
+    "district_m": ("距区级中心（米）", "To a district centre (m)"),
+    "street_m": ("距街道中心（米）", "To a street centre (m)"),
+    "community_m": ("距社区服务站（米）", "To a community station (m)"),
+    "post_m": ("距驿站（米）", "To a post (m)"),
+    "before": ("之前", "before"),
+    "after": ("之后", "after"),
+    # checks
+    "joint_branch_candidate": ("党员不足，宜建联合党支部", "joint-branch candidate"),
+    "committee_due": ("应设支部委员会", "branch committee due"),
+    "general_branch_possible": ("可设党总支", "may become a general branch"),
+    "primary_committee_due": ("应设基层党委", "primary committee due"),
+    "households_outside_band": ("网格户数超出标准范围", "households outside the band"),
+    "no_full_time_worker": ("无专职网格员", "no full-time grid worker"),
+    "no_hub_household": ("有党员户但无党员中心户", "no hub household"),
+    "no_parent": ("未填写上级", "no parent declared"),
+    "no_children": ("无下级单元", "no children"),
+}
+
+
+class Tables(ABC):
+    """Base of result dataclasses: ``to_excel``, ``to_geopackage`` and ``_repr_html_``.
+
+    A subclass implements :meth:`tables` and :meth:`summary`.
+    """
+
+    @abstractmethod
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the result by name (GeoDataFrames keep their geometry)."""
+
+    @abstractmethod
+    def summary(self) -> pd.DataFrame:
+        """The headline figures as a table (see :func:`figures`)."""
+
+    def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
+        """Write every table as a sheet of one workbook, atomically.
+
+        Sheet names and column headers are in Chinese by default (``lang="en"`` for English);
+        geometry columns are left out (use :meth:`to_geopackage` for them).
+
+        Parameters
+        ----------
+        path : path
+            An ``.xlsx`` file.
+        lang : {"zh", "en"}
+            Language of sheet names and headers.
+
+        Raises
+        ------
+        InputError
+            ``path`` is a file the result's hierarchy was read from.
+        """
+        from gridparty.core.io import write_workbook
+
+        lang_ = check_lang(lang)
+        refuse_sources(path, self._sources())
+        plain = {header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()}
+        columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
+        headers = {str(c): header(str(c), lang_) for c in columns}
+        return write_workbook(plain, path, headers=headers)
+
+    def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
+        """Write every table with geometry as a layer of one GeoPackage (EPSG:4326), atomically.
+
+        Raises
+        ------
+        InputError
+            The result has no table with geometry (write its tables with :meth:`to_excel`),
+            or ``path`` is a file the result's hierarchy was read from.
+        """
+        from gridparty.core.io import write_layers
+
+        refuse_sources(path, self._sources())
+
+        layers = {
+            n: t for n, t in self._shared_tables().items() if isinstance(t, gpd.GeoDataFrame)
+        }
+        if not layers:
+            raise InputError(
+                f"nothing to write: {type(self).__name__} has no table with geometry; write its "
+                "tables with to_excel()."
+            )
+        return write_layers(layers, path)
+
+    def _sources(self) -> tuple[Path, ...]:
+        """The files the result's data was read from: its own ``sources``, else those of the
+        hierarchy it holds (``hierarchy``), else none known. The exports refuse to write over
+        them."""
+        own = getattr(self, "sources", None)
+        if own is not None:
+            return tuple(own)
+        return getattr(getattr(self, "hierarchy", None), "sources", ())
+
+    def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
+        """The workbook's sheets by code name, summary first (a subclass may put cell words
+        into ``lang``; headers and sheet names are translated by :meth:`to_excel`)."""
+        return {"summary": self.summary(), **self._shared_tables()}
+
+    def _shared_tables(self) -> dict[str, pd.DataFrame]:
+        """:meth:`tables` as exported and shown: personal columns dropped (defence in depth)."""
+        return {name: drop_personal(table) for name, table in self.tables().items()}
+
+    def _repr_html_(self) -> str:
+        title = escape(type(self).__name__)
+        parts = [f"<b>{title}</b>", html_table(self.summary())]
+        for name, table in self._shared_tables().items():
+            parts.append(
+                f"<details><summary>{escape(name)} ({len(table):,} rows)</summary>"
+                f"{html_table(_without_geometry(table).head(HTML_ROWS))}</details>"
+            )
+        return "<div>" + "".join(parts) + "</div>"
+
+
+def header(key: str, lang: str = "zh") -> str:
+    """Label for people of a table or column name (``gap_m2_before`` → 空白面积（平方米）（之前）)."""
+    lang_ = check_lang(lang)
+    for suffix in ("_before", "_after"):
+        if key.endswith(suffix) and key != suffix[1:]:
+            word = header(suffix[1:], lang_)
+            stem = header(key[: -len(suffix)], lang_)
+            return f"{stem}（{word}）" if lang_ == "zh" else f"{stem} ({word})"
+    if key in HEADERS:
+        return HEADERS[key][0 if lang_ == "zh" else 1]
+    return text(key, lang_)
+
+
+def figures(values: dict[str, object]) -> pd.DataFrame:
+    """Headline figures as a one-column table (``value``) indexed by ``figure``."""
+    return pd.DataFrame(
+        {"value": pd.Series(list(values.values()), index=list(values), dtype=object)}
+    ).rename_axis("figure")
+
+
+def _without_geometry(table: pd.DataFrame) -> pd.DataFrame:
+    geometry = [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]
+    return pd.DataFrame(table.drop(columns=geometry))
+
+
+def html_table(table: pd.DataFrame) -> str:
+    """A small HTML table with every header and value escaped (floats to 3 significant places)."""
+    frame = table.reset_index() if any(table.index.names) else table
+    head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and value == value:
+        # 3 significant places below 999.5 (where .3g would round to "1e+03"), else whole
+        return f"{value:,.3g}" if abs(value) < 999.5 else f"{value:,.0f}"
+    return value

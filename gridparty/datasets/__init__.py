@@ -1,0 +1,2 @@
+"""The bundled sample city's loader and synthetic cities for scale tests.
+"""

@@ -1,0 +1,2 @@
+"""Flagship mentoring zones (1+X): zones, mentees, the organisations table and flagship choice.
+"""
