@@ -50,8 +50,8 @@ def _timed(func: Callable[[], object]) -> tuple[object, float]:
 def _city(scale: float, seed: int) -> dict:
     import shapely
 
-    from gridparty.spatial.network import street_network
     from gridparty.datasets.synthetic import synthetic_layers
+    from gridparty.spatial.network import street_network
 
     layers = synthetic_layers(scale, seed)
     net = street_network(layers["streets"])

@@ -83,8 +83,8 @@ def _betweenness(n: int, rng: np.random.Generator) -> list[tuple]:
     import pandas as pd
     from scipy import sparse
 
-    from gridparty.spatial.projection import Projection
     from gridparty.alliances.network import analyse_alliances, unit_graph
+    from gridparty.spatial.projection import Projection
 
     net = _network(n, rng)
     m = net.valid_memberships

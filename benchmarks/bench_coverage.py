@@ -38,8 +38,8 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from gridparty.datasets import synthetic  # noqa: E402
 from gridparty.checks.coverage import spatial_coverage  # noqa: E402
+from gridparty.datasets import synthetic  # noqa: E402
 from gridparty.spatial.tiling import classify_parts, polygon_parts  # noqa: E402
 
 METRIC_CRS = "EPSG:32648"  # UTM 48N: the synthetic city lies in Chengdu

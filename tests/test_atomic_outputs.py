@@ -22,24 +22,25 @@ import pandas as pd
 import pyogrio
 import pytest
 import tiny_city as tc
+from sample_builder import builder as sb
 
 import gridparty.datasets.sample as ds
-from gridparty.core import io
 from gridparty.access.service import service_access, site_posts
-from gridparty.alliances.network import alliance_network, analyse_alliances
-from gridparty.cli.main import main
-from gridparty.checks.report import check_coverage
-from gridparty.core.errors import InputError
-from gridparty.flagship.zones import mentoring_zones
-from gridparty.flagship.choice import choose_flagships
-from gridparty.checks.fusion import grid_fusion
 from gridparty.alliances.lists import match_lists
-from gridparty.maps import hierarchy_map, save_map
-from gridparty.core.model import Hierarchy
-from gridparty.checks.organisation import organisation_coverage
+from gridparty.alliances.network import alliance_network, analyse_alliances
 from gridparty.alliances.pairing import check_pairing, propose_pairing
+from gridparty.checks.fusion import grid_fusion
+from gridparty.checks.organisation import organisation_coverage
+from gridparty.checks.report import check_coverage
 from gridparty.checks.snapshots import compare_snapshots
 from gridparty.checks.validate import validate
+from gridparty.cli.main import main
+from gridparty.core import io
+from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
+from gridparty.flagship.choice import choose_flagships
+from gridparty.flagship.zones import mentoring_zones
+from gridparty.maps import hierarchy_map, save_map
 
 
 class InjectedError(RuntimeError):
@@ -161,7 +162,7 @@ def test_save_map(tiny: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_write_sample_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert_atomic(ds.write_sample_city, tmp_path / "sample_city.gpkg", monkeypatch)
+    assert_atomic(sb.write_sample_city, tmp_path / "sample_city.gpkg", monkeypatch)
 
 
 # -- every result's exports -------------------------------------------------------------------

@@ -28,11 +28,11 @@ import pytest
 import tiny_city as tc
 
 import gridparty.datasets.sample as ds
+from gridparty.checks.validate import validate
 from gridparty.cli.main import build_parser
 from gridparty.core.io import GPKG_DATE, XLSX_DATE, write_hierarchy, write_layers, write_table
-from gridparty.maps import hierarchy_map, save_map
 from gridparty.core.model import Hierarchy
-from gridparty.checks.validate import validate
+from gridparty.maps import hierarchy_map, save_map
 
 ROOT = Path(__file__).resolve().parents[1]
 

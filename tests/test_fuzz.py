@@ -36,15 +36,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gridparty.datasets.sample as ds
-from gridparty.core import coords
 from gridparty.access.service import centre_layer, service_access, site_posts
-from gridparty.spatial.assign import assign, largest_overlap, locate_points, nearest_within, verify_points
 from gridparty.checks.coverage import spatial_coverage, street_outlines
-from gridparty.checks.report import check_coverage
-from gridparty.core.errors import GridpartyError
-from gridparty.flagship.zones import mentoring_zones
-from gridparty.flagship.choice import choose_flagships
 from gridparty.checks.fusion import grid_fusion
+from gridparty.checks.organisation import organisation_coverage
+from gridparty.checks.report import check_coverage
+from gridparty.checks.snapshots import compare_snapshots
+from gridparty.checks.validate import CHECKS, validate
+from gridparty.core import coords
+from gridparty.core.errors import GridpartyError
 from gridparty.core.io import (
     read_features,
     read_hierarchy,
@@ -52,14 +52,20 @@ from gridparty.core.io import (
     read_table_points,
     write_layers,
 )
+from gridparty.core.model import Hierarchy
+from gridparty.flagship.choice import choose_flagships
+from gridparty.flagship.zones import mentoring_zones
 from gridparty.maps import hierarchy_map
 from gridparty.maps.base import base_map
-from gridparty.core.model import Hierarchy
+from gridparty.spatial.assign import (
+    assign,
+    largest_overlap,
+    locate_points,
+    nearest_within,
+    verify_points,
+)
 from gridparty.spatial.network import street_network
-from gridparty.checks.organisation import organisation_coverage
 from gridparty.spatial.siting import max_coverage, set_cover
-from gridparty.checks.snapshots import compare_snapshots
-from gridparty.checks.validate import CHECKS, validate
 
 #: Cases per test under the ``ci`` profile are the numbers below; ``thorough`` multiplies them.
 SCALE = settings.default.max_examples / 100
@@ -808,8 +814,8 @@ def test_hierarchy_methods_are_total(by: Any, name: Any, replacement: gpd.GeoDat
 def test_organisation_tables_and_origins_are_total(
     organisations: gpd.GeoDataFrame, centres: gpd.GeoDataFrame, flagships: list
 ) -> None:
-    from gridparty.flagship.zones import flagship_origins
     from gridparty.flagship.organisations import organisation_table
+    from gridparty.flagship.zones import flagship_origins
 
     h = fc.hierarchy()
     table = outcome(organisation_table, h, organisations)

@@ -10,7 +10,14 @@ import gridparty
 
 #: Modules whose functions and classes are all re-exported at the top level (their constants
 #: stay in the module).
-_REEXPORTED = ("assign", "errors", "flagship_choice", "lists", "pairing", "synthetic")
+_REEXPORTED = (
+    "spatial.assign",
+    "core.errors",
+    "flagship.choice",
+    "alliances.lists",
+    "alliances.pairing",
+    "datasets.synthetic",
+)
 
 
 def test_every_exported_name_resolves() -> None:

@@ -31,23 +31,23 @@ import pytest
 import shapely
 
 import gridparty.datasets.sample as ds
-from gridparty.core.results import Tables, figures, header
 from gridparty.access.service import service_access
-from gridparty.alliances.network import alliance_network, analyse_alliances
-from gridparty.cli.main import main
-from gridparty.checks.report import check_coverage
-from gridparty.flagship.zones import mentoring_zones
-from gridparty.flagship.organisations import CONTACT_ALIASES
-from gridparty.core.io import read_hierarchy, write_layers
 from gridparty.alliances.lists import match_lists
+from gridparty.alliances.network import alliance_network, analyse_alliances
+from gridparty.alliances.pairing import propose_pairing
+from gridparty.checks.report import check_coverage
+from gridparty.cli.main import main
+from gridparty.core.io import read_hierarchy, write_layers
+from gridparty.core.labels import text
+from gridparty.core.results import Tables, figures, header
+from gridparty.core.schema import PERSONAL_ALIASES, drop_personal
+from gridparty.flagship.organisations import CONTACT_ALIASES
+from gridparty.flagship.zones import mentoring_zones
 from gridparty.maps import hierarchy_map, save_map
 from gridparty.maps.access import access_map
 from gridparty.maps.alliance import alliance_map
 from gridparty.maps.flagship import flagship_map
-from gridparty.core.labels import text
 from gridparty.maps.privacy import SMALL_COUNT_COLUMNS
-from gridparty.alliances.pairing import propose_pairing
-from gridparty.core.schema import PERSONAL_ALIASES, drop_personal
 
 #: Typical personal values (a 身份证号, a mobile number), planted on the first rows.
 ID_NUMBER = "110101199003071234"

@@ -30,12 +30,13 @@ import shapely
 from scipy.spatial import cKDTree
 
 from gridparty.core.arguments import positive_number, whole_number
-from gridparty.core.results import Tables, figures
 from gridparty.core.coords import check_metric_crs, ensure_wgs84
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
+from gridparty.core.results import Tables, figures
+from gridparty.core.schema import Level
 from gridparty.spatial.network import (
     DEFAULT_MAX_SNAP_M,
     Engine,
@@ -44,7 +45,6 @@ from gridparty.spatial.network import (
     StreetNetwork,
     street_network,
 )
-from gridparty.core.schema import Level
 
 if TYPE_CHECKING:
     from gridparty.spatial.siting import Siting
@@ -62,6 +62,7 @@ __all__ = [
     "centre_layer",
     "service_access",
     "site_posts",
+    "tier_lookup",
 ]
 
 # -- tiers -----------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ CENTRE_LEVEL = Level(
 )
 
 
-def _tier_lookup(tier_names: Mapping[str, str] | None) -> dict[str, str]:
+def tier_lookup(tier_names: Mapping[str, str] | None) -> dict[str, str]:
     lookup = {}
     for tier in TIERS:
         for name in (tier.code, tier.label_zh, tier.label_en, *tier.aliases):
@@ -187,7 +188,7 @@ def centre_layer(
         centres, CENTRE_LEVEL, columns=columns, coords=coords, argument="centres"
     )
     given = layer["tier_given"].astype("string") if "tier_given" in layer else layer["tier"]
-    lookup = _tier_lookup(tier_names)
+    lookup = tier_lookup(tier_names)
     tier = given.str.strip().str.casefold().map(lookup, na_action="ignore").astype("string")
     return layer.assign(tier=tier, tier_given=given)
 
@@ -1076,7 +1077,7 @@ def site_posts(
         Under-served homes but no candidate within the threshold of any of them (straight
         line), a bad ``k`` or ``threshold_m``.
     """
-    from gridparty.spatial.siting import Siting, _solver
+    from gridparty.spatial.siting import Siting, resolve_solver
 
     if not isinstance(access, ServiceAccess):
         raise InputError(
@@ -1094,7 +1095,7 @@ def site_posts(
     crs = access.network.crs if access.network is not None else _metric_of(b, None)
     if not len(demand):  # nothing under-served: 0 posts needed, a valid answer
         none = np.zeros(0, dtype=bool)
-        siting = Siting("lscp" if k is None else "mclp", _solver(solver, 0),
+        siting = Siting("lscp" if k is None else "mclp", resolve_solver(solver, 0),
                         np.zeros(0, dtype=np.int64), none,
                         none, np.zeros(0), True, 0.0)
         return _post_siting(pd.Index([]), np.zeros((0, 2)), crs, np.zeros((0, 0)), siting,

@@ -27,11 +27,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridparty.core import coords as _coords
-from gridparty.core.arguments import positive_number
-from gridparty.spatial.flow import Engine, max_flow_min_cost
 from gridparty.alliances.schema import CATEGORIES, CATEGORY_WORDS, NEED, RESOURCE, UNIT
-from gridparty.core.results import Tables, figures
 from gridparty.alliances.tables import (
     TableColumns,
     codes,
@@ -43,9 +39,13 @@ from gridparty.alliances.tables import (
     read_table,
     resolve,
 )
+from gridparty.core import coords as _coords
+from gridparty.core.arguments import positive_number
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
+from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
+from gridparty.spatial.flow import Engine, max_flow_min_cost
 
 __all__ = [
     "CATEGORIES",

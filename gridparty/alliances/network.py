@@ -39,10 +39,7 @@ import shapely
 from scipy import sparse
 from scipy.spatial.distance import pdist
 
-from gridparty.core import coords as _coords
 from gridparty.alliances.schema import AGREEMENT, ALLIANCE, ALLIANCE_KINDS, MEMBERSHIP, UNIT
-from gridparty.spatial.projection import Projection
-from gridparty.core.results import Tables, figures
 from gridparty.alliances.tables import (
     TableColumns,
     check_links,
@@ -55,10 +52,13 @@ from gridparty.alliances.tables import (
     require_points,
     resolve,
 )
-from gridparty.spatial.assign import locate_points
+from gridparty.core import coords as _coords
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
+from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
+from gridparty.spatial.assign import locate_points
+from gridparty.spatial.projection import Projection
 
 __all__ = [
     "AGREEMENT",

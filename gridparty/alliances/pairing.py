@@ -28,10 +28,7 @@ import pyproj
 import shapely
 from scipy.optimize import linear_sum_assignment
 
-from gridparty.core import coords as _coords
-from gridparty.spatial.flow import Engine, max_flow_min_cost
 from gridparty.alliances.schema import DEPARTMENT, PAIRING
-from gridparty.core.results import Tables, figures
 from gridparty.alliances.tables import (
     TableColumns,
     check_links,
@@ -41,9 +38,12 @@ from gridparty.alliances.tables import (
     read_table,
     require_points,
 )
+from gridparty.core import coords as _coords
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
+from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
+from gridparty.spatial.flow import Engine, max_flow_min_cost
 
 __all__ = [
     "DEPARTMENT",

@@ -22,9 +22,9 @@ import pandas as pd
 
 from gridparty.core.columns import LoadIssue, map_columns, set_id_index
 from gridparty.core.errors import InputError
-from gridparty.core.layers import _typed_columns, normalise_layer
+from gridparty.core.layers import normalise_layer, typed_columns
 from gridparty.core.model import ISSUE_COLUMNS
-from gridparty.core.schema import Level, _level
+from gridparty.core.schema import Level, make_level
 
 __all__ = [
     "PROBLEMS",
@@ -94,7 +94,7 @@ def table_level(
     points : bool
         The table holds point locations (otherwise it is a plain table).
     """
-    return _level(
+    return make_level(
         name,  # type: ignore[arg-type]
         layer,
         None,
@@ -178,7 +178,7 @@ def read_table(
         )
     renamed = frame.rename(columns=map_columns(frame, level, dict(columns or {}), argument))
     table, issues = set_id_index(pd.DataFrame(renamed, copy=True), level, argument, strict=strict)
-    return _typed_columns(table, level, argument), issues
+    return typed_columns(table, level, argument), issues
 
 
 def _with_ids(

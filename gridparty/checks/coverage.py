@@ -34,7 +34,11 @@ import pyproj
 import shapely
 
 from gridparty.core import coords as _coords
+from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
+from gridparty.core.geometry import measurable, take_or, to_wgs84_array
+from gridparty.core.model import ISSUE_COLUMNS
 from gridparty.core.results import Tables, figures
+from gridparty.core.schema import LEVELS
 from gridparty.spatial.tiling import (
     boundaries_match,
     classify_parts,
@@ -44,16 +48,13 @@ from gridparty.spatial.tiling import (
     padded,
     polygon_parts,
 )
-from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
-from gridparty.core.geometry import measurable, take_or, to_wgs84_array
-from gridparty.core.model import ISSUE_COLUMNS
-from gridparty.core.schema import LEVELS
 
 __all__ = [
     "COVERAGE_CHECKS",
     "DEFAULT_MIN_AREA_M2",
     "DEFAULT_MIN_WIDTH_M",
     "SpatialCoverage",
+    "check_tolerances",
     "merge_parts",
     "spatial_coverage",
     "street_outlines",
@@ -246,7 +247,7 @@ def spatial_coverage(
         A layer is not a GeoDataFrame, has no or a wrong CRS or repeated ids,
         ``parent_column`` is missing, or a tolerance is negative.
     """
-    _check_tolerances(min_area_m2, min_width_m)
+    check_tolerances(min_area_m2, min_width_m)
     parents = _layer(parents, "parents")
     children = _layer(children, "children")
     if parent_column not in children.columns:
@@ -307,7 +308,7 @@ def street_outlines(
     """
     if by not in communities.columns:
         raise ColumnError(f"by={by!r} is not a column of communities; use 'street' or 'district'.")
-    _check_tolerances(0.0, slit_m)
+    check_tolerances(0.0, slit_m)
     named = _layer(communities, "communities")
     named = named[named[by].notna()]
     groups = pd.Index(named[by].astype("string").unique()).sort_values()
@@ -354,7 +355,7 @@ def merge_parts(
 # -- inputs -------------------------------------------------------------------------------------
 
 
-def _check_tolerances(min_area_m2: float, min_width_m: float) -> None:
+def check_tolerances(min_area_m2: float, min_width_m: float) -> None:
     for name, value, unit in (
         ("min_area_m2", min_area_m2, "square metres"),
         ("min_width_m", min_width_m, "metres"),

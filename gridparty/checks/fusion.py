@@ -24,10 +24,10 @@ import scipy.sparse.csgraph
 import shapely
 
 from gridparty.core import coords as _coords
-from gridparty.core.results import Tables, figures
 from gridparty.core.coords import choose_metric_crs, in_own_zones
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.geometry import measurable, take_or
+from gridparty.core.results import Tables, figures
 
 __all__ = ["IOU_BINS", "GridFusion", "grid_fusion"]
 

@@ -51,11 +51,10 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridparty.core.results import Tables, figures
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
-from gridparty.maps.hierarchy import building_counts
-from gridparty.core.model import Hierarchy
+from gridparty.core.model import Hierarchy, building_counts
+from gridparty.core.results import Tables, figures
 from gridparty.core.rules import COMPARISONS, DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from gridparty.core.results import Tables
-from gridparty.spatial.assign import Assignment, assign
 from gridparty.checks.coverage import (
     COVERAGE_CHECKS,
     DEFAULT_MIN_AREA_M2,
@@ -27,13 +25,19 @@ from gridparty.checks.coverage import (
     spatial_coverage,
     street_outlines,
 )
-from gridparty.core.errors import InputError
 from gridparty.checks.fusion import GridFusion, grid_fusion
+from gridparty.checks.organisation import (
+    OrganisationCoverage,
+    coverage_rates,
+    organisation_coverage,
+)
+from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
+from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
-from gridparty.checks.organisation import OrganisationCoverage, coverage_rates, organisation_coverage
+from gridparty.core.results import Tables
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
-from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
+from gridparty.spatial.assign import Assignment, assign
 
 if TYPE_CHECKING:
     import folium

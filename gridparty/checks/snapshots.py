@@ -17,18 +17,18 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridparty.core.results import Tables, figures
 from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     SpatialCoverage,
     spatial_coverage,
 )
-from gridparty.spatial.tiling import classify_parts, polygon_parts
+from gridparty.checks.organisation import coverage_rates
 from gridparty.core.errors import InputError
 from gridparty.core.model import Hierarchy
-from gridparty.checks.organisation import coverage_rates
+from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
+from gridparty.spatial.tiling import classify_parts, polygon_parts
 
 __all__ = ["CHANGES", "SnapshotComparison", "compare_coverage", "compare_snapshots"]
 

@@ -7,14 +7,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.checks.coverage import (
+    DEFAULT_MIN_AREA_M2,
+    DEFAULT_MIN_WIDTH_M,
+    merge_parts,
+    spatial_coverage,
+)
+from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
 from gridparty.core.arguments import positive_number
-from gridparty.spatial.assign import Assignment, assign
-from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, merge_parts, spatial_coverage
 from gridparty.core.errors import InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
-from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
+from gridparty.spatial.assign import Assignment, assign
 
 __all__ = ["CHECKS", "shareable", "validate"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gridparty.core.errors import InputError, LayerError
 from gridparty.cli.common import add_map_options, check_paths, extra_layer, progress, write_map
 from gridparty.cli.validate import add_input_options, read_input
+from gridparty.core.errors import InputError, LayerError
 
 __all__ = ["register"]
 
@@ -163,8 +163,8 @@ def _check_numbers(args: argparse.Namespace) -> dict[str, str]:
     The same checks (and messages) as :func:`gridparty.access.service.service_access` and
     :func:`gridparty.access.service.site_posts` make after the measuring.
     """
+    from gridparty.access.service import band_limits, tier_lookup
     from gridparty.core.arguments import positive_number, whole_number
-    from gridparty.access.service import _tier_lookup, band_limits
 
     band_limits(args.minutes, args.speed)
     if args.threshold_m is not None:
@@ -172,7 +172,7 @@ def _check_numbers(args: argparse.Namespace) -> dict[str, str]:
     if args.posts is not None:
         whole_number(args.posts, "k", 1)
     tier_names = dict(_pair(t) for t in args.tier)
-    _tier_lookup(tier_names)
+    tier_lookup(tier_names)
     return tier_names
 
 

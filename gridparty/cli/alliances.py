@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridparty.core.errors import DataFileError, InputError
 from gridparty.cli.common import (
     add_coords_option,
     add_encoding_option,
@@ -16,6 +15,7 @@ from gridparty.cli.common import (
     progress,
     write_map,
 )
+from gridparty.core.errors import DataFileError, InputError
 
 __all__ = ["register"]
 
@@ -106,11 +106,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from gridparty.alliances.network import alliance_network, analyse_alliances
-    from gridparty.datasets.sample import sample_city_path
     from gridparty.alliances.lists import match_lists
-    from gridparty.maps.alliance import alliance_map
+    from gridparty.alliances.network import alliance_network, analyse_alliances
     from gridparty.alliances.pairing import propose_pairing
+    from gridparty.datasets.sample import sample_city_path
+    from gridparty.maps.alliance import alliance_map
 
     source = sample_city_path() if args.path is None else args.path
     check_paths(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gridparty.cli.common import add_map_options, add_sliver_options, check_paths, progress, write_map
+from gridparty.cli.common import (
+    add_map_options,
+    add_sliver_options,
+    check_paths,
+    progress,
+    write_map,
+)
 from gridparty.cli.validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
@@ -79,16 +85,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from gridparty.checks.coverage import _check_tolerances
-    from gridparty.checks.report import check_coverage
+    from gridparty.checks.coverage import check_tolerances
     from gridparty.checks.fusion import check_min_iou
+    from gridparty.checks.report import check_coverage
     from gridparty.core.io import read_hierarchy, read_layer
 
     check_paths(
         {"PATH": args.path, "--other-grids": args.other_grids, "--previous": args.previous},
         {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg},
     )
-    _check_tolerances(args.min_area_m2, args.min_width_m)
+    check_tolerances(args.min_area_m2, args.min_width_m)
     if args.other_grids is not None:
         check_min_iou(args.min_iou)
     h = read_input(args)

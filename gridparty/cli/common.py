@@ -13,10 +13,10 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
-from gridparty.core.paths import same_file
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.core.errors import DataFileError, InputError
 from gridparty.core.layers import COORDS as DATUMS
+from gridparty.core.paths import same_file
 from gridparty.core.schema import LEVEL_NAMES as LEVELS
 
 __all__ = [

@@ -1,6 +1,6 @@
 """``gridparty`` command line for planners.
 
-Each command lives in its own module under :mod:`gridparty.commands` and registers itself
+Each command lives in its own module of :mod:`gridparty.cli` and registers itself
 with :func:`register`; this module only builds the parser and runs the chosen command.
 """
 
@@ -15,7 +15,7 @@ from gridparty.core.errors import GridpartyError
 
 __all__ = ["COMMANDS", "main"]
 
-#: Command modules under ``gridparty.commands``, in the order ``--help`` lists them.
+#: Command modules of ``gridparty.cli``, in the order ``--help`` lists them.
 COMMANDS = ("validate", "check", "access", "alliances", "zones")
 
 
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f".commands.{name}", __package__).register(sub)
+        importlib.import_module(f"gridparty.cli.{name}").register(sub)
     return parser
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
-from gridparty.core.model import Hierarchy
 from gridparty.cli.common import (
     add_coords_option,
     add_encoding_option,
@@ -18,6 +17,7 @@ from gridparty.cli.common import (
     progress,
     write_map,
 )
+from gridparty.core.model import Hierarchy
 
 __all__ = ["register"]
 
@@ -183,10 +183,10 @@ def _check(
     csv: Path | None,
     xlsx: Path | None,
 ) -> int:
-    from gridparty.spatial.assign import assign
+    from gridparty.checks.validate import shareable, validate
     from gridparty.core.io import write_table
     from gridparty.maps import hierarchy_map
-    from gridparty.checks.validate import shareable, validate
+    from gridparty.spatial.assign import assign
 
     progress(f"assigning parents: {h}")
     assignment = assign(h)

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from gridparty.core.results import Tables
-from gridparty.core.errors import InputError
 from gridparty.cli.common import add_map_options, check_paths, extra_layer, progress, write_map
 from gridparty.cli.validate import add_input_options, read_input
+from gridparty.core.errors import InputError
+from gridparty.core.results import Tables
 
 if TYPE_CHECKING:
-    from gridparty.flagship.zones import MentoringZones
-    from gridparty.flagship.choice import FlagshipChoice
     from gridparty.core.model import Hierarchy
+    from gridparty.flagship.choice import FlagshipChoice
+    from gridparty.flagship.zones import MentoringZones
 
 __all__ = ["register"]
 
@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check_arguments(args: argparse.Namespace) -> list[str] | None:
     """Outputs, zone size, time limit and the named flagships, checked before any reading."""
     from gridparty.flagship.zones import zone_definition
-    from gridparty.spatial.siting import _limit
+    from gridparty.spatial.siting import cbc_time_limit
 
     check_paths(
         {"PATH": args.path, "--organisations": args.organisations, "--centres": args.centres},
@@ -192,18 +192,18 @@ def _check_arguments(args: argparse.Namespace) -> list[str] | None:
     )
     zone_definition(radius_m=args.radius_m, area_km2=args.area_km2, origin=args.origin)
     if args.flagships is None:
-        _limit(args.time_limit, args.solver)
+        cbc_time_limit(args.time_limit, args.solver)
         return None
     return _ids(args.flagships)
 
 
 def _check_against(h: Hierarchy, args: argparse.Namespace, named: list[str] | None) -> None:
     """The flagship ids and ``--k`` against the communities, before the heavy work."""
-    from gridparty.flagship.zones import _flagship_ids
     from gridparty.flagship.choice import check_k
+    from gridparty.flagship.zones import checked_flagship_ids
 
     if named is not None:
-        _flagship_ids(h, named, "flagships")
+        checked_flagship_ids(h, named, "flagships")
     elif args.k is not None:
         check_k(args.k, len(h.communities))
 

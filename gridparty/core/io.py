@@ -22,6 +22,10 @@ import pandas as pd
 import pyogrio
 
 from gridparty.core.atomic import atomic_path
+from gridparty.core.columns import ColumnMapping, mapping_for_level
+from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
+from gridparty.core.layers import normalise_layer
+from gridparty.core.model import Hierarchy
 from gridparty.core.paths import SOURCES_ATTR, frame_sources, refuse_sources, source_path
 from gridparty.core.reading import (
     check_encoding,
@@ -31,10 +35,6 @@ from gridparty.core.reading import (
     shapefile_encoding,
 )
 from gridparty.core.sanitise import OutputText, sheet_names, string_cells
-from gridparty.core.columns import ColumnMapping, mapping_for_level
-from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
-from gridparty.core.layers import normalise_layer
-from gridparty.core.model import Hierarchy
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, level
 
 __all__ = [

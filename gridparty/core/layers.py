@@ -25,7 +25,14 @@ from gridparty.core.columns import (
 from gridparty.core.errors import GeometryError, InputError, RepairWarning
 from gridparty.core.schema import LEVELS, Level
 
-__all__ = ["COORDS", "coords_by_level", "empty_layer", "is_normalised", "normalise_layer"]
+__all__ = [
+    "COORDS",
+    "coords_by_level",
+    "empty_layer",
+    "is_normalised",
+    "normalise_layer",
+    "typed_columns",
+]
 
 COORDS = ("wgs84", "cgcs2000", "gcj02", "bd09")
 _DTYPES = {"str": "string", "int": "Int64", "bool": "boolean"}
@@ -130,7 +137,7 @@ def normalise_layer(
     renames = map_columns(frame, level, mapping_for_level(columns, level), argument)
     renamed = frame.rename(columns=renames)
     table, issues = set_id_index(pd.DataFrame(renamed, copy=True), level, argument, strict=strict)
-    table = _typed_columns(table, level, argument, {code: str(s) for s, code in renames.items()})
+    table = typed_columns(table, level, argument, {code: str(s) for s, code in renames.items()})
     geometry = _geometry(renamed.geometry.set_axis(table.index), level, argument, coords)
     layer = gpd.GeoDataFrame(table.drop(columns=renamed.geometry.name), geometry=geometry)
     if layer.geometry.name != "geometry":
@@ -141,7 +148,7 @@ def normalise_layer(
     return layer, issues
 
 
-def _typed_columns(
+def typed_columns(
     table: pd.DataFrame, level: Level, argument: str, sources: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """The parent id and attributes in their dtypes; ``sources`` (code → the user's column

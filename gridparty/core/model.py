@@ -18,13 +18,13 @@ import pandas as pd
 import pyproj
 
 from gridparty.core import coords as _coords
-from gridparty.core.paths import frame_sources
 from gridparty.core.columns import ColumnMapping, LoadIssue, nest_by_layer
 from gridparty.core.errors import InputError
 from gridparty.core.layers import coords_by_level, empty_layer, normalise_layer
+from gridparty.core.paths import frame_sources
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, LevelName
 
-__all__ = ["ISSUE_COLUMNS", "Hierarchy"]
+__all__ = ["ISSUE_COLUMNS", "Hierarchy", "building_counts", "member_counts"]
 
 #: Columns of every issues table (load issues and :func:`gridparty.checks.validate`).
 ISSUE_COLUMNS = ("level", "id", "check", "severity", "message")
@@ -225,17 +225,10 @@ class Hierarchy:
                 f"by={by!r} is not a unit to summarise by; use community, grid, street or district."
             )
         chain = self._chains()
-        households = self.households.assign(
-            member_households=1,
-            hub_households=self.households["is_hub"].fillna(False).astype(int),
-            **{by: chain["household"][by]},
-        )
         buildings = self.buildings.assign(buildings=1, **{by: chain["building"][by]})
         parts = [
             buildings.groupby(by)[["buildings", "households"]].sum(min_count=0),
-            households.groupby(by)[
-                ["member_households", "formal_members", "probationary_members", "hub_households"]
-            ].sum(),
+            member_counts(self.households, chain["household"][by].rename(by)),
         ]
         if by != "grid":
             grids = self.grids.assign(grids=1, **{by: chain["grid"][by]})
@@ -303,3 +296,51 @@ class Hierarchy:
 
 def _issue_frame(issues: list[LoadIssue]) -> pd.DataFrame:
     return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)).astype("string")
+
+
+def member_counts(households: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Member households, formal and probationary members and hub households per ``key``.
+
+    Parameters
+    ----------
+    households : DataFrame
+        ``h.households`` (``formal_members``, ``probationary_members``, ``is_hub``).
+    key : Series
+        The unit of each household (e.g. ``h.households["building_id"]``), aligned with
+        ``households``; rows whose key is missing are not counted. Its name names the index.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the key's values; integer columns ``member_households``,
+        ``formal_members``, ``probationary_members``, ``hub_households``.
+    """
+    table = pd.DataFrame(
+        {
+            "member_households": 1,
+            "formal_members": households["formal_members"].fillna(0).astype("int64"),
+            "probationary_members": households["probationary_members"].fillna(0).astype("int64"),
+            "hub_households": households["is_hub"].fillna(False).astype("int64"),
+        },
+        index=households.index,
+    )
+    keys = key.astype("string")
+    return table[keys.notna().to_numpy()].groupby(keys[keys.notna()].rename(key.name)).sum()
+
+
+def building_counts(households: pd.DataFrame) -> pd.DataFrame:
+    """Member households, formal and probationary members and hub households per building.
+
+    Parameters
+    ----------
+    households : DataFrame
+        ``h.households`` (``building_id``, ``formal_members``, ``probationary_members``,
+        ``is_hub``); rows without a building are not counted.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``building_id``; integer columns ``member_households``,
+        ``formal_members``, ``probationary_members``, ``hub_households``.
+    """
+    return member_counts(households, households["building_id"].rename("building_id"))

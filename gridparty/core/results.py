@@ -16,9 +16,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from gridparty.core.paths import refuse_sources
 from gridparty.core.errors import InputError
 from gridparty.core.labels import check_lang, text
+from gridparty.core.paths import refuse_sources
 from gridparty.core.safe import escape
 from gridparty.core.schema import drop_personal
 

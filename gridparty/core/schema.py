@@ -22,6 +22,7 @@ __all__ = [
     "LevelName",
     "drop_personal",
     "level",
+    "make_level",
 ]
 
 LevelName = Literal["community", "grid", "building", "household"]
@@ -77,7 +78,7 @@ class Level:
 _POLY = ("Polygon", "MultiPolygon")
 
 
-def _level(
+def make_level(
     name: LevelName,
     layer: str,
     parent: LevelName | None,
@@ -112,7 +113,7 @@ _COMMON_NAME = {"name": "name", "名称": "name", "Name": "name", "NAME": "name"
 
 LEVELS: MappingProxyType[str, Level] = MappingProxyType(
     {
-        "community": _level(
+        "community": make_level(
             "community",
             "communities",
             None,
@@ -146,7 +147,7 @@ LEVELS: MappingProxyType[str, Level] = MappingProxyType(
             "社区",
             "community",
         ),
-        "grid": _level(
+        "grid": make_level(
             "grid",
             "grids",
             "community",
@@ -190,7 +191,7 @@ LEVELS: MappingProxyType[str, Level] = MappingProxyType(
             "网格",
             "grid",
         ),
-        "building": _level(
+        "building": make_level(
             "building",
             "buildings",
             "grid",
@@ -226,7 +227,7 @@ LEVELS: MappingProxyType[str, Level] = MappingProxyType(
             "楼栋",
             "building",
         ),
-        "household": _level(
+        "household": make_level(
             "household",
             "households",
             "building",

@@ -22,8 +22,8 @@ import pandas as pd
 import shapely
 
 from gridparty.core.arguments import positive_number, whole_number
-from gridparty.datasets.streets import boundary_streets
 from gridparty.core.errors import InputError
+from gridparty.datasets.streets import boundary_streets
 
 if TYPE_CHECKING:
     from gridparty.core.model import Hierarchy

@@ -34,19 +34,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridparty.core.results import Tables, figures
 from gridparty.core.errors import InputError
+from gridparty.core.geometry import measurable
+from gridparty.core.results import Tables, figures
 from gridparty.flagship.zones import (
     ORGANISATION_LEVELS,
     Origin,
     ZoneDefinition,
-    _origin_geometries,
-    _own,
     flagship_origins,
     organisation_table,
+    origin_geometries,
+    owning_flagship,
     zone_definition,
 )
-from gridparty.core.geometry import measurable
 from gridparty.spatial.siting import Siting, Solver, max_coverage, set_cover
 
 if TYPE_CHECKING:
@@ -313,9 +313,9 @@ def _setup(
         )
     orgs = organisation_table(h, organisations, levels=levels)
     origins = flagship_origins(h, eligible, centres=centres, argument="candidates")
-    orgs_m, origins_m = measurable(orgs, h.metric_crs), _origin_geometries(h, origins, definition)
+    orgs_m, origins_m = measurable(orgs, h.metric_crs), origin_geometries(h, origins, definition)
     cost = _cost_matrix(orgs_m, origins_m, definition.radius_m)
-    home = _own(orgs, pd.Index(eligible, dtype="string"))
+    home = owning_flagship(orgs, pd.Index(eligible, dtype="string"))
     if not _reach(cost, home).any():
         raise InputError(_out_of_reach(definition, orgs_m, origins_m, home))
     values, name = _weights(weights, orgs)

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridparty.spatial.assign import locate_points
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.schema import Level
+from gridparty.spatial.assign import locate_points
 
 if TYPE_CHECKING:
     from gridparty.core.model import Hierarchy

@@ -38,19 +38,19 @@ import pyproj
 import shapely
 
 from gridparty.core.arguments import positive_number
-from gridparty.flagship.mentees import RULES, MenteeRule, rule_function
+from gridparty.core.errors import InputError
+from gridparty.core.geometry import measurable, to_wgs84_array
+from gridparty.core.labels import check_lang, text
 from gridparty.core.paths import refuse_sources
 from gridparty.core.results import Tables, figures, header
-from gridparty.spatial.assign import locate_points
-from gridparty.core.errors import InputError
+from gridparty.flagship.mentees import RULES, MenteeRule, rule_function
 from gridparty.flagship.organisations import (
     CONTACT_ALIASES,
     ORGANISATION_LEVELS,
     PUBLIC_COLUMNS,
     organisation_table,
 )
-from gridparty.core.geometry import measurable, to_wgs84_array
-from gridparty.core.labels import check_lang, text
+from gridparty.spatial.assign import locate_points
 
 if TYPE_CHECKING:
     import os
@@ -64,9 +64,12 @@ __all__ = [
     "RULES",
     "MentoringZones",
     "ZoneDefinition",
+    "checked_flagship_ids",
     "flagship_origins",
     "mentoring_zones",
     "organisation_table",
+    "origin_geometries",
+    "owning_flagship",
     "zone_definition",
 ]
 
@@ -181,7 +184,7 @@ def flagship_origins(
         (``"service_centre"`` or ``"representative_point"``: ``shapely.point_on_surface`` of
         the community), ``service_centre_id``; point geometry in EPSG:4326.
     """
-    ids = _flagship_ids(h, flagships, argument)
+    ids = checked_flagship_ids(h, flagships, argument)
     polygons = h.communities.geometry.loc[ids]
     points = np.asarray(shapely.point_on_surface(np.asarray(polygons.array)), dtype=object)
     centre_id = pd.array([pd.NA] * len(ids), dtype="string")
@@ -200,7 +203,7 @@ def flagship_origins(
     )
 
 
-def _flagship_ids(h: Hierarchy, flagships: Sequence[str], argument: str) -> list[str]:
+def checked_flagship_ids(h: Hierarchy, flagships: Sequence[str], argument: str) -> list[str]:
     """Flagship ids as strings, checked against the communities."""
     if isinstance(flagships, str):
         flagships = [flagships]
@@ -241,7 +244,7 @@ def _centre_points(
     return out, ids
 
 
-def _origin_geometries(
+def origin_geometries(
     h: Hierarchy, origins: gpd.GeoDataFrame, definition: ZoneDefinition
 ) -> np.ndarray:
     """Metric geometries distances are measured from: centre points or community polygons."""
@@ -396,8 +399,8 @@ class MentoringZones(Tables):
         lang : {"zh", "en"}
             Language of headers.
         """
-        from gridparty.core.sanitise import sheet_names
         from gridparty.core.io import write_workbook
+        from gridparty.core.sanitise import sheet_names
 
         lang_ = check_lang(lang)
         refuse_sources(path, self._sources())
@@ -503,8 +506,8 @@ def mentoring_zones(
     rule_name, choose = rule_function(rule)
     origins = flagship_origins(h, flagships, centres=centres)
     orgs = organisation_table(h, organisations, levels=levels, columns=columns)
-    dist = _distances(measurable(orgs, h.metric_crs), _origin_geometries(h, origins, definition))
-    own = _own(orgs, origins.index)
+    dist = _distances(measurable(orgs, h.metric_crs), origin_geometries(h, origins, definition))
+    own = owning_flagship(orgs, origins.index)
     inside = (dist <= definition.radius_m) & (own < 0)[:, None]
     choice = choose(inside, dist, orgs, origins.index) if inside.any() else np.full(len(orgs), -1)
     public = orgs[[*PUBLIC_COLUMNS, "geometry"]]
@@ -537,7 +540,7 @@ def _distances(orgs_m: np.ndarray, origins_m: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(dist, dtype=float), 3)
 
 
-def _own(orgs: pd.DataFrame, flagship_ids: pd.Index) -> np.ndarray:
+def owning_flagship(orgs: pd.DataFrame, flagship_ids: pd.Index) -> np.ndarray:
     """Position of the flagship an organisation belongs to (its community, its grids), else -1."""
     level = orgs["level"].to_numpy()
     key = np.where(level == "community", orgs.index.to_numpy(), orgs["community_id"].to_numpy())
@@ -636,7 +639,7 @@ def _members_reached(h: Hierarchy, mentees: pd.DataFrame) -> pd.Series:
 def _zones(h: Hierarchy, origins: gpd.GeoDataFrame, definition: ZoneDefinition) -> gpd.GeoDataFrame:
     """The zone polygons (origin grown by the radius, 64 segments per circle)."""
     crs: pyproj.CRS = h.metric_crs
-    zones_m = shapely.buffer(_origin_geometries(h, origins, definition), definition.radius_m,
+    zones_m = shapely.buffer(origin_geometries(h, origins, definition), definition.radius_m,
                              quad_segs=16)
     return gpd.GeoDataFrame(
         {

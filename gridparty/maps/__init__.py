@@ -12,17 +12,31 @@ Examples
 >>> save_map(m, "map.html")  # doctest: +SKIP
 """
 
+from gridparty.core.labels import LANGS
+from gridparty.core.safe import escape, js_literal
 from gridparty.maps.access import access_map
 from gridparty.maps.alliance import alliance_map
-from gridparty.maps.base import TILES, GridpartyMap, MapSettings, base_map, map_settings, save_map, to_display
+from gridparty.maps.base import (
+    TILES,
+    GridpartyMap,
+    MapSettings,
+    base_map,
+    map_settings,
+    save_map,
+    to_display,
+)
 from gridparty.maps.coverage import coverage_map
 from gridparty.maps.flagship import flagship_map
-from gridparty.maps.hierarchy import building_counts, hierarchy_map
-from gridparty.core.labels import LANGS
-from gridparty.maps.layers import add_buildings, add_communities, add_features, add_grids, add_issues
+from gridparty.maps.hierarchy import hierarchy_map
+from gridparty.maps.layers import (
+    add_buildings,
+    add_communities,
+    add_features,
+    add_grids,
+    add_issues,
+)
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, suppress_small_counts
-from gridparty.core.safe import escape, js_literal
 from gridparty.maps.styles import STYLES, Style
 
 __all__ = [
@@ -43,7 +57,6 @@ __all__ = [
     "add_legend",
     "alliance_map",
     "base_map",
-    "building_counts",
     "coverage_map",
     "escape",
     "flagship_map",

@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.alliances.lists import ListMatch
+from gridparty.alliances.network import AllianceAnalysis
+from gridparty.alliances.pairing import PairingProposal
 from gridparty.alliances.schema import CATEGORIES, DEPARTMENT
 from gridparty.alliances.tables import read_table
-from gridparty.alliances.network import AllianceAnalysis
 from gridparty.core.errors import InputError
-from gridparty.alliances.lists import ListMatch
-from gridparty.alliances.pairing import PairingProposal
-from gridparty.maps.base import base_map
 from gridparty.core.labels import Lang, check_lang, text
+from gridparty.maps.base import base_map
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts

@@ -18,11 +18,18 @@ from branca.element import Element
 from folium.map import FitBounds
 
 from gridparty.core.atomic import write_text
-from gridparty.core.paths import refuse_sources
 from gridparty.core.errors import InputError
-from gridparty.maps.assets import ASSETS, LEAFLET_CSS_URL, LEAFLET_JS_URL, Assets, RawHtml, inline_leaflet
 from gridparty.core.labels import Lang, check_lang, text
+from gridparty.core.paths import refuse_sources
 from gridparty.core.safe import escape
+from gridparty.maps.assets import (
+    ASSETS,
+    LEAFLET_CSS_URL,
+    LEAFLET_JS_URL,
+    Assets,
+    RawHtml,
+    inline_leaflet,
+)
 
 __all__ = [
     "DISPLAY_PRECISION_DEG",

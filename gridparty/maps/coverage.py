@@ -12,11 +12,11 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from gridparty.core.results import header
 from gridparty.core.errors import InputError
-from gridparty.maps.base import base_map
-from gridparty.maps.hierarchy import _bounds
 from gridparty.core.labels import Lang, check_lang, text
+from gridparty.core.results import header
+from gridparty.maps.base import base_map
+from gridparty.maps.hierarchy import layer_bounds
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
@@ -80,7 +80,7 @@ def coverage_map(
     lang_ = check_lang(lang)
     min_count = check_min_count(min_count)
     h = report.hierarchy
-    m = base_map(_bounds([h.communities, h.grids]), tiles=tiles, lang=lang_, assets=assets)
+    m = base_map(layer_bounds([h.communities, h.grids]), tiles=tiles, lang=lang_, assets=assets)
     m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):

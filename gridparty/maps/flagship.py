@@ -17,9 +17,9 @@ import pandas as pd
 import shapely
 
 from gridparty.core.errors import InputError
+from gridparty.core.labels import Lang, check_lang, text
 from gridparty.flagship.zones import MentoringZones
 from gridparty.maps.base import base_map, map_settings
-from gridparty.core.labels import Lang, check_lang, text
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts

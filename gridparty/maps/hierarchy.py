@@ -5,17 +5,19 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from gridparty.core.errors import InputError
-from gridparty.core.model import Hierarchy
-from gridparty.maps.base import base_map
 from gridparty.core.labels import text
+from gridparty.core.model import Hierarchy, building_counts
+from gridparty.maps.base import base_map
 from gridparty.maps.layers import add_buildings, add_communities, add_grids, add_issues
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT
 
-__all__ = ["building_counts", "hierarchy_map"]
+__all__ = [
+    "hierarchy_map",
+    "layer_bounds",
+]
 
 
 def hierarchy_map(
@@ -70,7 +72,7 @@ def hierarchy_map(
             "gridparty.Hierarchy(communities, grids, buildings, households)."
         )
     layers = [h.communities, h.grids, h.buildings]
-    m = base_map(_bounds(layers), tiles=tiles, lang=lang, assets=assets)
+    m = base_map(layer_bounds(layers), tiles=tiles, lang=lang, assets=assets)
     m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):
@@ -94,34 +96,7 @@ def hierarchy_map(
     return m
 
 
-def building_counts(households: pd.DataFrame) -> pd.DataFrame:
-    """Member households, formal and probationary members and hub households per building.
-
-    Parameters
-    ----------
-    households : DataFrame
-        ``h.households`` (``building_id``, ``formal_members``, ``probationary_members``,
-        ``is_hub``); rows without a building are not counted.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``building_id``; integer columns ``member_households``,
-        ``formal_members``, ``probationary_members``, ``hub_households``.
-    """
-    table = pd.DataFrame(
-        {
-            "building_id": households["building_id"].astype("string"),
-            "member_households": 1,
-            "formal_members": households["formal_members"].fillna(0).astype("int64"),
-            "probationary_members": households["probationary_members"].fillna(0).astype("int64"),
-            "hub_households": households["is_hub"].fillna(False).astype("int64"),
-        }
-    )
-    return table.dropna(subset=["building_id"]).groupby("building_id").sum()
-
-
-def _bounds(layers: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
+def layer_bounds(layers: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
     boxes = np.array([f.total_bounds for f in layers if len(f)], dtype=float).reshape(-1, 4)
     boxes = boxes[np.isfinite(boxes).all(axis=1)]
     if not len(boxes):

@@ -22,10 +22,11 @@ from folium.utilities import JsCode
 
 from gridparty.core.coords import ensure_wgs84
 from gridparty.core.errors import ColumnError, InputError
+from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.model import ISSUE_COLUMNS
+from gridparty.core.safe import escape, js_literal
 from gridparty.core.schema import LEVELS
 from gridparty.maps.base import map_settings, to_display
-from gridparty.core.labels import Lang, check_lang, text
 from gridparty.maps.privacy import (
     DEFAULT_MIN_COUNT,
     SMALL_COUNT_COLUMNS,
@@ -33,7 +34,6 @@ from gridparty.maps.privacy import (
     public_table,
     suppress_small_counts,
 )
-from gridparty.core.safe import escape, js_literal
 from gridparty.maps.styles import STYLES
 
 __all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add_issues"]

@@ -10,9 +10,9 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from gridparty.core.errors import InputError
-from gridparty.maps.base import map_settings
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.safe import escape, is_color
+from gridparty.maps.base import map_settings
 from gridparty.maps.styles import STYLES, Style
 
 __all__ = ["Legend", "add_layer_control", "add_legend", "legend_html"]

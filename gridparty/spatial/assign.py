@@ -29,11 +29,11 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridparty.spatial import kernels as _kernels
 from gridparty.core.coords import check_metric_crs
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.schema import LEVELS
+from gridparty.spatial import kernels as _kernels
 
 if TYPE_CHECKING:
     from gridparty.core.model import Hierarchy

@@ -52,8 +52,8 @@ import pandas as pd
 import pulp
 from scipy import sparse
 
-from gridparty.core.results import figures
 from gridparty.core.errors import InputError, NoSolutionError  # NoSolutionError: re-exported
+from gridparty.core.results import figures
 
 __all__ = [
     "AUTO_EXACT_CELLS",
@@ -61,8 +61,10 @@ __all__ = [
     "SOLVERS",
     "NoSolutionError",
     "Siting",
+    "cbc_time_limit",
     "coverage_matrix",
     "max_coverage",
+    "resolve_solver",
     "set_cover",
 ]
 
@@ -274,7 +276,7 @@ def _fixed(fixed: np.ndarray | list[int] | None, n_cols: int) -> np.ndarray:
     return arr[np.sort(first)]
 
 
-def _solver(solver: str, cells: int) -> Literal["exact", "greedy"]:
+def resolve_solver(solver: str, cells: int) -> Literal["exact", "greedy"]:
     """Resolve ``solver`` ("auto" → exact when the reduced problem is small)."""
     if solver not in SOLVERS:
         raise InputError(f"solver={solver!r} is not one of {SOLVERS}.")
@@ -338,7 +340,7 @@ def _quiet_pulp() -> Iterator[None]:
         yield
 
 
-def _limit(time_limit_s: float | None, solver: str) -> float | None:
+def cbc_time_limit(time_limit_s: float | None, solver: str) -> float | None:
     """The CBC time limit in seconds: given, :data:`AUTO_TIME_LIMIT_S` for "auto", else none."""
     if time_limit_s is not None and not (isinstance(time_limit_s, int | float) and time_limit_s > 0):
         raise InputError(f"time_limit_s={time_limit_s!r} must be > 0 seconds, or None for no limit.")
@@ -420,12 +422,12 @@ def max_coverage(
     blocked = _blocked(blocked_by, n_rows, n_cols)
     if blocked is not None:
         return _blocked_siting("mclp", cov, w, blocked, pinned, k, solver,
-                               _limit(time_limit_s, solver), start)
+                               cbc_time_limit(time_limit_s, solver), start)
     base = _covered_by(cov, pinned)
     coverable = _covered_by(cov, np.arange(n_cols))
-    limit = _limit(time_limit_s, solver)
+    limit = cbc_time_limit(time_limit_s, solver)
     reduced = None if solver == "greedy" else _reduce(cov, w, coverable & ~base, pinned)
-    ran = "greedy" if reduced is None else _solver(solver, reduced.coverage.size)
+    ran = "greedy" if reduced is None else resolve_solver(solver, reduced.coverage.size)
     extra = k - len(pinned)
     proven = True
     if reduced is not None and ran == "exact":
@@ -551,14 +553,14 @@ def set_cover(
     n_rows, n_cols = cov.shape
     pinned = _fixed(fixed, n_cols)
     ones = np.ones(n_rows)
-    limit = _limit(time_limit_s, solver)
+    limit = cbc_time_limit(time_limit_s, solver)
     blocked = _blocked(blocked_by, n_rows, n_cols)
     if blocked is not None:
         return _blocked_siting("lscp", cov, ones, blocked, pinned, None, solver, limit, start)
     coverable = _covered_by(cov, np.arange(n_cols))
     open_rows = coverable & ~_covered_by(cov, pinned)
     reduced = None if solver == "greedy" else _reduce(cov, ones, open_rows, pinned)
-    ran = "greedy" if reduced is None else _solver(solver, reduced.coverage.size)
+    ran = "greedy" if reduced is None else resolve_solver(solver, reduced.coverage.size)
     proven = True
     if reduced is not None and ran == "exact":
         picked = np.empty(0, dtype=np.int64)
@@ -664,7 +666,7 @@ def _blocked_siting(
     cov = _without_blocked(cov, blocked)
     coverable = _covered_by(cov, np.arange(cov.shape[1]))
     model = None if solver == "greedy" else _BlockedModel.build(cov, w, blocked, pinned)
-    ran = "greedy" if model is None else _solver(solver, model.cells)
+    ran = "greedy" if model is None else resolve_solver(solver, model.cells)
     proven = False
     if model is not None and ran == "exact":
         try:

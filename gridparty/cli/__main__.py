@@ -1,0 +1,5 @@
+"""``python -m gridparty.cli``: the command line."""
+
+from gridparty.cli.main import main
+
+raise SystemExit(main())
