@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gridparty.cli.common import add_map_options, check_paths, extra_layer, progress, write_map
-from gridparty.cli.validate import add_input_options, read_input
+from gridparty.cli.common import (
+    add_input_options,
+    add_map_options,
+    check_paths,
+    extra_layer,
+    progress,
+    read_input,
+    write_map,
+)
 from gridparty.core.errors import InputError, LayerError
 
 __all__ = ["register"]

@@ -6,13 +6,15 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
+    add_input_options,
     add_map_options,
     add_sliver_options,
     check_paths,
+    input_columns,
     progress,
+    read_input,
     write_map,
 )
-from gridparty.cli.validate import add_input_options, input_columns, read_input
 
 __all__ = ["register"]
 

@@ -9,12 +9,12 @@ import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.cli.common import (
-    add_coords_option,
-    add_encoding_option,
+    add_input_options,
     add_map_options,
     add_sliver_options,
     check_paths,
     progress,
+    read_input,
     write_map,
 )
 from gridparty.core.model import Hierarchy
@@ -74,60 +74,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     val.set_defaults(run=_run_validate)
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Add PATH, ``--layers``, ``--coords`` and ``--repair`` (for commands that read a hierarchy)."""
-    parser.add_argument("path", type=Path, help="GeoPackage or folder with the layers")
-    parser.add_argument(
-        "--layers",
-        nargs="*",
-        default=[],
-        metavar="LEVEL=NAME",
-        help="layer or file name per level when not standard, e.g. grid=网格2024",
-    )
-    add_coords_option(parser)
-    parser.add_argument(
-        "--columns",
-        nargs="*",
-        default=[],
-        metavar="COLUMN=CODE",
-        help="your column names for the ones gridparty does not recognise, e.g. WGBH=grid_id "
-        "东经=lon 北纬=lat (applied to every layer that has the column; codes: docs/getting-started.md)",
-    )
-    parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
-    parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
-    parser.add_argument(
-        "--crs",
-        metavar="EPSG",
-        help="CRS of inputs that carry none: CSV/Excel coordinates that are not lon/lat "
-        "degrees, or a Shapefile without its .prj, e.g. EPSG:4547 (files with a CRS keep it)",
-    )
-    add_encoding_option(parser)
-    parser.add_argument(
-        "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
-    )
-
-
-def read_input(args: argparse.Namespace) -> Hierarchy:
-    """Read the hierarchy named by :func:`add_input_options`' arguments (ids kept, never dropped)."""
-    from gridparty.core.io import read_hierarchy
-
-    layers = dict(_level_pair(item) for item in args.layers)
-    columns = input_columns(args)
-    progress(f"reading {args.path}")
-    return read_hierarchy(
-        args.path,
-        layers=layers,
-        columns=columns,
-        coords=args.level_coords or args.coords,
-        repair=args.repair,
-        strict=False,
-        lon=args.lon,
-        lat=args.lat,
-        crs=args.crs,
-        encoding=args.encoding,
-    )
-
-
 def _run_demo(args: argparse.Namespace) -> int:
     from gridparty.datasets.sample import sample_city, sample_city_path
 
@@ -150,29 +96,6 @@ _DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
 def _run_validate(args: argparse.Namespace) -> int:
     check_paths({"PATH": args.path}, {"--csv": args.csv, "--xlsx": args.xlsx, "--html": args.html})
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
-
-
-def _level_pair(item: str) -> tuple[str, str]:
-    from gridparty.core.errors import InputError
-
-    level, sep, name = item.partition("=")
-    if not sep or not name:
-        raise InputError(f"--layers {item!r} must look like LEVEL=NAME, e.g. grid=网格2024.")
-    return level, name
-
-
-def input_columns(args: argparse.Namespace) -> dict[str, str] | None:
-    """``--columns COLUMN=CODE ...`` as a flat ``columns=`` mapping (None when not given)."""
-    return dict(_column_pair(item) for item in args.columns) or None
-
-
-def _column_pair(item: str) -> tuple[str, str]:
-    from gridparty.core.errors import InputError
-
-    column, sep, code = item.rpartition("=")
-    if not sep or not column or not code:
-        raise InputError(f"--columns {item!r} must look like COLUMN=CODE, e.g. WGBH=grid_id.")
-    return column, code
 
 
 def _check(

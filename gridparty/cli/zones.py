@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from gridparty.cli.common import add_map_options, check_paths, extra_layer, progress, write_map
-from gridparty.cli.validate import add_input_options, read_input
+from gridparty.cli.common import (
+    add_input_options,
+    add_map_options,
+    check_paths,
+    extra_layer,
+    progress,
+    read_input,
+    write_map,
+)
 from gridparty.core.errors import InputError
 from gridparty.core.results import Tables
 
