@@ -10,7 +10,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from ..errors import InputError
-from .base import map_settings
+from .base import map_settings, owned
 from .labels import Lang, check_lang, text
 from .safe import escape, is_color
 from .styles import STYLES, Style
@@ -104,7 +104,7 @@ def add_legend(
     if position not in _POSITIONS:
         raise InputError(f"position={position!r} is not a corner; use one of {_POSITIONS}.")
     lang = check_lang(lang or map_settings(m).lang)
-    legend = Legend(legend_html(keys, lang, notes), position)
+    legend = owned(Legend(legend_html(keys, lang, notes), position))
     legend.add_to(m)
     return legend
 
@@ -114,6 +114,6 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Layer
 
     Layer names are escaped by the builders; Leaflet shows them as HTML.
     """
-    control = folium.LayerControl(collapsed=collapsed, position="topright")
+    control = owned(folium.LayerControl(collapsed=collapsed, position="topright"))
     control.add_to(m)
     return control
