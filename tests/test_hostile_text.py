@@ -7,7 +7,10 @@ The trap must stay 0, no element from the data may appear (no ``img``/``script``
 tooltips, controls or legends), and the names must be shown literally.
 
 Covered: :func:`gridparty.maps.hierarchy_map`, the coverage map (``CoverageReport.map``), the
-flagship map, the access map, the alliance map, and the ``_repr_html_`` of every result.
+flagship map, the access map, the alliance map, and the ``_repr_html_`` of every result. Jinja2
+text (``{{7*7}}``, a quote-free ``{% … %}`` payload that would write ``</script><script>``) must
+show literally too (``hostile_maps``; the render-side checks are in
+``test_template_injection.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import flagship_city as fc
+import hostile_maps as hm
 import pandas as pd
 import pytest
 import tiny_city as tc
@@ -133,7 +137,8 @@ def hostile_tiny() -> Hierarchy:
         name=[HOSTILE, "二网格", HOSTILE], grid_id=["G1", HOSTILE_ID, "G3"]
     )
     layers["buildings"] = layers["buildings"].assign(
-        building_id=["B1", HOSTILE_ID, "B3", "B4"], grid_id=["G1", "G1", HOSTILE_ID, "G3"],
+        building_id=["B1", HOSTILE_ID, "B3", "B4"],
+        grid_id=["G1", "G1", HOSTILE_ID, "G3"],
         name=HOSTILE,
     )
     layers["households"] = layers["households"].assign(
@@ -160,27 +165,33 @@ def test_hierarchy_map(browser_page: Callable, tiny: Hierarchy, tmp_path: Path) 
 def test_coverage_map(browser_page: Callable, tiny: Hierarchy, tmp_path: Path) -> None:
     report = check_coverage(tiny)
     assert len(report.grids.gaps)
-    check_map(browser_page, report.map(lang="en", tiles="gaode"), tmp_path / "coverage.html",
-              shown=3)
+    check_map(
+        browser_page, report.map(lang="en", tiles="gaode"), tmp_path / "coverage.html", shown=3
+    )
 
 
 def test_flagship_map(browser_page: Callable, tmp_path: Path) -> None:
     h = Hierarchy(fc.communities().assign(name=[HOSTILE, "乙社区", HOSTILE]), fc.grids())
     organisations = fc.organisations().assign(
-        name=[HOSTILE] * 5, kind=[HOSTILE, "enterprise", "enterprise", "enterprise", "enterprise"],
+        name=[HOSTILE] * 5,
+        kind=[HOSTILE, "enterprise", "enterprise", "enterprise", "enterprise"],
         organisation_id=["O1", HOSTILE_ID, "O3", "O4", "O5"],
     )
     centres = fc.centres().assign(name=HOSTILE)
-    zones = mentoring_zones(h, ["A", "C"], radius_m=700, organisations=organisations,
-                            centres=centres)
+    zones = mentoring_zones(
+        h, ["A", "C"], radius_m=700, organisations=organisations, centres=centres
+    )
     m = flagship_map(zones, communities=h.communities, lang="zh")
     check_map(browser_page, m, tmp_path / "flagship.html", shown=4)
 
 
 def test_access_map(browser_page: Callable, tiny: Hierarchy, tmp_path: Path) -> None:
     centres = tc.frame(
-        {"编号": ["K1", HOSTILE_ID, "K3"], "名称": [HOSTILE, HOSTILE, "流动站"],
-         "层级": ["驿站", "街道", HOSTILE]},
+        {
+            "编号": ["K1", HOSTILE_ID, "K3"],
+            "名称": [HOSTILE, HOSTILE, "流动站"],
+            "层级": ["驿站", "街道", HOSTILE],
+        },
         [tc.point(0, -5), tc.point(300, -10), tc.point(400, -50)],
     )
     access = service_access(tiny, centres, threshold_m=100)
@@ -190,8 +201,17 @@ def test_access_map(browser_page: Callable, tiny: Hierarchy, tmp_path: Path) -> 
 
 
 def hostile_alliance_tables() -> dict[str, pd.DataFrame]:
-    names = ("communities", "units", "alliances", "memberships", "agreements", "departments",
-             "pairings", "needs", "resources")
+    names = (
+        "communities",
+        "units",
+        "alliances",
+        "memberships",
+        "agreements",
+        "departments",
+        "pairings",
+        "needs",
+        "resources",
+    )
     tables = {n: ds.sample_layer(n) for n in names}
     for name in ("communities", "units", "alliances", "departments"):
         frame = tables[name].copy()
@@ -199,8 +219,12 @@ def hostile_alliance_tables() -> dict[str, pd.DataFrame]:
         tables[name] = frame
     unit = tables["units"].index[0]
     tables["units"] = tables["units"].rename(index={unit: HOSTILE_ID})
-    for name, column in (("memberships", "unit_id"), ("alliances", "lead_unit_id"),
-                         ("resources", "unit_id"), ("agreements", "party_b")):
+    for name, column in (
+        ("memberships", "unit_id"),
+        ("alliances", "lead_unit_id"),
+        ("resources", "unit_id"),
+        ("agreements", "party_b"),
+    ):
         tables[name] = tables[name].assign(
             **{column: tables[name][column].replace({unit: HOSTILE_ID})}
         )
@@ -211,23 +235,36 @@ def hostile_alliance_tables() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def alliance_results() -> dict[str, object]:
     t = hostile_alliance_tables()
-    net = alliance_network(t["units"], t["alliances"], t["memberships"],
-                           agreements=t["agreements"], communities=t["communities"])
+    net = alliance_network(
+        t["units"],
+        t["alliances"],
+        t["memberships"],
+        agreements=t["agreements"],
+        communities=t["communities"],
+    )
     return {
         "tables": t,
         "analysis": analyse_alliances(net),
         "pairing": propose_pairing(t["communities"], t["departments"], pairings=t["pairings"]),
         "check": check_pairing(t["communities"], t["departments"], t["pairings"]),
-        "lists": match_lists(t["needs"], t["resources"], units=t["units"],
-                             communities=t["communities"]),
+        "lists": match_lists(
+            t["needs"], t["resources"], units=t["units"], communities=t["communities"]
+        ),
     }
 
 
 def test_alliance_map(browser_page: Callable, alliance_results: dict, tmp_path: Path) -> None:
     r = alliance_results
     t = r["tables"]
-    m = alliance_map(r["analysis"], communities=t["communities"], pairing=r["pairing"],
-                     departments=t["departments"], lists=r["lists"], tiles="none", lang="en")
+    m = alliance_map(
+        r["analysis"],
+        communities=t["communities"],
+        pairing=r["pairing"],
+        departments=t["departments"],
+        lists=r["lists"],
+        tiles="none",
+        lang="en",
+    )
     check_map(browser_page, m, tmp_path / "alliance.html", shown=10)
 
 
@@ -239,8 +276,9 @@ def test_repr_html_of_every_result(
 ) -> None:
     fh = Hierarchy(fc.communities().assign(name=[HOSTILE, "乙社区", HOSTILE]), fc.grids())
     organisations = fc.organisations().assign(name=HOSTILE)
-    centres = tc.frame({"编号": [HOSTILE_ID], "名称": [HOSTILE], "层级": ["驿站"]},
-                       [tc.point(0, -5)])
+    centres = tc.frame(
+        {"编号": [HOSTILE_ID], "名称": [HOSTILE], "层级": ["驿站"]}, [tc.point(0, -5)]
+    )
     access = service_access(tiny, centres, threshold_m=100)
     report = check_coverage(tiny)
     other = tiny.grids.rename(index={HOSTILE_ID: HOSTILE_ID + "2"})
@@ -250,10 +288,14 @@ def test_repr_html_of_every_result(
         "OrganisationCoverage": (organisation_coverage(tiny), 1),
         "GridFusion": (grid_fusion(tiny.grids, other), 1),
         "SnapshotComparison": (compare_snapshots(tiny, tiny), 0),
-        "MentoringZones": (mentoring_zones(fh, ["A"], radius_m=700,
-                                           organisations=organisations), 1),
-        "FlagshipChoice": (choose_flagships(fh, 1, radius_m=700, organisations=organisations,
-                                            solver="greedy"), 0),
+        "MentoringZones": (
+            mentoring_zones(fh, ["A"], radius_m=700, organisations=organisations),
+            1,
+        ),
+        "FlagshipChoice": (
+            choose_flagships(fh, 1, radius_m=700, organisations=organisations, solver="greedy"),
+            0,
+        ),
         "ServiceAccess": (access, 0),  # figures only
         "PostSiting": (site_posts(access, k=1), 0),
         "AllianceAnalysis": (alliance_results["analysis"], 1),
@@ -276,3 +318,34 @@ def test_hostile_names_survive_the_gaode_display_conversion(tiny: Hierarchy) -> 
         assert payload not in html
     assert "<img src=x" not in html
     assert "</script><script>" not in html
+
+
+# -- Jinja2 text (branca compiles rendered scripts as templates) -----------------------------
+
+
+@pytest.mark.parametrize("payload", [hm.SCRIPT, hm.MATH + hm.COMMENT], ids=["script", "math"])
+@pytest.mark.parametrize("kind", list(hm.MAPS))
+def test_jinja_text_shows_literally_and_runs_nothing(
+    browser_page: Callable,
+    kind: str,
+    payload: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    opened = check_map(browser_page, hm.MAPS[kind](payload), tmp_path / "map.html", shown=0)
+    texts = opened["tips"] + opened["pops"]
+    assert any(payload in t for t in texts), f"{payload!r} not shown literally"
+
+
+def test_jinja_text_in_repr_html_shows_literally(
+    browser_page: Callable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = hm.SCRIPT + hm.MATH
+    for name, result in hm.results_of(text).items():
+        page, errors = browser_page(html=result._repr_html_())
+        assert page.evaluate("window.__pwned") == 0, name
+        assert errors == [], name
+        if name != "SnapshotComparison":  # figures and ids only
+            assert text in page.evaluate("document.body.textContent"), name
