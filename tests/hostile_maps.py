@@ -20,6 +20,7 @@ import pandas as pd
 import tiny_city as tc
 
 import gridparty.datasets as ds
+from gridparty._sample_alliances import LAYERS as ALLIANCE_LAYERS
 from gridparty.access import service_access, site_posts
 from gridparty.alliance import alliance_network, analyse_alliances
 from gridparty.assign import assign
@@ -168,17 +169,7 @@ def access_map_of(text: str) -> folium.Map:
 
 # -- alliances, pairing, lists ------------------------------------------------------------------
 
-_ALLIANCE_TABLES = (
-    "communities",
-    "units",
-    "alliances",
-    "memberships",
-    "agreements",
-    "departments",
-    "pairings",
-    "needs",
-    "resources",
-)
+_ALLIANCE_TABLES = ("communities", *ALLIANCE_LAYERS)
 _ALLIANCE_TEXT = {
     "communities": ("name", "street", "district"),
     "units": ("name", "kind", "industry", "party_org"),
