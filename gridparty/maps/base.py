@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import folium
 import geopandas as gpd
@@ -21,7 +21,7 @@ from gridparty.core.atomic import write_text
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.paths import refuse_sources
-from gridparty.core.safe import escape
+from gridparty.core.safe import JINJA_DELIMITER, escape
 from gridparty.maps.assets import (
     ASSETS,
     LEAFLET_CSS_URL,
@@ -39,11 +39,13 @@ __all__ = [
     "TileSource",
     "base_map",
     "map_settings",
+    "owned",
     "save_map",
     "to_display",
 ]
 
 Datum = Literal["wgs84", "gcj02"]
+E = TypeVar("E", bound=Element)
 
 #: Display coordinates are rounded to this many degrees (≈ 0.1 m); analysis never is.
 DISPLAY_PRECISION_DEG = 1e-6
@@ -117,6 +119,11 @@ class GridpartyMap(folium.Map):
 
     Element ids are numbered in tree order at render time instead of folium's random ones,
     so the same map gives byte-identical HTML.
+
+    Rendering checks that no element gridparty made (see :func:`owned`) hands branca a Jinja
+    delimiter (``{{``, ``{%``, ``{#``) in the script, header or html that branca compiles
+    again as a template: the last line of defence behind :func:`~gridparty.maps.safe.escape`.
+    Elements a user adds to the map are not checked.
     """
 
     def __init__(self, settings: MapSettings, **kwargs: Any) -> None:
@@ -124,10 +131,12 @@ class GridpartyMap(folium.Map):
         self.default_js = [("leaflet", LEAFLET_JS_URL)]
         self.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
         self.gridparty = settings
+        owned(self)
 
     def render(self, **kwargs: Any) -> None:
         _renumber(self)
         super().render(**kwargs)
+        _check_no_template_text(self)
         header = self.get_root().header
         header.add_child(RawHtml(_CSS), name="gridparty_css")
         if self.gridparty.tiles == "none":
@@ -137,14 +146,48 @@ class GridpartyMap(folium.Map):
             inline_leaflet(header)
 
 
-def _renumber(root: folium.Map) -> None:
+def owned(element: E) -> E:
+    """Mark ``element`` as made by gridparty from escaped text and return it.
+
+    :class:`GridpartyMap` refuses to render when a marked element's rendered script, header or
+    html holds a Jinja delimiter (branca would compile it as a template).
+    """
+    element._gridparty_owned = True  # type: ignore[attr-defined]
+    return element
+
+
+def _tree(root: Element) -> Iterator[Element]:
+    """``root`` and every element below it, breadth first (tree order)."""
     queue: deque[Element] = deque([root])
-    n = 0
     while queue:
         element = queue.popleft()
-        element._id = f"gp{n}"
-        n += 1
+        yield element
         queue.extend(element._children.values())
+
+
+def _renumber(root: folium.Map) -> None:
+    for n, element in enumerate(_tree(root)):
+        element._id = f"gp{n}"
+
+
+def _check_no_template_text(m: folium.Map) -> None:
+    """Raise when an element gridparty made gave branca text with a Jinja delimiter.
+
+    branca's ``MacroElement.render`` puts each element's rendered parts into the figure as
+    ``Element(text)``, which compiles ``text`` as a template, under the element's name.
+    """
+    names = {e.get_name() for e in _tree(m) if getattr(e, "_gridparty_owned", False)}
+    figure = m.get_root()
+    for part in ("header", "html", "script"):
+        for name, child in getattr(figure, part)._children.items():
+            source = getattr(child, "_template_str", None) or ""
+            found = JINJA_DELIMITER.search(source) if name in names else None
+            if found:
+                raise RuntimeError(
+                    f"map element {name!r} would hand branca a Jinja delimiter "
+                    f"{found.group()!r} in its {part} (text reached a template unescaped); "
+                    "this is a gridparty bug: please report it."
+                )
 
 
 def map_settings(m: folium.Map) -> MapSettings:
@@ -190,9 +233,7 @@ def base_map(
     if tiles not in TILES:
         raise InputError(f"tiles={tiles!r} is not known; use one of {', '.join(TILES)}.")
     if assets not in ASSETS:
-        raise InputError(
-            f"assets={assets!r} is not known; use 'inline' (works offline) or 'cdn'."
-        )
+        raise InputError(f"assets={assets!r} is not known; use 'inline' (works offline) or 'cdn'.")
     source = TILES[tiles]
     settings = MapSettings(
         lang=check_lang(lang),
@@ -210,16 +251,18 @@ def base_map(
     )
     m.get_root().title = escape(text("map_title", settings.lang))
     if source is not None:
-        folium.TileLayer(
-            tiles=source.url,
-            attr=source.attribution_html(),
-            name=escape(tiles),
-            control=False,
-            max_zoom=source.max_zoom,
-            subdomains=source.subdomains,
+        owned(
+            folium.TileLayer(
+                tiles=source.url,
+                attr=source.attribution_html(),
+                name=escape(tiles),
+                control=False,
+                max_zoom=source.max_zoom,
+                subdomains=source.subdomains,
+            )
         ).add_to(m)
     # Jump to the data without the zoom animation (a screenshot taken at load shows it done).
-    fit = FitBounds([[y0, x0], [y1, x1]], padding=(12, 12))
+    fit = owned(FitBounds([[y0, x0], [y1, x1]], padding=(12, 12)))
     fit.options["animate"] = False
     m.add_child(fit)
     return m

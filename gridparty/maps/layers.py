@@ -26,7 +26,7 @@ from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.model import ISSUE_COLUMNS
 from gridparty.core.safe import escape, js_literal
 from gridparty.core.schema import LEVELS
-from gridparty.maps.base import map_settings, to_display
+from gridparty.maps.base import map_settings, owned, to_display
 from gridparty.maps.privacy import (
     DEFAULT_MIN_COUNT,
     SMALL_COUNT_COLUMNS,
@@ -91,7 +91,7 @@ def _feature_collection(
     shapes = shapely.to_geojson(to_display(array[keep], datum))  # type: ignore[arg-type]
     features = ",".join(
         f'{{"type":"Feature","geometry":{g},"properties":'
-        f'{json.dumps({"tip": tips[i], "row": list(rows[i]), "s": styles[i]})}}}'
+        f"{json.dumps({'tip': tips[i], 'row': list(rows[i]), 's': styles[i]})}}}"
         for g, i in zip(shapes, np.flatnonzero(keep), strict=True)
     )
     return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
@@ -144,14 +144,16 @@ def add_features(
         "labels": js_literal([escape(label) for label in labels]),
         "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
     }
-    group = folium.FeatureGroup(name=escape(name), show=show)
+    group = owned(folium.FeatureGroup(name=escape(name), show=show))
     group.legend_keys = tuple(used)
-    folium.GeoJson(
-        collection,
-        control=False,
-        marker=folium.CircleMarker(radius=5),
-        on_each_feature=JsCode(bind),
-        **({"pane": pane} if pane else {}),
+    owned(
+        folium.GeoJson(
+            collection,
+            control=False,
+            marker=folium.CircleMarker(radius=5),
+            on_each_feature=JsCode(bind),
+            **({"pane": pane} if pane else {}),
+        )
     ).add_to(group)
     group.add_to(m)
     return group
@@ -207,8 +209,15 @@ def _unit_layer(
     tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
     labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
     return add_features(
-        m, frame, tips=tips, labels=labels, values=values, styles=styles,
-        name=text(spec.layer, lang), show=show, pane=pane,
+        m,
+        frame,
+        tips=tips,
+        labels=labels,
+        values=values,
+        styles=styles,
+        name=text(spec.layer, lang),
+        show=show,
+        pane=pane,
     )
 
 
@@ -258,7 +267,14 @@ def add_communities(
     frame = _layer_frame(communities, "communities")
     styles = ["community_boundary"] * len(frame)
     return _unit_layer(
-        m, frame, "community", counts, styles, lang=lang_, min_count=min_count, show=show,
+        m,
+        frame,
+        "community",
+        counts,
+        styles,
+        lang=lang_,
+        min_count=min_count,
+        show=show,
         pane=_boundary_pane(m),
     )
 
@@ -270,7 +286,7 @@ def _boundary_pane(m: folium.Map) -> str:
     (interactive paths) catch them, so grids and buildings below stay clickable.
     """
     if not any(isinstance(c, CustomPane) and c.name == _PANE for c in m._children.values()):
-        CustomPane(_PANE, z_index=450, pointer_events=False).add_to(m)
+        owned(CustomPane(_PANE, z_index=450, pointer_events=False)).add_to(m)
     return _PANE
 
 
@@ -366,8 +382,14 @@ def add_issues(
         values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
     labels = [text(c, lang_) for c in columns]
     return add_features(
-        m, frame, tips=tips, labels=labels, values=values, styles=styles,
-        name=text("issues", lang_), show=show,
+        m,
+        frame,
+        tips=tips,
+        labels=labels,
+        values=values,
+        styles=styles,
+        name=text("issues", lang_),
+        show=show,
     )
 
 

@@ -12,7 +12,7 @@ from folium.template import Template
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.safe import escape, is_color
-from gridparty.maps.base import map_settings
+from gridparty.maps.base import map_settings, owned
 from gridparty.maps.styles import STYLES, Style
 
 __all__ = ["Legend", "add_layer_control", "add_legend", "legend_html"]
@@ -104,7 +104,7 @@ def add_legend(
     if position not in _POSITIONS:
         raise InputError(f"position={position!r} is not a corner; use one of {_POSITIONS}.")
     lang = check_lang(lang or map_settings(m).lang)
-    legend = Legend(legend_html(keys, lang, notes), position)
+    legend = owned(Legend(legend_html(keys, lang, notes), position))
     legend.add_to(m)
     return legend
 
@@ -114,6 +114,6 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Layer
 
     Layer names are escaped by the builders; Leaflet shows them as HTML.
     """
-    control = folium.LayerControl(collapsed=collapsed, position="topright")
+    control = owned(folium.LayerControl(collapsed=collapsed, position="topright"))
     control.add_to(m)
     return control

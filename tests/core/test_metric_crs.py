@@ -16,9 +16,8 @@ import pyproj
 import pytest
 import shapely
 
-from gridparty import Hierarchy
+from gridparty import Hierarchy, validate
 from gridparty.alliances.network import alliance_network, analyse_alliances
-from gridparty import validate
 from gridparty.checks.coverage import spatial_coverage
 from gridparty.checks.fusion import grid_fusion
 from gridparty.core.coords import UTMZone, in_own_zones, metric_crs

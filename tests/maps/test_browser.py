@@ -151,7 +151,7 @@ def test_demo_map_of_the_sample_city_renders_offline(open_map, need, tmp_path: P
         from gridparty.cli.main import main
         from gridparty.datasets.sample import sample_city  # noqa: F401
     except ImportError as exc:  # pragma: no cover - until the sample city lands
-        need(False, f"the demo needs gridparty.datasets.sample.sample_city: {exc}")
+        need(False, f"the demo needs gridparty.datasets.sample_city: {exc}")
     assert main(["demo", "--out", str(tmp_path)]) == 0
     path = tmp_path / "sample_city_map.html"
     page = path.read_text(encoding="utf-8")

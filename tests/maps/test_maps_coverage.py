@@ -57,7 +57,7 @@ def test_names_are_escaped_and_bad_input_named() -> None:
     assert "<img src=x" not in html
     assert "${window" not in html
     tips = [f["properties"]["tip"] for f in _features(html)]
-    assert sum("&lt;img src=x" in t and "&#36;{window" in t for t in tips) == 4  # C1, G1–G3
+    assert sum("&lt;img src=x" in t and "&#36;&#123;window" in t for t in tips) == 4  # C1, G1–G3
     with pytest.raises(InputError, match="report must be a CoverageReport"):
         coverage_map("report")  # type: ignore[arg-type]
 
