@@ -65,14 +65,26 @@ def _network(n: int, rng: np.random.Generator) -> object:
 
     k = max(2, n // 33)
     units = gpd.GeoDataFrame(
-        {"unit_id": [f"U{i}" for i in range(n)], "industry": rng.choice(["a", "b", "c"], n),
-         "formal_members": rng.integers(1, 50, n)},
+        {
+            "unit_id": [f"U{i}" for i in range(n)],
+            "industry": rng.choice(["a", "b", "c"], n),
+            "formal_members": rng.integers(1, 50, n),
+        },
         geometry=_points(rng, n),
     )
-    alliances = pd.DataFrame({"alliance_id": [f"A{i}" for i in range(k)], "kind": "regional",
-                              "lead_unit_id": [f"U{i}" for i in range(k)]})
-    rows = pd.DataFrame({"unit_id": [f"U{i}" for i in rng.integers(0, n, 3 * n)],
-                         "alliance_id": [f"A{i}" for i in rng.integers(0, k, 3 * n)]})
+    alliances = pd.DataFrame(
+        {
+            "alliance_id": [f"A{i}" for i in range(k)],
+            "kind": "regional",
+            "lead_unit_id": [f"U{i}" for i in range(k)],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "unit_id": [f"U{i}" for i in rng.integers(0, n, 3 * n)],
+            "alliance_id": [f"A{i}" for i in rng.integers(0, k, 3 * n)],
+        }
+    )
     leads = alliances[["lead_unit_id", "alliance_id"]].set_axis(["unit_id", "alliance_id"], axis=1)
     rows = pd.concat([leads, rows]).drop_duplicates()
     return alliance_network(units, alliances, rows)
@@ -89,8 +101,13 @@ def _betweenness(n: int, rng: np.random.Generator) -> list[tuple]:
     net = _network(n, rng)
     m = net.valid_memberships
     incidence = sparse.csr_array(
-        (np.ones(len(m)), (net.units.index.get_indexer(m["unit_id"]),
-                           net.alliances.index.get_indexer(m["alliance_id"]))),
+        (
+            np.ones(len(m)),
+            (
+                net.units.index.get_indexer(m["unit_id"]),
+                net.alliances.index.get_indexer(m["alliance_id"]),
+            ),
+        ),
         shape=(len(net.units), len(net.alliances)),
     )
     ours, t_ours = _timed(lambda: Projection(incidence).betweenness())
@@ -98,14 +115,20 @@ def _betweenness(n: int, rng: np.random.Generator) -> list[tuple]:
     graph = unit_graph(net)
     theirs, t_nx = _timed(lambda: pd.Series(nx.betweenness_centrality(graph)))
     theirs = theirs.reindex(net.units.index).to_numpy()
-    diff = max(float(np.abs(ours - theirs).max()),
-               float(np.abs(result.units["betweenness"].to_numpy() - theirs).max()))
-    print(f"betweenness: {n:,} units, {len(net.alliances):,} alliances, "
-          f"{len(m):,} memberships, {graph.number_of_edges():,} links in the projection; "
-          f"largest difference {diff:.1e}")
-    return [("betweenness", "gridparty", t_ours, diff < 1e-9),
-            ("betweenness", "networkx", t_nx, diff < 1e-9),
-            ("betweenness", "analyse_alliances", t_all, diff < 1e-9)]
+    diff = max(
+        float(np.abs(ours - theirs).max()),
+        float(np.abs(result.units["betweenness"].to_numpy() - theirs).max()),
+    )
+    print(
+        f"betweenness: {n:,} units, {len(net.alliances):,} alliances, "
+        f"{len(m):,} memberships, {graph.number_of_edges():,} links in the projection; "
+        f"largest difference {diff:.1e}"
+    )
+    return [
+        ("betweenness", "gridparty", t_ours, diff < 1e-9),
+        ("betweenness", "networkx", t_nx, diff < 1e-9),
+        ("betweenness", "analyse_alliances", t_all, diff < 1e-9),
+    ]
 
 
 def _lists(n: int, rng: np.random.Generator) -> list[tuple]:
@@ -114,21 +137,28 @@ def _lists(n: int, rng: np.random.Generator) -> list[tuple]:
     from gridparty.alliances.lists import match_lists
 
     r = int(0.4 * n)
-    needs = gpd.GeoDataFrame({"category": rng.choice(CATEGORIES, n),
-                              "size": rng.integers(1, 40, n)}, geometry=_points(rng, n))
-    resources = gpd.GeoDataFrame({"category": rng.choice(CATEGORIES, r),
-                                  "capacity": rng.integers(5, 60, r)}, geometry=_points(rng, r))
+    needs = gpd.GeoDataFrame(
+        {"category": rng.choice(CATEGORIES, n), "size": rng.integers(1, 40, n)},
+        geometry=_points(rng, n),
+    )
+    resources = gpd.GeoDataFrame(
+        {"category": rng.choice(CATEGORIES, r), "capacity": rng.integers(5, 60, r)},
+        geometry=_points(rng, r),
+    )
     out = {}
     for engine in ("highs", "networkx"):
-        m, t = _timed(lambda e=engine: match_lists(needs, resources, engine=e,
-                                                   metric_crs="EPSG:32651"))
+        m, t = _timed(
+            lambda e=engine: match_lists(needs, resources, engine=e, metric_crs="EPSG:32651")
+        )
         served = int(m.needs["served"].sum())
         cost = float((m.matches["amount"] * m.matches["distance_m"]).sum())
         out[engine] = (t, served, cost)
     (t_h, s_h, c_h), (t_n, s_n, c_n) = out["highs"], out["networkx"]
     agree = s_h == s_n and abs(c_h - c_n) <= 1e-3 * max(1, s_h)
-    print(f"lists: {n:,} needs, {r:,} resources; served {s_h:,} (highs) / {s_n:,} (networkx) "
-          f"slots, cost {c_h:,.0f} / {c_n:,.0f} slot-metres")
+    print(
+        f"lists: {n:,} needs, {r:,} resources; served {s_h:,} (highs) / {s_n:,} (networkx) "
+        f"slots, cost {c_h:,.0f} / {c_n:,.0f} slot-metres"
+    )
     return [("lists", "highs", t_h, agree), ("lists", "networkx", t_n, agree)]
 
 
@@ -146,10 +176,15 @@ def _pairing(n: int, rng: np.random.Generator) -> list[tuple]:
     _, t_lsa = _timed(lambda: optimal_pairs(cost))
     (t_h, k_h, c_h), (t_n, k_n, c_n) = results["highs"], results["networkx"]
     agree = k_h == k_n and abs(c_h - c_n) <= 1e-3 * max(1, k_h)
-    print(f"pairing: {n:,} communities × {n:,} departments with capacities; {k_h:,} / {k_n:,} "
-          f"pairs, {c_h:,.0f} / {c_n:,.0f} m in all")
-    return [("pairing", "highs", t_h, agree), ("pairing", "networkx", t_n, agree),
-            ("pairing", "one-to-one", t_lsa, True)]
+    print(
+        f"pairing: {n:,} communities × {n:,} departments with capacities; {k_h:,} / {k_n:,} "
+        f"pairs, {c_h:,.0f} / {c_n:,.0f} m in all"
+    )
+    return [
+        ("pairing", "highs", t_h, agree),
+        ("pairing", "networkx", t_n, agree),
+        ("pairing", "one-to-one", t_lsa, True),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 62)
     for task, method, seconds, agrees in rows:
         ratio = seconds / base[task] if base[task] > 0 else float("nan")
-        print(f"{task:<12} {method:<18} {seconds:>9.3f} {ratio:>12.1f}  {'yes' if agrees else 'NO'}")
+        print(
+            f"{task:<12} {method:<18} {seconds:>9.3f} {ratio:>12.1f}  {'yes' if agrees else 'NO'}"
+        )
     print()
     for task in ("betweenness", "lists", "pairing"):
         slow = next(t for k, m, t, _ in rows if k == task and m == "networkx")

@@ -54,8 +54,15 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 METHODS = (
-    "sjoin", "duckdb", "shapely", "kernel", "kernel+extract", "public", "kernel-declared",
-    "public-declared", "assign",
+    "sjoin",
+    "duckdb",
+    "shapely",
+    "kernel",
+    "kernel+extract",
+    "public",
+    "kernel-declared",
+    "public-declared",
+    "assign",
 )
 #: Method whose time the ratios divide by, and each public path's raw counterpart.
 REFERENCE = "public"
@@ -93,8 +100,12 @@ def _duckdb_extension() -> str:
     import duckdb_extension_spatial
 
     found = glob.glob(
-        os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions", "*",
-                     "spatial.duckdb_extension")
+        os.path.join(
+            os.path.dirname(duckdb_extension_spatial.__file__),
+            "extensions",
+            "*",
+            "spatial.duckdb_extension",
+        )
     )
     if not found:
         raise ImportError("duckdb_extension_spatial ships no spatial.duckdb_extension file")
@@ -125,8 +136,10 @@ def _prepare(method: str, data: dict) -> Callable[[], np.ndarray]:
         left = households[["geometry"]].reset_index(drop=True)
         # A fresh right frame for every run: GeoDataFrame.sindex is cached on the frame, and
         # building the tree is part of the join.
-        rights = [gpd.GeoDataFrame(geometry=gpd.GeoSeries(bd_geoms, crs=buildings.crs))
-                  for _ in range(data.get("repeat", 1))]
+        rights = [
+            gpd.GeoDataFrame(geometry=gpd.GeoSeries(bd_geoms, crs=buildings.crs))
+            for _ in range(data.get("repeat", 1))
+        ]
 
         def run() -> np.ndarray:
             joined = gpd.sjoin(left, rights.pop(), predicate="within")
@@ -243,8 +256,13 @@ def worker(method: str, data_path: str, repeat: int, answer_path: str) -> dict:
     np.save(answer_path, answer)
     best = int(np.argmin(times))
     return {
-        "method": method, "time_s": times[best], "cpu_s": cpu[best], "load_s": data.get("load_s"),
-        "peak_mb": _peak_mb(reset), "base_mb": base, "peak_since_load": reset,
+        "method": method,
+        "time_s": times[best],
+        "cpu_s": cpu[best],
+        "load_s": data.get("load_s"),
+        "peak_mb": _peak_mb(reset),
+        "base_mb": base,
+        "peak_since_load": reset,
     }
 
 
@@ -262,8 +280,10 @@ def _make_data(scale: float, seed: int, shuffle: bool, path: Path) -> tuple[dict
         order = np.random.default_rng(seed + 1).permutation(len(households))
         households = households.iloc[order]
     data = {
-        "households": households, "buildings": layers["buildings"],
-        "communities": layers["communities"], "grids": layers["grids"],
+        "households": households,
+        "buildings": layers["buildings"],
+        "communities": layers["communities"],
+        "grids": layers["grids"],
     }
     with open(path, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -272,8 +292,18 @@ def _make_data(scale: float, seed: int, shuffle: bool, path: Path) -> tuple[dict
 
 
 def _run_worker(method: str, data: Path, repeat: int, answer: Path) -> dict:
-    cmd = [sys.executable, __file__, "--worker", method, "--data", str(data), "--repeat",
-           str(repeat), "--answer", str(answer)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        "--data",
+        str(data),
+        "--repeat",
+        str(repeat),
+        "--answer",
+        str(answer),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"method": method, "failed": proc.stderr.strip().splitlines()[-1:] or ["?"]}
@@ -287,8 +317,10 @@ def _fmt(x: float | None, spec: str) -> str:
 
 def _table(results: list[dict], agree: dict[str, bool | None]) -> str:
     ref = next((r["time_s"] for r in results if r["method"] == REFERENCE and "time_s" in r), None)
-    head = (f"{'method':<17}{'time s':>9}{'× public':>10}{'cpu s':>8}{'load s':>9}{'peak MB':>10}"
-            f"{'+MB':>8}  agrees")
+    head = (
+        f"{'method':<17}{'time s':>9}{'× public':>10}{'cpu s':>8}{'load s':>9}{'peak MB':>10}"
+        f"{'+MB':>8}  agrees"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         name = r["method"]
@@ -328,16 +360,29 @@ def _targets(results: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=200.0,
-                        help="1.0 = 1,000 buildings and 10,000 households (default 200)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=200.0,
+        help="1.0 = 1,000 buildings and 10,000 households (default 200)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per method; the best counts")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--shuffle", action="store_true",
-                        help="shuffle the households (default: listed building by building)")
-    parser.add_argument("--methods", default=",".join(METHODS),
-                        help=f"comma-separated subset of {','.join(METHODS)}")
-    parser.add_argument("--allow-missing-duckdb", action="store_true",
-                        help="skip DuckDB when duckdb or its spatial extension is not installed")
+    parser.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="shuffle the households (default: listed building by building)",
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated subset of {','.join(METHODS)}",
+    )
+    parser.add_argument(
+        "--allow-missing-duckdb",
+        action="store_true",
+        help="skip DuckDB when duckdb or its spatial extension is not installed",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--answer", help=argparse.SUPPRESS)
@@ -352,10 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_assign_") as tmp:
         data = Path(tmp) / "data.pkl"
         sizes, generated = _make_data(args.scale, args.seed, args.shuffle, data)
-        print(f"synthetic city scale={args.scale:g} seed={args.seed}: "
-              + ", ".join(f"{v:,} {k}" for k, v in sizes.items())
-              + f" (generated in {generated:.1f} s; households "
-              + ("shuffled" if args.shuffle else "in building order") + ")")
+        print(
+            f"synthetic city scale={args.scale:g} seed={args.seed}: "
+            + ", ".join(f"{v:,} {k}" for k, v in sizes.items())
+            + f" (generated in {generated:.1f} s; households "
+            + ("shuffled" if args.shuffle else "in building order")
+            + ")"
+        )
         print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}; best of {args.repeat}")
         results, answers = [], {}
         for method in methods:
@@ -364,8 +412,10 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             if "time_s" in result:
                 answers[method] = np.load(answer)
-            print(f"  {method}: " + (f"{result['time_s']:.3f} s" if "time_s" in result else "—"),
-                  flush=True)
+            print(
+                f"  {method}: " + (f"{result['time_s']:.3f} s" if "time_s" in result else "—"),
+                flush=True,
+            )
     agree = _agreement(answers)
     print()
     print(_table(results, agree))
@@ -374,10 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     missing_duckdb = any(r["method"] == "duckdb" and "skipped" in r for r in results)
     failed = [r["method"] for r in results if "failed" in r]
     if missing_duckdb and not args.allow_missing_duckdb:
-        print("DuckDB is required for the full benchmark: pip install duckdb duckdb-extension-spatial")
+        print(
+            "DuckDB is required for the full benchmark: pip install duckdb duckdb-extension-spatial"
+        )
     all_agree = all(v for v in agree.values() if v is not None)
     print("all methods agree" if all_agree else "METHODS DISAGREE")
-    return 0 if all_agree and not failed and (args.allow_missing_duckdb or not missing_duckdb) else 1
+    return (
+        0 if all_agree and not failed and (args.allow_missing_duckdb or not missing_duckdb) else 1
+    )
 
 
 def _agreement(answers: dict[str, np.ndarray]) -> dict[str, bool | None]:

@@ -64,13 +64,15 @@ def build_city(
     whole = np.tile([0.0, 1.0, 0.0, 1.0], (n_communities, 1))
     communities = gpd.GeoDataFrame(
         index=pd.Index([f"C{i:05d}" for i in range(n_communities)], name="community_id"),
-        geometry=synthetic._tiled_polygons(corners, whole), crs=4326,
+        geometry=synthetic._tiled_polygons(corners, whole),
+        crs=4326,
     )
     grid_geoms = _damaged(rng, synthetic._tiled_polygons(corners[owner], params), defects)
     grids = gpd.GeoDataFrame(
         {"community_id": communities.index[owner]},
         index=pd.Index([f"G{i:06d}" for i in range(n_grids)], name="grid_id"),
-        geometry=grid_geoms, crs=4326,
+        geometry=grid_geoms,
+        crs=4326,
     )
     return communities, grids[~shapely.is_missing(grid_geoms)]
 
@@ -100,8 +102,14 @@ def _damaged(rng: np.random.Generator, geoms: np.ndarray, defects: float) -> np.
 
 
 def run_gridparty(communities: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Tables:
-    found = spatial_coverage(communities, grids, parent_column="community_id", metric_crs=METRIC_CRS,
-                             min_area_m2=MIN_AREA_M2, min_width_m=MIN_WIDTH_M)
+    found = spatial_coverage(
+        communities,
+        grids,
+        parent_column="community_id",
+        metric_crs=METRIC_CRS,
+        min_area_m2=MIN_AREA_M2,
+        min_width_m=MIN_WIDTH_M,
+    )
     return {"gaps": found.gaps, "overlaps": found.overlaps, "outside": found.outside}
 
 
@@ -109,12 +117,15 @@ def run_overlay(communities: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Table
     com = communities.to_crs(METRIC_CRS).reset_index()
     grd = grids.to_crs(METRIC_CRS).reset_index()
     gaps = gpd.overlay(com, grd[["geometry"]], how="difference", keep_geom_type=True)
-    pairs = gpd.overlay(grd[["grid_id", "geometry"]], grd[["grid_id", "geometry"]],
-                        how="intersection", keep_geom_type=True)
+    pairs = gpd.overlay(
+        grd[["grid_id", "geometry"]],
+        grd[["grid_id", "geometry"]],
+        how="intersection",
+        keep_geom_type=True,
+    )
     pairs = pairs[pairs["grid_id_1"] < pairs["grid_id_2"]]
     parent = com.set_index("community_id").geometry.reindex(grd["community_id"])
-    spill = grd.geometry.difference(gpd.GeoSeries(parent.to_numpy(), crs=METRIC_CRS),
-                                    align=False)
+    spill = grd.geometry.difference(gpd.GeoSeries(parent.to_numpy(), crs=METRIC_CRS), align=False)
     return {
         "gaps": _parts(gaps.geometry.to_numpy(), gaps["community_id"].to_numpy()),
         "overlaps": _parts(pairs.geometry.to_numpy(), pairs["grid_id_1"].to_numpy()),
@@ -125,8 +136,14 @@ def run_overlay(communities: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Table
 def _parts(geoms: np.ndarray, owner: np.ndarray) -> pd.DataFrame:
     parts, who, _ = polygon_parts(geoms, owner, owner)
     area, width, sliver = classify_parts(parts, MIN_AREA_M2, MIN_WIDTH_M)
-    return pd.DataFrame({"owner": who, "kind": np.where(sliver, "sliver", "real"),
-                         "area_m2": area, "width_m": width})
+    return pd.DataFrame(
+        {
+            "owner": who,
+            "kind": np.where(sliver, "sliver", "real"),
+            "area_m2": area,
+            "width_m": width,
+        }
+    )
 
 
 # -- timing and report ------------------------------------------------------------------------------
@@ -146,16 +163,23 @@ def figures(tables: Tables) -> dict[str, tuple[int, float, int, float]]:
     out = {}
     for name, table in tables.items():
         real = table["kind"] != "sliver"
-        out[name] = (int(real.sum()), float(table.loc[real, "area_m2"].sum()),
-                     int((~real).sum()), float(table.loc[~real, "area_m2"].sum()))
+        out[name] = (
+            int(real.sum()),
+            float(table.loc[real, "area_m2"].sum()),
+            int((~real).sum()),
+            float(table.loc[~real, "area_m2"].sum()),
+        )
     return out
 
 
 def agree(a: dict, b: dict) -> bool:
     for name in a:
         (n1, m1, s1, sm1), (n2, m2, s2, sm2) = a[name], b[name]
-        if n1 != n2 or s1 != s2 or not np.isclose(m1, m2, rtol=1e-6, atol=1e-3) or not (
-            np.isclose(sm1, sm2, rtol=1e-6, atol=1e-3)
+        if (
+            n1 != n2
+            or s1 != s2
+            or not np.isclose(m1, m2, rtol=1e-6, atol=1e-3)
+            or not (np.isclose(sm1, sm2, rtol=1e-6, atol=1e-3))
         ):
             return False
     return True
@@ -165,35 +189,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--communities", type=int, default=6000)
     parser.add_argument("--grids", type=int, default=40000)
-    parser.add_argument("--defects", type=float, default=0.01,
-                        help="share of grids damaged (default 0.01)")
+    parser.add_argument(
+        "--defects", type=float, default=0.01, help="share of grids damaged (default 0.01)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     communities, grids = build_city(args.communities, args.grids, args.defects, args.seed)
     vertices = shapely.get_num_coordinates(grids.geometry.array).mean()
-    print(f"synthetic city: {len(communities):,} communities, {len(grids):,} grids "
-          f"({vertices:.1f} vertices each), {args.defects:.1%} damaged, seed {args.seed}; "
-          f"built in {time.perf_counter() - start:.1f} s")
-    print(f"tolerances: slivers below {MIN_AREA_M2:g} m² or {MIN_WIDTH_M:g} m wide; "
-          f"best of {args.repeat}")
+    print(
+        f"synthetic city: {len(communities):,} communities, {len(grids):,} grids "
+        f"({vertices:.1f} vertices each), {args.defects:.1%} damaged, seed {args.seed}; "
+        f"built in {time.perf_counter() - start:.1f} s"
+    )
+    print(
+        f"tolerances: slivers below {MIN_AREA_M2:g} m² or {MIN_WIDTH_M:g} m wide; "
+        f"best of {args.repeat}"
+    )
     ours_s, ours = timed(lambda: run_gridparty(communities, grids), args.repeat)
     base_s, base = timed(lambda: run_overlay(communities, grids), args.repeat)
     ours_f, base_f = figures(ours), figures(base)
     print()
-    print(f"{'method':<10} {'time s':>8}  {'gaps (m²)':>20}  {'overlaps (m²)':>20}  "
-          f"{'spill-overs (m²)':>20}  {'slivers':>7}")
+    print(
+        f"{'method':<10} {'time s':>8}  {'gaps (m²)':>20}  {'overlaps (m²)':>20}  "
+        f"{'spill-overs (m²)':>20}  {'slivers':>7}"
+    )
     print("-" * 96)
     for name, seconds, found in (("gridparty", ours_s, ours_f), ("overlay", base_s, base_f)):
-        cells = [f"{found[t][0]:>5} ({found[t][1]:>11,.1f})" for t in ("gaps", "overlaps",
-                                                                        "outside")]
+        cells = [
+            f"{found[t][0]:>5} ({found[t][1]:>11,.1f})" for t in ("gaps", "overlaps", "outside")
+        ]
         slivers = sum(found[t][2] for t in found)
-        print(f"{name:<10} {seconds:>8.3f}  {cells[0]:>20}  {cells[1]:>20}  {cells[2]:>20}  "
-              f"{slivers:>7}")
+        print(
+            f"{name:<10} {seconds:>8.3f}  {cells[0]:>20}  {cells[1]:>20}  {cells[2]:>20}  "
+            f"{slivers:>7}"
+        )
     print()
-    print(f"gridparty vs overlay: {base_s / ours_s:.1f}× faster "
-          f"({ours_s:.3f} s vs {base_s:.3f} s)")
+    print(f"gridparty vs overlay: {base_s / ours_s:.1f}× faster ({ours_s:.3f} s vs {base_s:.3f} s)")
     same = agree(ours_f, base_f)
     print("both methods agree" if same else "METHODS DISAGREE")
     return 0 if same else 1

@@ -67,7 +67,8 @@ def _city(n_communities: int, n_organisations: int, seed: int) -> tuple[object, 
     squares = shapely.box(x, y, x + SIDE_M, y + SIDE_M)
     communities = gpd.GeoDataFrame(
         {"community_id": [f"C{i:04d}" for i in ix], "name": [f"社区{i}" for i in ix]},
-        geometry=squares, crs=UTM,
+        geometry=squares,
+        crs=UTM,
     ).to_crs(4326)
     width, height = cols * SIDE_M, math.ceil(n_communities / cols) * SIDE_M
     clustered = int(0.7 * n_organisations)
@@ -76,9 +77,12 @@ def _city(n_communities: int, n_organisations: int, seed: int) -> tuple[object, 
     scattered = rng.uniform([0, 0], [width, height], size=(n_organisations - clustered, 2))
     xy = np.clip(np.vstack([pts, scattered]), 0, [width, height])
     organisations = gpd.GeoDataFrame(
-        {"organisation_id": [f"ORG{i:05d}" for i in range(n_organisations)],
-         "formal_members": rng.integers(1, 30, n_organisations)},
-        geometry=shapely.points(X0 + xy[:, 0], Y0 + xy[:, 1]), crs=UTM,
+        {
+            "organisation_id": [f"ORG{i:05d}" for i in range(n_organisations)],
+            "formal_members": rng.integers(1, 30, n_organisations),
+        },
+        geometry=shapely.points(X0 + xy[:, 0], Y0 + xy[:, 1]),
+        crs=UTM,
     ).to_crs(4326)
     return Hierarchy(communities), organisations
 
@@ -97,8 +101,9 @@ def _spopt_direct(h: object, organisations: object, k: int, radius_m: float) -> 
     )
     demand = organisations.to_crs(crs).get_coordinates().to_numpy()  # type: ignore[attr-defined]
     cost = cdist(demand, sites)
-    model = MCLP.from_cost_matrix(cost, np.ones(len(demand)), service_radius=radius_m,
-                                  p_facilities=k)
+    model = MCLP.from_cost_matrix(
+        cost, np.ones(len(demand)), service_radius=radius_m, p_facilities=k
+    )
     model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
     chosen = [j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5]
     covered = int((cost[:, chosen] <= radius_m).any(axis=1).sum())
@@ -125,14 +130,23 @@ def main(argv: list[str] | None = None) -> int:
     from gridparty.flagship.choice import choose_flagships, fewest_flagships
 
     h, orgs = _city(args.communities, args.organisations, args.seed)
-    print(f"{args.k} flagships among {args.communities:,} candidate communities for "
-          f"{args.organisations:,} organisations, radius {args.radius_m:g} m (seed {args.seed})")
+    print(
+        f"{args.k} flagships among {args.communities:,} candidate communities for "
+        f"{args.organisations:,} organisations, radius {args.radius_m:g} m (seed {args.seed})"
+    )
     common = {"radius_m": args.radius_m, "organisations": orgs, "levels": ["organisation"]}
     rows = []
     for solver in ("greedy", "exact"):
         choice, seconds = _timed(lambda s=solver: choose_flagships(h, args.k, solver=s, **common))
-        rows.append((solver, seconds, choice.siting.seconds, int(choice.siting.covered.sum()),
-                     choice.siting.optimal))
+        rows.append(
+            (
+                solver,
+                seconds,
+                choice.siting.seconds,
+                int(choice.siting.covered.sum()),
+                choice.siting.optimal,
+            )
+        )
     direct = None
     if not args.no_direct:
         direct = _spopt_direct(h, orgs, args.k, args.radius_m)
@@ -140,30 +154,41 @@ def main(argv: list[str] | None = None) -> int:
 
     n = args.organisations
     print()
-    print(f"{'method':<14}{'total s':>10}{'solve s':>10}{'covered':>10}{'coverage':>10}"
-          f"{'optimal':>9}{'× greedy':>10}")
+    print(
+        f"{'method':<14}{'total s':>10}{'solve s':>10}{'covered':>10}{'coverage':>10}"
+        f"{'optimal':>9}{'× greedy':>10}"
+    )
     print("-" * 73)
     greedy_s = rows[0][1]
     for name, total, solve, covered, optimal in rows:
-        print(f"{name:<14}{total:>10.2f}{solve:>10.2f}{covered:>10,}{covered / n:>10.1%}"
-              f"{'yes' if optimal else 'no':>9}{total / greedy_s:>9.1f}×")
+        print(
+            f"{name:<14}{total:>10.2f}{solve:>10.2f}{covered:>10,}{covered / n:>10.1%}"
+            f"{'yes' if optimal else 'no':>9}{total / greedy_s:>9.1f}×"
+        )
     print()
     best = rows[1][3]
     greedy_cov = rows[0][3]
-    print(f"exact vs greedy: {rows[1][1] / greedy_s:.1f}× the time, "
-          f"greedy reaches {greedy_cov / best:.1%} of the optimum ({greedy_cov:,} vs {best:,})")
+    print(
+        f"exact vs greedy: {rows[1][1] / greedy_s:.1f}× the time, "
+        f"greedy reaches {greedy_cov / best:.1%} of the optimum ({greedy_cov:,} vs {best:,})"
+    )
     ok = greedy_cov >= (1 - 1 / math.e) * best
     if direct is not None:
-        print(f"exact vs spopt-direct: {direct[0] / rows[1][1]:.1f}× faster, same optimum: "
-              f"{'yes' if direct[1] == best else 'NO'}")
+        print(
+            f"exact vs spopt-direct: {direct[0] / rows[1][1]:.1f}× faster, same optimum: "
+            f"{'yes' if direct[1] == best else 'NO'}"
+        )
         ok &= direct[1] == best
     if args.lscp:
         print()
         for solver, limit in (("greedy", None), ("exact", args.lscp_time_limit)):
-            cover, seconds = _timed(lambda s=solver, t=limit: fewest_flagships(
-                h, solver=s, time_limit_s=t, **common))
-            print(f"LSCP {solver:<7}{seconds:>8.2f} s  {len(cover.chosen):>5} flagships  "
-                  f"optimal: {'yes' if cover.siting.optimal else 'no'}")
+            cover, seconds = _timed(
+                lambda s=solver, t=limit: fewest_flagships(h, solver=s, time_limit_s=t, **common)
+            )
+            print(
+                f"LSCP {solver:<7}{seconds:>8.2f} s  {len(cover.chosen):>5} flagships  "
+                f"optimal: {'yes' if cover.siting.optimal else 'no'}"
+            )
     print("ok" if ok else "FAILED: methods disagree or greedy is below (1 − 1/e)")
     return 0 if ok else 1
 

@@ -47,8 +47,7 @@ def run_step(step: str, scale: float, seed: int, defects: float) -> dict[str, fl
     out: dict[str, float] = {}
     if step != "imports":
         start = time.perf_counter()
-        h = gp.synthetic_city(scale=scale, seed=seed, missing_share=defects,
-                              wrong_share=defects)
+        h = gp.synthetic_city(scale=scale, seed=seed, missing_share=defects, wrong_share=defects)
         out["city_s"] = time.perf_counter() - start
         out["buildings"] = len(h.buildings)
         out["households"] = len(h.households)
@@ -70,12 +69,27 @@ def run_step(step: str, scale: float, seed: int, defects: float) -> dict[str, fl
 
 def in_child(step: str, scale: float, seed: int, defects: float) -> dict[str, float]:
     """Run ``step`` in a fresh interpreter and read back its figures."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     proc = subprocess.run(
-        [sys.executable, __file__, "--step", step, "--scale", str(scale), "--seed", str(seed),
-         "--defects", str(defects)],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            sys.executable,
+            __file__,
+            "--step",
+            step,
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--defects",
+            str(defects),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"step {step} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -84,12 +98,20 @@ def in_child(step: str, scale: float, seed: int, defects: float) -> dict[str, fl
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1000.0,
-                        help="city size: scale × 1,000 buildings (default 1000)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1000.0,
+        help="city size: scale × 1,000 buildings (default 1000)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--defects", type=float, default=0.01,
-                        help="share of grids, buildings and households with a blank or a wrong "
-                        "parent id (default 0.01), so validation has something to find")
+    parser.add_argument(
+        "--defects",
+        type=float,
+        default=0.01,
+        help="share of grids, buildings and households with a blank or a wrong "
+        "parent id (default 0.01), so validation has something to find",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args()
     if args.step:
@@ -100,27 +122,38 @@ def main() -> int:
         print(f"[{time.strftime('%H:%M:%S')}] running {step} ...", file=sys.stderr, flush=True)
         results[step] = in_child(step, args.scale, args.seed, args.defects)
     city = results["city"]
-    print(f"synthetic city (scale {args.scale:g}, seed {args.seed}, defects {args.defects:g}): "
-          f"{city['buildings']:,.0f} buildings, {city['households']:,.0f} member households, "
-          f"{city['grids']:,.0f} grids, {city['communities']:,.0f} communities")
+    print(
+        f"synthetic city (scale {args.scale:g}, seed {args.seed}, defects {args.defects:g}): "
+        f"{city['buildings']:,.0f} buildings, {city['households']:,.0f} member households, "
+        f"{city['grids']:,.0f} grids, {city['communities']:,.0f} communities"
+    )
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; each step in its own process")
     print()
     print(f"{'step':<10} {'time (s)':>10} {'peak (MiB)':>11} {'vs city':>8}  result")
     print("-" * 62)
     for step in STEPS:
         r = results[step]
-        ratio = f"{r['peak_mib'] / city['peak_mib']:.2f}×" if step in ("validate", "coverage") else ""
-        found = (f"{r['issues']:,.0f} issues" if "issues" in r else
-                 f"{r['grid_findings']:,.0f} grids not ok" if "grid_findings" in r else "")
+        ratio = (
+            f"{r['peak_mib'] / city['peak_mib']:.2f}×" if step in ("validate", "coverage") else ""
+        )
+        found = (
+            f"{r['issues']:,.0f} issues"
+            if "issues" in r
+            else f"{r['grid_findings']:,.0f} grids not ok"
+            if "grid_findings" in r
+            else ""
+        )
         print(f"{step:<10} {r['seconds']:>10.1f} {r['peak_mib']:>11,.0f} {ratio:>8}  {found}")
     print()
     for step in ("validate", "coverage"):
         r = results[step]
-        print(f"{step}: {r['seconds']:.1f} s, peak {r['peak_mib'] / 1024:.2f} GiB = "
-              f"{r['peak_mib'] / city['peak_mib']:.2f}× the city's own "
-              f"{city['peak_mib'] / 1024:.2f} GiB; "
-              f"{(r['peak_mib'] - results['imports']['peak_mib']) * 2**20 / city['buildings']:,.0f}"
-              " bytes per building above the imports")
+        print(
+            f"{step}: {r['seconds']:.1f} s, peak {r['peak_mib'] / 1024:.2f} GiB = "
+            f"{r['peak_mib'] / city['peak_mib']:.2f}× the city's own "
+            f"{city['peak_mib'] / 1024:.2f} GiB; "
+            f"{(r['peak_mib'] - results['imports']['peak_mib']) * 2**20 / city['buildings']:,.0f}"
+            " bytes per building above the imports"
+        )
     return 0
 
 

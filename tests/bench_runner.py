@@ -13,10 +13,20 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 def run_benchmark(script: str, *args: str, timeout: float = 600) -> str:
     """Run ``benchmarks/<script>`` with ``args``; assert it exits 0 and return its stdout."""
     path = BENCHMARKS / script
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(BENCHMARKS.parent), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(BENCHMARKS.parent), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    proc = subprocess.run(
+        [sys.executable, str(path), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

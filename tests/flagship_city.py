@@ -43,8 +43,12 @@ def grids() -> gpd.GeoDataFrame:
             "community_id": ["A", "A", "B", "C"],
             "name": ["甲一网格", "甲二网格", "乙一网格", "丙一网格"],
         },
-        [box(0, 0, 100, 200), box(100, 0, 200, 200), box(1000, 0, 1200, 200),
-         box(3000, 0, 3200, 200)],
+        [
+            box(0, 0, 100, 200),
+            box(100, 0, 200, 200),
+            box(1000, 0, 1200, 200),
+            box(3000, 0, 3200, 200),
+        ],
     )
 
 
@@ -68,18 +72,25 @@ def organisations() -> gpd.GeoDataFrame:
             "kind": ["enterprise", "social_organisation", "enterprise", "enterprise", "enterprise"],
             "formal_members": [12, 3, 7, 1, 50],
             "书记": ["虚构书记甲", "虚构书记乙", "虚构书记丙", "虚构书记丁", "虚构书记戊"],
-            "联系电话": ["10000000001", "10000000002", "10000000003", "10000000004",
-                         "10000000005"],
+            "联系电话": ["10000000001", "10000000002", "10000000003", "10000000004", "10000000005"],
         },
-        [point(100, 600), point(600, 100), point(2000, 100), point(3800, 100),
-         box(700, 0, 800, 50)],
+        [
+            point(100, 600),
+            point(600, 100),
+            point(2000, 100),
+            point(3800, 100),
+            box(700, 0, 800, 50),
+        ],
     )
 
 
 def centres() -> gpd.GeoDataFrame:
     """A community station inside A at (150, 150); a street centre inside B (not a station)."""
     return tiny_city.frame(
-        {"service_centre_id": ["S1", "S2"], "name": ["甲站", "乙街道中心"],
-         "tier": ["community", "street"]},
+        {
+            "service_centre_id": ["S1", "S2"],
+            "name": ["甲站", "乙街道中心"],
+            "tier": ["community", "street"],
+        },
         [point(150, 150), point(1150, 150)],
     )

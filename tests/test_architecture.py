@@ -16,9 +16,16 @@ HEAVY = ("folium", "branca", "numba", "pulp", "spopt", "networkx", "scipy")
 def test_imports_point_one_way_cli_maps_analyses_spatial_core() -> None:
     """import-linter's contracts in pyproject.toml: no import runs against the layers."""
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command;"
-         " sys.exit(lint_imports_command())"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command;"
+            " sys.exit(lint_imports_command())",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 broken" in out.stdout
@@ -27,7 +34,10 @@ def test_imports_point_one_way_cli_maps_analyses_spatial_core() -> None:
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return set(json.loads(out.stdout.splitlines()[-1]))
 

@@ -144,8 +144,11 @@ def test_write_table(
 
 def test_write_workbook(tiny: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tables = {"社区": tiny.summary("community"), "网格": tiny.summary("grid")}
-    assert_atomic(lambda p: io.write_workbook(tables, p, headers={"grids": "网格数"}),
-                  tmp_path / "book.xlsx", monkeypatch)
+    assert_atomic(
+        lambda p: io.write_workbook(tables, p, headers={"grids": "网格数"}),
+        tmp_path / "book.xlsx",
+        monkeypatch,
+    )
 
 
 def test_write_layers_and_hierarchy(
@@ -176,22 +179,44 @@ def results(h: Hierarchy) -> Iterator[tuple[str, object]]:
     yield "OrganisationCoverage", organisation_coverage(h)
     yield "GridFusion", grid_fusion(h.grids, h.grids)
     yield "SnapshotComparison", compare_snapshots(h, h)
-    zones = mentoring_zones(fc.hierarchy(), ["A", "B"], radius_m=700,
-                            organisations=fc.organisations())
-    yield "MentoringZones", zones
-    yield "FlagshipChoice", choose_flagships(fc.hierarchy(), 1, radius_m=700,
-                                             organisations=fc.organisations(), solver="greedy")
-    yield "ServiceAccess", service_access(
-        h, tc.frame({"编号": ["K1"], "层级": ["驿站"]}, [tc.point(0, -5)]), threshold_m=100
+    zones = mentoring_zones(
+        fc.hierarchy(), ["A", "B"], radius_m=700, organisations=fc.organisations()
     )
-    s = {n: ds.sample_layer(n) for n in ("units", "alliances", "memberships", "communities",
-                                         "departments", "pairings", "needs", "resources")}
-    net = alliance_network(s["units"], s["alliances"], s["memberships"],
-                           communities=s["communities"])
+    yield "MentoringZones", zones
+    yield (
+        "FlagshipChoice",
+        choose_flagships(
+            fc.hierarchy(), 1, radius_m=700, organisations=fc.organisations(), solver="greedy"
+        ),
+    )
+    yield (
+        "ServiceAccess",
+        service_access(
+            h, tc.frame({"编号": ["K1"], "层级": ["驿站"]}, [tc.point(0, -5)]), threshold_m=100
+        ),
+    )
+    s = {
+        n: ds.sample_layer(n)
+        for n in (
+            "units",
+            "alliances",
+            "memberships",
+            "communities",
+            "departments",
+            "pairings",
+            "needs",
+            "resources",
+        )
+    }
+    net = alliance_network(
+        s["units"], s["alliances"], s["memberships"], communities=s["communities"]
+    )
     yield "AllianceAnalysis", analyse_alliances(net)
     yield "PairingCheck", check_pairing(s["communities"], s["departments"], s["pairings"])
-    yield "PairingProposal", propose_pairing(s["communities"], s["departments"],
-                                             pairings=s["pairings"])
+    yield (
+        "PairingProposal",
+        propose_pairing(s["communities"], s["departments"], pairings=s["pairings"]),
+    )
     yield "ListMatch", match_lists(s["needs"], s["resources"], units=s["units"])
 
 
@@ -234,15 +259,54 @@ def city() -> Path:
 
 
 COMMANDS = {
-    "validate": ["validate", "{city}", "--csv", "{out}/v.csv", "--xlsx", "{out}/v.xlsx",
-                 "--html", "{out}/v.html"],
-    "check": ["check", "{city}", "--xlsx", "{out}/c.xlsx", "--gpkg", "{out}/c.gpkg",
-              "--html", "{out}/c.html", "--no-streets"],
-    "zones": ["zones", "{city}", "--flagships", "310101002001", "--radius-m", "800",
-              "--xlsx", "{out}/z.xlsx", "--gpkg", "{out}/z.gpkg", "--html", "{out}/z.html",
-              "--roster", "{out}/r.xlsx"],
-    "access": ["access", "{city}", "--straight", "--xlsx", "{out}/a.xlsx", "--gpkg",
-               "{out}/a.gpkg", "--html", "{out}/a.html"],
+    "validate": [
+        "validate",
+        "{city}",
+        "--csv",
+        "{out}/v.csv",
+        "--xlsx",
+        "{out}/v.xlsx",
+        "--html",
+        "{out}/v.html",
+    ],
+    "check": [
+        "check",
+        "{city}",
+        "--xlsx",
+        "{out}/c.xlsx",
+        "--gpkg",
+        "{out}/c.gpkg",
+        "--html",
+        "{out}/c.html",
+        "--no-streets",
+    ],
+    "zones": [
+        "zones",
+        "{city}",
+        "--flagships",
+        "310101002001",
+        "--radius-m",
+        "800",
+        "--xlsx",
+        "{out}/z.xlsx",
+        "--gpkg",
+        "{out}/z.gpkg",
+        "--html",
+        "{out}/z.html",
+        "--roster",
+        "{out}/r.xlsx",
+    ],
+    "access": [
+        "access",
+        "{city}",
+        "--straight",
+        "--xlsx",
+        "{out}/a.xlsx",
+        "--gpkg",
+        "{out}/a.gpkg",
+        "--html",
+        "{out}/a.html",
+    ],
     "alliances": ["alliances", "{city}", "--out", "{out}"],
 }
 

@@ -6,8 +6,17 @@ from bench_runner import run_benchmark
 
 
 def test_bench_flagship_prints_exact_greedy_and_direct_in_one_run() -> None:
-    out = run_benchmark("bench_flagship.py", "--communities", "60", "--organisations", "300",
-                        "--k", "3", "--lscp", timeout=300)
+    out = run_benchmark(
+        "bench_flagship.py",
+        "--communities",
+        "60",
+        "--organisations",
+        "300",
+        "--k",
+        "3",
+        "--lscp",
+        timeout=300,
+    )
     assert "3 flagships among 60 candidate communities for 300 organisations" in out
     table = [line.split() for line in out.splitlines() if len(line.split()) == 7]
     rows = {cells[0]: cells for cells in table}

@@ -25,8 +25,16 @@ def test_bench_assign_runs_every_method_and_they_agree() -> None:
     assert "× public" in out
     assert "peak MB" in out
     rows = {row[0]: " ".join(row) for row in table_rows(out, "method")}
-    for method in ("sjoin", "shapely", "kernel", "kernel+extract", "public", "kernel-declared",
-                   "public-declared", "assign"):
+    for method in (
+        "sjoin",
+        "shapely",
+        "kernel",
+        "kernel+extract",
+        "public",
+        "kernel-declared",
+        "public-declared",
+        "assign",
+    ):
         assert rows[method].rstrip().endswith("yes"), rows[method]
     if _duckdb_spatial():
         assert rows["duckdb"].rstrip().endswith("yes")
@@ -39,7 +47,10 @@ def test_bench_assign_runs_every_method_and_they_agree() -> None:
 def test_bench_assign_rejects_unknown_methods() -> None:
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--methods", "public,magic"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2
     assert "unknown methods ['magic']" in proc.stderr

@@ -39,17 +39,68 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Every command with every output it has, ``{out}`` the output folder. Timings (the solver's
 #: seconds) go to the console, never into a file.
 RUNS = [
-    ["validate", "{city}", "--csv", "{out}/issues.csv", "--xlsx", "{out}/issues.xlsx",
-     "--html", "{out}/validate.html"],
-    ["check", "{city}", "--gpkg", "{out}/check.gpkg", "--html", "{out}/check.html",
-     "--xlsx", "{out}/check.xlsx"],
-    ["zones", "{city}", "--k", "2", "--radius-m", "1000", "--solver", "greedy",
-     "--gpkg", "{out}/zones.gpkg", "--html", "{out}/zones.html", "--xlsx", "{out}/zones.xlsx",
-     "--roster", "{out}/roster.xlsx"],
-    ["zones", "{city}", "--flagships", "310101002003,310115005001", "--area-km2", "1",
-     "--xlsx", "{out}/named_zones.xlsx", "--roster", "{out}/named_roster.xlsx"],
-    ["access", "{city}", "--posts", "2", "--gpkg", "{out}/access.gpkg",
-     "--html", "{out}/access.html", "--xlsx", "{out}/access.xlsx"],
+    [
+        "validate",
+        "{city}",
+        "--csv",
+        "{out}/issues.csv",
+        "--xlsx",
+        "{out}/issues.xlsx",
+        "--html",
+        "{out}/validate.html",
+    ],
+    [
+        "check",
+        "{city}",
+        "--gpkg",
+        "{out}/check.gpkg",
+        "--html",
+        "{out}/check.html",
+        "--xlsx",
+        "{out}/check.xlsx",
+    ],
+    [
+        "zones",
+        "{city}",
+        "--k",
+        "2",
+        "--radius-m",
+        "1000",
+        "--solver",
+        "greedy",
+        "--gpkg",
+        "{out}/zones.gpkg",
+        "--html",
+        "{out}/zones.html",
+        "--xlsx",
+        "{out}/zones.xlsx",
+        "--roster",
+        "{out}/roster.xlsx",
+    ],
+    [
+        "zones",
+        "{city}",
+        "--flagships",
+        "310101002003,310115005001",
+        "--area-km2",
+        "1",
+        "--xlsx",
+        "{out}/named_zones.xlsx",
+        "--roster",
+        "{out}/named_roster.xlsx",
+    ],
+    [
+        "access",
+        "{city}",
+        "--posts",
+        "2",
+        "--gpkg",
+        "{out}/access.gpkg",
+        "--html",
+        "{out}/access.html",
+        "--xlsx",
+        "{out}/access.xlsx",
+    ],
     ["alliances", "{city}", "--out", "{out}/alliances"],
     ["demo", "--out", "{out}/demo"],
 ]
@@ -68,11 +119,17 @@ for args in runs:
 
 def run_commands(out: Path, hash_seed: str) -> dict[str, str]:
     out.mkdir()
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed,
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": hash_seed,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     subprocess.run(
         [sys.executable, "-c", _RUN, str(ds.sample_city_path()), str(out), json.dumps(RUNS)],
-        check=True, env=env, capture_output=True, timeout=600,
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=600,
     )
     return {str(p.relative_to(out)): digest(p) for p in sorted(out.rglob("*")) if p.is_file()}
 
@@ -93,9 +150,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path
 
 def test_the_runs_cover_every_command_with_every_output() -> None:
     parser = build_parser()
-    commands = next(
-        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-    ).choices
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
     wanted = {
         (name, option)
         for name, command in commands.items()
@@ -156,8 +211,9 @@ def test_library_writers_are_byte_identical(tmp_path: Path) -> None:
         folder.mkdir()
         write_table(issues, folder / "issues.csv")
         write_table(issues, folder / "issues.xlsx")
-        write_layers({"issues": issues, "plain": pd.DataFrame({"a": [1, 2]})},
-                     folder / "issues.gpkg")
+        write_layers(
+            {"issues": issues, "plain": pd.DataFrame({"a": [1, 2]})}, folder / "issues.gpkg"
+        )
         write_hierarchy(h, folder / "city.gpkg")
         save_map(hierarchy_map(h, issues=issues), folder / "map.html")
         save_map(hierarchy_map(h, tiles="gaode", assets="cdn"), folder / "gaode.html")

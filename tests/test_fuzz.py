@@ -107,8 +107,24 @@ def outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 IDS = st.one_of(
     st.sampled_from(
         [
-            None, "", "  ", "DUP", 1, 2.0, 3.5, -1, float("nan"), "社区一", "🏠🏢", "\u202eمجتمع",
-            "שכונה", "a\u2028b", "<img src=x onerror=alert(1)>", "`${x}`", "C1 ", "Ｃ１",
+            None,
+            "",
+            "  ",
+            "DUP",
+            1,
+            2.0,
+            3.5,
+            -1,
+            float("nan"),
+            "社区一",
+            "🏠🏢",
+            "\u202eمجتمع",
+            "שכונה",
+            "a\u2028b",
+            "<img src=x onerror=alert(1)>",
+            "`${x}`",
+            "C1 ",
+            "Ｃ１",
             "x" * 300,
         ]
     ),
@@ -152,7 +168,9 @@ GEOMETRY_CHANGES: dict[str, Callable[[shapely.Geometry], shapely.Geometry | None
     "bowtie": _bowtie,
     "multi": _multi,
     "point": lambda g: g.centroid,
-    "line": lambda g: shapely.LineString([g.centroid, shapely.affinity.translate(g.centroid, 1e-4)]),
+    "line": lambda g: shapely.LineString(
+        [g.centroid, shapely.affinity.translate(g.centroid, 1e-4)]
+    ),
     "collection": lambda g: shapely.GeometryCollection([g, g.centroid]),
     "nan": lambda g: _poke(g, np.nan),
     "inf": lambda g: _poke(g, np.inf),
@@ -189,8 +207,21 @@ def change_layer(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
     """Something that happens to a whole layer: CRS, datum, axis order, rows."""
     kind = draw(
         st.sampled_from(
-            ["no_crs", "web_mercator_label", "utm_label", "crs84", "cgcs2000", "to_utm",
-             "to_web_mercator", "swapped", "gcj02", "bd09", "empty", "one_row", "twice"]
+            [
+                "no_crs",
+                "web_mercator_label",
+                "utm_label",
+                "crs84",
+                "cgcs2000",
+                "to_utm",
+                "to_web_mercator",
+                "swapped",
+                "gcj02",
+                "bd09",
+                "empty",
+                "one_row",
+                "twice",
+            ]
         )
     )
     geo = _geometry_name(frame) is not None
@@ -205,8 +236,12 @@ def change_layer(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
     if kind == "no_crs":
         return frame.set_crs(None, allow_override=True)
     if kind in ("web_mercator_label", "utm_label", "crs84", "cgcs2000"):
-        crs = {"web_mercator_label": 3857, "utm_label": tc.UTM, "crs84": "OGC:CRS84",
-               "cgcs2000": 4490}[kind]
+        crs = {
+            "web_mercator_label": 3857,
+            "utm_label": tc.UTM,
+            "crs84": "OGC:CRS84",
+            "cgcs2000": 4490,
+        }[kind]
         return frame.set_crs(crs, allow_override=True)
     if kind in ("to_utm", "to_web_mercator"):
         return frame.to_crs(tc.UTM if kind == "to_utm" else 3857)
@@ -303,8 +338,14 @@ def _check_hierarchy(h: Hierarchy, layers: dict[str, gpd.GeoDataFrame], strict: 
         assert frame.index.is_unique
         assert frame.index.dtype == "string"
         if not strict:  # nothing is dropped
-            given = layers[{"community": "communities", "grid": "grids", "building": "buildings",
-                            "household": "households"}[name]]
+            given = layers[
+                {
+                    "community": "communities",
+                    "grid": "grids",
+                    "building": "buildings",
+                    "household": "households",
+                }[name]
+            ]
             assert len(frame) == len(given)
 
 
@@ -335,8 +376,11 @@ def test_files_read_back_or_say_why(layers: dict, fmt: str, tmp_path_factory: An
     if h is not None:
         assert all(f.crs.to_epsg() == 4326 for f in h.layers.values())
     outcome(read_layer, folder / "missing.gpkg", "grid")
-    files = [(source, name) for name in layers] if fmt == "gpkg" else [
-        (path, None) for path in sorted(folder.iterdir())]
+    files = (
+        [(source, name) for name in layers]
+        if fmt == "gpkg"
+        else [(path, None) for path in sorted(folder.iterdir())]
+    )
     for path, layer in files:  # the same files as layers beside the hierarchy
         features = outcome(read_features, path, layer, coords="gcj02")
         if isinstance(features, gpd.GeoDataFrame) and len(features):
@@ -368,9 +412,12 @@ def _write_for_reading(layers: dict, folder: Path, fmt: str) -> Path:
 @cases(20)
 @given(
     cells=st.lists(
-        st.tuples(st.sampled_from(["121.49", "31.2", "", "abc", "1e400", "nan", "-inf", "３１"]),
-                  st.sampled_from(["31.24", "121.49", "", "x", "91", "nan"])),
-        min_size=0, max_size=4,
+        st.tuples(
+            st.sampled_from(["121.49", "31.2", "", "abc", "1e400", "nan", "-inf", "３１"]),
+            st.sampled_from(["31.24", "121.49", "", "x", "91", "nan"]),
+        ),
+        min_size=0,
+        max_size=4,
     ),
     header=st.sampled_from([("lon", "lat"), ("经度", "纬度"), ("x", "y"), ("E", "N")]),
     encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]),
@@ -379,8 +426,9 @@ def test_point_tables_read_or_say_why(
     cells: list, header: tuple, encoding: str, tmp_path_factory: Any
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "points.csv"
-    lines = [f"id,{header[0]},{header[1]},名称"] + [f"P{i},{x},{y},测试" for i, (x, y) in
-                                                 enumerate(cells)]
+    lines = [f"id,{header[0]},{header[1]},名称"] + [
+        f"P{i},{x},{y},测试" for i, (x, y) in enumerate(cells)
+    ]
     path.write_bytes("\n".join(lines).encode(encoding))
     points = outcome(read_table_points, path)
     if points is not None:
@@ -402,8 +450,11 @@ FLOATS = st.one_of(
 
 @cases(150)
 @given(
-    lon=st.one_of(FLOATS, hnp.arrays(np.float64, st.integers(0, 5), elements=FLOATS),
-                  st.sampled_from(["121.5", None, [1, "x"], {"a": 1}])),
+    lon=st.one_of(
+        FLOATS,
+        hnp.arrays(np.float64, st.integers(0, 5), elements=FLOATS),
+        st.sampled_from(["121.5", None, [1, "x"], {"a": 1}]),
+    ),
     lat=st.one_of(FLOATS, hnp.arrays(np.float64, st.integers(0, 5), elements=FLOATS)),
     src=st.sampled_from(["wgs84", "GCJ-02", "bd09", "cgcs2000", "mars", 4326]),
     dst=st.sampled_from(["wgs84", "gcj02", "BD09"]),
@@ -452,8 +503,9 @@ def test_datum_offset_is_named(shift: str, noise_m: float, moved: bool) -> None:
     rng = np.random.default_rng(int(noise_m * 1000))
     if noise_m:  # each feature digitised again with an error of about noise_m metres
         jitter = rng.normal(0, noise_m * 1e-5, size=(len(layer), 2))
-        moved_geoms = [shapely.affinity.translate(g, *d) for g, d in
-                       zip(layer.geometry, jitter, strict=True)]
+        moved_geoms = [
+            shapely.affinity.translate(g, *d) for g, d in zip(layer.geometry, jitter, strict=True)
+        ]
         layer = layer.set_geometry(gpd.GeoSeries(moved_geoms, index=layer.index, crs=4326))
     if moved:
         layer = layer.iloc[: len(layer) // 2]
@@ -469,15 +521,26 @@ def test_datum_offset_is_named(shift: str, noise_m: float, moved: bool) -> None:
 def _geometry_arrays() -> st.SearchStrategy[np.ndarray]:
     polygons = list(TINY["buildings"].geometry) + list(TINY["grids"].geometry)
     points = list(TINY["households"].geometry)
-    pool = [*polygons, *points, None, shapely.Polygon(), shapely.Point(),
-            shapely.LineString([(0, 0), (1, 1)]), "not a geometry", 3]
+    pool = [
+        *polygons,
+        *points,
+        None,
+        shapely.Polygon(),
+        shapely.Point(),
+        shapely.LineString([(0, 0), (1, 1)]),
+        "not a geometry",
+        3,
+    ]
     return st.lists(st.sampled_from(pool), max_size=6).map(lambda v: np.array(v, dtype=object))
 
 
 @cases(80)
-@given(points=_geometry_arrays(), polygons=_geometry_arrays(),
-       engine=st.sampled_from(["numba", "shapely", "gpu"]),
-       declared=st.one_of(st.none(), st.lists(st.integers(-2, 7), max_size=6)))
+@given(
+    points=_geometry_arrays(),
+    polygons=_geometry_arrays(),
+    engine=st.sampled_from(["numba", "shapely", "gpu"]),
+    declared=st.one_of(st.none(), st.lists(st.integers(-2, 7), max_size=6)),
+)
 def test_point_in_polygon_kernels_are_total(
     points: np.ndarray, polygons: np.ndarray, engine: str, declared: list | None
 ) -> None:
@@ -492,8 +555,12 @@ def test_point_in_polygon_kernels_are_total(
 
 
 @cases(25)
-@given(layers=tiny_layers(), strict=st.booleans(), repair=st.booleans(),
-       min_area=st.sampled_from([0.0, 1.0, -1.0, float("nan")]))
+@given(
+    layers=tiny_layers(),
+    strict=st.booleans(),
+    repair=st.booleans(),
+    min_area=st.sampled_from([0.0, 1.0, -1.0, float("nan")]),
+)
 def test_assign_and_validate_are_total(
     layers: dict, strict: bool, repair: bool, min_area: float
 ) -> None:
@@ -528,13 +595,17 @@ def test_coverage_report_is_total(layers: dict, strict: bool) -> None:
 
 
 @cases(25)
-@given(parents=hostile(TINY["communities"].set_index("community_id")),
-       children=hostile(TINY["grids"].set_index("grid_id")),
-       crs=st.sampled_from([None, None, tc.UTM, "EPSG:4326", "nonsense"]))
+@given(
+    parents=hostile(TINY["communities"].set_index("community_id")),
+    children=hostile(TINY["grids"].set_index("grid_id")),
+    crs=st.sampled_from([None, None, tc.UTM, "EPSG:4326", "nonsense"]),
+)
 def test_spatial_coverage_is_total(
     parents: gpd.GeoDataFrame, children: gpd.GeoDataFrame, crs: Any
 ) -> None:
-    found = outcome(spatial_coverage, parents, children, parent_column="community_id", metric_crs=crs)
+    found = outcome(
+        spatial_coverage, parents, children, parent_column="community_id", metric_crs=crs
+    )
     if found is not None:
         found.summary()
     outcome(street_outlines, parents.assign(street="外滩街道"))
@@ -572,28 +643,49 @@ FLAGSHIP = {"communities": fc.communities(), "grids": fc.grids()}
     organisations=hostile(fc.organisations()),
     centres=st.one_of(st.none(), hostile(fc.centres())),
     flagships=st.lists(IDS | st.sampled_from(["A", "B", "C"]), max_size=3),
-    size=st.sampled_from([{"radius_m": 500}, {"area_km2": 1.0}, {"radius_m": -1},
-                          {"radius_m": float("inf")}, {}, {"radius_m": 500, "area_km2": 1.0}]),
+    size=st.sampled_from(
+        [
+            {"radius_m": 500},
+            {"area_km2": 1.0},
+            {"radius_m": -1},
+            {"radius_m": float("inf")},
+            {},
+            {"radius_m": 500, "area_km2": 1.0},
+        ]
+    ),
 )
 def test_mentoring_zones_are_total(
-    communities: gpd.GeoDataFrame, organisations: gpd.GeoDataFrame, centres: Any,
-    flagships: list, size: dict,
+    communities: gpd.GeoDataFrame,
+    organisations: gpd.GeoDataFrame,
+    centres: Any,
+    flagships: list,
+    size: dict,
 ) -> None:
     h = outcome(Hierarchy, communities, FLAGSHIP["grids"], strict=False)
     assume(h is not None)
-    zones = outcome(mentoring_zones, h, flagships, organisations=organisations, centres=centres,
-                    **size)
+    zones = outcome(
+        mentoring_zones, h, flagships, organisations=organisations, centres=centres, **size
+    )
     if zones is not None:
         zones.summary()
         zones._repr_html_()
 
 
 @cases(10)
-@given(organisations=hostile(fc.organisations()), k=st.sampled_from([0, 1, 2, 5, -1, 1.5]),
-       solver=st.sampled_from(["auto", "greedy", "exact", "magic"]))
+@given(
+    organisations=hostile(fc.organisations()),
+    k=st.sampled_from([0, 1, 2, 5, -1, 1.5]),
+    solver=st.sampled_from(["auto", "greedy", "exact", "magic"]),
+)
 def test_flagship_choice_is_total(organisations: gpd.GeoDataFrame, k: Any, solver: str) -> None:
-    choice = outcome(choose_flagships, fc.hierarchy(), k, radius_m=600,
-                     organisations=organisations, solver=solver)
+    choice = outcome(
+        choose_flagships,
+        fc.hierarchy(),
+        k,
+        radius_m=600,
+        organisations=organisations,
+        solver=solver,
+    )
     if choice is not None:
         assert len(choice.chosen) <= max(k, 0)
 
@@ -603,8 +695,11 @@ def test_flagship_choice_is_total(organisations: gpd.GeoDataFrame, k: Any, solve
 
 def _centres() -> gpd.GeoDataFrame:
     return tc.frame(
-        {"编号": ["K1", "K2", "K3"], "名称": ["一号驿站", "街道中心", "流动站"],
-         "层级": ["驿站", "街道", "流动"]},
+        {
+            "编号": ["K1", "K2", "K3"],
+            "名称": ["一号驿站", "街道中心", "流动站"],
+            "层级": ["驿站", "街道", "流动"],
+        },
         [tc.point(0, -5), tc.point(300, -10), tc.point(400, -50)],
     )
 
@@ -618,9 +713,12 @@ def _streets() -> gpd.GeoDataFrame:
 
 
 @cases(20)
-@given(centres=hostile(_centres()), streets=st.one_of(st.none(), hostile(_streets())),
-       minutes=st.sampled_from([(5, 10, 15), (), (10, 5), (-5,), (float("nan"),)]),
-       posts=st.sampled_from([None, 0, 1, 3]))
+@given(
+    centres=hostile(_centres()),
+    streets=st.one_of(st.none(), hostile(_streets())),
+    minutes=st.sampled_from([(5, 10, 15), (), (10, 5), (-5,), (float("nan"),)]),
+    posts=st.sampled_from([None, 0, 1, 3]),
+)
 def test_service_access_is_total(
     centres: gpd.GeoDataFrame, streets: Any, minutes: tuple, posts: int | None
 ) -> None:
@@ -643,9 +741,11 @@ def test_service_access_is_total(
 
 @cases(80)
 @given(
-    matrix=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=5),
-                      elements=st.one_of(st.floats(0, 2000), st.just(np.nan), st.just(np.inf),
-                                         st.just(-1.0))),
+    matrix=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=5),
+        elements=st.one_of(st.floats(0, 2000), st.just(np.nan), st.just(np.inf), st.just(-1.0)),
+    ),
     k=st.integers(-1, 4),
     max_cost=st.sampled_from([None, 500.0, -1.0, float("nan")]),
 )
@@ -661,28 +761,56 @@ def test_siting_is_total(matrix: np.ndarray, k: int, max_cost: float | None) -> 
 
 def _alliance_tables() -> dict[str, pd.DataFrame]:
     units = tc.frame(
-        {"单位编号": ["U1", "U2", "U3"], "单位名称": ["甲", "乙", "丙"],
-         "单位类型": ["国有企业", "非公企业", "社会组织"], "党员数": [60, 3, 0],
-         "联系人": ["张三"] * 3},
+        {
+            "单位编号": ["U1", "U2", "U3"],
+            "单位名称": ["甲", "乙", "丙"],
+            "单位类型": ["国有企业", "非公企业", "社会组织"],
+            "党员数": [60, 3, 0],
+            "联系人": ["张三"] * 3,
+        },
         [tc.point(10, 10), tc.point(110, 10), tc.point(300, 50)],
     )
     return {
         "units": units,
-        "alliances": pd.DataFrame({"联盟编号": ["A1", "A2"], "联盟名称": ["一号", "二号"],
-                                   "联盟类型": ["区域", "行业"], "牵头单位": ["U1", "乙"]}),
-        "memberships": pd.DataFrame({"单位编号": ["U1", "U2", "U2", "U3"],
-                                     "联盟编号": ["A1", "A1", "A2", "A2"],
-                                     "加入年份": [2019, 2020, 2020, 2022]}),
+        "alliances": pd.DataFrame(
+            {
+                "联盟编号": ["A1", "A2"],
+                "联盟名称": ["一号", "二号"],
+                "联盟类型": ["区域", "行业"],
+                "牵头单位": ["U1", "乙"],
+            }
+        ),
+        "memberships": pd.DataFrame(
+            {
+                "单位编号": ["U1", "U2", "U2", "U3"],
+                "联盟编号": ["A1", "A1", "A2", "A2"],
+                "加入年份": [2019, 2020, 2020, 2022],
+            }
+        ),
         "agreements": pd.DataFrame({"甲方": ["C1"], "乙方": ["丙"], "签订年份": [2023]}),
         "departments": tc.frame(
-            {"部门编号": ["D1", "D2"], "部门名称": ["司法局", "民政局"], "区": ["黄浦区"] * 2,
-             "capacity": [1, 2]}, [tc.point(100, 200), tc.point(300, 150)]),
+            {
+                "部门编号": ["D1", "D2"],
+                "部门名称": ["司法局", "民政局"],
+                "区": ["黄浦区"] * 2,
+                "capacity": [1, 2],
+            },
+            [tc.point(100, 200), tc.point(300, 150)],
+        ),
         "pairings": pd.DataFrame({"community_id": ["C1"], "department_id": ["D1"]}),
         "needs": tc.frame(
-            {"需求编号": ["N1", "N2"], "社区": ["C1", "西社区"], "类别": ["为老服务", "托育"],
-             "人数": [10, 3], "需求内容": ["助餐", "托育"]}, [tc.point(100, 0), tc.point(300, 0)]),
-        "resources": pd.DataFrame({"资源编号": ["R1"], "单位": ["U1"], "类别": ["养老"],
-                                   "容量": [8]}),
+            {
+                "需求编号": ["N1", "N2"],
+                "社区": ["C1", "西社区"],
+                "类别": ["为老服务", "托育"],
+                "人数": [10, 3],
+                "需求内容": ["助餐", "托育"],
+            },
+            [tc.point(100, 0), tc.point(300, 0)],
+        ),
+        "resources": pd.DataFrame(
+            {"资源编号": ["R1"], "单位": ["U1"], "类别": ["养老"], "容量": [8]}
+        ),
     }
 
 
@@ -701,13 +829,19 @@ def _one_hostile(names: tuple[str, ...]) -> st.SearchStrategy[dict[str, pd.DataF
 
 
 @cases(25)
-@given(t=_one_hostile(("units", "alliances", "memberships", "agreements")),
-       strict=st.booleans())
+@given(t=_one_hostile(("units", "alliances", "memberships", "agreements")), strict=st.booleans())
 def test_alliance_network_is_total(t: dict, strict: bool) -> None:
     from gridparty.alliances.network import alliance_network, analyse_alliances
 
-    net = outcome(alliance_network, t["units"], t["alliances"], t["memberships"],
-                  agreements=t["agreements"], communities=TINY["communities"], strict=strict)
+    net = outcome(
+        alliance_network,
+        t["units"],
+        t["alliances"],
+        t["memberships"],
+        agreements=t["agreements"],
+        communities=TINY["communities"],
+        strict=strict,
+    )
     if net is None:
         return
     analysis = outcome(analyse_alliances, net)
@@ -717,11 +851,13 @@ def test_alliance_network_is_total(t: dict, strict: bool) -> None:
 
 
 @cases(30)
-@given(t=_one_hostile(("departments", "pairings")),
-       communities=hostile(TINY["communities"]),
-       within=st.sampled_from([None, "district", "区", "nope"]),
-       capacity=st.sampled_from(["capacity", 1, 0, -1, "nope"]),
-       max_distance_m=st.sampled_from([None, 150.0, 0.0, -5.0, float("nan")]))
+@given(
+    t=_one_hostile(("departments", "pairings")),
+    communities=hostile(TINY["communities"]),
+    within=st.sampled_from([None, "district", "区", "nope"]),
+    capacity=st.sampled_from(["capacity", 1, 0, -1, "nope"]),
+    max_distance_m=st.sampled_from([None, 150.0, 0.0, -5.0, float("nan")]),
+)
 def test_pairing_is_total(
     t: dict, communities: gpd.GeoDataFrame, within: Any, capacity: Any, max_distance_m: Any
 ) -> None:
@@ -730,17 +866,28 @@ def test_pairing_is_total(
     checked = outcome(check_pairing, communities, t["departments"], t["pairings"])
     if checked is not None:
         checked.summary()
-    proposal = outcome(propose_pairing, communities, t["departments"], pairings=t["pairings"],
-                       within=within, capacity=capacity, max_distance_m=max_distance_m)
+    proposal = outcome(
+        propose_pairing,
+        communities,
+        t["departments"],
+        pairings=t["pairings"],
+        within=within,
+        capacity=capacity,
+        max_distance_m=max_distance_m,
+    )
     if proposal is not None:
         proposal.summary()
 
 
 @cases(60)
-@given(cost=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=4),
-                       elements=st.one_of(st.floats(0, 5000), st.just(np.nan),
-                                          st.just(np.inf), st.just(-1.0))),
-       engine=st.sampled_from(["highs", "networkx", "magic"]))
+@given(
+    cost=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=4),
+        elements=st.one_of(st.floats(0, 5000), st.just(np.nan), st.just(np.inf), st.just(-1.0)),
+    ),
+    engine=st.sampled_from(["highs", "networkx", "magic"]),
+)
 def test_optimal_pairs_is_total(cost: np.ndarray, engine: str) -> None:
     from gridparty.alliances.pairing import optimal_pairs
 
@@ -751,13 +898,21 @@ def test_optimal_pairs_is_total(cost: np.ndarray, engine: str) -> None:
 
 
 @cases(30)
-@given(t=_one_hostile(("needs", "resources", "units")),
-       max_distance_m=st.sampled_from([1000.0, 0.0, -1.0, float("inf"), float("nan")]))
+@given(
+    t=_one_hostile(("needs", "resources", "units")),
+    max_distance_m=st.sampled_from([1000.0, 0.0, -1.0, float("inf"), float("nan")]),
+)
 def test_list_matching_is_total(t: dict, max_distance_m: float) -> None:
     from gridparty.alliances.lists import match_lists
 
-    match = outcome(match_lists, t["needs"], t["resources"], units=t["units"],
-                    communities=TINY["communities"], max_distance_m=max_distance_m)
+    match = outcome(
+        match_lists,
+        t["needs"],
+        t["resources"],
+        units=t["units"],
+        communities=TINY["communities"],
+        max_distance_m=max_distance_m,
+    )
     if match is not None:
         match.summary()
         match._repr_html_()
@@ -767,10 +922,14 @@ def test_list_matching_is_total(t: dict, max_distance_m: float) -> None:
 
 
 @cases(100)
-@given(bounds=st.one_of(st.lists(FLOATS, min_size=0, max_size=5),
-                        st.sampled_from([None, "121,31,122,32", [121, 31, 122, 32]])),
-       tiles=st.sampled_from(["osm", "gaode", "none", "bing"]),
-       lang=st.sampled_from(["zh", "en", "fr"]))
+@given(
+    bounds=st.one_of(
+        st.lists(FLOATS, min_size=0, max_size=5),
+        st.sampled_from([None, "121,31,122,32", [121, 31, 122, 32]]),
+    ),
+    tiles=st.sampled_from(["osm", "gaode", "none", "bing"]),
+    lang=st.sampled_from(["zh", "en", "fr"]),
+)
 def test_base_map_is_total(bounds: Any, tiles: str, lang: str) -> None:
     m = outcome(base_map, bounds, tiles=tiles, lang=lang)
     if m is not None:
@@ -785,11 +944,13 @@ def test_escaped_text_is_inert_and_reads_back(value: object) -> None:
     from gridparty.core.safe import escape, js_literal, shorten
 
     out = escape(value)
-    for char in '<>"\'`$\\\n\r\u2028\u2029{}':
+    for char in "<>\"'`$\\\n\r\u2028\u2029{}":
         assert char not in out
-    if isinstance(value, str) and value == "".join(
-        c for c in value if c.isprintable() or c in "\n\r\t\u2028\u2029"
-    ) and not any("\ud800" <= c <= "\udfff" for c in value):
+    if (
+        isinstance(value, str)
+        and value == "".join(c for c in value if c.isprintable() or c in "\n\r\t\u2028\u2029")
+        and not any("\ud800" <= c <= "\udfff" for c in value)
+    ):
         assert html.unescape(out) == shorten(value)  # map text is cut to 200 characters
     literal = js_literal(out)
     assert "</" not in literal
@@ -797,9 +958,11 @@ def test_escaped_text_is_inert_and_reads_back(value: object) -> None:
 
 
 @cases(30)
-@given(by=IDS | st.sampled_from(["community", "grid", "street", "district"]),
-       name=IDS | st.sampled_from(["grids", "household"]),
-       replacement=hostile(TINY["buildings"]))
+@given(
+    by=IDS | st.sampled_from(["community", "grid", "street", "district"]),
+    name=IDS | st.sampled_from(["grids", "household"]),
+    replacement=hostile(TINY["buildings"]),
+)
 def test_hierarchy_methods_are_total(by: Any, name: Any, replacement: gpd.GeoDataFrame) -> None:
     h = Hierarchy(**TINY)
     outcome(h.summary, by)
@@ -809,8 +972,11 @@ def test_hierarchy_methods_are_total(by: Any, name: Any, replacement: gpd.GeoDat
 
 
 @cases(20)
-@given(organisations=hostile(fc.organisations()), centres=hostile(fc.centres()),
-       flagships=st.lists(IDS | st.sampled_from(["A", "B", "C"]), max_size=3))
+@given(
+    organisations=hostile(fc.organisations()),
+    centres=hostile(fc.centres()),
+    flagships=st.lists(IDS | st.sampled_from(["A", "B", "C"]), max_size=3),
+)
 def test_organisation_tables_and_origins_are_total(
     organisations: gpd.GeoDataFrame, centres: gpd.GeoDataFrame, flagships: list
 ) -> None:
@@ -825,10 +991,12 @@ def test_organisation_tables_and_origins_are_total(
 
 
 @cases(60)
-@given(minutes=st.lists(st.one_of(st.floats(allow_nan=True), st.integers(-5, 30)), max_size=4),
-       speed=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
-       scale=st.sampled_from([0.0, -1.0, 0.001, float("nan"), "big"]),
-       layer=IDS | st.sampled_from(["units", "streets"]))
+@given(
+    minutes=st.lists(st.one_of(st.floats(allow_nan=True), st.integers(-5, 30)), max_size=4),
+    speed=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    scale=st.sampled_from([0.0, -1.0, 0.001, float("nan"), "big"]),
+    layer=IDS | st.sampled_from(["units", "streets"]),
+)
 def test_small_helpers_are_total(minutes: list, speed: Any, scale: Any, layer: Any) -> None:
     from gridparty.access.service import band_limits
     from gridparty.datasets.synthetic import synthetic_city
@@ -841,9 +1009,12 @@ def test_small_helpers_are_total(minutes: list, speed: Any, scale: Any, layer: A
 
 
 @cases(15)
-@given(centres=hostile(_centres()), origins=hostile(TINY["buildings"]),
-       streets=st.one_of(st.none(), hostile(_streets())),
-       max_snap_m=st.sampled_from([200.0, 0.0, -1.0, float("nan")]))
+@given(
+    centres=hostile(_centres()),
+    origins=hostile(TINY["buildings"]),
+    streets=st.one_of(st.none(), hostile(_streets())),
+    max_snap_m=st.sampled_from([200.0, 0.0, -1.0, float("nan")]),
+)
 def test_centre_distances_are_total(
     centres: gpd.GeoDataFrame, origins: gpd.GeoDataFrame, streets: Any, max_snap_m: float
 ) -> None:
@@ -903,9 +1074,14 @@ def _bad_sources(folder: Path) -> dict[str, Path]:
     table.write_text("a,b\n1,2\n", encoding="utf-8")
     no_layers = folder / "other.gpkg"
     write_layers({"roads": TINY["grids"]}, no_layers)
-    return {"missing": folder / "nope.gpkg", "corrupt": folder / "corrupt.gpkg",
-            "empty": folder / "empty", "broken": broken, "table": table,
-            "no_layers": no_layers}
+    return {
+        "missing": folder / "nope.gpkg",
+        "corrupt": folder / "corrupt.gpkg",
+        "empty": folder / "empty",
+        "broken": broken,
+        "table": table,
+        "no_layers": no_layers,
+    }
 
 
 COMMAND_ARGS = {
@@ -925,9 +1101,15 @@ def test_commands_fail_with_a_message_not_a_traceback(
 
     required = ["--k", "1", "--radius-m", "500"] if command == "zones" else []
     for name, source in _bad_sources(tmp_path).items():
-        code = main([command, str(source), *required,
-                     "--out" if command == "alliances" else "--html",
-                     str(tmp_path / ("out" if command == "alliances" else "m.html"))])
+        code = main(
+            [
+                command,
+                str(source),
+                *required,
+                "--out" if command == "alliances" else "--html",
+                str(tmp_path / ("out" if command == "alliances" else "m.html")),
+            ]
+        )
         err = capsys.readouterr().err
         assert code == 2, (name, err)
         assert "gridparty: error:" in err, (name, err)

@@ -101,22 +101,73 @@ def outputs(
     path, _ = seeded
     out = tmp_path_factory.mktemp("out")
     runs = [
-        ["validate", str(path), "--csv", f"{out}/issues.csv", "--xlsx", f"{out}/issues.xlsx",
-         "--html", f"{out}/validate.html"],
-        ["check", str(path), "--html", f"{out}/check.html", "--xlsx", f"{out}/check.xlsx",
-         "--gpkg", f"{out}/check.gpkg"],
-        ["zones", str(path), "--flagships", "310101002001,310115005001", "--radius-m", "1000",
-         "--html", f"{out}/zones.html", "--xlsx", f"{out}/zones.xlsx", "--gpkg",
-         f"{out}/zones.gpkg"],
-        ["access", str(path), "--posts", "2", "--straight", "--html", f"{out}/access.html",
-         "--xlsx", f"{out}/access.xlsx", "--gpkg", f"{out}/access.gpkg"],
+        [
+            "validate",
+            str(path),
+            "--csv",
+            f"{out}/issues.csv",
+            "--xlsx",
+            f"{out}/issues.xlsx",
+            "--html",
+            f"{out}/validate.html",
+        ],
+        [
+            "check",
+            str(path),
+            "--html",
+            f"{out}/check.html",
+            "--xlsx",
+            f"{out}/check.xlsx",
+            "--gpkg",
+            f"{out}/check.gpkg",
+        ],
+        [
+            "zones",
+            str(path),
+            "--flagships",
+            "310101002001,310115005001",
+            "--radius-m",
+            "1000",
+            "--html",
+            f"{out}/zones.html",
+            "--xlsx",
+            f"{out}/zones.xlsx",
+            "--gpkg",
+            f"{out}/zones.gpkg",
+        ],
+        [
+            "access",
+            str(path),
+            "--posts",
+            "2",
+            "--straight",
+            "--html",
+            f"{out}/access.html",
+            "--xlsx",
+            f"{out}/access.xlsx",
+            "--gpkg",
+            f"{out}/access.gpkg",
+        ],
         ["alliances", str(path), "--out", f"{out}/alliances"],
     ]
     for args in runs:
         assert main(args) == 0, args
     roster = tmp_path_factory.mktemp("roster") / "roster.xlsx"
-    assert main(["zones", str(path), "--flagships", "310101002001", "--radius-m", "1000",
-                 "--roster", str(roster)]) == 0
+    assert (
+        main(
+            [
+                "zones",
+                str(path),
+                "--flagships",
+                "310101002001",
+                "--radius-m",
+                "1000",
+                "--roster",
+                str(roster),
+            ]
+        )
+        == 0
+    )
     _library_exports(path, out)
     return out, roster
 
@@ -128,10 +179,11 @@ def _library_exports(path: Path, out: Path) -> None:
     report.to_excel(out / "lib_coverage.xlsx", lang="en")
     report.to_geopackage(out / "lib_coverage.gpkg")
     save_map(hierarchy_map(h, lang="en"), out / "lib_hierarchy.html")
-    layer = {n: pyogrio.read_dataframe(path, layer=n).set_index(f"{n[:-1]}_id")
-             for n in ("organisations", "service_centres")}
-    zones = mentoring_zones(h, ["310101002001"], radius_m=800,
-                            organisations=layer["organisations"])
+    layer = {
+        n: pyogrio.read_dataframe(path, layer=n).set_index(f"{n[:-1]}_id")
+        for n in ("organisations", "service_centres")
+    }
+    zones = mentoring_zones(h, ["310101002001"], radius_m=800, organisations=layer["organisations"])
     zones.to_excel(out / "lib_zones.xlsx")
     zones.to_geopackage(out / "lib_zones.gpkg")
     access = service_access(h, layer["service_centres"])
@@ -207,19 +259,23 @@ def map_layers(html: str) -> list[tuple[list[str], list[dict]]]:
     """``(popup labels, GeoJSON features)`` of every layer drawn by ``add_features``."""
     labels = {
         m.group(1): json.loads(m.group(2))
-        for m in re.finditer(r"function (geo_json_\w+)_onEachFeature.*?var labels = (\[.*?\]), "
-                             r"styles", html, flags=re.S)
+        for m in re.finditer(
+            r"function (geo_json_\w+)_onEachFeature.*?var labels = (\[.*?\]), "
+            r"styles",
+            html,
+            flags=re.S,
+        )
     }
-    data = {m.group(1): json.loads(m.group(2))
-            for m in re.finditer(r"(geo_json_\w+)_add\((\{.*\})\);\n", html)}
+    data = {
+        m.group(1): json.loads(m.group(2))
+        for m in re.finditer(r"(geo_json_\w+)_add\((\{.*\})\);\n", html)
+    }
     return [(labels[k], data[k]["features"]) for k in data if k in labels]
 
 
 def count_labels() -> set[str]:
     keys = {*SMALL_COUNT_COLUMNS, "members", "members_reached", "party_members", "size", "served"}
-    return {f(k, lang) for k in keys for lang in ("zh", "en") for f in (text, header)} - {
-        *keys
-    }
+    return {f(k, lang) for k in keys for lang in ("zh", "en") for f in (text, header)} - {*keys}
 
 
 def check_shared_map(html: str, households: np.ndarray, min_count: int) -> int:
@@ -254,13 +310,13 @@ def household_xy(seeded: tuple[Path, dict]) -> np.ndarray:
     return shapely.get_coordinates(points.array)
 
 
-def test_command_maps_follow_the_rules(outputs: tuple[Path, Path], household_xy: np.ndarray) -> None:
+def test_command_maps_follow_the_rules(
+    outputs: tuple[Path, Path], household_xy: np.ndarray
+) -> None:
     out, _ = outputs
     maps = sorted(out.rglob("*.html"))
     assert len(maps) >= 6
-    suppressed = sum(
-        check_shared_map(p.read_text(encoding="utf-8"), household_xy, 5) for p in maps
-    )
+    suppressed = sum(check_shared_map(p.read_text(encoding="utf-8"), household_xy, 5) for p in maps)
     assert suppressed > 50
 
 
@@ -270,24 +326,43 @@ def test_the_threshold_is_a_parameter_of_every_map(
 ) -> None:
     path, _ = seeded
     h = read_hierarchy(path, strict=False)
-    layer = {n: ds.sample_layer(n) for n in ("organisations", "service_centres", "communities",
-                                             "units", "alliances", "memberships",
-                                             "departments", "pairings", "needs", "resources")}
-    zones = mentoring_zones(h, ["310101002001", "310115005001"], radius_m=1000,
-                            organisations=layer["organisations"])
-    net = alliance_network(layer["units"], layer["alliances"], layer["memberships"],
-                           communities=layer["communities"])
+    layer = {
+        n: ds.sample_layer(n)
+        for n in (
+            "organisations",
+            "service_centres",
+            "communities",
+            "units",
+            "alliances",
+            "memberships",
+            "departments",
+            "pairings",
+            "needs",
+            "resources",
+        )
+    }
+    zones = mentoring_zones(
+        h, ["310101002001", "310115005001"], radius_m=1000, organisations=layer["organisations"]
+    )
+    net = alliance_network(
+        layer["units"], layer["alliances"], layer["memberships"], communities=layer["communities"]
+    )
     maps = [
         hierarchy_map(h, min_count=min_count),
         check_coverage(h).map(min_count=min_count),
         flagship_map(zones, min_count=min_count),
-        access_map(service_access(h, layer["service_centres"], threshold_m=300),
-                   min_count=min_count),
-        alliance_map(analyse_alliances(net), communities=layer["communities"],
-                     pairing=propose_pairing(layer["communities"], layer["departments"],
-                                             pairings=layer["pairings"]),
-                     lists=match_lists(layer["needs"], layer["resources"], units=layer["units"]),
-                     min_count=min_count),
+        access_map(
+            service_access(h, layer["service_centres"], threshold_m=300), min_count=min_count
+        ),
+        alliance_map(
+            analyse_alliances(net),
+            communities=layer["communities"],
+            pairing=propose_pairing(
+                layer["communities"], layer["departments"], pairings=layer["pairings"]
+            ),
+            lists=match_lists(layer["needs"], layer["resources"], units=layer["units"]),
+            min_count=min_count,
+        ),
     ]
     suppressed = [check_shared_map(m.get_root().render(), household_xy, min_count) for m in maps]
     if min_count == 0:
@@ -341,9 +416,14 @@ def test_result_exports_drop_personal_columns_even_when_a_table_carries_them(
     tmp_path: Path,
 ) -> None:
     table = gpd.GeoDataFrame(
-        {"grid_id": ["G1"], "联系电话": ["13800138000"], " Phone ": ["13900139000"],
-         "身份证号": ["110101199003071234"]},
-        geometry=[shapely.Point(121.49, 31.24)], crs=4326,
+        {
+            "grid_id": ["G1"],
+            "联系电话": ["13800138000"],
+            " Phone ": ["13900139000"],
+            "身份证号": ["110101199003071234"],
+        },
+        geometry=[shapely.Point(121.49, 31.24)],
+        crs=4326,
     )
     result = _Carrying(table)
     book = result.to_excel(tmp_path / "r.xlsx")

@@ -1,2 +1,1 @@
-"""Service access: tiered service centres, network distances, life-circle bands, post siting.
-"""
+"""Service access: tiered service centres, network distances, life-circle bands, post siting."""

@@ -97,7 +97,10 @@ TIERS: tuple[Tier, ...] = (
         ("社区", "社区级", "社区党群服务中心", "党群服务站", "服务站"),
     ),
     Tier(
-        "post", "党群服务驿站", "post", ("驿站", "党群驿站", "小区驿站", "楼宇驿站", "小区", "站点", "compound")
+        "post",
+        "党群服务驿站",
+        "post",
+        ("驿站", "党群驿站", "小区驿站", "楼宇驿站", "小区", "站点", "compound"),
     ),
 )
 _TIER_CODES = tuple(t.code for t in TIERS)
@@ -540,8 +543,10 @@ class ServiceAccess(Tables):
         homes = self.issues["level"] == "household"
         counts = self.issues[homes].groupby("check").size()
         rolled = _issue_rows(
-            "household", [pd.NA] * len(counts), "", [f"{n} households (not listed: personal data)"
-                                                     for n in counts]
+            "household",
+            [pd.NA] * len(counts),
+            "",
+            [f"{n} households (not listed: personal data)" for n in counts],
         ).assign(check=list(counts.index), severity=[_SEVERITY[c] for c in counts.index])
         return pd.concat([self.issues[~homes], rolled], ignore_index=True)
 
@@ -618,7 +623,8 @@ def service_access(
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
     bands = band_limits(minutes, speed_m_per_min)
     threshold = (
-        float(bands.iloc[-1]) if threshold_m is None
+        float(bands.iloc[-1])
+        if threshold_m is None
         else positive_number(threshold_m, "threshold_m", hint="metres")
     )
     positive_number(area_buffer_m, "area_buffer_m", hint="metres")
@@ -1084,7 +1090,8 @@ def site_posts(
             f"access must be the result of service_access(), got {type(access).__name__}."
         )
     threshold = (
-        access.threshold_m if threshold_m is None
+        access.threshold_m
+        if threshold_m is None
         else positive_number(threshold_m, "threshold_m", hint="metres")
     )
     if k is not None:
@@ -1095,11 +1102,27 @@ def site_posts(
     crs = access.network.crs if access.network is not None else _metric_of(b, None)
     if not len(demand):  # nothing under-served: 0 posts needed, a valid answer
         none = np.zeros(0, dtype=bool)
-        siting = Siting("lscp" if k is None else "mclp", resolve_solver(solver, 0),
-                        np.zeros(0, dtype=np.int64), none,
-                        none, np.zeros(0), True, 0.0)
-        return _post_siting(pd.Index([]), np.zeros((0, 2)), crs, np.zeros((0, 0)), siting,
-                            homes, demand, threshold, k)
+        siting = Siting(
+            "lscp" if k is None else "mclp",
+            resolve_solver(solver, 0),
+            np.zeros(0, dtype=np.int64),
+            none,
+            none,
+            np.zeros(0),
+            True,
+            0.0,
+        )
+        return _post_siting(
+            pd.Index([]),
+            np.zeros((0, 2)),
+            crs,
+            np.zeros((0, 0)),
+            siting,
+            homes,
+            demand,
+            threshold,
+            k,
+        )
     pool = b if candidates is None else candidates
     cand_xy, ok = _points_m(pool, crs)
     demand_xy, _ = _points_m(demand, crs)
@@ -1143,8 +1166,7 @@ def _solve(
         thinned = set_cover(cost[:, mclp.chosen], max_cost=threshold, solver="greedy")
         chosen = mclp.chosen[thinned.chosen]
     covered = (cost[:, chosen] <= threshold).any(axis=1) if len(chosen) else mclp.covered
-    return replace(mclp, chosen=chosen, covered=covered,
-                   seconds=mclp.seconds + fewest.seconds)
+    return replace(mclp, chosen=chosen, covered=covered, seconds=mclp.seconds + fewest.seconds)
 
 
 def _post_siting(

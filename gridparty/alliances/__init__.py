@@ -1,2 +1,1 @@
-"""Alliances, 1+1 pairing and the three lists (resources, needs, services).
-"""
+"""Alliances, 1+1 pairing and the three lists (resources, needs, services)."""

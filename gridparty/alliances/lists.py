@@ -192,11 +192,18 @@ def match_lists(
 def _read(
     frame: pd.DataFrame, level: object, columns: TableColumns | None, table: str
 ) -> tuple[gpd.GeoDataFrame, list[dict]]:
-    out, issues = read_table(frame, level, columns=columns_for(columns, _TABLES, table),
-                             argument=table, make_ids=True, strict=False)
+    out, issues = read_table(
+        frame,
+        level,
+        columns=columns_for(columns, _TABLES, table),
+        argument=table,
+        make_ids=True,
+        strict=False,
+    )
     if not isinstance(out, gpd.GeoDataFrame):
-        out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index),
-                               crs=4326)
+        out = gpd.GeoDataFrame(
+            out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs=4326
+        )
     return out, issues
 
 
@@ -213,28 +220,58 @@ def _prepare(
     out = frame.copy()
     category, unknown = codes(frame["category"], words)
     out["category"] = category
-    rows += [problem(level, i, "unknown_category", f"{level} {i}: category {v!r} is not known; "
-                     f"use one of {sorted(set(words.values()))} (or 为老服务, 法律服务 ...), or "
-                     "pass categories=.") for i, v in category[unknown].items()]
-    rows += [problem(level, i, "missing_value", f"{level} {i}: category is empty; fill it.")
-             for i in frame.index[frame["category"].isna().to_numpy()]]
+    rows += [
+        problem(
+            level,
+            i,
+            "unknown_category",
+            f"{level} {i}: category {v!r} is not known; "
+            f"use one of {sorted(set(words.values()))} (or 为老服务, 法律服务 ...), or "
+            "pass categories=.",
+        )
+        for i, v in category[unknown].items()
+    ]
+    rows += [
+        problem(level, i, "missing_value", f"{level} {i}: category is empty; fill it.")
+        for i in frame.index[frame["category"].isna().to_numpy()]
+    ]
     bad = negative(frame[amount])
     check = "negative_capacity" if amount == "capacity" else "negative_size"
-    rows += [problem(level, i, check, f"{level} {i}: {amount} {v} is below 0; a {amount} "
-                     "counts people or service slots (>= 0).")
-             for i, v in frame.loc[bad, amount].items()]
+    rows += [
+        problem(
+            level,
+            i,
+            check,
+            f"{level} {i}: {amount} {v} is below 0; a {amount} "
+            "counts people or service slots (>= 0).",
+        )
+        for i, v in frame.loc[bad, amount].items()
+    ]
     out[amount] = frame[amount].fillna(1)
     if owners is not None:
         ids, unknown_owner = resolve(frame[owner], owners)
         out[owner] = ids
-        rows += [problem(level, i, "unknown_unit" if owner == "unit_id" else "unknown_community",
-                         f"{level} {i}: {owner} {v!r} is not known; correct the cell.")
-                 for i, v in ids[unknown_owner].items()]
+        rows += [
+            problem(
+                level,
+                i,
+                "unknown_unit" if owner == "unit_id" else "unknown_community",
+                f"{level} {i}: {owner} {v!r} is not known; correct the cell.",
+            )
+            for i, v in ids[unknown_owner].items()
+        ]
         out = _fill_locations(out, owner, owners)
     geoms = np.asarray(out.geometry.array)
-    rows += [problem(level, i, "missing_location", f"{level} {i} has no point and its {owner} "
-                     "gives none; add coordinates or the owner's location.")
-             for i in out.index[shapely.is_missing(geoms) | shapely.is_empty(geoms)]]
+    rows += [
+        problem(
+            level,
+            i,
+            "missing_location",
+            f"{level} {i} has no point and its {owner} "
+            "gives none; add coordinates or the owner's location.",
+        )
+        for i in out.index[shapely.is_missing(geoms) | shapely.is_empty(geoms)]
+    ]
     out["check"] = first_checks(rows, out.index)
     return out, rows
 
@@ -262,7 +299,10 @@ def _usable(frame: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _match(
-    need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, crs: pyproj.CRS, max_distance_m: float,
+    need: gpd.GeoDataFrame,
+    res: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    max_distance_m: float,
     engine: Engine,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs (need row, resource row), their distances (m) and the amount sent."""
@@ -300,12 +340,22 @@ def _result(
         used=used, left=np.where(_usable(res), res["capacity"].to_numpy() - used, 0)
     )
     matches = _match_lines(need, res, i[sent], j[sent], amounts[sent], dist[sent])
-    return ListMatch(matches, needs, resources, _ranking(needs), _categories(needs, resources),
-                     problems, float(max_distance_m))
+    return ListMatch(
+        matches,
+        needs,
+        resources,
+        _ranking(needs),
+        _categories(needs, resources),
+        problems,
+        float(max_distance_m),
+    )
 
 
 def _need_table(
-    need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, served: np.ndarray, cand: np.ndarray,
+    need: gpd.GeoDataFrame,
+    res: gpd.GeoDataFrame,
+    served: np.ndarray,
+    cand: np.ndarray,
     crs: pyproj.CRS,
 ) -> gpd.GeoDataFrame:
     size = need["size"].to_numpy(dtype=np.int64)
@@ -316,8 +366,11 @@ def _need_table(
     reason = np.where(
         ~usable,
         need["check"].to_numpy(dtype=object),
-        np.where(np.isnan(nearest), "no_resource_of_category",
-                 np.where(~in_range, "out_of_range", "capacity_used_up")),
+        np.where(
+            np.isnan(nearest),
+            "no_resource_of_category",
+            np.where(~in_range, "out_of_range", "capacity_used_up"),
+        ),
     )
     status = np.where(
         usable & (unserved == 0), "matched", np.where(served > 0, "partly_matched", "unmatched")
@@ -328,8 +381,20 @@ def _need_table(
         status=pd.array(status, dtype="string"),
         reason=pd.array(np.where(status != "matched", reason, None), dtype="string"),
         nearest_m=nearest,
-    )[["community_id", "category", "size", "served", "unserved", "status", "reason",
-       "nearest_m", "title", "geometry"]]
+    )[
+        [
+            "community_id",
+            "category",
+            "size",
+            "served",
+            "unserved",
+            "status",
+            "reason",
+            "nearest_m",
+            "title",
+            "geometry",
+        ]
+    ]
 
 
 def _nearest(need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, crs: pyproj.CRS) -> np.ndarray:
@@ -348,11 +413,16 @@ def _nearest(need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, crs: pyproj.CRS) -> 
 
 
 def _match_lines(
-    need: gpd.GeoDataFrame, res: gpd.GeoDataFrame, i: np.ndarray, j: np.ndarray,
-    amount: np.ndarray, dist: np.ndarray,
+    need: gpd.GeoDataFrame,
+    res: gpd.GeoDataFrame,
+    i: np.ndarray,
+    j: np.ndarray,
+    amount: np.ndarray,
+    dist: np.ndarray,
 ) -> gpd.GeoDataFrame:
-    lines = shapely.shortest_line(np.asarray(res.geometry.array)[j],
-                                  np.asarray(need.geometry.array)[i])
+    lines = shapely.shortest_line(
+        np.asarray(res.geometry.array)[j], np.asarray(need.geometry.array)[i]
+    )
     table = pd.DataFrame(
         {
             "need_id": pd.array(need.index[i], dtype="string"),
@@ -374,8 +444,19 @@ def _ranking(needs: gpd.GeoDataFrame) -> pd.DataFrame:
     left = left.sort_values(["unserved", "far"], ascending=[False, False], kind="stable")
     left = left.drop(columns="far")
     left.insert(0, "rank", np.arange(1, len(left) + 1))
-    return left[["rank", "community_id", "category", "size", "served", "unserved", "reason",
-                 "nearest_m", "title"]]
+    return left[
+        [
+            "rank",
+            "community_id",
+            "category",
+            "size",
+            "served",
+            "unserved",
+            "reason",
+            "nearest_m",
+            "title",
+        ]
+    ]
 
 
 def _categories(needs: gpd.GeoDataFrame, resources: gpd.GeoDataFrame) -> pd.DataFrame:

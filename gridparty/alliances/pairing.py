@@ -70,22 +70,29 @@ def _read(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[dict]]:
     com, issues = normalise_layer(communities, LEVELS["community"], argument="communities")
     dep, more = read_table(
-        require_points(departments, "departments"), DEPARTMENT,
-        columns=columns_for(columns, _TABLES, "departments"), strict=strict, argument="departments",
+        require_points(departments, "departments"),
+        DEPARTMENT,
+        columns=columns_for(columns, _TABLES, "departments"),
+        strict=strict,
+        argument="departments",
     )
     table = pd.DataFrame({"community_id": [], "department_id": []}, dtype="string")
     pairs, found = read_table(
-        table if pairings is None else pairings, PAIRING,
-        columns=columns_for(columns, _TABLES, "pairings"), strict=strict,
-        argument="pairings", make_ids=True,
+        table if pairings is None else pairings,
+        PAIRING,
+        columns=columns_for(columns, _TABLES, "pairings"),
+        strict=strict,
+        argument="pairings",
+        make_ids=True,
     )
     return com, dep, pairs, [*issues, *more, *found]
 
 
 def _status(own: pd.Series, other_degree: pd.Series, many: str, shared: str) -> pd.Series:
     """``unpaired``, ``1+1``, ``many`` (several partners) or ``shared`` (a partner has others)."""
-    out = np.where(own == 0, "unpaired", np.where(own > 1, many, np.where(other_degree > 1,
-                                                                          shared, "1+1")))
+    out = np.where(
+        own == 0, "unpaired", np.where(own > 1, many, np.where(other_degree > 1, shared, "1+1"))
+    )
     return pd.Series(out, index=own.index, dtype="string")
 
 
@@ -177,7 +184,8 @@ def _check(
     com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, pairs: pd.DataFrame, issues: list[dict]
 ) -> PairingCheck:
     pairs, rows = check_links(
-        pairs, "pairing",
+        pairs,
+        "pairing",
         (("community_id", com, "unknown_community"), ("department_id", dep, "unknown_department")),
         "duplicate_pair",
     )
@@ -191,18 +199,25 @@ def _check(
     com_table = com[["name", "district"]].assign(
         departments=n_com,
         department_ids=per_com.agg(lambda s: ", ".join(sorted(s))).reindex(com.index),
-        status=_status(n_com, most_dep.groupby("community_id")["n"].max().reindex(com.index),
-                       "1+N", "N+1"),
+        status=_status(
+            n_com, most_dep.groupby("community_id")["n"].max().reindex(com.index), "1+N", "N+1"
+        ),
     )
     dep_table = pd.DataFrame(dep[["name", "district", "capacity"]]).assign(
         communities=n_dep,
         community_ids=per_dep.agg(lambda s: ", ".join(sorted(s))).reindex(dep.index),
-        status=_status(n_dep, most_com.groupby("department_id")["n"].max().reindex(dep.index),
-                       "N+1", "1+N"),
+        status=_status(
+            n_dep, most_com.groupby("department_id")["n"].max().reindex(dep.index), "N+1", "1+N"
+        ),
     )
     rows += [
-        problem("community", c, "unpaired_community", f"community {c} ({com.at[c, 'name']}) has "
-                "no department paired with it; add a pairing (see propose_pairing).")
+        problem(
+            "community",
+            c,
+            "unpaired_community",
+            f"community {c} ({com.at[c, 'name']}) has "
+            "no department paired with it; add a pairing (see propose_pairing).",
+        )
         for c in com.index[(n_com == 0).to_numpy()]
     ]
     return PairingCheck(com_table, dep_table, pairs, problem_frame([*issues, *rows]))
@@ -279,12 +294,22 @@ def _assignment(cost: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _flow(
-    cost: np.ndarray, allowed: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
+    cost: np.ndarray,
+    allowed: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
     engine: Engine,
 ) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = np.nonzero(allowed)
-    flow = max_flow_min_cost(rows, cols, cost[rows, cols], demand, capacity,
-                             np.ones(len(rows), dtype=np.int64), engine=engine)
+    flow = max_flow_min_cost(
+        rows,
+        cols,
+        cost[rows, cols],
+        demand,
+        capacity,
+        np.ones(len(rows), dtype=np.int64),
+        engine=engine,
+    )
     return rows[flow > 0].astype(np.int64), cols[flow > 0].astype(np.int64)
 
 
@@ -389,12 +414,23 @@ def propose_pairing(
     cost = _distances(com, dep, crs)
     eligible = np.isfinite(cost) & _same(com, dep, within)
     allowed = _allowed(eligible, cost, max_distance_m, com, dep, fixed)
-    rows, cols = optimal_pairs(np.where(allowed, cost, np.inf), want.clip(lower=0).to_numpy(),
-                               room.clip(lower=0).to_numpy(), engine=engine)
+    rows, cols = optimal_pairs(
+        np.where(allowed, cost, np.inf),
+        want.clip(lower=0).to_numpy(),
+        room.clip(lower=0).to_numpy(),
+        engine=engine,
+    )
     new = pd.DataFrame({"community_id": com.index[rows], "department_id": dep.index[cols]})
-    table = _pair_lines(com, dep, crs, pd.concat([
-        fixed[["community_id", "department_id"]].assign(fixed=True), new.assign(fixed=False)
-    ], ignore_index=True), cost)
+    table = _pair_lines(
+        com,
+        dep,
+        crs,
+        pd.concat(
+            [fixed[["community_id", "department_id"]].assign(fixed=True), new.assign(fixed=False)],
+            ignore_index=True,
+        ),
+        cost,
+    )
     got = np.bincount(rows, minlength=len(com))
     unpaired = _unpaired(com, want.to_numpy() - got, eligible, allowed)
     return PairingProposal(table, unpaired, check)
@@ -447,7 +483,10 @@ def _allowed(
         if not np.isfinite(max_distance_m) or max_distance_m < 0:
             raise InputError(f"max_distance_m={max_distance_m!r} must be metres >= 0 (or None).")
         allowed &= cost <= max_distance_m
-    taken = (com.index.get_indexer(fixed["community_id"]), dep.index.get_indexer(fixed["department_id"]))
+    taken = (
+        com.index.get_indexer(fixed["community_id"]),
+        dep.index.get_indexer(fixed["department_id"]),
+    )
     allowed[taken] = False
     return allowed
 
@@ -468,7 +507,10 @@ def _same(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, within: str | None) -> n
 
 
 def _pair_lines(
-    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, crs: pyproj.CRS, pairs: pd.DataFrame,
+    com: gpd.GeoDataFrame,
+    dep: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    pairs: pd.DataFrame,
     cost: np.ndarray,
 ) -> gpd.GeoDataFrame:
     i = com.index.get_indexer(pairs["community_id"])
@@ -476,15 +518,18 @@ def _pair_lines(
     c, d = _points(com, dep, crs)
     lines = shapely.shortest_line(c[i], d[j])  # None where a department has no point
     table = pairs.assign(
-        community=com["name"].to_numpy()[i], department=dep["name"].to_numpy()[j],
+        community=com["name"].to_numpy()[i],
+        department=dep["name"].to_numpy()[j],
         distance_m=cost[i, j],
     )
-    table = table.sort_values(["fixed", "community_id", "department_id"],
-                              ascending=[False, True, True])
+    table = table.sort_values(
+        ["fixed", "community_id", "department_id"], ascending=[False, True, True]
+    )
     columns = ["community_id", "community", "department_id", "department", "distance_m", "fixed"]
     geometry = gpd.GeoSeries(lines, index=pairs.index, crs=crs).to_crs(4326)
-    return gpd.GeoDataFrame(table[columns].astype({"fixed": bool}), geometry=geometry.reindex(
-        table.index), crs=4326).reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        table[columns].astype({"fixed": bool}), geometry=geometry.reindex(table.index), crs=4326
+    ).reset_index(drop=True)
 
 
 def _unpaired(

@@ -106,7 +106,9 @@ def table_level(
     )
 
 
-def columns_for(columns: TableColumns | None, tables: tuple[str, ...], table: str) -> dict[str, str]:
+def columns_for(
+    columns: TableColumns | None, tables: tuple[str, ...], table: str
+) -> dict[str, str]:
     """The explicit column mapping of ``table`` from a mapping nested by table name.
 
     Raises
@@ -313,14 +315,24 @@ def check_links(
     a, bad_a = resolve(frame[col_a], table_a)
     b, bad_b = resolve(frame[col_b], table_b)
     rows = [
-        problem(level, i, "missing_value", f"{level} {i}: {col_a} and {col_b} are both "
-                "required; fill the empty cell or delete the row.")
+        problem(
+            level,
+            i,
+            "missing_value",
+            f"{level} {i}: {col_a} and {col_b} are both "
+            "required; fill the empty cell or delete the row.",
+        )
         for i in frame.index[(a.isna() | b.isna()).to_numpy()]
     ]
     for column, values, bad, check in ((col_a, a, bad_a, check_a), (col_b, b, bad_b, check_b)):
         rows += [
-            problem(level, i, check, f"{level} {i}: {column} {v!r} is not known (neither an id "
-                    "nor a unique name); add it or correct the cell.")
+            problem(
+                level,
+                i,
+                check,
+                f"{level} {i}: {column} {v!r} is not known (neither an id "
+                "nor a unique name); add it or correct the cell.",
+            )
             for i, v in values[bad].items()
         ]
     pairs = pd.DataFrame({"a": a, "b": b})
@@ -328,8 +340,13 @@ def check_links(
     first = pairs[complete].reset_index().drop_duplicates(["a", "b"]).set_index(["a", "b"])
     again = pairs.duplicated(keep="first") & complete
     rows += [
-        problem(level, i, duplicate, f"{level} {i}: {x} and {y} are already listed together in "
-                f"row {first.at[(x, y), frame.index.name]}; delete one of the two rows.")
+        problem(
+            level,
+            i,
+            duplicate,
+            f"{level} {i}: {x} and {y} are already listed together in "
+            f"row {first.at[(x, y), frame.index.name]}; delete one of the two rows.",
+        )
         for i, (x, y) in pairs[again].iterrows()
     ]
     out = frame.assign(**{col_a: a, col_b: b})

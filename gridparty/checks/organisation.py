@@ -73,37 +73,50 @@ __all__ = [
 #: Every organisational check: check → (level, severity, meaning).
 ORGANISATION_CHECKS: dict[str, tuple[str, str, str]] = {
     "members_without_branch": (
-        "grid", "warning", "enough formal members for a branch (>= branch_min_formal) but none"
+        "grid",
+        "warning",
+        "enough formal members for a branch (>= branch_min_formal) but none",
     ),
     "joint_branch_candidate": (
-        "grid", "warning",
+        "grid",
+        "warning",
         "too few formal members for a branch of its own (< branch_min_formal) but some members "
         "or a branch: a joint branch with neighbouring units (see joint_branches)",
     ),
     "committee_due": (
-        "grid", "info", "the branch has >= committee_min_formal formal members: a branch committee"
+        "grid",
+        "info",
+        "the branch has >= committee_min_formal formal members: a branch committee",
     ),
     "general_branch_possible": (
-        "grid", "info", "more than general_branch_min_formal formal members: may become a general "
-        "branch (党总支)"
+        "grid",
+        "info",
+        "more than general_branch_min_formal formal members: may become a general branch (党总支)",
     ),
     "primary_committee_due": (
-        "grid", "info", ">= primary_committee_min_formal formal members: a primary committee (基层党委)"
+        "grid",
+        "info",
+        ">= primary_committee_min_formal formal members: a primary committee (基层党委)",
     ),
     "households_outside_band": (
-        "grid", "info", "households outside the band grid_households_min–grid_households_max"
+        "grid",
+        "info",
+        "households outside the band grid_households_min–grid_households_max",
     ),
     "no_full_time_worker": (
-        "grid", "warning", "fewer full-time grid workers than grid_min_full_time (or none recorded)"
+        "grid",
+        "warning",
+        "fewer full-time grid workers than grid_min_full_time (or none recorded)",
     ),
-    "members_without_group": (
-        "building", "warning", "enough members for a party group but none"
-    ),
+    "members_without_group": ("building", "warning", "enough members for a party group but none"),
     "no_hub_household": (
-        "building", "info", ">= hub_min_member_households member households but no hub household"
+        "building",
+        "info",
+        ">= hub_min_member_households member households but no hub household",
     ),
     "not_recorded": (
-        "grid, building or household", "warning",
+        "grid, building or household",
+        "warning",
         "an attribute some checks need is recorded for no unit of a level: those checks are not "
         "run and the rates that need it are unknown (the row's id is the attribute's name)",
     ),
@@ -128,15 +141,25 @@ NEEDED_ATTRIBUTES: dict[str | tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("grid", "member_work_coverage"): (("grid", "has_branch"),),
     ("building", "organisation_coverage"): (("building", "has_group"), _FORMAL),
     ("building", "work_coverage"): (
-        ("building", "has_group"), ("household", "is_hub"), _HOUSEHOLDS,
+        ("building", "has_group"),
+        ("household", "is_hub"),
+        _HOUSEHOLDS,
     ),
     ("building", "member_work_coverage"): (("building", "has_group"), ("household", "is_hub")),
 }
 
-_FINDING_COLUMNS = ("level", "id", "check", "severity", "value", "threshold", "message",
-                    "community_id", "geometry")
-_MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members",
-                   "hub_households")
+_FINDING_COLUMNS = (
+    "level",
+    "id",
+    "check",
+    "severity",
+    "value",
+    "threshold",
+    "message",
+    "community_id",
+    "geometry",
+)
+_MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members", "hub_households")
 
 
 @dataclass(frozen=True)
@@ -281,8 +304,7 @@ def _forms(formal: pd.Series, has_branch: pd.Series, rules: PartyRules) -> pd.Se
             np.asarray(rules.general_branch_possible(formal), dtype=bool),
             formal >= rules.committee_min_formal,
         ],
-        ["joint_branch", "none", "primary_committee", "general_branch",
-         "branch_with_committee"],
+        ["joint_branch", "none", "primary_committee", "general_branch", "branch_with_committee"],
         default="branch",
     )
     return pd.Series(form, index=formal.index, dtype="string")
@@ -319,31 +341,79 @@ def _findings(
     primary, band = f">= {r.primary_committee_min_formal}", f"{lo}–{hi}"
     missing = _missing(h)
     specs = [  # check, units, which, value, threshold, message after the value
-        ("members_without_branch", grids, grids["should_have_branch"]
-         & grids["has_branch"].eq(False).fillna(False), formal, branch,
-         f"formal members ({branch}) but no party branch"),
-        ("joint_branch_candidate", grids, form.eq("joint_branch"), formal,
-         f"< {r.branch_min_formal}",
-         f"formal members (< {r.branch_min_formal}): a joint branch with neighbouring units"),
-        ("committee_due", grids, form.eq("branch_with_committee"), formal, committee,
-         f"formal members ({committee}): the branch sets up a branch committee"),
-        ("general_branch_possible", grids, form.eq("general_branch"), formal, general,
-         f"formal members ({general}): may become a general branch"),
-        ("primary_committee_due", grids, form.eq("primary_committee"), formal, primary,
-         f"formal members ({primary}): a primary committee"),
-        ("households_outside_band", grids,
-         (grids["households"] < lo) | (grids["households"] > hi), grids["households"], band,
-         f"households, outside {band}"),
-        ("no_full_time_worker", grids, workers.lt(r.grid_min_full_time).fillna(True),
-         workers, f">= {r.grid_min_full_time}",
-         f"full-time grid workers (< {r.grid_min_full_time})"),
-        ("members_without_group", buildings, buildings["should_have_group"]
-         & buildings["has_group"].eq(False).fillna(False), members,
-         f">= {r.group_min_members}", f"members (>= {r.group_min_members}) but no party group"),
-        ("no_hub_household", buildings,
-         (buildings["member_households"] >= max(r.hub_min_member_households, 1))
-         & (buildings["hub_households"] == 0), buildings["member_households"],
-         f">= {r.hub_min_member_households}", "member households but no hub household"),
+        (
+            "members_without_branch",
+            grids,
+            grids["should_have_branch"] & grids["has_branch"].eq(False).fillna(False),
+            formal,
+            branch,
+            f"formal members ({branch}) but no party branch",
+        ),
+        (
+            "joint_branch_candidate",
+            grids,
+            form.eq("joint_branch"),
+            formal,
+            f"< {r.branch_min_formal}",
+            f"formal members (< {r.branch_min_formal}): a joint branch with neighbouring units",
+        ),
+        (
+            "committee_due",
+            grids,
+            form.eq("branch_with_committee"),
+            formal,
+            committee,
+            f"formal members ({committee}): the branch sets up a branch committee",
+        ),
+        (
+            "general_branch_possible",
+            grids,
+            form.eq("general_branch"),
+            formal,
+            general,
+            f"formal members ({general}): may become a general branch",
+        ),
+        (
+            "primary_committee_due",
+            grids,
+            form.eq("primary_committee"),
+            formal,
+            primary,
+            f"formal members ({primary}): a primary committee",
+        ),
+        (
+            "households_outside_band",
+            grids,
+            (grids["households"] < lo) | (grids["households"] > hi),
+            grids["households"],
+            band,
+            f"households, outside {band}",
+        ),
+        (
+            "no_full_time_worker",
+            grids,
+            workers.lt(r.grid_min_full_time).fillna(True),
+            workers,
+            f">= {r.grid_min_full_time}",
+            f"full-time grid workers (< {r.grid_min_full_time})",
+        ),
+        (
+            "members_without_group",
+            buildings,
+            buildings["should_have_group"] & buildings["has_group"].eq(False).fillna(False),
+            members,
+            f">= {r.group_min_members}",
+            f"members (>= {r.group_min_members}) but no party group",
+        ),
+        (
+            "no_hub_household",
+            buildings,
+            (buildings["member_households"] >= max(r.hub_min_member_households, 1))
+            & (buildings["hub_households"] == 0),
+            buildings["member_households"],
+            f">= {r.hub_min_member_households}",
+            "member households but no hub household",
+        ),
     ]
     frames = [
         _finding_rows(h, check, table, mask & _runs(check, missing), value, threshold, template)
@@ -352,23 +422,31 @@ def _findings(
     frames.append(_not_recorded_rows(h))
     out = pd.concat(frames, ignore_index=True)
     order = {"grid": 0, "building": 1, "household": 2}
-    out = out.sort_values(["level", "check", "id"],
-                          key=lambda s: s.map(order) if s.name == "level" else s)
+    out = out.sort_values(
+        ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
+    )
     out = out.set_axis(pd.RangeIndex(1, len(out) + 1, name="finding"))
     return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
 
 
 def _finding_rows(
-    h: Hierarchy, check: str, table: pd.DataFrame, mask: pd.Series, value: pd.Series,
-    threshold: str, template: str,
+    h: Hierarchy,
+    check: str,
+    table: pd.DataFrame,
+    mask: pd.Series,
+    value: pd.Series,
+    threshold: str,
+    template: str,
 ) -> pd.DataFrame:
     """Rows of one check: ``message`` is the value and ``template`` ("3 formal members ...")."""
     level, severity, _ = ORGANISATION_CHECKS[check]
     hit = mask.to_numpy(dtype=bool)
     ids = table.index[hit]
     values = pd.array(value[hit], dtype="Int64")
-    messages = [f"{template.split(' (')[0]} not recorded" if pd.isna(v) else f"{int(v)} {template}"
-                for v in values]
+    messages = [
+        f"{template.split(' (')[0]} not recorded" if pd.isna(v) else f"{int(v)} {template}"
+        for v in values
+    ]
     n = len(ids)
     return pd.DataFrame(
         {
@@ -455,11 +533,16 @@ def unrecorded_attributes(
         found.items(), key=lambda item: order[item[0][0]]
     ):
         units = len(h.layer(level))
-        rows.append({
-            "level": level, "attribute": attribute, "units": units,
-            "checks": ", ".join(checks), "rates": ", ".join(rates),
-            "message": _not_recorded_message(level, attribute, units, checks, rates),
-        })
+        rows.append(
+            {
+                "level": level,
+                "attribute": attribute,
+                "units": units,
+                "checks": ", ".join(checks),
+                "rates": ", ".join(rates),
+                "message": _not_recorded_message(level, attribute, units, checks, rates),
+            }
+        )
     columns = ["level", "attribute", "units", "checks", "rates", "message"]
     table = pd.DataFrame(rows, columns=columns)
     return table.astype({c: "string" for c in columns if c != "units"} | {"units": "int64"})
@@ -469,7 +552,8 @@ def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
     """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``."""
     needs = {need for key in NEEDED_ATTRIBUTES for need in NEEDED_ATTRIBUTES[key]}
     return frozenset(
-        (level, attribute) for level, attribute in needs
+        (level, attribute)
+        for level, attribute in needs
         if len(frame := h.layer(level))
         and (attribute not in frame.columns or frame[attribute].isna().all())
     )
@@ -641,15 +725,32 @@ def coverage_rates(
     """
     grids, buildings = unit_tables(h, rules) if units is None else units
     frames = [
-        _level_frame(grids, "grid", grids["should_have_branch"], grids["has_branch"],
-                     grids["has_branch"].fillna(False)),
-        _level_frame(buildings, "building", buildings["should_have_group"],
-                     buildings["has_group"],
-                     buildings["has_group"].fillna(False) | (buildings["hub_households"] > 0)),
+        _level_frame(
+            grids,
+            "grid",
+            grids["should_have_branch"],
+            grids["has_branch"],
+            grids["has_branch"].fillna(False),
+        ),
+        _level_frame(
+            buildings,
+            "building",
+            buildings["should_have_group"],
+            buildings["has_group"],
+            buildings["has_group"].fillna(False) | (buildings["hub_households"] > 0),
+        ),
     ]
     table = pd.concat(frames, ignore_index=True)
-    sums = ["units", "should", "have", "not_recorded", "households", "households_reached",
-            "member_households", "member_households_reached"]
+    sums = [
+        "units",
+        "should",
+        "have",
+        "not_recorded",
+        "households",
+        "households_reached",
+        "member_households",
+        "member_households_reached",
+    ]
     parts = []
     for scope, key in (("community", "community_id"), ("street", "street"), ("total", None)):
         keys = ["level"] if key is None else [key, "level"]
@@ -668,8 +769,18 @@ def coverage_rates(
         rows = rates["level"] == level
         rates.loc[rows, unknown] = np.nan
         rates.loc[rows, "reasons"] = reason
-    columns = ["scope", "unit", "level", *sums[:4], "organisation_coverage", *sums[4:6],
-               "work_coverage", *sums[6:], "member_work_coverage", "reasons"]
+    columns = [
+        "scope",
+        "unit",
+        "level",
+        *sums[:4],
+        "organisation_coverage",
+        *sums[4:6],
+        "work_coverage",
+        *sums[6:],
+        "member_work_coverage",
+        "reasons",
+    ]
     return rates[columns].astype({"scope": "string", "unit": "string", "level": "string"})
 
 
@@ -686,8 +797,10 @@ def _unknown_rates(h: Hierarchy) -> dict[str, tuple[list[str], str]]:
                 lacking.update(dict.fromkeys(needs))
                 unknown.append(rate)
         if unknown:
-            out[level] = (unknown, f"{', '.join(lacking)} not recorded: "
-                                  f"{', '.join(unknown)} unknown")
+            out[level] = (
+                unknown,
+                f"{', '.join(lacking)} not recorded: {', '.join(unknown)} unknown",
+            )
     return out
 
 
@@ -707,8 +820,8 @@ def _level_frame(
             "households": households,
             "households_reached": households.where(reached.to_numpy(dtype=bool), 0),
             "member_households": units["member_households"].astype("int64"),
-            "member_households_reached": units["member_households"].where(
-                reached.to_numpy(dtype=bool), 0
-            ).astype("int64"),
+            "member_households_reached": units["member_households"]
+            .where(reached.to_numpy(dtype=bool), 0)
+            .astype("int64"),
         }
     )

@@ -121,16 +121,22 @@ class CoverageReport(Tables):
             "outside": self.grids.outside,
         }
         if self.communities is not None:
-            out.update({"street_gaps": self.communities.gaps,
-                        "street_overlaps": self.communities.overlaps,
-                        "street_outside": self.communities.outside})
-        out.update({
-            "grid_status": self.grid_status,
-            "findings": self.organisation.findings,
-            "rates": self.organisation.rates.set_index("scope"),
-            "joint_branches": self.organisation.joint_branches,
-            "problems": self.problems,
-        })
+            out.update(
+                {
+                    "street_gaps": self.communities.gaps,
+                    "street_overlaps": self.communities.overlaps,
+                    "street_outside": self.communities.outside,
+                }
+            )
+        out.update(
+            {
+                "grid_status": self.grid_status,
+                "findings": self.organisation.findings,
+                "rates": self.organisation.rates.set_index("scope"),
+                "joint_branches": self.organisation.joint_branches,
+                "problems": self.problems,
+            }
+        )
         for part in (self.fusion, self.changes):
             if part is not None:
                 out.update(part.tables())
@@ -163,8 +169,9 @@ class CoverageReport(Tables):
             spatial.drop(columns=["name"]).rename(columns={"children": "grids"})
         )
         findings = self.organisation.findings
-        severity = findings.pivot_table(index="community_id", columns="severity", values="id",
-                                        aggfunc="count").reindex(columns=["warning", "info"])
+        severity = findings.pivot_table(
+            index="community_id", columns="severity", values="id", aggfunc="count"
+        ).reindex(columns=["warning", "info"])
         table = table.join(_level_rates(self.organisation.rates, "community"))
         table = table.join(severity.rename(columns=lambda s: f"{s}s")).fillna(
             {"warnings": 0, "infos": 0}
@@ -173,12 +180,13 @@ class CoverageReport(Tables):
 
     def _by_street(self) -> pd.DataFrame:
         communities = self._by_community()
-        sums = [c for c in communities.columns
-                if c not in ("name", "street", "coverage_ratio") and "coverage" not in c]
+        sums = [
+            c
+            for c in communities.columns
+            if c not in ("name", "street", "coverage_ratio") and "coverage" not in c
+        ]
         table = communities.groupby("street")[sums].sum()
-        table["coverage_ratio"] = table["covered_m2"] / table["area_m2"].where(
-            table["area_m2"] > 0
-        )
+        table["coverage_ratio"] = table["covered_m2"] / table["area_m2"].where(table["area_m2"] > 0)
         table = table.join(_level_rates(self.organisation.rates, "street"))
         if self.communities is not None:
             streets = self.communities.by_parent
@@ -277,9 +285,14 @@ def check_coverage(
     if streets:
         say("checking communities in streets")
         communities = spatial_coverage(
-            street_outlines(filled.communities), filled.communities, parent_column="street",
-            metric_crs=crs, min_area_m2=min_area_m2, min_width_m=min_width_m,
-            parent_level="street", child_level="community",
+            street_outlines(filled.communities),
+            filled.communities,
+            parent_column="street",
+            metric_crs=crs,
+            min_area_m2=min_area_m2,
+            min_width_m=min_width_m,
+            parent_level="street",
+            child_level="community",
         )
     say("checking the organisation rules")
     organisation = organisation_coverage(filled, rules=rules, metric_crs=crs)
@@ -306,22 +319,34 @@ def _grid_coverage(
     h: Hierarchy, crs: object, min_area_m2: float, min_width_m: float
 ) -> SpatialCoverage:
     return spatial_coverage(
-        h.communities, h.grids, parent_column="community_id", metric_crs=crs,  # type: ignore[arg-type]
-        buildings=h.buildings, households=h.households,
-        min_area_m2=min_area_m2, min_width_m=min_width_m,
+        h.communities,
+        h.grids,
+        parent_column="community_id",
+        metric_crs=crs,  # type: ignore[arg-type]
+        buildings=h.buildings,
+        households=h.households,
+        min_area_m2=min_area_m2,
+        min_width_m=min_width_m,
     )
 
 
 def _compare(
-    previous: Hierarchy, grids: SpatialCoverage, organisation: OrganisationCoverage,
-    rules: PartyRules, crs: object, min_area_m2: float, min_width_m: float,
+    previous: Hierarchy,
+    grids: SpatialCoverage,
+    organisation: OrganisationCoverage,
+    rules: PartyRules,
+    crs: object,
+    min_area_m2: float,
+    min_width_m: float,
 ) -> SnapshotComparison:
     if not isinstance(previous, Hierarchy):
         raise InputError(f"previous must be a gridparty.Hierarchy, got {type(previous).__name__}.")
     before = assign(previous).hierarchy
     return compare_coverage(
-        _grid_coverage(before, crs, min_area_m2, min_width_m), grids,
-        rates_before=coverage_rates(before, rules=rules), rates_after=organisation.rates,
+        _grid_coverage(before, crs, min_area_m2, min_width_m),
+        grids,
+        rates_before=coverage_rates(before, rules=rules),
+        rates_after=organisation.rates,
     )
 
 

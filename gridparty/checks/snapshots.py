@@ -65,8 +65,8 @@ class SnapshotComparison(Tables):
         """Totals: gap area before and after, closed, opened and remaining (m²)."""
         t = self.by_parent
         values: dict[str, object] = {
-            c: float(t[c].sum()) for c in
-            ("gap_m2_before", "gap_m2_after", "closed_m2", "opened_m2", "remaining_m2")
+            c: float(t[c].sum())
+            for c in ("gap_m2_before", "gap_m2_after", "closed_m2", "opened_m2", "remaining_m2")
         }
         values["gaps_before"] = int(t["gaps_before"].sum())
         values["gaps_after"] = int(t["gaps_after"].sum())
@@ -102,8 +102,14 @@ def compare_snapshots(
             raise InputError(f"{name} must be a gridparty.Hierarchy, got {type(h).__name__}.")
     crs = after.metric_crs
     found = [
-        spatial_coverage(h.communities, h.grids, parent_column="community_id", metric_crs=crs,
-                         min_area_m2=min_area_m2, min_width_m=min_width_m)
+        spatial_coverage(
+            h.communities,
+            h.grids,
+            parent_column="community_id",
+            metric_crs=crs,
+            min_area_m2=min_area_m2,
+            min_width_m=min_width_m,
+        )
         for h in (before, after)
     ]
     rates = [coverage_rates(h, rules=rules) for h in (before, after)]
@@ -135,17 +141,20 @@ def compare_coverage(
     ids = pd.Index(before.by_parent.index.union(after.by_parent.index), name="parent_id")
     old, new = _gap_land(before, ids, crs), _gap_land(after, ids, crs)
     parts, owner, change = [], [], []
-    for name, geoms in (("closed", shapely.difference(old, new)),
-                        ("opened", shapely.difference(new, old)),
-                        ("remaining", shapely.intersection(old, new))):
+    for name, geoms in (
+        ("closed", shapely.difference(old, new)),
+        ("opened", shapely.difference(new, old)),
+        ("remaining", shapely.intersection(old, new)),
+    ):
         p, o, _ = polygon_parts(geoms, np.arange(len(ids)), np.zeros(len(ids), dtype=int))
         parts.append(p)
         owner.append(o)
         change += [name] * len(p)
     changes = _change_table(np.concatenate(parts), np.concatenate(owner), change, ids, after)
-    return SnapshotComparison(gap_changes=changes,
-                              by_parent=_by_parent(ids, before, after, changes,
-                                                   rates_before, rates_after))
+    return SnapshotComparison(
+        gap_changes=changes,
+        by_parent=_by_parent(ids, before, after, changes, rates_before, rates_after),
+    )
 
 
 def _gap_land(result: SpatialCoverage, ids: pd.Index, crs: pyproj.CRS) -> np.ndarray:
@@ -161,17 +170,22 @@ def _gap_land(result: SpatialCoverage, ids: pd.Index, crs: pyproj.CRS) -> np.nda
 
 
 def _change_table(
-    parts: np.ndarray, owner: np.ndarray, change: list[str], ids: pd.Index,
+    parts: np.ndarray,
+    owner: np.ndarray,
+    change: list[str],
+    ids: pd.Index,
     after: SpatialCoverage,
 ) -> gpd.GeoDataFrame:
     area, width, sliver = classify_parts(parts, after.min_area_m2, after.min_width_m)
-    table = pd.DataFrame({
-        "parent_id": pd.array(ids.to_numpy()[owner], dtype="string"),
-        "change": pd.array(change, dtype="string"),
-        "kind": pd.array(np.where(sliver, "sliver", "gap"), dtype="string"),
-        "area_m2": area,
-        "width_m": width,
-    })
+    table = pd.DataFrame(
+        {
+            "parent_id": pd.array(ids.to_numpy()[owner], dtype="string"),
+            "change": pd.array(change, dtype="string"),
+            "kind": pd.array(np.where(sliver, "sliver", "gap"), dtype="string"),
+            "area_m2": area,
+            "width_m": width,
+        }
+    )
     geometry = gpd.GeoSeries(parts, crs=after.crs).to_crs(4326)
     out = gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=4326)
     out = out.sort_values(["parent_id", "change", "area_m2"], ascending=[True, True, False])
@@ -179,13 +193,17 @@ def _change_table(
 
 
 def _by_parent(
-    ids: pd.Index, before: SpatialCoverage, after: SpatialCoverage,
-    changes: gpd.GeoDataFrame, rates_before: pd.DataFrame | None,
+    ids: pd.Index,
+    before: SpatialCoverage,
+    after: SpatialCoverage,
+    changes: gpd.GeoDataFrame,
+    rates_before: pd.DataFrame | None,
     rates_after: pd.DataFrame | None,
 ) -> pd.DataFrame:
     real = changes[changes["kind"] != "sliver"]
-    moved = real.pivot_table(index="parent_id", columns="change", values="area_m2",
-                             aggfunc="sum").reindex(index=ids, columns=list(CHANGES))
+    moved = real.pivot_table(
+        index="parent_id", columns="change", values="area_m2", aggfunc="sum"
+    ).reindex(index=ids, columns=list(CHANGES))
     table = pd.DataFrame(index=ids)
     for when, result in (("before", before), ("after", after)):
         table[f"gap_m2_{when}"] = result.by_parent["gap_m2"].reindex(ids)
@@ -197,8 +215,11 @@ def _by_parent(
     table = table.astype({"gaps_before": "int64", "gaps_after": "int64"})
     for when, result in (("before", before), ("after", after)):
         table[f"coverage_ratio_{when}"] = result.by_parent["coverage_ratio"].reindex(ids)
-    rates = [_community_rates(r, when) for when, r in (("before", rates_before),
-                                                        ("after", rates_after)) if r is not None]
+    rates = [
+        _community_rates(r, when)
+        for when, r in (("before", rates_before), ("after", rates_after))
+        if r is not None
+    ]
     if rates:
         joined = pd.concat(rates, axis=1)
         order = sorted(joined.columns, key=lambda c: (c.rsplit("_", 1)[0], c.endswith("after")))
@@ -207,7 +228,8 @@ def _by_parent(
 
 
 def _community_rates(rates: pd.DataFrame, when: str) -> pd.DataFrame:
-    per = rates[rates["scope"] == "community"].pivot(index="unit", columns="level",
-                                                     values=list(_RATES))
+    per = rates[rates["scope"] == "community"].pivot(
+        index="unit", columns="level", values=list(_RATES)
+    )
     per.columns = [f"{level}_{rate}_{when}" for rate, level in per.columns]
     return per.rename_axis("parent_id")

@@ -270,31 +270,45 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
     are left out.
     """
     found = spatial_coverage(
-        h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs,
-        min_area_m2=min_area_m2, min_width_m=min_width_m,
+        h.communities,
+        h.grids,
+        parent_column="community_id",
+        metric_crs=h.metric_crs,
+        min_area_m2=min_area_m2,
+        min_width_m=min_width_m,
     )
     total = found.by_parent["area_m2"]
     frames = []
     for narrow in (False, True):
         outside = _merged(found.outside, ["child_id", "parent_id"], narrow, min_area_m2)
         overlaps = _merged(found.overlaps, ["child_id", "other_id"], narrow, min_area_m2)
-        first = np.minimum(overlaps["child_id"].to_numpy(object),
-                           overlaps["other_id"].to_numpy(object))
-        second = np.maximum(overlaps["child_id"].to_numpy(object),
-                            overlaps["other_id"].to_numpy(object))
+        first = np.minimum(
+            overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object)
+        )
+        second = np.maximum(
+            overlaps["child_id"].to_numpy(object), overlaps["other_id"].to_numpy(object)
+        )
         gaps = _merged(found.gaps, ["parent_id"], narrow, min_area_m2)
         share = gaps["area_m2"] / total.reindex(gaps["parent_id"]).to_numpy()
         texts = [
-            [f"{a:,.0f} m² lies outside community {c!r}"
-             for a, c in zip(outside["area_m2"], outside["parent_id"], strict=True)],
-            [f"overlaps grid {o!r} by {x:,.0f} m²"
-             for o, x in zip(second, overlaps["area_m2"], strict=True)],
-            [f"{a:,.0f} m² ({s:.1%}) covered by no grid"
-             for a, s in zip(gaps["area_m2"], share, strict=True)],
+            [
+                f"{a:,.0f} m² lies outside community {c!r}"
+                for a, c in zip(outside["area_m2"], outside["parent_id"], strict=True)
+            ],
+            [
+                f"overlaps grid {o!r} by {x:,.0f} m²"
+                for o, x in zip(second, overlaps["area_m2"], strict=True)
+            ],
+            [
+                f"{a:,.0f} m² ({s:.1%}) covered by no grid"
+                for a, s in zip(gaps["area_m2"], share, strict=True)
+            ],
         ]
-        parts = (("grid", outside["child_id"], "outside_parent", outside),
-                 ("grid", first, "overlap", overlaps),
-                 ("community", gaps["parent_id"], "uncovered", gaps))
+        parts = (
+            ("grid", outside["child_id"], "outside_parent", outside),
+            ("grid", first, "overlap", overlaps),
+            ("community", gaps["parent_id"], "uncovered", gaps),
+        )
         for (level, ids, check, table), messages in zip(parts, texts, strict=True):
             if narrow:
                 messages = [
@@ -302,8 +316,9 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
                     f"than min_width_m={min_width_m:g} m)"
                     for m, w in zip(messages, table["width_m"], strict=True)
                 ]
-            frames.append(_rows(level, ids, "sliver" if narrow else check, messages,
-                                table.geometry))
+            frames.append(
+                _rows(level, ids, "sliver" if narrow else check, messages, table.geometry)
+            )
     return frames
 
 
@@ -334,11 +349,14 @@ def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
     missing = unrecorded_attributes(h, needed_by=tuple(check for _, check in _ORGANISATION))
     return pd.concat(
         [
-            *(_rows(level, rows["id"], check, rows["message"], rows.geometry)
-              for (level, check) in _ORGANISATION
-              for rows in [found[found["check"] == check]]),
-            *(_rows(level, rows["attribute"], "not_recorded", rows["message"],
-                    [None] * len(rows))
-              for level, rows in missing.groupby("level", sort=False)),
+            *(
+                _rows(level, rows["id"], check, rows["message"], rows.geometry)
+                for (level, check) in _ORGANISATION
+                for rows in [found[found["check"] == check]]
+            ),
+            *(
+                _rows(level, rows["attribute"], "not_recorded", rows["message"], [None] * len(rows))
+                for level, rows in missing.groupby("level", sort=False)
+            ),
         ]
     )

@@ -1,2 +1,1 @@
-"""The ``gridparty`` command line: one module per command over the public API.
-"""
+"""The ``gridparty`` command line: one module per command over the public API."""

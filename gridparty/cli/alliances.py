@@ -116,7 +116,11 @@ def _run(args: argparse.Namespace) -> int:
     check_paths(
         {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
     )
-    tables = _sample_tables() if args.path is None else read_tables(args.path, args.coords, args.encoding)
+    tables = (
+        _sample_tables()
+        if args.path is None
+        else read_tables(args.path, args.coords, args.encoding)
+    )
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
         "alliances": {"units", "alliances", "memberships"} <= has,

@@ -109,7 +109,8 @@ def _run(args: argparse.Namespace) -> int:
             layer=args.other_layer,
             strict=False,
             columns={args.other_id: "grid_id"} if args.other_id else None,
-            coords=(args.level_coords or {}).get("grid", args.coords), encoding=args.encoding,
+            coords=(args.level_coords or {}).get("grid", args.coords),
+            encoding=args.encoding,
         )
     previous = None
     if args.previous is not None:

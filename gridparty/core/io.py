@@ -132,8 +132,15 @@ def read_layer(
     """
     lvl = level(level_name)
     xy_lon, xy_lat = _xy_columns(columns, lvl.name)
-    frame = _read_any(source, lvl.name, layer=layer, crs=crs, lon=lon or xy_lon, lat=lat or xy_lat,
-                      encoding=check_encoding(encoding))
+    frame = _read_any(
+        source,
+        lvl.name,
+        layer=layer,
+        crs=crs,
+        lon=lon or xy_lon,
+        lat=lat or xy_lat,
+        encoding=check_encoding(encoding),
+    )
     result, _ = normalise_layer(
         frame,
         lvl,
@@ -189,8 +196,9 @@ def read_hierarchy(
     frames = {}
     for name, (src, lay) in found.items():
         xy_lon, xy_lat = _xy_columns(columns, name)
-        frames[name] = _read_any(src, name, layer=lay, crs=crs, lon=lon or xy_lon,
-                                 lat=lat or xy_lat, encoding=encoding)
+        frames[name] = _read_any(
+            src, name, layer=lay, crs=crs, lon=lon or xy_lon, lat=lat or xy_lat, encoding=encoding
+        )
         if not isinstance(src, pd.DataFrame):  # a frame read here, not the caller's
             frames[name].attrs[SOURCES_ATTR] = (source_path(src),)
     return Hierarchy(
@@ -506,8 +514,10 @@ def _without_xy(columns: ColumnMapping | None) -> ColumnMapping | None:
     if not columns:
         return columns
     if all(isinstance(v, Mapping) for v in columns.values()):
-        return {k: {c: t for c, t in v.items() if t not in _XY}  # type: ignore[union-attr]
-                for k, v in columns.items()}
+        return {
+            k: {c: t for c, t in v.items() if t not in _XY}  # type: ignore[union-attr]
+            for k, v in columns.items()
+        }
     return {c: t for c, t in columns.items() if t not in _XY}
 
 
@@ -559,8 +569,12 @@ def read_file(
     path = check_regular_file(Path(path))
     encoding = shapefile_encoding(path, check_encoding(encoding))
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio",
-                              **({"encoding": encoding} if _encoded(path, encoding) else {}))
+        frame = gpd.read_file(
+            path,
+            layer=layer,
+            engine="pyogrio",
+            **({"encoding": encoding} if _encoded(path, encoding) else {}),
+        )
     except UnicodeDecodeError as exc:
         raise DataFileError(
             f"{str(path)!r}: its field names or text cannot be read as UTF-8 ({exc.reason} at "
@@ -582,7 +596,10 @@ def _encoded(path: Path, encoding: str | None) -> bool:
 
 
 def read_features(
-    path: PathLike, layer: str | None = None, *, coords: str = "wgs84",
+    path: PathLike,
+    layer: str | None = None,
+    *,
+    coords: str = "wgs84",
     encoding: str | None = None,
 ) -> pd.DataFrame:
     """A layer outside the hierarchy (service centres, streets, organisations, alliance tables).
@@ -697,8 +714,9 @@ def _what_is_there(source: PathLike | Mapping[str, Source]) -> str:
         return f" (it names {sorted(source)})"
     path = Path(source)
     if path.is_dir():
-        files = sorted(p.name for p in path.iterdir() if p.suffix.lower() in VECTOR_SUFFIXES
-                       + TABLE_SUFFIXES)
+        files = sorted(
+            p.name for p in path.iterdir() if p.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES
+        )
         return f" (its data files are {files})"
     return f" (its layers are {layer_names(path)})"
 

@@ -168,7 +168,10 @@ def typed_columns(
 
 
 def _counts_not_negative(
-    typed: pd.DataFrame, given: pd.DataFrame, level: Level, argument: str,
+    typed: pd.DataFrame,
+    given: pd.DataFrame,
+    level: Level,
+    argument: str,
     sources: Mapping[str, str],
 ) -> None:
     """The hierarchy's counts (households, members, grid workers) cannot be below 0.

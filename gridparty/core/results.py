@@ -218,7 +218,9 @@ class Tables(ABC):
 
         lang_ = check_lang(lang)
         refuse_sources(path, self._sources())
-        plain = {header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()}
+        plain = {
+            header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()
+        }
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         headers = {str(c): header(str(c), lang_) for c in columns}
         return write_workbook(plain, path, headers=headers)
@@ -236,9 +238,7 @@ class Tables(ABC):
 
         refuse_sources(path, self._sources())
 
-        layers = {
-            n: t for n, t in self._shared_tables().items() if isinstance(t, gpd.GeoDataFrame)
-        }
+        layers = {n: t for n, t in self._shared_tables().items() if isinstance(t, gpd.GeoDataFrame)}
         if not layers:
             raise InputError(
                 f"nothing to write: {type(self).__name__} has no table with geometry; write its "

@@ -1,2 +1,1 @@
-"""The bundled sample city's loader and synthetic cities for scale tests.
-"""
+"""The bundled sample city's loader and synthetic cities for scale tests."""

@@ -63,7 +63,6 @@ _ALLIANCE_IDS = {name: f"{name[:-1]}_id" for name in ALLIANCE_LAYERS}
 _ALLIANCE_INTS = frozenset({"since", "capacity", "size"})
 
 
-
 @dataclass(frozen=True)
 class PlantedProblem:
     """One problem planted in the sample's alliance, pairing or list tables on purpose.
@@ -90,20 +89,28 @@ class PlantedProblem:
 #: The planted problems of the stored sample (seed 20261123).
 ALLIANCE_PROBLEMS: tuple[PlantedProblem, ...] = (
     PlantedProblem(
-        "memberships", "M096", "unknown_unit",
+        "memberships",
+        "M096",
+        "unknown_unit",
         "membership M096 lists unit ORG060 (a firm struck off the register) in alliance A04 "
         "(金融行业党建联盟); no such unit exists",
     ),
     PlantedProblem(
-        "pairings", "P10", "duplicate_pair",
+        "pairings",
+        "P10",
+        "duplicate_pair",
         "pairing P10 repeats P03: community 310101002003 (南京东社区) with department D03",
     ),
     PlantedProblem(
-        "communities", "310115005002", "unpaired_community",
+        "communities",
+        "310115005002",
+        "unpaired_community",
         "community 310115005002 (陆家嘴社区) has no department; 浦东新区 department D10 is free",
     ),
     PlantedProblem(
-        "needs", "N055", "no_resource_of_category",
+        "needs",
+        "N055",
+        "no_resource_of_category",
         "need N055 (0–3岁婴幼儿托育, 黄浦路社区) asks for childcare, which no unit offers",
     ),
 )
@@ -111,7 +118,12 @@ ALLIANCE_PROBLEMS: tuple[PlantedProblem, ...] = (
 
 #: Layers of the sample GeoPackage, in writing order.
 LAYERS = (
-    "communities", "grids", "buildings", "households", "service_centres", "organisations",
+    "communities",
+    "grids",
+    "buildings",
+    "households",
+    "service_centres",
+    "organisations",
     "streets",
     *ALLIANCE_LAYERS,  # units, alliances, pairings, lists
 )
@@ -282,17 +294,20 @@ _ID_COLUMNS = {
     "streets": "road_id",
     **_ALLIANCE_IDS,
 }
-_INT_COLUMNS = frozenset(
-    {
-        "households",
-        "full_time_workers",
-        "part_time_workers",
-        "formal_members",
-        "probationary_members",
-        "floors",
-        "osm_id",
-    }
-) | _ALLIANCE_INTS
+_INT_COLUMNS = (
+    frozenset(
+        {
+            "households",
+            "full_time_workers",
+            "part_time_workers",
+            "formal_members",
+            "probationary_members",
+            "floors",
+            "osm_id",
+        }
+    )
+    | _ALLIANCE_INTS
+)
 _BOOL_COLUMNS = frozenset({"has_branch", "has_group", "is_hub", "residential"})
 _FLOAT_COLUMNS = frozenset({"height_m"})
 
@@ -318,5 +333,3 @@ def _typed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         else:
             out[column] = out[column].astype("string")
     return out
-
-

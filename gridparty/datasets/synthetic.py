@@ -37,15 +37,56 @@ FOOTPRINT_VERTICES = 16
 BUILDINGS_PER_SCALE = 1_000
 HOUSEHOLDS_PER_SCALE = 10_000
 
-_COMMUNITY_NAMES = np.array([
-    "玉林", "芳草", "桐梓林", "永丰", "双楠", "红牌楼", "望江", "锦华", "新南", "致民", "倪家桥",
-    "紫荆", "肖家河", "簇锦", "金花", "机投", "晋阳", "华兴", "磨子桥", "九眼桥", "莲桂", "府河",
-    "合江亭", "水井坊", "牛市口", "东光", "书院", "督院", "盐市口", "春熙",
-])
-_STREET_NAMES = np.array([
-    "玉林街道", "芳草街道", "火车南站街道", "石羊街道", "桂溪街道", "簇锦街道", "晋阳街道",
-    "望江路街道", "浆洗街街道", "红牌楼街道", "华兴街道", "双楠街道",
-])
+_COMMUNITY_NAMES = np.array(
+    [
+        "玉林",
+        "芳草",
+        "桐梓林",
+        "永丰",
+        "双楠",
+        "红牌楼",
+        "望江",
+        "锦华",
+        "新南",
+        "致民",
+        "倪家桥",
+        "紫荆",
+        "肖家河",
+        "簇锦",
+        "金花",
+        "机投",
+        "晋阳",
+        "华兴",
+        "磨子桥",
+        "九眼桥",
+        "莲桂",
+        "府河",
+        "合江亭",
+        "水井坊",
+        "牛市口",
+        "东光",
+        "书院",
+        "督院",
+        "盐市口",
+        "春熙",
+    ]
+)
+_STREET_NAMES = np.array(
+    [
+        "玉林街道",
+        "芳草街道",
+        "火车南站街道",
+        "石羊街道",
+        "桂溪街道",
+        "簇锦街道",
+        "晋阳街道",
+        "望江路街道",
+        "浆洗街街道",
+        "红牌楼街道",
+        "华兴街道",
+        "双楠街道",
+    ]
+)
 _DISTRICT_NAMES = np.array(["武侯区", "锦江区", "青羊区", "成华区", "金牛区", "高新区"])
 
 
@@ -132,11 +173,14 @@ def synthetic_layers(
             _tiled_polygons(com_corners, np.tile([0.0, 1.0, 0.0, 1.0], (len(com_corners), 1)))
         ),
         "grids": _grid_layer(
-            rng, _tiled_polygons(com_corners[grid_of_community], grid_params), grid_of_community,
+            rng,
+            _tiled_polygons(com_corners[grid_of_community], grid_params),
+            grid_of_community,
             formal_by_grid,
         ),
-        "buildings": _building_layer(footprint, building_grid, buildings_per_grid, households,
-                                     members),
+        "buildings": _building_layer(
+            footprint, building_grid, buildings_per_grid, households, members
+        ),
         "households": hh,
     }
     layers["streets"] = boundary_streets(layers["grids"])
@@ -175,7 +219,8 @@ def _community_corners(rng: np.random.Generator, n: int) -> np.ndarray:
     rows = int(np.ceil(n / cols))
     jx, jy = np.meshgrid(np.arange(cols + 1) * width, np.arange(rows + 1) * height)
     nodes = np.stack([jx, jy], axis=-1) + rng.uniform(-0.12, 0.12, (rows + 1, cols + 1, 2)) * (
-        width, height
+        width,
+        height,
     )
     row, col = np.divmod(np.arange(n), cols)
     return np.stack(
@@ -187,8 +232,10 @@ def _bilinear(corners: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Point at parameters (u, v) of quadrilaterals (n, 4, 2) with corners p00, p10, p11, p01."""
     u, v = u[:, None], v[:, None]
     return (
-        (1 - u) * (1 - v) * corners[:, 0] + u * (1 - v) * corners[:, 1]
-        + u * v * corners[:, 2] + (1 - u) * v * corners[:, 3]
+        (1 - u) * (1 - v) * corners[:, 0]
+        + u * (1 - v) * corners[:, 1]
+        + u * v * corners[:, 2]
+        + (1 - u) * v * corners[:, 3]
     )
 
 
@@ -230,8 +277,12 @@ def _corners(quads: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Corners (m, 4, 2) of the pieces ``params`` (m, 4) of quadrilaterals ``quads`` (m, 4, 2)."""
     u0, u1, v0, v1 = params.T
     return np.stack(
-        [_bilinear(quads, u0, v0), _bilinear(quads, u1, v0), _bilinear(quads, u1, v1),
-         _bilinear(quads, u0, v1)],
+        [
+            _bilinear(quads, u0, v0),
+            _bilinear(quads, u1, v0),
+            _bilinear(quads, u1, v1),
+            _bilinear(quads, u0, v1),
+        ],
         axis=1,
     )
 
@@ -242,10 +293,22 @@ def _tiled_polygons(quads: np.ndarray, params: np.ndarray) -> np.ndarray:
     breaks = _U_BREAKS[None, :]
     on_u = (breaks >= u0 - 1e-12) & (breaks <= u1 + 1e-12)
     mid = (v0 < _V_MID) & (v1 > _V_MID)
-    u = np.hstack([np.broadcast_to(_U_BREAKS, on_u.shape), u1,
-                   np.broadcast_to(_U_BREAKS[::-1], on_u.shape), u0])
-    v = np.hstack([np.broadcast_to(v0, on_u.shape), np.full_like(u1, _V_MID),
-                   np.broadcast_to(v1, on_u.shape), np.full_like(u0, _V_MID)])
+    u = np.hstack(
+        [
+            np.broadcast_to(_U_BREAKS, on_u.shape),
+            u1,
+            np.broadcast_to(_U_BREAKS[::-1], on_u.shape),
+            u0,
+        ]
+    )
+    v = np.hstack(
+        [
+            np.broadcast_to(v0, on_u.shape),
+            np.full_like(u1, _V_MID),
+            np.broadcast_to(v1, on_u.shape),
+            np.full_like(u0, _V_MID),
+        ]
+    )
     keep = np.hstack([on_u, mid, on_u[:, ::-1], mid])
     owner = np.broadcast_to(np.arange(len(quads))[:, None], keep.shape)[keep]
     points = _bilinear(quads[owner], u[keep], v[keep])
@@ -338,7 +401,9 @@ def _numbered(stem: np.ndarray, number: np.ndarray, suffix: str) -> np.ndarray:
     return np.char.add(np.char.add(stem, number.astype(str)), suffix)
 
 
-def _frame(columns: dict[str, object], index: pd.Index, name: str, geoms: np.ndarray) -> gpd.GeoDataFrame:
+def _frame(
+    columns: dict[str, object], index: pd.Index, name: str, geoms: np.ndarray
+) -> gpd.GeoDataFrame:
     index = index.rename(name)
     return gpd.GeoDataFrame(
         columns, index=index, geometry=gpd.GeoSeries(geoms, index=index, crs=4326)
@@ -371,8 +436,9 @@ def _grid_layer(
     counts = np.bincount(community)
     columns = {
         "community_id": _ids("C", len(counts), 4)[community].array,
-        "name": pd.array(_numbered(np.full(n, "第"), _rank(community, counts) + 1, "网格"),
-                         dtype="string"),
+        "name": pd.array(
+            _numbered(np.full(n, "第"), _rank(community, counts) + 1, "网格"), dtype="string"
+        ),
         "has_branch": pd.array(formal >= 3, dtype="boolean"),
         "full_time_workers": pd.array(1 + (rng.random(n) < 0.2), dtype="Int64"),
         "part_time_workers": pd.array(rng.integers(3, 9, n), dtype="Int64"),
@@ -381,13 +447,18 @@ def _grid_layer(
 
 
 def _building_layer(
-    footprint: np.ndarray, grid: np.ndarray, per_grid: np.ndarray, households: np.ndarray,
+    footprint: np.ndarray,
+    grid: np.ndarray,
+    per_grid: np.ndarray,
+    households: np.ndarray,
     members: np.ndarray,
 ) -> gpd.GeoDataFrame:
     n = len(footprint)
     columns = {
         "grid_id": _ids("G", len(per_grid), 6)[grid].array,
-        "name": pd.array(_numbered(np.full(n, ""), _rank(grid, per_grid) + 1, "栋"), dtype="string"),
+        "name": pd.array(
+            _numbered(np.full(n, ""), _rank(grid, per_grid) + 1, "栋"), dtype="string"
+        ),
         "households": pd.array(households, dtype="Int64"),
         "has_group": pd.array(members >= 1, dtype="boolean"),
     }
@@ -413,7 +484,9 @@ def _household_layer(
 
 
 def _declared(
-    rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame], missing_share: float,
+    rng: np.random.Generator,
+    layers: dict[str, gpd.GeoDataFrame],
+    missing_share: float,
     wrong_share: float,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Blank or falsify a share of the declared parent ids (grids, buildings, households)."""

@@ -1,2 +1,1 @@
-"""Flagship mentoring zones (1+X): zones, mentees, the organisations table and flagship choice.
-"""
+"""Flagship mentoring zones (1+X): zones, mentees, the organisations table and flagship choice."""

@@ -197,12 +197,30 @@ def choose_flagships(
         within reach of any candidate other than its own community (the message gives the
         radius and the nearest distance).
     """
-    setup = _setup(h, radius_m, area_km2, origin, organisations, centres, candidates, scores,
-                   min_score, top, weights, levels)
+    setup = _setup(
+        h,
+        radius_m,
+        area_km2,
+        origin,
+        organisations,
+        centres,
+        candidates,
+        scores,
+        min_score,
+        top,
+        weights,
+        levels,
+    )
     check_k(k, len(setup.eligible_ids))
-    siting = max_coverage(setup.cost, int(k), max_cost=setup.definition.radius_m,
-                          weights=setup.weights, solver=solver, time_limit_s=time_limit_s,
-                          blocked_by=setup.home)
+    siting = max_coverage(
+        setup.cost,
+        int(k),
+        max_cost=setup.definition.radius_m,
+        weights=setup.weights,
+        solver=solver,
+        time_limit_s=time_limit_s,
+        blocked_by=setup.home,
+    )
     return setup.result(siting)
 
 
@@ -237,10 +255,27 @@ def fewest_flagships(
     -------
     FlagshipChoice
     """
-    setup = _setup(h, radius_m, area_km2, origin, organisations, centres, candidates, scores,
-                   min_score, top, "organisations", levels)
-    siting = set_cover(setup.cost, max_cost=setup.definition.radius_m, solver=solver,
-                       time_limit_s=time_limit_s, blocked_by=setup.home)
+    setup = _setup(
+        h,
+        radius_m,
+        area_km2,
+        origin,
+        organisations,
+        centres,
+        candidates,
+        scores,
+        min_score,
+        top,
+        "organisations",
+        levels,
+    )
+    siting = set_cover(
+        setup.cost,
+        max_cost=setup.definition.radius_m,
+        solver=solver,
+        time_limit_s=time_limit_s,
+        blocked_by=setup.home,
+    )
     return setup.result(siting)
 
 
@@ -282,12 +317,22 @@ class _Setup:
             chosen=self.table.index.isin(chosen),
             order=order.reindex(self.table.index).astype("Int64"),
         )
-        public = [c for c in ("level", "name", "kind", "community_id", "members", "geometry")
-                  if c in self.orgs.columns]
+        public = [
+            c
+            for c in ("level", "name", "kind", "community_id", "members", "geometry")
+            if c in self.orgs.columns
+        ]
         left = ~siting.covered & ~own
         uncovered = self.orgs.loc[left, public].assign(coverable=siting.coverable[left])
-        return FlagshipChoice(self.definition, tuple(chosen), siting, table, uncovered,
-                              self.weight_name, int(own.sum()))
+        return FlagshipChoice(
+            self.definition,
+            tuple(chosen),
+            siting,
+            table,
+            uncovered,
+            self.weight_name,
+            int(own.sum()),
+        )
 
 
 def _setup(
@@ -346,11 +391,15 @@ def _out_of_reach(
         "communities; a flagship's own community and grids are not its mentees)"
     )
     if np.isnan(dist).all():
-        return (f"{what}: there is no organisation other than the candidates' own communities "
-                "and grids; pass organisations=..., more levels or more candidates.")
+        return (
+            f"{what}: there is no organisation other than the candidates' own communities "
+            "and grids; pass organisations=..., more levels or more candidates."
+        )
     nearest = float(np.nanmin(dist))
-    return (f"{what}; the nearest is {nearest:,.1f} m away. Pass a zone radius of at "
-            f"least {math.ceil(nearest):,} m (radius_m / --radius-m) or origin='boundary'.")
+    return (
+        f"{what}; the nearest is {nearest:,.1f} m away. Pass a zone radius of at "
+        f"least {math.ceil(nearest):,} m (radius_m / --radius-m) or origin='boundary'."
+    )
 
 
 def _candidate_table(

@@ -97,5 +97,3 @@ def _custom(rule: Callable[[pd.DataFrame], pd.Series]) -> _Chooser:
         return choice
 
     return choose
-
-

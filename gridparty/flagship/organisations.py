@@ -49,13 +49,25 @@ ORGANISATION_LEVEL = Level(
     ),
     aliases=MappingProxyType(
         {
-            "id": "organisation_id", "org_id": "organisation_id", "组织编号": "organisation_id",
-            "单位编号": "organisation_id", "统一社会信用代码": "organisation_id",
-            "名称": "name", "Name": "name", "NAME": "name", "组织名称": "name",
-            "单位名称": "name", "类型": "kind", "组织类型": "kind", "type": "kind",
-            "党员数": "formal_members", "正式党员": "formal_members",
-            "正式党员数": "formal_members", "members": "formal_members",
-            "社区编码": "community_id", "所属社区": "community_id",
+            "id": "organisation_id",
+            "org_id": "organisation_id",
+            "组织编号": "organisation_id",
+            "单位编号": "organisation_id",
+            "统一社会信用代码": "organisation_id",
+            "名称": "name",
+            "Name": "name",
+            "NAME": "name",
+            "组织名称": "name",
+            "单位名称": "name",
+            "类型": "kind",
+            "组织类型": "kind",
+            "type": "kind",
+            "党员数": "formal_members",
+            "正式党员": "formal_members",
+            "正式党员数": "formal_members",
+            "members": "formal_members",
+            "社区编码": "community_id",
+            "所属社区": "community_id",
         }
     ),
     label_zh="两新组织",
@@ -142,9 +154,7 @@ def _levels(levels: Sequence[str]) -> list[str]:
         levels = (levels,)
     unknown = [v for v in levels if v not in ORGANISATION_LEVELS]
     if unknown or not levels:
-        raise InputError(
-            f"levels={tuple(levels)!r} must name some of {ORGANISATION_LEVELS}."
-        )
+        raise InputError(f"levels={tuple(levels)!r} must name some of {ORGANISATION_LEVELS}.")
     return list(levels)
 
 
@@ -209,5 +219,3 @@ def _contacts(frame: pd.DataFrame) -> dict[str, pd.Series]:
         if found is not None:
             out[code] = frame[found].astype("string")
     return out
-
-

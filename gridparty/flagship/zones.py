@@ -552,20 +552,29 @@ def owning_flagship(orgs: pd.DataFrame, flagship_ids: pd.Index) -> np.ndarray:
 
 
 def _mentees(
-    orgs: gpd.GeoDataFrame, flagship_ids: pd.Index, dist: np.ndarray, inside: np.ndarray,
+    orgs: gpd.GeoDataFrame,
+    flagship_ids: pd.Index,
+    dist: np.ndarray,
+    inside: np.ndarray,
     choice: np.ndarray,
 ) -> gpd.GeoDataFrame:
     rows = np.flatnonzero(choice >= 0)
     table = orgs.iloc[rows].copy()
-    table.insert(len(PUBLIC_COLUMNS), "flagship_id",
-                 pd.array(flagship_ids.to_numpy()[choice[rows]], dtype="string"))
+    table.insert(
+        len(PUBLIC_COLUMNS),
+        "flagship_id",
+        pd.array(flagship_ids.to_numpy()[choice[rows]], dtype="string"),
+    )
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", dist[rows, choice[rows]])
     table.insert(len(PUBLIC_COLUMNS) + 2, "zones_count", inside[rows].sum(axis=1))
     return table
 
 
 def _multiple(
-    org_ids: pd.Index, flagship_ids: pd.Index, dist: np.ndarray, inside: np.ndarray,
+    org_ids: pd.Index,
+    flagship_ids: pd.Index,
+    dist: np.ndarray,
+    inside: np.ndarray,
     choice: np.ndarray,
 ) -> pd.DataFrame:
     several = inside & (inside.sum(axis=1) > 1)[:, None]
@@ -581,8 +590,12 @@ def _multiple(
 
 
 def _unreached(
-    orgs: gpd.GeoDataFrame, flagship_ids: pd.Index, dist: np.ndarray, inside: np.ndarray,
-    own: np.ndarray, radius_m: float,
+    orgs: gpd.GeoDataFrame,
+    flagship_ids: pd.Index,
+    dist: np.ndarray,
+    inside: np.ndarray,
+    own: np.ndarray,
+    radius_m: float,
 ) -> gpd.GeoDataFrame:
     rows = np.flatnonzero(~inside.any(axis=1) & (own < 0))
     part = dist[rows]
@@ -605,8 +618,11 @@ def _load(h: Hierarchy, origins: gpd.GeoDataFrame, mentees: pd.DataFrame) -> gpd
             "mentees": by_level.sum(axis=1) if len(by_level) else pd.Series(dtype="int64"),
             **{
                 f"mentee_{plural}": by_level.get(level, pd.Series(dtype="int64"))
-                for level, plural in (("community", "communities"), ("grid", "grids"),
-                                      ("organisation", "organisations"))
+                for level, plural in (
+                    ("community", "communities"),
+                    ("grid", "grids"),
+                    ("organisation", "organisations"),
+                )
             },
         }
     )
@@ -623,9 +639,12 @@ def _members_reached(h: Hierarchy, mentees: pd.DataFrame) -> pd.Series:
     from_orgs = orgs.groupby("flagship_id")["members"].sum()
     direct = mentees.loc[mentees["level"] == "grid", ["flagship_id"]].rename_axis("grid_id")
     via = mentees.loc[mentees["level"] == "community", ["flagship_id"]]
-    via_grids = h.grids[["community_id"]].reset_index().merge(
-        via, left_on="community_id", right_index=True
-    ).set_index("grid_id")[["flagship_id"]]
+    via_grids = (
+        h.grids[["community_id"]]
+        .reset_index()
+        .merge(via, left_on="community_id", right_index=True)
+        .set_index("grid_id")[["flagship_id"]]
+    )
     grids = pd.concat([direct, via_grids]).reset_index().drop_duplicates()
     if len(grids):
         members = h.summary("grid")["formal_members"]
@@ -639,8 +658,9 @@ def _members_reached(h: Hierarchy, mentees: pd.DataFrame) -> pd.Series:
 def _zones(h: Hierarchy, origins: gpd.GeoDataFrame, definition: ZoneDefinition) -> gpd.GeoDataFrame:
     """The zone polygons (origin grown by the radius, 64 segments per circle)."""
     crs: pyproj.CRS = h.metric_crs
-    zones_m = shapely.buffer(origin_geometries(h, origins, definition), definition.radius_m,
-                             quad_segs=16)
+    zones_m = shapely.buffer(
+        origin_geometries(h, origins, definition), definition.radius_m, quad_segs=16
+    )
     return gpd.GeoDataFrame(
         {
             "name": origins["name"],

@@ -61,8 +61,11 @@ def add_alliance_hulls(
     m: folium.Map, analysis: AllianceAnalysis, *, lang: Lang, min_count: int, show: bool = True
 ) -> folium.FeatureGroup:
     """Each alliance's extent (convex hull of its members), coloured by kind."""
-    hulls = analysis.hulls.join(analysis.alliances[["party_members", "hull_area_m2", "farthest_m",
-                                                    "outside_lead_street_share"]])
+    hulls = analysis.hulls.join(
+        analysis.alliances[
+            ["party_members", "hull_area_m2", "farthest_m", "outside_lead_street_share"]
+        ]
+    )
     kind = hulls["kind"].astype("string").fillna("unknown")
     values = pd.DataFrame(
         {
@@ -71,15 +74,23 @@ def add_alliance_hulls(
             "party_members": suppress_small_counts(hulls["party_members"], min_count),
             "hull_area_m2": hulls["hull_area_m2"].round(-2).astype("int64").astype("string"),
             "farthest_m": hulls["farthest_m"].round().astype("int64").astype("string"),
-            "outside_lead_street_share": (100 * hulls["outside_lead_street_share"]).round()
-            .astype("Int64").astype("string") + " %",
+            "outside_lead_street_share": (100 * hulls["outside_lead_street_share"])
+            .round()
+            .astype("Int64")
+            .astype("string")
+            + " %",
         }
     )
     styles = [f"alliance_{k}" if f"alliance_{k}" in _KINDS else "alliance_unknown" for k in kind]
     return add_features(
-        m, hulls, tips=hulls["name"].astype("string").fillna(hulls.index.to_series()).tolist(),
-        labels=_labels(values.columns, lang), values=values, styles=styles,
-        name=text("alliance_hulls", lang), show=show,
+        m,
+        hulls,
+        tips=hulls["name"].astype("string").fillna(hulls.index.to_series()).tolist(),
+        labels=_labels(values.columns, lang),
+        values=values,
+        styles=styles,
+        name=text("alliance_hulls", lang),
+        show=show,
     )
 
 
@@ -94,16 +105,25 @@ def add_alliance_links(
     members = units["alliance_ids"].dropna().str.split(", ").explode()
     links = pd.DataFrame({"unit_id": members.index, "alliance_id": members.to_numpy()})
     links = links.join(analysis.alliances[["name", "lead_unit_id"]], on="alliance_id")
-    links = links[links["lead_unit_id"].isin(units.index) & (links["unit_id"] != links["lead_unit_id"])]
-    lines = shapely.shortest_line(np.asarray(units.geometry.loc[links["lead_unit_id"]].array),
-                                  np.asarray(units.geometry.loc[links["unit_id"]].array))
+    links = links[
+        links["lead_unit_id"].isin(units.index) & (links["unit_id"] != links["lead_unit_id"])
+    ]
+    lines = shapely.shortest_line(
+        np.asarray(units.geometry.loc[links["lead_unit_id"]].array),
+        np.asarray(units.geometry.loc[links["unit_id"]].array),
+    )
     frame = gpd.GeoDataFrame(links, geometry=gpd.GeoSeries(lines, index=links.index, crs=4326))
     names = units["name"].astype("string")
-    tips = (links["name"].astype("string") + " — " + names.reindex(links["unit_id"]).to_numpy())
+    tips = links["name"].astype("string") + " — " + names.reindex(links["unit_id"]).to_numpy()
     values = pd.DataFrame({"alliance_id": links["alliance_id"], "unit_id": links["unit_id"]})
     return add_features(
-        m, frame, tips=tips.fillna(links["unit_id"]).tolist(), labels=_labels(values.columns, lang),
-        values=values, styles=["alliance_link"] * len(frame), name=text("alliance_links", lang),
+        m,
+        frame,
+        tips=tips.fillna(links["unit_id"]).tolist(),
+        labels=_labels(values.columns, lang),
+        values=values,
+        styles=["alliance_link"] * len(frame),
+        name=text("alliance_links", lang),
         show=show,
     )
 
@@ -113,8 +133,11 @@ def add_alliance_units(
 ) -> folium.FeatureGroup:
     """The units: in an alliance, only in a co-building agreement, or in neither."""
     u = analysis.units
-    style = np.where(u["alliance_count"] > 0, "unit_member",
-                     np.where(u["covered"].to_numpy(bool), "unit_agreement_only", "unit_uncovered"))
+    style = np.where(
+        u["alliance_count"] > 0,
+        "unit_member",
+        np.where(u["covered"].to_numpy(bool), "unit_agreement_only", "unit_uncovered"),
+    )
     style = np.where(u["bridging"].to_numpy(bool), "unit_bridging", style)
     values = pd.DataFrame(
         {
@@ -130,9 +153,14 @@ def add_alliance_units(
         }
     )
     return add_features(
-        m, u, tips=u["name"].astype("string").fillna(u.index.to_series()).tolist(),
-        labels=_labels(values.columns, lang), values=values, styles=style.tolist(),
-        name=text("alliance_units", lang), show=show,
+        m,
+        u,
+        tips=u["name"].astype("string").fillna(u.index.to_series()).tolist(),
+        labels=_labels(values.columns, lang),
+        values=values,
+        styles=style.tolist(),
+        name=text("alliance_units", lang),
+        show=show,
     )
 
 
@@ -155,21 +183,38 @@ def add_pairing(
         }
     )
     tips = pairs["community"].astype("string") + " — " + pairs["department"].astype("string")
-    groups = [add_features(
-        m, pairs, tips=tips.tolist(), labels=_labels(values.columns, lang), values=values,
-        styles=np.where(fixed, "pairing_fixed", "pairing_proposed").tolist(),
-        name=text("pairing_lines", lang), show=show,
-    )]
+    groups = [
+        add_features(
+            m,
+            pairs,
+            tips=tips.tolist(),
+            labels=_labels(values.columns, lang),
+            values=values,
+            styles=np.where(fixed, "pairing_fixed", "pairing_proposed").tolist(),
+            name=text("pairing_lines", lang),
+            show=show,
+        )
+    ]
     if departments is not None:
         departments, _ = read_table(departments, DEPARTMENT, argument="departments")
-        table = pd.DataFrame({"department_id": departments.index.to_series().astype("string"),
-                              "district": departments["district"].astype("string")})
-        groups.append(add_features(
-            m, departments, tips=departments["name"].astype("string").tolist(),
-            labels=_labels(table.columns, lang), values=table,
-            styles=["pairing_department"] * len(departments),
-            name=text("pairing_departments", lang), show=show,
-        ))
+        table = pd.DataFrame(
+            {
+                "department_id": departments.index.to_series().astype("string"),
+                "district": departments["district"].astype("string"),
+            }
+        )
+        groups.append(
+            add_features(
+                m,
+                departments,
+                tips=departments["name"].astype("string").tolist(),
+                labels=_labels(table.columns, lang),
+                values=table,
+                styles=["pairing_department"] * len(departments),
+                name=text("pairing_departments", lang),
+                show=show,
+            )
+        )
     return groups
 
 
@@ -188,29 +233,50 @@ def add_lists(
         }
     )
     res_values = pd.DataFrame(
-        {"unit_id": r["unit_id"].astype("string"), "capacity": r["capacity"].astype("string"),
-         "used": r["used"].astype("string")}
+        {
+            "unit_id": r["unit_id"].astype("string"),
+            "capacity": r["capacity"].astype("string"),
+            "used": r["used"].astype("string"),
+        }
     )
     match_values = pd.DataFrame(
-        {"need_id": x["need_id"], "resource_id": x["resource_id"],
-         "amount": x["amount"].astype("string"),
-         "distance_m": x["distance_m"].round().astype("int64").astype("string")}
+        {
+            "need_id": x["need_id"],
+            "resource_id": x["resource_id"],
+            "amount": x["amount"].astype("string"),
+            "distance_m": x["distance_m"].round().astype("int64").astype("string"),
+        }
     )
     return [
         add_features(
-            m, x, tips=_category(x["category"], lang).tolist(),
-            labels=_labels(match_values.columns, lang), values=match_values,
-            styles=["list_match"] * len(x), name=text("list_matches", lang), show=show,
+            m,
+            x,
+            tips=_category(x["category"], lang).tolist(),
+            labels=_labels(match_values.columns, lang),
+            values=match_values,
+            styles=["list_match"] * len(x),
+            name=text("list_matches", lang),
+            show=show,
         ),
         add_features(
-            m, r, tips=_category(r["category"], lang).fillna(r["category"]).tolist(),
-            labels=_labels(res_values.columns, lang), values=res_values,
-            styles=["list_resource"] * len(r), name=text("list_resources", lang), show=show,
+            m,
+            r,
+            tips=_category(r["category"], lang).fillna(r["category"]).tolist(),
+            labels=_labels(res_values.columns, lang),
+            values=res_values,
+            styles=["list_resource"] * len(r),
+            name=text("list_resources", lang),
+            show=show,
         ),
         add_features(
-            m, n, tips=_category(n["category"], lang).fillna(n["category"]).tolist(),
-            labels=_labels(need_values.columns, lang), values=need_values,
-            styles=[f"list_{s}" for s in n["status"]], name=text("list_needs", lang), show=show,
+            m,
+            n,
+            tips=_category(n["category"], lang).fillna(n["category"]).tolist(),
+            labels=_labels(need_values.columns, lang),
+            values=need_values,
+            styles=[f"list_{s}" for s in n["status"]],
+            name=text("list_needs", lang),
+            show=show,
         ),
     ]
 
@@ -256,19 +322,30 @@ def alliance_map(
     """
     lang_ = check_lang(lang)
     min_count = check_min_count(min_count)
-    frames = [f for f in (
-        communities, None if analysis is None else analysis.units,
-        None if pairing is None else pairing.pairs, departments,
-        None if lists is None else lists.needs, None if lists is None else lists.resources,
-    ) if f is not None and len(f)]
+    frames = [
+        f
+        for f in (
+            communities,
+            None if analysis is None else analysis.units,
+            None if pairing is None else pairing.pairs,
+            departments,
+            None if lists is None else lists.needs,
+            None if lists is None else lists.resources,
+        )
+        if f is not None and len(f)
+    ]
     if not frames:
         raise InputError(
             "alliance_map needs something to draw: pass analysis=, pairing=, lists= or communities=."
         )
     bounds = np.array([f.to_crs(4326).total_bounds for f in frames])
     bounds = bounds[np.isfinite(bounds).all(axis=1)]
-    m = base_map((*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)), tiles=tiles,
-                 lang=lang_, assets=assets)
+    m = base_map(
+        (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)),
+        tiles=tiles,
+        lang=lang_,
+        assets=assets,
+    )
     groups = []
     if communities is not None:
         groups.append(add_communities(m, communities, min_count=min_count))

@@ -28,10 +28,24 @@ __all__ = ["coverage_map"]
 
 _PART_COLUMNS = {
     "gaps": ("parent_id", "area_m2", "width_m", "buildings", "households", "member_households"),
-    "overlaps": ("child_id", "other_id", "area_m2", "width_m", "buildings", "households",
-                 "member_households"),
-    "outside": ("child_id", "parent_id", "area_m2", "width_m", "buildings", "households",
-                "member_households"),
+    "overlaps": (
+        "child_id",
+        "other_id",
+        "area_m2",
+        "width_m",
+        "buildings",
+        "households",
+        "member_households",
+    ),
+    "outside": (
+        "child_id",
+        "parent_id",
+        "area_m2",
+        "width_m",
+        "buildings",
+        "households",
+        "member_households",
+    ),
 }
 _HOUSEHOLD_COUNTS = ("households", "member_households")
 
@@ -84,14 +98,17 @@ def coverage_map(
     m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):
-        groups.append(add_communities(m, h.communities, counts=h.summary("community"),
-                                      min_count=min_count))
+        groups.append(
+            add_communities(m, h.communities, counts=h.summary("community"), min_count=min_count)
+        )
     if len(h.grids):
         groups.append(_add_grids(m, report, lang_, min_count))
     spatial = report.grids
-    layers = [("gaps", spatial.gaps, "coverage_gap", True),
-              ("overlaps", spatial.overlaps, "coverage_overlap", True),
-              ("outside", spatial.outside, "coverage_outside", True)]
+    layers = [
+        ("gaps", spatial.gaps, "coverage_gap", True),
+        ("overlaps", spatial.overlaps, "coverage_overlap", True),
+        ("outside", spatial.outside, "coverage_outside", True),
+    ]
     if report.communities is not None:
         layers.append(("street_gaps", report.communities.gaps, "coverage_street_gap", True))
     for name, table, style, show in layers:
@@ -101,8 +118,9 @@ def coverage_map(
     sliver_table = spatial.slivers
     if len(sliver_table):
         groups.append(_add_slivers(m, sliver_table, lang_, min_count, slivers))
-    note = text("coverage_sliver_note", lang_).format(area=spatial.min_area_m2,
-                                                       width=spatial.min_width_m)
+    note = text("coverage_sliver_note", lang_).format(
+        area=spatial.min_area_m2, width=spatial.min_width_m
+    )
     add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])
     add_layer_control(m)
     return m
@@ -115,33 +133,54 @@ def _add_grids(
     counts = report.hierarchy.summary("grid").reindex(status.index)
     names = counts["name"].astype("string")
     ids = pd.Series(status.index.astype("string"), index=status.index)
-    values = pd.DataFrame({
-        "grid_id": ids,
-        "community_id": status["community_id"].astype("string"),
-        "status": [text(f"coverage_grid_{s}", lang) for s in status["status"]],
-        "reasons": [", ".join(header(r, lang) for r in str(v).split(", ") if r)
-                    for v in status["reasons"].fillna("")],
-        **{c: suppress_small_counts(counts[c], min_count) for c in _HOUSEHOLD_COUNTS},
-    }, index=status.index)
-    tips = (text("grid", lang) + _colon(lang) + names.mask(names.str.strip().eq("")).fillna(ids))
+    values = pd.DataFrame(
+        {
+            "grid_id": ids,
+            "community_id": status["community_id"].astype("string"),
+            "status": [text(f"coverage_grid_{s}", lang) for s in status["status"]],
+            "reasons": [
+                ", ".join(header(r, lang) for r in str(v).split(", ") if r)
+                for v in status["reasons"].fillna("")
+            ],
+            **{c: suppress_small_counts(counts[c], min_count) for c in _HOUSEHOLD_COUNTS},
+        },
+        index=status.index,
+    )
+    tips = text("grid", lang) + _colon(lang) + names.mask(names.str.strip().eq("")).fillna(ids)
     return add_features(
-        m, status, tips=tips.tolist(), labels=[header(c, lang) for c in values.columns],
-        values=values, styles=[f"coverage_grid_{s}" for s in status["status"]],
-        name=header("grid_status", lang), show=True,
+        m,
+        status,
+        tips=tips.tolist(),
+        labels=[header(c, lang) for c in values.columns],
+        values=values,
+        styles=[f"coverage_grid_{s}" for s in status["status"]],
+        name=header("grid_status", lang),
+        show=True,
     )
 
 
 def _add_parts(
-    m: folium.Map, table: gpd.GeoDataFrame, name: str, style: str, lang: Lang,
-    min_count: int, show: bool,
+    m: folium.Map,
+    table: gpd.GeoDataFrame,
+    name: str,
+    style: str,
+    lang: Lang,
+    min_count: int,
+    show: bool,
 ) -> folium.FeatureGroup:
     columns = [c for c in _PART_COLUMNS.get(name.removeprefix("street_"), ()) if c in table]
     values = _part_values(table, columns, min_count)
     head = text(style, lang) + _colon(lang)
     tips = [f"{head}{a:,.0f} m²" for a in table["area_m2"]]
     return add_features(
-        m, table, tips=tips, labels=[header(c, lang) for c in columns], values=values,
-        styles=[style] * len(table), name=header(name, lang), show=show,
+        m,
+        table,
+        tips=tips,
+        labels=[header(c, lang) for c in columns],
+        values=values,
+        styles=[style] * len(table),
+        name=header(name, lang),
+        show=show,
     )
 
 
@@ -153,8 +192,14 @@ def _add_slivers(
     values["problem"] = [header(p if p != "gap" else "gaps", lang) for p in table["problem"]]
     tips = [f"{text('coverage_sliver', lang)}{_colon(lang)}{a:,.2f} m²" for a in table["area_m2"]]
     return add_features(
-        m, table, tips=tips, labels=[header(c, lang) for c in columns], values=values,
-        styles=["coverage_sliver"] * len(table), name=text("coverage_sliver", lang), show=show,
+        m,
+        table,
+        tips=tips,
+        labels=[header(c, lang) for c in columns],
+        values=values,
+        styles=["coverage_sliver"] * len(table),
+        name=text("coverage_sliver", lang),
+        show=show,
     )
 
 

@@ -108,8 +108,13 @@ def add_zones(m: folium.Map, zones: MentoringZones, *, show: bool = True) -> fol
         index=z.index,
     )
     return add_features(
-        m, z, tips=_titled("flagship_zone", z["name"], lang), labels=_labels(values, lang),
-        values=values, styles=["flagship_zone"] * len(z), name=text("flagship_zones_layer", lang),
+        m,
+        z,
+        tips=_titled("flagship_zone", z["name"], lang),
+        labels=_labels(values, lang),
+        values=values,
+        styles=["flagship_zone"] * len(z),
+        name=text("flagship_zones_layer", lang),
         show=show,
     )
 
@@ -133,9 +138,14 @@ def add_flagships(
         index=f.index,
     )
     return add_features(
-        m, f, tips=_titled("flagship_centre", f["name"], lang), labels=_labels(values, lang),
-        values=values, styles=["flagship_centre"] * len(f),
-        name=text("flagship_markers_layer", lang), show=show,
+        m,
+        f,
+        tips=_titled("flagship_centre", f["name"], lang),
+        labels=_labels(values, lang),
+        values=values,
+        styles=["flagship_centre"] * len(f),
+        name=text("flagship_markers_layer", lang),
+        show=show,
     )
 
 
@@ -144,11 +154,22 @@ def add_mentees(
 ) -> folium.FeatureGroup:
     """Add every mentee as a marker, marked when it lies in several zones."""
     t = zones.mentees
-    extra = {"distance_m": _metres(t["distance_m"]),
-             "zones_count": t["zones_count"].astype("string")}
+    extra = {
+        "distance_m": _metres(t["distance_m"]),
+        "zones_count": t["zones_count"].astype("string"),
+    }
     styles = np.where(t["zones_count"] > 1, "flagship_multiple", "flagship_mentee").tolist()
-    return _organisation_layer(m, zones, t, "flagship_id", extra, styles,
-                               "flagship_mentees_layer", min_count=min_count, show=show)
+    return _organisation_layer(
+        m,
+        zones,
+        t,
+        "flagship_id",
+        extra,
+        styles,
+        "flagship_mentees_layer",
+        min_count=min_count,
+        show=show,
+    )
 
 
 def add_unreached(
@@ -157,14 +178,30 @@ def add_unreached(
     """Add the organisations in no zone, with the nearest flagship and how far outside they are."""
     t = zones.unreached
     extra = {"distance_m": _metres(t["distance_m"]), "beyond_m": _metres(t["beyond_m"])}
-    return _organisation_layer(m, zones, t, "nearest_flagship_id", extra,
-                               ["flagship_unreached"] * len(t), "flagship_unreached_layer",
-                               min_count=min_count, show=show)
+    return _organisation_layer(
+        m,
+        zones,
+        t,
+        "nearest_flagship_id",
+        extra,
+        ["flagship_unreached"] * len(t),
+        "flagship_unreached_layer",
+        min_count=min_count,
+        show=show,
+    )
 
 
 def _organisation_layer(
-    m: folium.Map, zones: MentoringZones, table: gpd.GeoDataFrame, flagship_column: str,
-    extra: dict[str, pd.Series], styles: list[str], layer_key: str, *, min_count: int, show: bool,
+    m: folium.Map,
+    zones: MentoringZones,
+    table: gpd.GeoDataFrame,
+    flagship_column: str,
+    extra: dict[str, pd.Series],
+    styles: list[str],
+    layer_key: str,
+    *,
+    min_count: int,
+    show: bool,
 ) -> folium.FeatureGroup:
     """Organisations as markers: public values, the (nearest) flagship's name, ``extra``."""
     lang = check_lang(map_settings(m).lang)
@@ -183,8 +220,14 @@ def _organisation_layer(
     if flagship_column == "flagship_id":
         values = values.rename(columns={"flagship_id": "flagship_name"})
     return add_features(
-        m, _markers(table), tips=_org_tips(table, lang), labels=_labels(values, lang),
-        values=values, styles=styles, name=text(layer_key, lang), show=show,
+        m,
+        _markers(table),
+        tips=_org_tips(table, lang),
+        labels=_labels(values, lang),
+        values=values,
+        styles=styles,
+        name=text(layer_key, lang),
+        show=show,
     )
 
 
@@ -203,8 +246,14 @@ def add_mentoring_links(
     tips = [f"{a}{arrow}{b}" for a, b in zip(t["name"].fillna(""), names, strict=True)]
     values = pd.DataFrame({"distance_m": _metres(t["distance_m"])}, index=t.index)
     return add_features(
-        m, frame, tips=tips, labels=_labels(values, lang), values=values,
-        styles=["flagship_link"] * len(t), name=text("flagship_links_layer", lang), show=show,
+        m,
+        frame,
+        tips=tips,
+        labels=_labels(values, lang),
+        values=values,
+        styles=["flagship_link"] * len(t),
+        name=text("flagship_links_layer", lang),
+        show=show,
     )
 
 

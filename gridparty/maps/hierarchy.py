@@ -76,15 +76,15 @@ def hierarchy_map(
     m.gridparty_sources = h.sources  # save_map refuses to write over them
     groups = []
     if len(h.communities):
-        groups.append(add_communities(
-            m, h.communities, counts=h.summary("community"), min_count=min_count
-        ))
+        groups.append(
+            add_communities(m, h.communities, counts=h.summary("community"), min_count=min_count)
+        )
     if len(h.grids):
         groups.append(add_grids(m, h.grids, counts=h.summary("grid"), min_count=min_count))
     if len(h.buildings):
-        groups.append(add_buildings(
-            m, h.buildings, counts=building_counts(h.households), min_count=min_count
-        ))
+        groups.append(
+            add_buildings(m, h.buildings, counts=building_counts(h.households), min_count=min_count)
+        )
     notes: list[str] = []
     if issues is not None:
         groups.append(add_issues(m, issues, messages=messages))

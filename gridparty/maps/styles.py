@@ -45,16 +45,20 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "building_group": Style("#922b21", "#e74c3c", weight=0.8, fill_opacity=0.8, radius=4),
         "building_no_group": Style("#9a7d0a", "#f4d03f", weight=0.8, fill_opacity=0.85, radius=4),
         "building_unknown": Style("#616a6b", "#aab7b8", weight=0.8, fill_opacity=0.7, radius=4),
-        "issue_error": Style("#b03a2e", "#e74c3c", weight=2.5, fill_opacity=0.15, dash="6 4",
-                             radius=8),
-        "issue_warning": Style("#a04000", "#eb984e", weight=2.5, fill_opacity=0.12, dash="6 4",
-                               radius=8),
-        "issue_info": Style("#1f618d", "#5dade2", weight=2.0, fill_opacity=0.1, dash="3 4",
-                            radius=8),
+        "issue_error": Style(
+            "#b03a2e", "#e74c3c", weight=2.5, fill_opacity=0.15, dash="6 4", radius=8
+        ),
+        "issue_warning": Style(
+            "#a04000", "#eb984e", weight=2.5, fill_opacity=0.12, dash="6 4", radius=8
+        ),
+        "issue_info": Style(
+            "#1f618d", "#5dade2", weight=2.0, fill_opacity=0.1, dash="3 4", radius=8
+        ),
         # coverage
         "coverage_gap": Style("#922b21", "#e74c3c", weight=2.0, fill_opacity=0.55),
-        "coverage_street_gap": Style("#641e16", "#cb4335", weight=2.0, fill_opacity=0.45,
-                                     dash="4 3"),
+        "coverage_street_gap": Style(
+            "#641e16", "#cb4335", weight=2.0, fill_opacity=0.45, dash="4 3"
+        ),
         "coverage_overlap": Style("#5b2c6f", "#a569bd", weight=2.0, fill_opacity=0.6),
         "coverage_outside": Style("#a04000", "#f39c12", weight=2.0, fill_opacity=0.6),
         "coverage_sliver": Style("#5d6d7e", "#aeb6bf", weight=1.0, fill_opacity=0.5, dash="2 3"),
@@ -76,22 +80,24 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "access_band_3": Style("#af601a", "#eb984e", weight=0.5, fill_opacity=0.25),
         "access_street": Style("#7f8c8d", "#7f8c8d", weight=1.0, fill=False),
         "access_crossing": Style("#2471a3", "#2471a3", weight=3.0, fill=False, dash="6 4"),
-        "access_under_served": Style("#922b21", "#e74c3c", weight=1.0, fill_opacity=0.85,
-                                     radius=4),
-        "access_centre_core": Style("#4a235a", "#8e44ad", weight=2.0, fill_opacity=0.95,
-                                    radius=11),
-        "access_centre_district": Style("#78281f", "#c0392b", weight=2.0, fill_opacity=0.95,
-                                        radius=10),
-        "access_centre_street": Style("#7e5109", "#e67e22", weight=2.0, fill_opacity=0.95,
-                                      radius=9),
-        "access_centre_community": Style("#0e6251", "#16a085", weight=1.5, fill_opacity=0.95,
-                                         radius=7),
-        "access_centre_post": Style("#1b4f72", "#3498db", weight=1.5, fill_opacity=0.95,
-                                    radius=5),
-        "access_centre_unknown": Style("#424949", "#95a5a6", weight=1.5, fill_opacity=0.9,
-                                       radius=6),
-        "access_post_new": Style("#000000", "#f1c40f", weight=2.5, fill_opacity=1.0, dash="3 2",
-                                 radius=9),
+        "access_under_served": Style("#922b21", "#e74c3c", weight=1.0, fill_opacity=0.85, radius=4),
+        "access_centre_core": Style("#4a235a", "#8e44ad", weight=2.0, fill_opacity=0.95, radius=11),
+        "access_centre_district": Style(
+            "#78281f", "#c0392b", weight=2.0, fill_opacity=0.95, radius=10
+        ),
+        "access_centre_street": Style(
+            "#7e5109", "#e67e22", weight=2.0, fill_opacity=0.95, radius=9
+        ),
+        "access_centre_community": Style(
+            "#0e6251", "#16a085", weight=1.5, fill_opacity=0.95, radius=7
+        ),
+        "access_centre_post": Style("#1b4f72", "#3498db", weight=1.5, fill_opacity=0.95, radius=5),
+        "access_centre_unknown": Style(
+            "#424949", "#95a5a6", weight=1.5, fill_opacity=0.9, radius=6
+        ),
+        "access_post_new": Style(
+            "#000000", "#f1c40f", weight=2.5, fill_opacity=1.0, dash="3 2", radius=9
+        ),
         # alliances
         "alliance_regional": Style("#1f618d", "#5dade2", weight=2.0, fill_opacity=0.08),
         "alliance_industry": Style("#6c3483", "#af7ac5", weight=2.0, fill_opacity=0.08),

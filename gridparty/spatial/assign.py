@@ -50,7 +50,9 @@ __all__ = [
 
 Engine = Literal["numba", "shapely"]
 ENGINES: tuple[str, ...] = ("numba", "shapely")
-GeometryInput: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray | Sequence[shapely.Geometry]
+GeometryInput: TypeAlias = (
+    gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray | Sequence[shapely.Geometry]
+)
 
 #: Levels that have a parent, top down (the categories of the table's ``level`` column).
 _CHILD_LEVELS = ("grid", "building", "household")
@@ -352,7 +354,9 @@ def _largest_overlap(
     partial = partial[~shapely.touches(kids[kid_i[partial]], pars[par_i[partial]])]
     kid_area = np.full(len(kids), np.nan)
     if len(partial):
-        area[partial], kid_area = _metric_overlaps(kid_s, par_s, kid_i[partial], par_i[partial], metric)
+        area[partial], kid_area = _metric_overlaps(
+            kid_s, par_s, kid_i[partial], par_i[partial], metric
+        )
     overlap = area > 0
     kid_i, par_i, area = kid_i[overlap], par_i[overlap], area[overlap]
     n_hits = np.bincount(kid_i, minlength=len(kids)).astype(np.int32)
@@ -371,7 +375,10 @@ def _largest_overlap(
 
 
 def _metric_overlaps(
-    kid_s: gpd.GeoSeries, par_s: gpd.GeoSeries, kid_i: np.ndarray, par_i: np.ndarray,
+    kid_s: gpd.GeoSeries,
+    par_s: gpd.GeoSeries,
+    kid_i: np.ndarray,
+    par_i: np.ndarray,
     metric: pyproj.CRS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Overlap areas (m²) of the pairs, and the area (m²) of every child (NaN if not measured)."""
@@ -524,8 +531,11 @@ def _buildings_in_grids(
 
 
 def _households_in_buildings(
-    households: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, crs: pyproj.CRS,
-    tolerance_m: float, engine: Engine,
+    households: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    tolerance_m: float,
+    engine: Engine,
 ) -> _Found:
     """Footprints by point in polygon (declared ones verified first), then point buildings."""
     out = _Found.empty(len(households))

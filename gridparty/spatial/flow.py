@@ -72,7 +72,8 @@ def max_flow_min_cost(
     # rows and columns without allowed pairs may carry any number (a negative capacity of an
     # unusable resource): only what an allowed pair can use matters
     row_capacity, col_capacity, pair_capacity = (
-        np.maximum(np.asarray(v, dtype=np.int64), 0) for v in (row_capacity, col_capacity, pair_capacity)
+        np.maximum(np.asarray(v, dtype=np.int64), 0)
+        for v in (row_capacity, col_capacity, pair_capacity)
     )
     if engine == "networkx":
         return _networkx(rows, cols, cost, row_capacity, col_capacity, pair_capacity)
@@ -80,16 +81,22 @@ def max_flow_min_cost(
 
 
 def _highs(
-    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, row_cap: np.ndarray,
-    col_cap: np.ndarray, pair_cap: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cost: np.ndarray,
+    row_cap: np.ndarray,
+    col_cap: np.ndarray,
+    pair_cap: np.ndarray,
 ) -> np.ndarray:
     n, m, k = len(row_cap), len(col_cap), len(rows)
     source, sink = n + m, n + m + 1
     graph = sparse.csr_array(
         (
             np.r_[row_cap, pair_cap, col_cap].astype(np.int32),
-            (np.r_[np.full(n, source), rows, n + np.arange(m)],
-             np.r_[np.arange(n), n + cols, np.full(m, sink)]),
+            (
+                np.r_[np.full(n, source), rows, n + np.arange(m)],
+                np.r_[np.arange(n), n + cols, np.full(m, sink)],
+            ),
         ),
         shape=(n + m + 2, n + m + 2),
     )
@@ -98,32 +105,51 @@ def _highs(
         return np.zeros(k, dtype=np.int64)
     pairs = np.arange(k)
     incidence = sparse.vstack(
-        [sparse.csr_array((np.ones(k), (rows, pairs)), shape=(n, k)),
-         sparse.csr_array((np.ones(k), (cols, pairs)), shape=(m, k))]
+        [
+            sparse.csr_array((np.ones(k), (rows, pairs)), shape=(n, k)),
+            sparse.csr_array((np.ones(k), (cols, pairs)), shape=(m, k)),
+        ]
     )
     result = linprog(
-        cost, A_ub=incidence, b_ub=np.r_[row_cap, col_cap], A_eq=np.ones((1, k)), b_eq=[value],
-        bounds=np.c_[np.zeros(k), pair_cap], method="highs-ds",
+        cost,
+        A_ub=incidence,
+        b_ub=np.r_[row_cap, col_cap],
+        A_eq=np.ones((1, k)),
+        b_eq=[value],
+        bounds=np.c_[np.zeros(k), pair_cap],
+        method="highs-ds",
     )
     flow = np.rint(result.x).astype(np.int64) if result.success else None
     if flow is None or np.abs(result.x - flow).max() > 1e-6 or flow.sum() != value:
-        raise RuntimeError(f"HiGHS gave no integral min-cost flow ({result.message}); "
-                           "retry with engine='networkx'.")
+        raise RuntimeError(
+            f"HiGHS gave no integral min-cost flow ({result.message}); "
+            "retry with engine='networkx'."
+        )
     return flow
 
 
 def _networkx(
-    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, row_cap: np.ndarray,
-    col_cap: np.ndarray, pair_cap: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cost: np.ndarray,
+    row_cap: np.ndarray,
+    col_cap: np.ndarray,
+    pair_cap: np.ndarray,
 ) -> np.ndarray:
     graph = nx.DiGraph()
-    graph.add_edges_from(("s", ("r", int(i)), {"capacity": int(row_cap[i])}) for i in np.unique(rows))
-    graph.add_edges_from((("c", int(j)), "t", {"capacity": int(col_cap[j])}) for j in np.unique(cols))
+    graph.add_edges_from(
+        ("s", ("r", int(i)), {"capacity": int(row_cap[i])}) for i in np.unique(rows)
+    )
+    graph.add_edges_from(
+        (("c", int(j)), "t", {"capacity": int(col_cap[j])}) for j in np.unique(cols)
+    )
     weight = np.rint((cost - cost.min()) * _MM).astype(np.int64)
     graph.add_edges_from(
         (("r", int(i)), ("c", int(j)), {"capacity": int(c), "weight": int(w)})
         for i, j, c, w in zip(rows, cols, pair_cap, weight, strict=True)
     )
     flow = nx.max_flow_min_cost(graph, "s", "t")
-    return np.array([flow[("r", int(i))][("c", int(j))] for i, j in zip(rows, cols, strict=True)],
-                    dtype=np.int64)
+    return np.array(
+        [flow[("r", int(i))][("c", int(j))] for i, j in zip(rows, cols, strict=True)],
+        dtype=np.int64,
+    )

@@ -104,7 +104,9 @@ def polygon_arrays(geoms: np.ndarray) -> PolygonArrays:
     """
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms)
-    if not np.isin(types, (-1, shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)).all():
+    if not np.isin(
+        types, (-1, shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+    ).all():
         raise TypeError("polygon_arrays() needs Polygon or MultiPolygon geometries")
     if (types != shapely.GeometryType.MULTIPOLYGON).all() and not shapely.get_num_interior_rings(
         geoms
@@ -114,7 +116,9 @@ def polygon_arrays(geoms: np.ndarray) -> PolygonArrays:
     else:
         coords, ring_offsets, geom_offsets = _ragged(geoms)
     coords = np.ascontiguousarray(coords, dtype=np.float64)
-    return PolygonArrays(coords, ring_offsets, geom_offsets, _bounds(coords, ring_offsets, geom_offsets))
+    return PolygonArrays(
+        coords, ring_offsets, geom_offsets, _bounds(coords, ring_offsets, geom_offsets)
+    )
 
 
 def _simple_offsets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +191,11 @@ def _bounds(coords: np.ndarray, ring_offsets: np.ndarray, geom_offsets: np.ndarr
 
 @njit(cache=True, inline="always")
 def _inside(
-    x: float, y: float, g: int, coords: np.ndarray, ring_offsets: np.ndarray,
+    x: float,
+    y: float,
+    g: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
     geom_offsets: np.ndarray,
 ) -> bool:
     """Even-odd crossing-number test of point (x, y) against every ring of geometry ``g``."""
@@ -243,7 +251,13 @@ def build_grid_index(bounds: np.ndarray, cell_factor: float = 1.0) -> GridIndex:
 
 @njit(cache=True)
 def _cell_range(
-    bounds: np.ndarray, g: int, x0: float, y0: float, inv_dx: float, inv_dy: float, nx: int,
+    bounds: np.ndarray,
+    g: int,
+    x0: float,
+    y0: float,
+    inv_dx: float,
+    inv_dy: float,
+    nx: int,
     ny: int,
 ) -> tuple[int, int, int, int]:
     i0 = min(max(int((bounds[g, 0] - x0) * inv_dx), 0), nx - 1)
@@ -350,8 +364,13 @@ def _unsorted(order: np.ndarray, values: np.ndarray, n: int, fill: int | bool) -
 
 @njit(cache=True, parallel=True)
 def _verify_keys(
-    x: np.ndarray, y: np.ndarray, declared: np.ndarray, coords: np.ndarray,
-    ring_offsets: np.ndarray, geom_offsets: np.ndarray, bounds: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    declared: np.ndarray,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+    bounds: np.ndarray,
 ) -> np.ndarray:
     out = np.zeros(x.size, dtype=np.bool_)
     for p in prange(x.size):
@@ -361,7 +380,9 @@ def _verify_keys(
     return out
 
 
-def verify_pairs(x: np.ndarray, y: np.ndarray, declared: np.ndarray, polys: PolygonArrays) -> np.ndarray:
+def verify_pairs(
+    x: np.ndarray, y: np.ndarray, declared: np.ndarray, polys: PolygonArrays
+) -> np.ndarray:
     """For each point ``i``: is it inside polygon ``declared[i]``? (``-1`` → False).
 
     Unless the input is already grouped by polygon, pairs are sorted by polygon first, so each
@@ -400,7 +421,13 @@ def _cell_of(
 
 @njit(cache=True)
 def _cells(
-    x: np.ndarray, y: np.ndarray, x0: float, y0: float, inv_dx: float, inv_dy: float, nx: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    y0: float,
+    inv_dx: float,
+    inv_dy: float,
+    nx: int,
     ny: int,
 ) -> np.ndarray:
     """Grid cell of each point, ``-1`` outside the grid (or NaN)."""
@@ -412,9 +439,20 @@ def _cells(
 
 @njit(cache=True, parallel=True)
 def _search(
-    x: np.ndarray, y: np.ndarray, x0: float, y0: float, inv_dx: float, inv_dy: float, nx: int,
-    ny: int, coords: np.ndarray, ring_offsets: np.ndarray, geom_offsets: np.ndarray,
-    bounds: np.ndarray, starts: np.ndarray, items: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    y0: float,
+    inv_dx: float,
+    inv_dy: float,
+    nx: int,
+    ny: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+    bounds: np.ndarray,
+    starts: np.ndarray,
+    items: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     parent = np.full(x.size, -1, dtype=np.int64)
     hits = np.zeros(x.size, dtype=np.int32)
@@ -428,7 +466,9 @@ def _search(
         count = 0
         for i in range(starts[c], starts[c + 1]):
             g = items[i]
-            if _in_box(px, py, bounds, g) and _inside(px, py, g, coords, ring_offsets, geom_offsets):
+            if _in_box(px, py, bounds, g) and _inside(
+                px, py, g, coords, ring_offsets, geom_offsets
+            ):
                 count += 1
                 if best < 0:  # items are in increasing order: the first hit is the smallest
                     best = g
@@ -465,11 +505,18 @@ def search_points(
         index = build_grid_index(polys.bounds)
     x, y = np.ascontiguousarray(x, np.float64), np.ascontiguousarray(y, np.float64)
     grid = (index.x0, index.y0, index.inv_dx, index.inv_dy, index.nx, index.ny)
-    arrays = (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds, index.starts,
-              index.items)
+    arrays = (
+        polys.coords,
+        polys.ring_offsets,
+        polys.geom_offsets,
+        polys.bounds,
+        index.starts,
+        index.items,
+    )
     steps = _steps(x.size)
-    if x.size < 2 or _grouped(_cells(x[steps], y[steps], *grid),
-                              _cells(x[steps + 1], y[steps + 1], *grid), index.nx):
+    if x.size < 2 or _grouped(
+        _cells(x[steps], y[steps], *grid), _cells(x[steps + 1], y[steps + 1], *grid), index.nx
+    ):
         return _search(x, y, *grid, *arrays)
     order, xs, ys, _ = _bucket(_cells(x, y, *grid), index.nx * index.ny, x, y)
     found, count = _search(xs, ys, *grid, *arrays)

@@ -218,7 +218,9 @@ def _problem(matrix: MatrixInput, max_cost: float | None) -> _Problem:
     else:
         arr = np.asarray(matrix)
         if arr.ndim != 2:
-            raise InputError(f"matrix must be 2-d (rows = demand, columns = sites); got shape {arr.shape}.")
+            raise InputError(
+                f"matrix must be 2-d (rows = demand, columns = sites); got shape {arr.shape}."
+            )
         costs = None if arr.dtype == bool else arr
         problem = _Problem(sparse.csc_array(_dense_coverage(arr, max_cost)), costs, max_cost)
     if problem.coverage.shape[1] == 0:
@@ -309,7 +311,9 @@ class _Reduced:
         return np.where(np.isnan(costs), np.inf, costs), float(problem.max_cost)  # type: ignore[arg-type]
 
 
-def _reduce(cov: sparse.csc_array, weights: np.ndarray, open_rows: np.ndarray, skip: np.ndarray) -> _Reduced:
+def _reduce(
+    cov: sparse.csc_array, weights: np.ndarray, open_rows: np.ndarray, skip: np.ndarray
+) -> _Reduced:
     """Keep open positive-weight rows, merge identical rows, keep columns covering any of them."""
     keep_cols = np.setdiff1d(np.arange(cov.shape[1]), skip)
     rows = np.flatnonzero(open_rows & (weights > 0))
@@ -336,14 +340,20 @@ def _cbc(time_limit_s: float | None) -> pulp.LpSolver:
 def _quiet_pulp() -> Iterator[None]:
     """Silence PuLP 3's notices about its 4.0 API, raised from inside spopt and pulp."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*(PuLP 4\.0|deprecated)", category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message=r".*(PuLP 4\.0|deprecated)", category=DeprecationWarning
+        )
         yield
 
 
 def cbc_time_limit(time_limit_s: float | None, solver: str) -> float | None:
     """The CBC time limit in seconds: given, :data:`AUTO_TIME_LIMIT_S` for "auto", else none."""
-    if time_limit_s is not None and not (isinstance(time_limit_s, int | float) and time_limit_s > 0):
-        raise InputError(f"time_limit_s={time_limit_s!r} must be > 0 seconds, or None for no limit.")
+    if time_limit_s is not None and not (
+        isinstance(time_limit_s, int | float) and time_limit_s > 0
+    ):
+        raise InputError(
+            f"time_limit_s={time_limit_s!r} must be > 0 seconds, or None for no limit."
+        )
     if time_limit_s is None and solver == "auto":
         return AUTO_TIME_LIMIT_S
     return time_limit_s
@@ -421,8 +431,9 @@ def max_coverage(
     k = _check_k(k, n_cols, len(pinned))
     blocked = _blocked(blocked_by, n_rows, n_cols)
     if blocked is not None:
-        return _blocked_siting("mclp", cov, w, blocked, pinned, k, solver,
-                               cbc_time_limit(time_limit_s, solver), start)
+        return _blocked_siting(
+            "mclp", cov, w, blocked, pinned, k, solver, cbc_time_limit(time_limit_s, solver), start
+        )
     base = _covered_by(cov, pinned)
     coverable = _covered_by(cov, np.arange(n_cols))
     limit = cbc_time_limit(time_limit_s, solver)
@@ -577,10 +588,14 @@ def set_cover(
     chosen = np.concatenate([pinned, picked]).astype(np.int64)
     covered = _covered_by(cov, chosen)
     optimal = proven and (ran == "exact" or len(picked) <= 1)
-    return Siting("lscp", ran, chosen, covered, coverable, ones, optimal, time.perf_counter() - start)
+    return Siting(
+        "lscp", ran, chosen, covered, coverable, ones, optimal, time.perf_counter() - start
+    )
 
 
-def _lscp_exact(problem: _Problem, reduced: _Reduced, time_limit_s: float | None) -> tuple[np.ndarray, bool]:
+def _lscp_exact(
+    problem: _Problem, reduced: _Reduced, time_limit_s: float | None
+) -> tuple[np.ndarray, bool]:
     """Exact LSCP of a reduced problem through spopt and CBC."""
     from spopt.locate import LSCP
 
@@ -611,7 +626,9 @@ def _greedy_cover(cov: sparse.csc_array, open_rows: np.ndarray, skip: np.ndarray
 # -- blocked rows -------------------------------------------------------------------------------
 
 
-def _blocked(blocked_by: np.ndarray | list[int] | None, n_rows: int, n_cols: int) -> np.ndarray | None:
+def _blocked(
+    blocked_by: np.ndarray | list[int] | None, n_rows: int, n_cols: int
+) -> np.ndarray | None:
     """Per row the blocking column (-1: none), checked; ``None`` when no row is blocked."""
     if blocked_by is None:
         return None
@@ -622,7 +639,9 @@ def _blocked(blocked_by: np.ndarray | list[int] | None, n_rows: int, n_cols: int
             f"({n_rows},)."
         )
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise InputError(f"blocked_by must hold column positions (integers); got dtype {arr.dtype}.")
+        raise InputError(
+            f"blocked_by must hold column positions (integers); got dtype {arr.dtype}."
+        )
     arr = arr.astype(np.int64)
     bad = arr[(arr < -1) | (arr >= n_cols)]
     if bad.size:
@@ -684,8 +703,17 @@ def _blocked_siting(
         optimal = complete or (ran == "exact" and proven)
     else:  # a complete greedy cover with one site is the fewest: none would cover less
         optimal = (ran == "exact" and proven) or (complete and len(picked) <= 1)
-    return Siting(problem, ran, chosen, covered, coverable, w, optimal,
-                  time.perf_counter() - start, blocked=True)
+    return Siting(
+        problem,
+        ran,
+        chosen,
+        covered,
+        coverable,
+        w,
+        optimal,
+        time.perf_counter() - start,
+        blocked=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -729,8 +757,12 @@ class _BlockedModel:
         position = np.full(n_cols, -1)
         position[columns] = np.arange(len(columns))
         return cls(
-            sub[:, columns], np.where(block >= 0, position[np.maximum(block, 0)], -1), weights,
-            columns, np.flatnonzero(~relevant), position[pinned],
+            sub[:, columns],
+            np.where(block >= 0, position[np.maximum(block, 0)], -1),
+            weights,
+            columns,
+            np.flatnonzero(~relevant),
+            position[pinned],
         )
 
     def solve(self, k: int | None, time_limit_s: float | None) -> tuple[np.ndarray, bool]:

@@ -100,9 +100,7 @@ def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return a[real], b[real], part_owner[ring_part[seg_ring[real]]], direction[real]
 
 
-def interiors_meet(
-    a: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray
-) -> np.ndarray:
+def interiors_meet(a: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Pairs (positions into ``a`` and ``b``) whose interiors intersect (not only touch)."""
     return shapely.relate_pattern(a[left], b[right], "T********")
 
@@ -173,8 +171,9 @@ def holes_filled(geoms: np.ndarray) -> np.ndarray:
 def leaking_holes_filled(geoms: np.ndarray, crs: pyproj.CRS, slit_m: float) -> np.ndarray:
     """``geoms`` (EPSG:4326) plus the holes that appear once slits below ``slit_m`` are closed."""
     metric = np.asarray(gpd.GeoSeries(geoms, crs=4326).to_crs(crs).array, dtype=object)
-    closed = shapely.buffer(shapely.buffer(metric, slit_m, join_style="mitre"), -slit_m,
-                            join_style="mitre")
+    closed = shapely.buffer(
+        shapely.buffer(metric, slit_m, join_style="mitre"), -slit_m, join_style="mitre"
+    )
     parts, owner = shapely.get_parts(closed, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     hole = np.r_[False, ring_part[1:] == ring_part[:-1]] if len(rings) else np.zeros(0, bool)

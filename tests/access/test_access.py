@@ -116,7 +116,14 @@ def test_tiers_are_read_by_code_chinese_or_english_name() -> None:
     )
     layer = centre_layer(frame)
     assert layer["tier"].tolist()[:7] == [
-        "core", "district", "street", "community", "post", "post", "post"]
+        "core",
+        "district",
+        "street",
+        "community",
+        "post",
+        "post",
+        "post",
+    ]
     assert pd.isna(layer["tier"].iloc[7])
     assert layer["tier_given"].iloc[7] == "片区站"
     assert centre_layer(frame, tier_names={"片区站": "community"})["tier"].iloc[7] == "community"
@@ -183,7 +190,9 @@ def test_a_geographic_crs_where_metres_are_needed_is_refused(h: Hierarchy) -> No
     with pytest.raises(CRSError, match="projected CRS in metres"):
         centre_distances(h.buildings, tiny_centres(), metric_crs=4326)
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        centre_distances(h.buildings, tiny_centres(), streets=tiny_streets(), metric_crs="EPSG:4490")
+        centre_distances(
+            h.buildings, tiny_centres(), streets=tiny_streets(), metric_crs="EPSG:4490"
+        )
 
 
 def test_far_homes_and_homes_without_geometry_are_reported_not_dropped(h: Hierarchy) -> None:
@@ -362,7 +371,10 @@ def test_geopackage_layers(tiny: ServiceAccess, tmp_path: Path) -> None:
     path = tiny.to_geopackage(tmp_path / "access.gpkg")
     names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     assert names == [
-        "under_served_buildings", "buildings_access", "service_centres", "service_areas"
+        "under_served_buildings",
+        "buildings_access",
+        "service_centres",
+        "service_areas",
     ]
 
 
@@ -489,8 +501,9 @@ def test_best_k_stops_once_every_under_served_household_is_reached(tiny: Service
 def test_best_k_on_the_sample_city_opens_only_the_posts_needed() -> None:
     """The report: k=1000 sited 1,000 posts where 27 reach every under-served household."""
     h = ds.sample_city()
-    access = service_access(h, ds.sample_layer("service_centres"),
-                            streets=ds.sample_layer("streets"), threshold_m=500)
+    access = service_access(
+        h, ds.sample_layer("service_centres"), streets=ds.sample_layer("streets"), threshold_m=500
+    )
     fewest = site_posts(access)
     many = site_posts(access, k=1000)
     assert len(many.posts) == len(fewest.posts) == 27
@@ -626,13 +639,18 @@ def test_cli_with_nothing_under_served_sites_0_posts_and_writes_the_workbook(
         (["--xlsx", "{tmp}/r.csv"], "path='{tmp}/r.csv' must end in .xlsx to write a workbook."),
         (["--gpkg", "{tmp}/l.shp"], "path='{tmp}/l.shp' must end in .gpkg to write a GeoPackage."),
         (["--html", "{tmp}/m.txt"], "path='{tmp}/m.txt' must end in .html to write a map."),
-        (["--html", "{tmp}/no/m.html"],
-         "path='{tmp}/no/m.html': the folder '{tmp}/no' does not exist; create it first."),
+        (
+            ["--html", "{tmp}/no/m.html"],
+            "path='{tmp}/no/m.html': the folder '{tmp}/no' does not exist; create it first.",
+        ),
     ],
 )
 def test_cli_refuses_bad_arguments_before_measuring(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    argv: list[str], message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
 ) -> None:
     import gridparty.access.service
 
@@ -704,8 +722,7 @@ def test_exports_leave_out_contacts_and_household_rows(tmp_path: Path) -> None:
     assert not issues["ID"].isin(households["id"]).any()
     rolled = issues[issues["Level"] == "household"]
     assert rolled["Message"].tolist() == [
-        f"{n} households (not listed: personal data)"
-        for n in households.groupby("check").size()
+        f"{n} households (not listed: personal data)" for n in households.groupby("check").size()
     ]
     layer = gpd.read_file(access.to_geopackage(tmp_path / "a.gpkg"), layer="service_centres")
     assert "联系电话" not in layer.columns

@@ -54,22 +54,34 @@ def units(**extra: list) -> gpd.GeoDataFrame:
         "联系电话": ["13800000001"] * 5,
         **extra,
     }
-    points = [tc.point(10, 10), tc.point(110, 10), tc.point(110, 90), tc.point(300, 50),
-              tc.point(390, 90)]
+    points = [
+        tc.point(10, 10),
+        tc.point(110, 10),
+        tc.point(110, 90),
+        tc.point(300, 50),
+        tc.point(390, 90),
+    ]
     return tc.frame(data, points)
 
 
 def alliances() -> pd.DataFrame:
     return pd.DataFrame(
-        {"联盟编号": ["A1", "A2"], "联盟名称": ["一号联盟", "二号联盟"],
-         "联盟类型": ["区域", "行业"], "牵头单位": ["U1", "乙"]}
+        {
+            "联盟编号": ["A1", "A2"],
+            "联盟名称": ["一号联盟", "二号联盟"],
+            "联盟类型": ["区域", "行业"],
+            "牵头单位": ["U1", "乙"],
+        }
     )
 
 
 def memberships() -> pd.DataFrame:
     return pd.DataFrame(
-        {"单位编号": ["U1", "U2", "U3", "U2", "U4"], "联盟编号": ["A1", "A1", "A1", "A2", "A2"],
-         "加入年份": [2019, 2020, 2021, 2020, 2022]}
+        {
+            "单位编号": ["U1", "U2", "U3", "U2", "U4"],
+            "联盟编号": ["A1", "A1", "A1", "A2", "A2"],
+            "加入年份": [2019, 2020, 2021, 2020, 2022],
+        }
     )
 
 
@@ -80,8 +92,9 @@ def communities() -> gpd.GeoDataFrame:
 @pytest.fixture
 def net() -> AllianceNetwork:
     agreements = pd.DataFrame({"甲方": ["C1"], "乙方": ["戊"], "签订年份": [2023]})
-    return alliance_network(units(), alliances(), memberships(), agreements=agreements,
-                            communities=communities())
+    return alliance_network(
+        units(), alliances(), memberships(), agreements=agreements, communities=communities()
+    )
 
 
 # -- reading with the foundation's column mapping ----------------------------------------------
@@ -107,7 +120,9 @@ def test_chinese_columns_are_mapped_and_names_resolved(net: AllianceNetwork) -> 
 
 def test_explicit_columns_are_nested_by_table() -> None:
     frame = units().rename(columns={"单位编号": "代码"})
-    net = alliance_network(frame, alliances(), memberships(), columns={"units": {"代码": "unit_id"}})
+    net = alliance_network(
+        frame, alliances(), memberships(), columns={"units": {"代码": "unit_id"}}
+    )
     assert net.units.index.tolist() == ["U1", "U2", "U3", "U4", "U5"]
     with pytest.raises(InputError, match=r"nested by table name"):
         alliance_network(frame, alliances(), memberships(), columns={"代码": "unit_id"})
@@ -118,8 +133,9 @@ def test_explicit_columns_are_nested_by_table() -> None:
 
 
 def test_business_district_kind_and_english_columns() -> None:
-    table = pd.DataFrame({"alliance_id": ["B"], "name": ["商圈"], "kind": ["商圈"],
-                          "lead_unit_id": ["U1"]})
+    table = pd.DataFrame(
+        {"alliance_id": ["B"], "name": ["商圈"], "kind": ["商圈"], "lead_unit_id": ["U1"]}
+    )
     member = pd.DataFrame({"unit": ["U1"], "alliance": ["B"]})
     net = alliance_network(units(), table, member)
     assert net.alliances.at["B", "kind"] == "business_district"
@@ -132,8 +148,9 @@ def test_gcj02_units_are_converted_to_wgs84() -> None:
 
     gcj = wgs.set_geometry(convert_geometries(wgs.geometry, "wgs84", "gcj02"))
     net = alliance_network(gcj, alliances(), memberships(), coords="gcj02")
-    moved = shapely.distance(np.asarray(net.units.geometry.to_crs(UTM).array),
-                             np.asarray(wgs.geometry.to_crs(UTM).array))
+    moved = shapely.distance(
+        np.asarray(net.units.geometry.to_crs(UTM).array), np.asarray(wgs.geometry.to_crs(UTM).array)
+    )
     assert moved.max() < 0.01
 
 
@@ -164,18 +181,29 @@ def test_bad_membership_rows_are_reported_and_kept() -> None:
         "#5": "duplicate_membership",
         "A2": "lead_not_member",
     }
-    assert net.memberships["check"].isna().tolist() == [True, True, False, False, False, False, True]
+    assert net.memberships["check"].isna().tolist() == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
     message = net.problems.set_index("id").at["#5", "message"]
     assert "U2 and A1 are already listed together in row #2" in message
-    assert net.problems.set_index("id").at["#3", "message"].startswith("membership #3: unit_id 'U9'")
+    assert (
+        net.problems.set_index("id").at["#3", "message"].startswith("membership #3: unit_id 'U9'")
+    )
     assert net.valid_memberships.index.tolist() == ["#1", "#2", "#7"]
 
 
 def test_bad_alliance_and_agreement_rows_are_reported() -> None:
     table = alliances().assign(联盟类型=["区域", "楼宇"], 牵头单位=["U1", "不存在"])
     agreements = pd.DataFrame({"甲方": ["C1", "U1", "U2", "U1"], "乙方": ["X9", "U2", "U1", None]})
-    net = alliance_network(units(), table, memberships(), agreements=agreements,
-                           communities=communities())
+    net = alliance_network(
+        units(), table, memberships(), agreements=agreements, communities=communities()
+    )
     found = sorted(net.problems[["level", "id", "check"]].itertuples(index=False, name=None))
     assert found == [
         ("agreement", "#1", "unknown_unit"),
@@ -184,7 +212,10 @@ def test_bad_alliance_and_agreement_rows_are_reported() -> None:
         ("alliance", "A2", "unknown_kind"),
         ("alliance", "A2", "unknown_unit"),
     ]
-    assert "'楼宇' is not regional (区域)" in net.problems.set_index("check").at["unknown_kind", "message"]
+    assert (
+        "'楼宇' is not regional (区域)"
+        in net.problems.set_index("check").at["unknown_kind", "message"]
+    )
     assert net.agreements["check"].tolist()[:3] == ["unknown_unit", pd.NA, pd.NA]
 
 
@@ -220,15 +251,25 @@ def test_wrong_table_types_say_what_to_pass() -> None:
 def test_bipartite_graph_and_projection(net: AllianceNetwork) -> None:
     b = bipartite_graph(net)
     assert b.number_of_nodes() == 7
-    assert sorted(b.edges(("alliance", "A2"))) == [(("alliance", "A2"), ("unit", "U2")),
-                                                   (("alliance", "A2"), ("unit", "U4"))]
-    assert b.nodes[("alliance", "A1")] == {"bipartite": 1, "level": "alliance", "id": "A1",
-                                           "name": "一号联盟", "kind": "regional"}
+    assert sorted(b.edges(("alliance", "A2"))) == [
+        (("alliance", "A2"), ("unit", "U2")),
+        (("alliance", "A2"), ("unit", "U4")),
+    ]
+    assert b.nodes[("alliance", "A1")] == {
+        "bipartite": 1,
+        "level": "alliance",
+        "id": "A1",
+        "name": "一号联盟",
+        "kind": "regional",
+    }
     assert b.edges[("unit", "U4"), ("alliance", "A2")]["since"] == 2022
     p = unit_graph(net)
     assert sorted(p.nodes) == ["U1", "U2", "U3", "U4", "U5"]
     assert sorted(tuple(sorted(e)) for e in p.edges) == [
-        ("U1", "U2"), ("U1", "U3"), ("U2", "U3"), ("U2", "U4")
+        ("U1", "U2"),
+        ("U1", "U3"),
+        ("U2", "U3"),
+        ("U2", "U4"),
     ]
     assert p.edges["U1", "U2"] == {"alliances": ["A1"], "weight": 1}
 
@@ -248,8 +289,9 @@ def test_alliance_table_by_hand(net: AllianceNetwork) -> None:
     assert a["party_members"].tolist() == [68, 3]
     # A1: the triangle (10,10) (110,10) (110,90); A2: the segment (110,10)–(300,50)
     assert a["hull_area_m2"].tolist() == pytest.approx([4000.0, 0.0], abs=0.5)
-    assert a["farthest_m"].tolist() == pytest.approx([math.hypot(100, 80), math.hypot(190, 40)],
-                                                     abs=0.01)
+    assert a["farthest_m"].tolist() == pytest.approx(
+        [math.hypot(100, 80), math.hypot(190, 40)], abs=0.01
+    )
     assert a["lead_street"].tolist() == ["外滩街道", "外滩街道"]
     assert a["streets"].tolist() == [1, 2]
     assert a["outside_lead_street_share"].tolist() == [0.0, 0.5]
@@ -276,17 +318,25 @@ def test_units_bridges_components_and_coverage(net: AllianceNetwork) -> None:
     assert "联系电话" not in u.columns
     assert r.components.values.tolist() == [[4, 2, "A1, A2", 68]]
     cov = r.coverage
-    assert cov.loc[("community", "C2"), ["unit_count", "in_alliance", "covered"]].tolist() == [2, 1, 2]
+    assert cov.loc[("community", "C2"), ["unit_count", "in_alliance", "covered"]].tolist() == [
+        2,
+        1,
+        2,
+    ]
     assert cov.loc[("street", "北外滩街道"), "alliance_share"] == 0.5
     assert cov.loc[("all", "all"), "alliance_share"] == 0.8
     assert cov.loc[("all", "all"), "covered_share"] == 1.0
 
 
 def test_units_outside_communities_and_no_communities() -> None:
-    far = units().assign(geometry=lambda f: f.geometry.where(f.index != 4, tc.frame(
-        {"a": [1]}, [tc.point(900, 900)]).geometry.iloc[0]))
-    r = analyse_alliances(alliance_network(far, alliances(), memberships(),
-                                           communities=communities()))
+    far = units().assign(
+        geometry=lambda f: f.geometry.where(
+            f.index != 4, tc.frame({"a": [1]}, [tc.point(900, 900)]).geometry.iloc[0]
+        )
+    )
+    r = analyse_alliances(
+        alliance_network(far, alliances(), memberships(), communities=communities())
+    )
     assert pd.isna(r.units["street"].iloc[4])
     assert r.coverage.loc[("community", "outside"), "unit_count"] == 1
     bare = analyse_alliances(alliance_network(units(), alliances(), memberships()))
@@ -295,8 +345,12 @@ def test_units_outside_communities_and_no_communities() -> None:
 
 
 def test_disconnected_alliances_are_separate_components() -> None:
-    rows = pd.DataFrame({"单位编号": ["U1", "U2", "U4", "U5"], "联盟编号": ["A1", "A1", "A2", "A2"]})
-    r = analyse_alliances(alliance_network(units(), alliances().assign(牵头单位=["U1", "U4"]), rows))
+    rows = pd.DataFrame(
+        {"单位编号": ["U1", "U2", "U4", "U5"], "联盟编号": ["A1", "A1", "A2", "A2"]}
+    )
+    r = analyse_alliances(
+        alliance_network(units(), alliances().assign(牵头单位=["U1", "U4"]), rows)
+    )
     assert r.components["alliance_ids"].tolist() == ["A1", "A2"]
     assert r.units["component"].tolist() == [0, 0, pd.NA, 1, 1]
     assert not r.units["bridging"].any()
@@ -320,8 +374,10 @@ def test_random_memberships_agree_with_direct_counts(rows: list[tuple[str, str]]
     unique = set(rows)
     assert bipartite_graph(net).number_of_edges() == len(unique)
     r = analyse_alliances(net)
-    xy = {u: np.array(p.coords[0]) for u, p in zip(
-        net.units.index, net.units.geometry.to_crs(UTM), strict=True)}
+    xy = {
+        u: np.array(p.coords[0])
+        for u, p in zip(net.units.index, net.units.geometry.to_crs(UTM), strict=True)
+    }
     for alliance in ("A1", "A2", "A3"):
         members = sorted(u for u, a in unique if a == alliance)
         assert r.alliances.at[alliance, "member_units"] == len(members)
@@ -341,14 +397,21 @@ def test_random_memberships_agree_with_direct_counts(rows: list[tuple[str, str]]
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, pd.DataFrame]:
-    return {name: ds.sample_layer(name) for name in
-            ("communities", "units", "alliances", "memberships", "agreements")}
+    return {
+        name: ds.sample_layer(name)
+        for name in ("communities", "units", "alliances", "memberships", "agreements")
+    }
 
 
 @pytest.fixture(scope="module")
 def sample_net(sample: dict[str, pd.DataFrame]) -> AllianceNetwork:
-    return alliance_network(sample["units"], sample["alliances"], sample["memberships"],
-                            agreements=sample["agreements"], communities=sample["communities"])
+    return alliance_network(
+        sample["units"],
+        sample["alliances"],
+        sample["memberships"],
+        agreements=sample["agreements"],
+        communities=sample["communities"],
+    )
 
 
 def test_sample_scale_is_realistic(sample: dict[str, pd.DataFrame]) -> None:

@@ -36,10 +36,16 @@ UTM = "EPSG:32651"
 
 
 def departments(**extra: list) -> gpd.GeoDataFrame:
-    data = {"部门编号": ["D1", "D2", "D3", "D4"], "部门名称": ["司法局", "民政局", "卫健委", "商务委"],
-            "区": ["黄浦区", "黄浦区", "浦东新区", "黄浦区"], "capacity": [1, 2, None, 1], **extra}
-    return tc.frame(data, [tc.point(100, 200), tc.point(300, 150), tc.point(1000, 50),
-                           tc.point(300, 0)])
+    data = {
+        "部门编号": ["D1", "D2", "D3", "D4"],
+        "部门名称": ["司法局", "民政局", "卫健委", "商务委"],
+        "区": ["黄浦区", "黄浦区", "浦东新区", "黄浦区"],
+        "capacity": [1, 2, None, 1],
+        **extra,
+    }
+    return tc.frame(
+        data, [tc.point(100, 200), tc.point(300, 150), tc.point(1000, 50), tc.point(300, 0)]
+    )
 
 
 def communities() -> gpd.GeoDataFrame:
@@ -50,7 +56,8 @@ def rep_xy() -> np.ndarray:
     """The representative points of C1 and C2 in metres from the tiny city's origin."""
     com = communities().to_crs(UTM)
     return shapely.get_coordinates(shapely.point_on_surface(np.asarray(com.geometry.array))) - (
-        tc.X0, tc.Y0
+        tc.X0,
+        tc.Y0,
     )
 
 
@@ -76,12 +83,20 @@ def test_check_counts_1_1_1_n_n_1_and_unpaired() -> None:
 
 def test_check_reports_duplicates_unknowns_and_unpaired_communities() -> None:
     pairs = pd.DataFrame(
-        {"community_id": ["C1", "C1", "C9", "C1", None], "department_id": ["D1", "D1", "D2", "D8", "D2"]}
+        {
+            "community_id": ["C1", "C1", "C9", "C1", None],
+            "department_id": ["D1", "D1", "D2", "D8", "D2"],
+        }
     )
     c = check_pairing(communities(), departments(), pairs)
     assert len(c.pairings) == 5  # nothing dropped
-    assert c.pairings["check"].tolist() == [pd.NA, "duplicate_pair", "unknown_community",
-                                            "unknown_department", "missing_value"]
+    assert c.pairings["check"].tolist() == [
+        pd.NA,
+        "duplicate_pair",
+        "unknown_community",
+        "unknown_department",
+        "missing_value",
+    ]
     assert c.problems[["level", "id", "check"]].values.tolist() == [
         ["pairing", "#5", "missing_value"],
         ["pairing", "#3", "unknown_community"],
@@ -124,7 +139,8 @@ def test_fixed_pairs_are_kept_and_use_capacity() -> None:
     fixed = pd.DataFrame({"community_id": ["C2"], "department_id": ["D4"]})
     p = propose_pairing(communities(), departments(), pairings=fixed, capacity=1)
     assert p.pairs[["community_id", "department_id", "fixed"]].values.tolist() == [
-        ["C2", "D4", True], ["C1", "D1", False]
+        ["C2", "D4", True],
+        ["C1", "D1", False],
     ]
     assert p.summary()["value"]["fixed_pairs"] == 1
     assert p.pairs["distance_m"].tolist() == pytest.approx([dist(1, (300, 0)), dist(0, (100, 200))])
@@ -133,7 +149,10 @@ def test_fixed_pairs_are_kept_and_use_capacity() -> None:
 def test_capacity_lets_one_department_take_two_communities() -> None:
     far = departments().assign(capacity=[0, 2, 0, 0])
     p = propose_pairing(communities(), far)
-    assert p.pairs[["community_id", "department_id"]].values.tolist() == [["C1", "D2"], ["C2", "D2"]]
+    assert p.pairs[["community_id", "department_id"]].values.tolist() == [
+        ["C1", "D2"],
+        ["C2", "D2"],
+    ]
     assert p.unpaired.empty
 
 
@@ -148,8 +167,10 @@ def test_within_and_distance_limits_give_reasons() -> None:
     com = communities().assign(district=["浦东新区", "徐汇区"])
     p = propose_pairing(com, departments(), within="district", max_distance_m=500)
     assert p.pairs.empty
-    assert p.unpaired[["missing", "reason"]].values.tolist() == [[1, "out_of_range"],
-                                                                [1, "no_department"]]
+    assert p.unpaired[["missing", "reason"]].values.tolist() == [
+        [1, "out_of_range"],
+        [1, "no_department"],
+    ]
     full = departments().assign(capacity=[0, 1, 0, 0])
     q = propose_pairing(communities(), full)
     assert q.unpaired["reason"].tolist() == ["capacity_used_up"]
@@ -198,7 +219,8 @@ costs = st.integers(2, 3).flatmap(
     lambda n: st.integers(2, 3).flatmap(
         lambda m: st.lists(
             st.one_of(st.floats(0, 1000, allow_nan=False), st.just(math.inf)),
-            min_size=n * m, max_size=n * m,
+            min_size=n * m,
+            max_size=n * m,
         ).map(lambda v: np.array(v).reshape(n, m))
     )
 )
@@ -266,14 +288,16 @@ def test_sample_check_finds_the_planted_problems(sample: dict[str, pd.DataFrame]
 
 
 def test_sample_proposal_pairs_the_unpaired_community(sample: dict[str, pd.DataFrame]) -> None:
-    p = propose_pairing(sample["communities"], sample["departments"], pairings=sample["pairings"],
-                        within="district")
+    p = propose_pairing(
+        sample["communities"], sample["departments"], pairings=sample["pairings"], within="district"
+    )
     new = p.pairs[~p.pairs["fixed"]]
     assert new[["community_id", "department_id"]].values.tolist() == [["310115005002", "D10"]]
     assert p.unpaired.empty
     existing = p.pairs.loc[p.pairs["fixed"], "distance_m"].sum()
-    optimal = propose_pairing(sample["communities"], sample["departments"], within="district",
-                              capacity=1)
+    optimal = propose_pairing(
+        sample["communities"], sample["departments"], within="district", capacity=1
+    )
     assert len(optimal.pairs) == 9
     assert optimal.total_distance_m < existing  # the administrative pairing is not the nearest
 
@@ -289,13 +313,16 @@ def test_exports(sample: dict[str, pd.DataFrame], tmp_path: Path) -> None:
 
 
 def test_missing_points_and_missing_groups_pair_nothing() -> None:
-    dep = tc.frame({"department_id": ["D1", "D2"], "name": ["甲", "乙"], "district": ["黄浦区", None]},
-                   [tc.point(10, 200), None])
+    dep = tc.frame(
+        {"department_id": ["D1", "D2"], "name": ["甲", "乙"], "district": ["黄浦区", None]},
+        [tc.point(10, 200), None],
+    )
     com = communities().assign(district=["黄浦区", None])
     fixed = pd.DataFrame({"community_id": ["C2"], "department_id": ["D2"]})
     p = propose_pairing(com, dep, within="district", pairings=fixed)
     assert p.pairs[["community_id", "department_id", "fixed"]].values.tolist() == [
-        ["C2", "D2", True], ["C1", "D1", False]
+        ["C2", "D2", True],
+        ["C1", "D1", False],
     ]
     assert p.pairs.geometry.isna().tolist() == [True, False]  # D2 has no point to draw to
     assert np.isnan(p.pairs.at[0, "distance_m"])

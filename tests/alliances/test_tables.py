@@ -33,8 +33,11 @@ ENDS = (("unit_id", UNITS, "unknown_unit"), ("alliance_id", ALLIANCES, "unknown_
 def _memberships() -> pd.DataFrame:
     """Five rows by Chinese headers: #3 repeats #1 by name, #4 has no unit, #5 repeats #1."""
     return pd.DataFrame(
-        {"成员单位": ["U1", " U2 ", "甲公司", None, "U1"], "联盟": ["A1"] * 5,
-         "加入年份": ["2020", "2021", None, "2022", "2020"]}
+        {
+            "成员单位": ["U1", " U2 ", "甲公司", None, "U1"],
+            "联盟": ["A1"] * 5,
+            "加入年份": ["2020", "2021", None, "2022", "2020"],
+        }
     )
 
 
@@ -42,8 +45,15 @@ def _memberships() -> pd.DataFrame:
 
 
 def test_table_level_describes_a_point_or_plain_table() -> None:
-    level = tables.table_level("post", "posts", {"name": "str", "staff_count": "int"},
-                               {"驿站编号": "post_id"}, "驿站", "post", points=True)
+    level = tables.table_level(
+        "post",
+        "posts",
+        {"name": "str", "staff_count": "int"},
+        {"驿站编号": "post_id"},
+        "驿站",
+        "post",
+        points=True,
+    )
     assert isinstance(level, Level)
     assert (level.name, level.layer, level.id_column) == ("post", "posts", "post_id")
     assert level.parent is None
@@ -72,7 +82,8 @@ def test_columns_for_refuses_flat_or_unknown_tables() -> None:
     ):
         tables.columns_for({"单位代码": "unit_id"}, TABLES, "units")  # type: ignore[dict-item]
     with pytest.raises(
-        InputError, match=r"^columns has unknown tables \['unit'\]; use units, alliances, memberships\.$"
+        InputError,
+        match=r"^columns has unknown tables \['unit'\]; use units, alliances, memberships\.$",
     ):
         tables.columns_for({"unit": {"a": "b"}}, TABLES, "units")
 
@@ -90,7 +101,9 @@ def test_read_table_maps_aliases_types_columns_and_numbers_rows() -> None:
     assert table.columns.tolist() == ["unit_id", "alliance_id", "since"]
     assert table["since"].tolist() == [2020, 2021, pd.NA, 2022, 2020]
     assert {c: str(t) for c, t in table.dtypes.items()} == {
-        "unit_id": "string", "alliance_id": "string", "since": "Int64"
+        "unit_id": "string",
+        "alliance_id": "string",
+        "since": "Int64",
     }
     pd.testing.assert_frame_equal(raw, before)
 
@@ -99,15 +112,17 @@ def test_read_table_without_ids_raises_unless_asked_to_number() -> None:
     with pytest.raises(ColumnError, match=r"^memberships has no id column 'membership_id'"):
         tables.read_table(_memberships(), MEMBERSHIP)
     given = _memberships().assign(编号=list("abcde"))
-    table, _ = tables.read_table(given, MEMBERSHIP, columns={"编号": "membership_id"},
-                                 make_ids=True)
+    table, _ = tables.read_table(
+        given, MEMBERSHIP, columns={"编号": "membership_id"}, make_ids=True
+    )
     assert table.index.tolist() == list("abcde")
 
 
 def test_read_table_of_a_plain_table_drops_geometry() -> None:
     alliances = gpd.GeoDataFrame(
         {"联盟编号": ["A1", "A2"], "联盟名称": ["甲", "乙"], "类型": ["商圈", "行业"]},
-        geometry=[shapely.Point(121.48, 31.22), None], crs=4326,
+        geometry=[shapely.Point(121.48, 31.22), None],
+        crs=4326,
     )
     table, _ = tables.read_table(alliances, ALLIANCE)
     assert type(table) is pd.DataFrame
@@ -119,7 +134,8 @@ def test_read_table_of_a_plain_table_drops_geometry() -> None:
 def test_read_table_of_points_keeps_them() -> None:
     units = gpd.GeoDataFrame(
         {"单位编号": ["U1"], "党员数": ["12"], "联系电话": ["10000000001"]},
-        geometry=[shapely.Point(121.48, 31.22)], crs=4326,
+        geometry=[shapely.Point(121.48, 31.22)],
+        crs=4326,
     )
     table, _ = tables.read_table(units, UNIT, argument="units")
     assert isinstance(table, gpd.GeoDataFrame)
@@ -130,7 +146,9 @@ def test_read_table_of_points_keeps_them() -> None:
 
 
 def test_read_table_errors_name_the_argument() -> None:
-    with pytest.raises(InputError, match=r"^alliances must be a DataFrame or GeoDataFrame, got list\.$"):
+    with pytest.raises(
+        InputError, match=r"^alliances must be a DataFrame or GeoDataFrame, got list\.$"
+    ):
         tables.read_table([{"alliance_id": "A1"}], ALLIANCE)  # type: ignore[arg-type]
     twice = pd.DataFrame({"alliance_id": ["A1", "A1"]})
     with pytest.raises(DuplicateIdError, match=r"^my_alliances: 1 duplicate alliance_id values"):
@@ -181,8 +199,13 @@ def test_negative_ignores_missing_and_text() -> None:
 
 def test_problem_rows_and_frames() -> None:
     row = tables.problem("membership", 7, "duplicate_membership", "twice")
-    assert row == {"level": "membership", "id": "7", "check": "duplicate_membership",
-                   "severity": "error", "message": "twice"}
+    assert row == {
+        "level": "membership",
+        "id": "7",
+        "check": "duplicate_membership",
+        "severity": "error",
+        "message": "twice",
+    }
     info = tables.problem("pairing", "P1", "duplicate_pair", "m", severity="info")
     assert info["severity"] == "info"
     assert tables.problem("alliance", "A1", "lead_not_member", "m")["severity"] == "warning"
@@ -198,9 +221,11 @@ def test_problem_rows_and_frames() -> None:
 
 
 def test_first_checks_keeps_each_ids_first_problem() -> None:
-    rows = [tables.problem("m", "#2", "missing_value", ""),
-            tables.problem("m", "#1", "unknown_unit", ""),
-            tables.problem("m", "#2", "unknown_unit", "")]
+    rows = [
+        tables.problem("m", "#2", "missing_value", ""),
+        tables.problem("m", "#1", "unknown_unit", ""),
+        tables.problem("m", "#2", "unknown_unit", ""),
+    ]
     out = tables.first_checks(rows, pd.Index(["#1", "#2", "#3"], name="membership_id"))
     assert out.tolist() == ["unknown_unit", "missing_value", pd.NA]
     assert out.index.name == "membership_id"
@@ -228,22 +253,30 @@ def test_check_links_finds_missing_unknown_and_repeated_pairs() -> None:
         "membership #3: U1 and A1 are already listed together in row #1; delete one of the two rows."
     )
     assert out["unit_id"].tolist() == ["U1", "U2", "U1", pd.NA, "U1"]
-    assert out["check"].tolist() == [pd.NA, pd.NA, "duplicate_membership", "missing_value",
-                                     "unknown_alliance"]
+    assert out["check"].tolist() == [
+        pd.NA,
+        pd.NA,
+        "duplicate_membership",
+        "missing_value",
+        "unknown_alliance",
+    ]
     pd.testing.assert_frame_equal(table, before)
 
 
 def test_check_links_reports_a_shared_name_as_unknown() -> None:
-    table = pd.DataFrame({"unit_id": ["乙公司"], "alliance_id": ["金融联盟"]},
-                         index=pd.Index(["m1"], name="membership_id"))
+    table = pd.DataFrame(
+        {"unit_id": ["乙公司"], "alliance_id": ["金融联盟"]},
+        index=pd.Index(["m1"], name="membership_id"),
+    )
     out, rows = tables.check_links(table, "membership", ENDS, "duplicate_membership")
     assert [(r["id"], r["check"]) for r in rows] == [("m1", "unknown_unit")]
     assert out.loc["m1", "alliance_id"] == "A1"
 
 
 def test_check_links_treats_a_blank_cell_as_missing() -> None:
-    table = pd.DataFrame({"unit_id": ["  "], "alliance_id": ["A1"]},
-                         index=pd.Index(["m1"], name="membership_id"))
+    table = pd.DataFrame(
+        {"unit_id": ["  "], "alliance_id": ["A1"]}, index=pd.Index(["m1"], name="membership_id")
+    )
     _, rows = tables.check_links(table, "membership", ENDS, "duplicate_membership")
     assert [(r["id"], r["check"]) for r in rows] == [("m1", "missing_value")]
 

@@ -35,19 +35,27 @@ def layer(ids: list[str], boxes: list[shapely.Geometry], **columns: list) -> gpd
 
 
 def communities() -> gpd.GeoDataFrame:
-    return layer(["C1", "C2"], [box(0, 0, 200, 100), box(200, 0, 400, 100)],
-                 street=["外滩街道", "外滩街道"])
+    return layer(
+        ["C1", "C2"], [box(0, 0, 200, 100), box(200, 0, 400, 100)], street=["外滩街道", "外滩街道"]
+    )
 
 
-def grids(*boxes: shapely.Geometry, parents: tuple[str, ...] = ("C1", "C1", "C2")) -> gpd.GeoDataFrame:
+def grids(
+    *boxes: shapely.Geometry, parents: tuple[str, ...] = ("C1", "C1", "C2")
+) -> gpd.GeoDataFrame:
     shapes = list(boxes) or [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 400, 100)]
     ids = [f"G{i + 1}" for i in range(len(shapes))]
     return layer(ids, shapes, community_id=list(parents))
 
 
 def check(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame | None = None, **kw: object):
-    return spatial_coverage(communities() if parents is None else parents, children,
-                            parent_column="community_id", metric_crs=UTM, **kw)
+    return spatial_coverage(
+        communities() if parents is None else parents,
+        children,
+        parent_column="community_id",
+        metric_crs=UTM,
+        **kw,
+    )
 
 
 # -- hand-made geometry, answers checkable by eye --------------------------------------------------
@@ -61,8 +69,16 @@ def test_grids_that_tile_their_communities_leave_nothing() -> None:
     assert table["area_m2"].round(3).tolist() == [20_000.0, 20_000.0]
     assert table["coverage_ratio"].round(9).tolist() == [1.0, 1.0]
     assert table["children"].tolist() == [2, 1]
-    assert list(result.gaps.columns) == ["parent_id", "kind", "area_m2", "width_m", "buildings",
-                                         "households", "member_households", "geometry"]
+    assert list(result.gaps.columns) == [
+        "parent_id",
+        "kind",
+        "area_m2",
+        "width_m",
+        "buildings",
+        "households",
+        "member_households",
+        "geometry",
+    ]
 
 
 def test_a_gap_with_its_area_width_and_the_homes_inside() -> None:
@@ -97,8 +113,9 @@ def test_overlap_and_spill_overs() -> None:
     assert outside["parent_id"].to_dict() == {"G1": "C1", "G3": "C2"}
     assert outside["area_m2"].round(3).to_dict() == {"G1": 2_000.0, "G3": 1_000.0}
     assert set(outside["kind"]) == {"outside"}
-    assert result.by_child.loc["G3", ["outside_m2", "overlap_m2", "overlaps"]].round(3).tolist() == [
-        1_000.0, 1_000.0, 1]
+    assert result.by_child.loc["G3", ["outside_m2", "overlap_m2", "overlaps"]].round(
+        3
+    ).tolist() == [1_000.0, 1_000.0, 1]
     assert result.by_parent["overlap_m2"].round(3).to_dict() == {"C1": 1_000.0, "C2": 1_000.0}
 
 
@@ -108,14 +125,18 @@ def test_slivers_are_reported_as_their_own_kind() -> None:
     kinds = {"gap": result.gaps["kind"].tolist(), "overlap": result.overlaps["kind"].tolist()}
     assert kinds == {"gap": ["sliver"], "overlap": ["sliver"]}
     assert result.gaps["width_m"].iloc[0] == pytest.approx(0.49, abs=0.02)
-    assert result.by_parent.loc["C1", ["gaps", "gap_slivers", "overlap_slivers", "slivers"]
-                                ].tolist() == [0, 1, 1, 2]
+    assert result.by_parent.loc[
+        "C1", ["gaps", "gap_slivers", "overlap_slivers", "slivers"]
+    ].tolist() == [0, 1, 1, 2]
     assert result.by_parent.loc["C1", "gap_sliver_m2"] == pytest.approx(50, rel=1e-3)
     assert result.by_parent.loc["C1", "sliver_m2"] == pytest.approx(51, rel=1e-3)
     assert result.by_parent.loc["C1", "coverage_ratio"] < 1  # slivers count as uncovered
     assert set(result.slivers["problem"]) == {"gap", "overlap"}
-    by_area = check(grids(box(0, 0, 100, 100), box(99.99, 0, 199.5, 100), box(200, 0, 400, 100)),
-                    min_width_m=0.0, min_area_m2=0.5)
+    by_area = check(
+        grids(box(0, 0, 100, 100), box(99.99, 0, 199.5, 100), box(200, 0, 400, 100)),
+        min_width_m=0.0,
+        min_area_m2=0.5,
+    )
     assert by_area.gaps["kind"].tolist() == ["gap"]
     assert by_area.overlaps["kind"].tolist() == ["overlap"]
 
@@ -130,8 +151,15 @@ def test_by_parent_counts_the_slivers_of_every_kind() -> None:
     counts = ["gaps", "gap_slivers", "overlap_slivers", "outside_slivers", "slivers"]
     assert table.loc["C1", counts].tolist() == [0, 1, 2, 1, 4]
     assert table.loc["C2", counts].tolist() == [0, 0, 1, 1, 2]
-    areas = ["gap_m2", "gap_sliver_m2", "overlap_m2", "overlap_sliver_m2", "outside_m2",
-             "outside_sliver_m2", "sliver_m2"]
+    areas = [
+        "gap_m2",
+        "gap_sliver_m2",
+        "overlap_m2",
+        "overlap_sliver_m2",
+        "outside_m2",
+        "outside_sliver_m2",
+        "sliver_m2",
+    ]
     assert table.loc["C1", areas].round(3).tolist() == [0, 50, 0, 20.895, 0, 19.9, 90.795]
     assert table.loc["C2", areas].round(3).tolist() == [0, 0, 0, 19.9, 0, 50, 69.9]
     assert table["covered_m2"].round(3).tolist() == [19_950.0, 20_000.0]  # only gaps uncover
@@ -151,15 +179,25 @@ def test_merge_parts_joins_the_real_parts_of_each_key() -> None:
 def test_street_outlines_fill_holes_so_enclosed_land_is_a_gap() -> None:
     ring = layer(
         ["C1", "C2", "C3", "C4"],
-        [box(0, 0, 300, 100), box(0, 200, 300, 300), box(0, 100, 100, 200),
-         box(200, 100, 300, 200)],
+        [
+            box(0, 0, 300, 100),
+            box(0, 200, 300, 300),
+            box(0, 100, 100, 200),
+            box(200, 100, 300, 200),
+        ],
         street=["S"] * 4,
     )
     outlines = street_outlines(ring.to_crs(4326))
     assert outlines.index.tolist() == ["S"]
     assert outlines.index.name == "street"
-    result = spatial_coverage(outlines, ring, parent_column="street", metric_crs=UTM,
-                              parent_level="street", child_level="community")
+    result = spatial_coverage(
+        outlines,
+        ring,
+        parent_column="street",
+        metric_crs=UTM,
+        parent_level="street",
+        child_level="community",
+    )
     assert result.gaps["area_m2"].round(3).tolist() == [10_000.0]
     assert result.gaps["width_m"].round(2).tolist() == [100.0]
     kept = street_outlines(ring.to_crs(4326), fill_holes=False)
@@ -168,8 +206,10 @@ def test_street_outlines_fill_holes_so_enclosed_land_is_a_gap() -> None:
     assert gaps["area_m2"].sum() < 1  # edges by a hair: no hole, only slivers along the slits
     # the hole leaks through those slits: without closing them it is not found
     leaky = street_outlines(ring.to_crs(4326), slit_m=0.0)
-    assert spatial_coverage(leaky, ring, parent_column="street", metric_crs=UTM).gaps[
-        "area_m2"].sum() < 1
+    assert (
+        spatial_coverage(leaky, ring, parent_column="street", metric_crs=UTM).gaps["area_m2"].sum()
+        < 1
+    )
 
 
 def _strip(x0: int, x1: int, x2: int) -> shapely.Polygon:
@@ -181,10 +221,11 @@ def _strip(x0: int, x1: int, x2: int) -> shapely.Polygon:
 def test_overlapping_parents_do_not_hide_overlapping_children() -> None:
     # each parent is tiled exactly by its own children, but the parents overlap
     parents = layer(["P1", "P2"], [_strip(0, 100, 200), _strip(100, 200, 300)])
-    children = layer(["A", "B", "C", "D"],
-                     [box(0, 0, 100, 100), box(100, 0, 200, 100), box(100, 0, 200, 100),
-                      box(200, 0, 300, 100)],
-                     community_id=["P1", "P1", "P2", "P2"])
+    children = layer(
+        ["A", "B", "C", "D"],
+        [box(0, 0, 100, 100), box(100, 0, 200, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)],
+        community_id=["P1", "P1", "P2", "P2"],
+    )
     result = check(children, parents)
     assert result.overlaps[["child_id", "other_id"]].values.tolist() == [["B", "C"]]
     assert result.overlaps["area_m2"].round(3).tolist() == [10_000.0]
@@ -196,15 +237,17 @@ def test_overlapping_parents_do_not_hide_overlapping_children() -> None:
 
 
 def test_problems_are_reported_not_dropped() -> None:
-    bowtie = shapely.Polygon([(tiny_city.X0 + x, tiny_city.Y0 + y)
-                              for x, y in [(0, 0), (100, 100), (100, 0), (0, 100)]])
+    bowtie = shapely.Polygon(
+        [(tiny_city.X0 + x, tiny_city.Y0 + y) for x, y in [(0, 0), (100, 100), (100, 0), (0, 100)]]
+    )
     children = layer(
         ["G1", "G2", "G3", "G4", "G5"],
         [bowtie, box(100, 0, 200, 100), None, box(200, 0, 300, 100), box(300, 0, 400, 100)],
         community_id=["C1", "C1", "C1", None, "C9"],
     )
-    parents = layer(["C1", "C2", "C3"],
-                    [box(0, 0, 200, 100), box(200, 0, 400, 100), box(400, 0, 500, 100)])
+    parents = layer(
+        ["C1", "C2", "C3"], [box(0, 0, 200, 100), box(200, 0, 400, 100), box(400, 0, 500, 100)]
+    )
     result = check(children, parents)
     found = set(result.problems[["level", "id", "check"]].itertuples(index=False, name=None))
     assert found == {
@@ -218,7 +261,9 @@ def test_problems_are_reported_not_dropped() -> None:
     assert set(result.problems["check"]) <= set(COVERAGE_CHECKS)
     # children without a (known) parent still cover land: C2 has no gap, C3 is all gap
     assert result.gaps.groupby("parent_id")["area_m2"].sum().round(3).to_dict() == {
-        "C1": 5_000.0, "C3": 10_000.0}  # the bow tie covers half of G1's square
+        "C1": 5_000.0,
+        "C3": 10_000.0,
+    }  # the bow tie covers half of G1's square
 
 
 def test_mixed_crs_are_measured_alike() -> None:
@@ -242,7 +287,9 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(CRSError, match="children"):
         check(grids().set_crs(None, allow_override=True))
     with pytest.raises(CRSError, match="projected CRS in metres"):
-        spatial_coverage(communities(), grids(), parent_column="community_id", metric_crs="EPSG:4326")
+        spatial_coverage(
+            communities(), grids(), parent_column="community_id", metric_crs="EPSG:4326"
+        )
 
 
 # -- properties -----------------------------------------------------------------------------------
@@ -262,9 +309,11 @@ def _tiling(xs: list[int], with_vertices: bool) -> tuple[gpd.GeoDataFrame, gpd.G
     else:
         shape = box(0, 0, 300, 100)
     parent = layer(["C1"], [shape])
-    children = layer([f"G{i}" for i in range(len(xs) - 1)],
-                     [box(a, 0, b, 100) for a, b in itertools.pairwise(xs)],
-                     community_id=["C1"] * (len(xs) - 1))
+    children = layer(
+        [f"G{i}" for i in range(len(xs) - 1)],
+        [box(a, 0, b, 100) for a, b in itertools.pairwise(xs)],
+        community_id=["C1"] * (len(xs) - 1),
+    )
     return parent, children
 
 
@@ -288,18 +337,31 @@ def test_tiling_removal_and_area_balance(xs: list[int], with_vertices: bool, dro
 
 @st.composite
 def boxes(draw: st.DrawFn) -> list[tuple[int, int, int, int]]:
-    raw = draw(st.lists(st.tuples(st.integers(-20, 280), st.integers(-20, 80),
-                                  st.integers(10, 150), st.integers(10, 60)),
-                        min_size=1, max_size=8))
+    raw = draw(
+        st.lists(
+            st.tuples(
+                st.integers(-20, 280),
+                st.integers(-20, 80),
+                st.integers(10, 150),
+                st.integers(10, 60),
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
     return [(x, y, x + w, y + h) for x, y, w, h in raw]
 
 
 @settings(max_examples=40, deadline=None)
-@given(shapes=boxes(), parents=st.lists(st.sampled_from(["C1", "C2", None]), min_size=8,
-                                         max_size=8))
+@given(
+    shapes=boxes(), parents=st.lists(st.sampled_from(["C1", "C2", None]), min_size=8, max_size=8)
+)
 def test_matches_a_plain_shapely_computation(shapes: list, parents: list) -> None:
-    children = layer([f"G{i}" for i in range(len(shapes))], [box(*b) for b in shapes],
-                     community_id=parents[: len(shapes)])
+    children = layer(
+        [f"G{i}" for i in range(len(shapes))],
+        [box(*b) for b in shapes],
+        community_id=parents[: len(shapes)],
+    )
     result = check(children)
     c = np.array([box(0, 0, 200, 100), box(200, 0, 400, 100)])
     g = np.array([box(*b) for b in shapes])
@@ -324,8 +386,13 @@ def _planted(check_name: str) -> list[str]:
 
 def test_sample_city_reports_exactly_its_planted_coverage_defects() -> None:
     h = ds.sample_city()
-    result = spatial_coverage(h.communities, h.grids, parent_column="community_id",
-                              buildings=h.buildings, households=h.households)
+    result = spatial_coverage(
+        h.communities,
+        h.grids,
+        parent_column="community_id",
+        buildings=h.buildings,
+        households=h.households,
+    )
     assert result.gaps["parent_id"].tolist() == _planted("uncovered")
     assert result.outside["child_id"].tolist() == _planted("outside_parent")
     assert result.overlaps["child_id"].tolist() == _planted("overlap")
@@ -341,9 +408,13 @@ def test_sample_city_reports_exactly_its_planted_coverage_defects() -> None:
     assert round(result.outside["area_m2"].iloc[0]) == 302
     assert round(result.overlaps["area_m2"].iloc[0]) == 320
     assert result.gaps["width_m"].iloc[0] > 20  # a real strip, not a sliver
-    streets = spatial_coverage(street_outlines(h.communities), h.communities,
-                               parent_column="street", parent_level="street",
-                               child_level="community")
+    streets = spatial_coverage(
+        street_outlines(h.communities),
+        h.communities,
+        parent_column="street",
+        parent_level="street",
+        child_level="community",
+    )
     assert streets.gaps.empty
     assert streets.overlaps.empty
     assert streets.outside.empty
@@ -354,19 +425,28 @@ def test_sample_city_reports_exactly_its_planted_coverage_defects() -> None:
 
 
 def _beijing() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    outlines = pd.concat([gpd.read_file(BEIJING / "district" / f"{d}-outline.geojson")
-                          for d in ("dongcheng", "xicheng", "fengtai")])
+    outlines = pd.concat(
+        [
+            gpd.read_file(BEIJING / "district" / f"{d}-outline.geojson")
+            for d in ("dongcheng", "xicheng", "fengtai")
+        ]
+    )
     outlines = outlines.set_index(outlines["code"].astype(str).rename("district"))
-    subs = pd.concat([gpd.read_file(BEIJING / "subdistrict" / f"{d}-all.geojson")
-                      for d in ("dongcheng", "xicheng")])
+    subs = pd.concat(
+        [
+            gpd.read_file(BEIJING / "subdistrict" / f"{d}-all.geojson")
+            for d in ("dongcheng", "xicheng")
+        ]
+    )
     subs = subs.set_index(subs["code"].astype(str).rename("subdistrict"))
     return outlines, subs.assign(district=subs["parentCode"].astype(str))
 
 
 def test_beijing_subdistricts_against_their_district_outlines() -> None:
     outlines, subs = _beijing()
-    result = spatial_coverage(outlines, subs, parent_column="district",
-                              parent_level="district", child_level="subdistrict")
+    result = spatial_coverage(
+        outlines, subs, parent_column="district", parent_level="district", child_level="subdistrict"
+    )
     problems = set(result.problems[["id", "check"]].itertuples(index=False, name=None))
     # the invalid fengtai outline is reported (and measured on a repaired copy), not crashed on
     assert problems == {("110106000000", "invalid_geometry"), ("110106000000", "no_children")}
@@ -384,8 +464,12 @@ def test_beijing_subdistricts_against_their_district_outlines() -> None:
 def test_beijing_a_missing_subdistrict_is_a_gap_of_its_size() -> None:
     outlines, subs = _beijing()
     missing = subs.index[subs["Name"] == "东华门街道"][0]
-    result = spatial_coverage(outlines.loc[["110101000000"]], subs.drop(index=missing),
-                              parent_column="district", metric_crs="EPSG:32650")
+    result = spatial_coverage(
+        outlines.loc[["110101000000"]],
+        subs.drop(index=missing),
+        parent_column="district",
+        metric_crs="EPSG:32650",
+    )
     area = subs.loc[[missing]].to_crs("EPSG:32650").area.iloc[0]
     real = result.gaps[result.gaps["kind"] == "gap"]
     assert real["area_m2"].sum() == pytest.approx(area, rel=1e-4)

@@ -22,15 +22,17 @@ def _layer(ids: list[str], shapes: list[shapely.Geometry]) -> gpd.GeoDataFrame:
 
 
 def _party() -> gpd.GeoDataFrame:
-    return _layer(["G1", "G2", "G3"],
-                  [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 400, 100)])
+    return _layer(
+        ["G1", "G2", "G3"], [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 400, 100)]
+    )
 
 
 def test_iou_matching_on_hand_made_grids() -> None:
     # Z1 = G1; G2 is cut 60/40 into Z2 and Z3; Z4 is G3 shifted 20 m east
-    other = _layer(["Z1", "Z2", "Z3", "Z4"],
-                   [box(0, 0, 100, 100), box(100, 0, 160, 100), box(160, 0, 200, 100),
-                    box(220, 0, 420, 100)])
+    other = _layer(
+        ["Z1", "Z2", "Z3", "Z4"],
+        [box(0, 0, 100, 100), box(100, 0, 160, 100), box(160, 0, 200, 100), box(220, 0, 420, 100)],
+    )
     result = grid_fusion(_party(), other, metric_crs=UTM)
     matches = result.matches
     assert matches["other_id"].tolist() == ["Z1", "Z2", "Z4"]
@@ -63,22 +65,30 @@ def test_competing_pairs_get_the_largest_total_iou() -> None:
     )
     chosen = result.pairs[result.pairs["matched"]]
     assert chosen["iou"].sum() == pytest.approx(best)
-    assert dict(zip(chosen["grid_id"], chosen["other_id"], strict=True)) == {"A1": "B2",
-                                                                              "A2": "B1"}
+    assert dict(zip(chosen["grid_id"], chosen["other_id"], strict=True)) == {"A1": "B2", "A2": "B1"}
 
 
 def test_sample_city_against_shifted_and_resplit_grids() -> None:
     h = ds.sample_city()
     metric = h.grids.to_crs(h.metric_crs)
-    moved = shapely.transform(np.asarray(metric.geometry.array), lambda xy: xy + np.array([5.0, 0.0]))
-    other = gpd.GeoDataFrame(geometry=moved, crs=h.metric_crs,
-                             index=pd.Index([f"Z{i:03d}" for i in range(len(moved))]))
+    moved = shapely.transform(
+        np.asarray(metric.geometry.array), lambda xy: xy + np.array([5.0, 0.0])
+    )
+    other = gpd.GeoDataFrame(
+        geometry=moved, crs=h.metric_crs, index=pd.Index([f"Z{i:03d}" for i in range(len(moved))])
+    )
     first = other.geometry.iloc[0]
     x0, y0, x1, y1 = first.bounds
-    halves = [first.intersection(shapely.box(x0, y0, (x0 + x1) / 2, y1)),
-              first.intersection(shapely.box((x0 + x1) / 2, y0, x1, y1))]
-    other = pd.concat([other.iloc[2:], gpd.GeoDataFrame(
-        geometry=halves, crs=h.metric_crs, index=pd.Index(["Z900", "Z901"]))])
+    halves = [
+        first.intersection(shapely.box(x0, y0, (x0 + x1) / 2, y1)),
+        first.intersection(shapely.box((x0 + x1) / 2, y0, x1, y1)),
+    ]
+    other = pd.concat(
+        [
+            other.iloc[2:],
+            gpd.GeoDataFrame(geometry=halves, crs=h.metric_crs, index=pd.Index(["Z900", "Z901"])),
+        ]
+    )
     result = grid_fusion(h.grids, other.to_crs(4326))
     matched = result.matches["other_id"].notna()
     assert matched.sum() == 59

@@ -59,24 +59,32 @@ def test_tiny_city_findings() -> None:
     assert row["message"] == "2 formal members (< 3): a joint branch with neighbouring units"
     band = findings.set_index(["id", "check"]).loc[("G2", "households_outside_band")]
     assert (band["value"], band["threshold"], band["message"]) == (
-        20, "300–500", "20 households, outside 300–500")
+        20,
+        "300–500",
+        "20 households, outside 300–500",
+    )
     assert findings.crs.to_epsg() == 4326
     assert findings.index.name == "finding"
 
 
 def test_missing_branch_group_hub_and_workers() -> None:
-    grids = tiny_city.grids().assign(has_branch=[True, False, True],
-                                     full_time_workers=[1, 0, pd.NA])
+    grids = tiny_city.grids().assign(
+        has_branch=[True, False, True], full_time_workers=[1, 0, pd.NA]
+    )
     buildings = tiny_city.buildings().assign(has_group=[False, False, True, True])
     found = organisation_findings(_hierarchy(grids=grids, buildings=buildings)).set_index(
-        ["id", "check"])
+        ["id", "check"]
+    )
     assert found.loc[("G2", "members_without_branch"), "message"] == (
-        "3 formal members (>= 3) but no party branch")
+        "3 formal members (>= 3) but no party branch"
+    )
     assert found.loc[("B1", "members_without_group"), "message"] == (
-        "4 members (>= 3) but no party group")
+        "4 members (>= 3) but no party group"
+    )
     assert found.loc[("G2", "no_full_time_worker"), "message"] == "0 full-time grid workers (< 1)"
     assert found.loc[("G3", "no_full_time_worker"), "message"] == (
-        "full-time grid workers not recorded")
+        "full-time grid workers not recorded"
+    )
 
 
 def test_organisation_forms_follow_the_rules_and_the_comparison_at_50() -> None:
@@ -92,7 +100,9 @@ def test_organisation_forms_follow_the_rules_and_the_comparison_at_50() -> None:
     assert forms(6) == ("branch", set())
     assert forms(50) == ("branch_with_committee", {"committee_due"})  # 超过 50: not at 50
     assert forms(50, general_branch_comparison="以上") == (
-        "general_branch", {"general_branch_possible"})
+        "general_branch",
+        {"general_branch_possible"},
+    )
     assert forms(51) == ("general_branch", {"general_branch_possible"})
     assert forms(100) == ("primary_committee", {"primary_committee_due"})
     assert forms(0) == ("joint_branch", {"joint_branch_candidate"})  # no members, a branch
@@ -129,7 +139,9 @@ def test_coverage_rates_by_level_and_scope() -> None:
     assert total.loc["building", "member_work_coverage"] == pytest.approx(4 / 5)
     community = rates[(rates["scope"] == "community") & (rates["level"] == "building")]
     assert community.set_index("unit")["work_coverage"].round(4).to_dict() == {
-        "C1": round(60 / 90, 4), "C2": 1.0}
+        "C1": round(60 / 90, 4),
+        "C2": 1.0,
+    }
     assert set(rates["scope"]) == {"community", "street", "total"}
 
 
@@ -152,30 +164,42 @@ def test_attributes_not_recorded_skip_their_checks_and_leave_rates_unknown() -> 
     }  # no "full-time grid workers not recorded" on every grid, no "no hub" on every building
     assert "no_hub_household" not in set(findings["check"])
     rows = findings[findings["check"] == "not_recorded"].set_index("id")
-    assert rows["level"].to_dict() == {"has_branch": "grid", "full_time_workers": "grid",
-                                       "is_hub": "household"}
+    assert rows["level"].to_dict() == {
+        "has_branch": "grid",
+        "full_time_workers": "grid",
+        "is_hub": "household",
+    }
     assert rows["community_id"].isna().all()
     assert rows["value"].isna().all()
     assert rows.loc["full_time_workers", "message"].startswith(
         "full_time_workers (专职网格员, 专职网格员数) is recorded for none of the 3 grids: "
-        "no_full_time_worker cannot be checked. If the data holds it under another name")
+        "no_full_time_worker cannot be checked. If the data holds it under another name"
+    )
     assert rows.loc["has_branch", "message"].startswith(
         "has_branch (是否建立党支部, 网格党支部, 有党支部, 党支部) is recorded for none of the 3 grids: "
         "members_without_branch cannot be checked; grid_organisation_coverage, "
-        "grid_work_coverage, grid_member_work_coverage unknown.")
-    assert "building_work_coverage, building_member_work_coverage unknown" in rows.loc[
-        "is_hub", "message"]
+        "grid_work_coverage, grid_member_work_coverage unknown."
+    )
+    assert (
+        "building_work_coverage, building_member_work_coverage unknown"
+        in rows.loc["is_hub", "message"]
+    )
     total = result.rates.query("scope == 'total'").set_index("level")
-    assert total.loc["grid", ["organisation_coverage", "work_coverage",
-                              "member_work_coverage"]].isna().all()
+    assert (
+        total.loc["grid", ["organisation_coverage", "work_coverage", "member_work_coverage"]]
+        .isna()
+        .all()
+    )
     assert total.loc["grid", "reasons"] == (
         "has_branch not recorded: organisation_coverage, work_coverage, member_work_coverage "
-        "unknown")
+        "unknown"
+    )
     # has_group is recorded: the building organisation coverage is known, work coverage is not
     assert total.loc["building", "organisation_coverage"] == 1.0
     assert total.loc["building", ["work_coverage", "member_work_coverage"]].isna().all()
     assert total.loc["building", "reasons"] == (
-        "is_hub not recorded: work_coverage, member_work_coverage unknown")
+        "is_hub not recorded: work_coverage, member_work_coverage unknown"
+    )
     assert result.rates["reasons"].notna().all()  # every scope says why
     summary = result.summary()["value"]
     assert summary["not_recorded"] == 3
@@ -188,13 +212,13 @@ def test_member_counts_not_recorded() -> None:
     h = _hierarchy(households=households)
     findings = organisation_findings(h)
     # without formal members every grid would look like a joint-branch candidate
-    assert set(findings["check"]) == {"not_recorded", "households_outside_band",
-                                      "no_hub_household"}
+    assert set(findings["check"]) == {"not_recorded", "households_outside_band", "no_hub_household"}
     table = unrecorded_attributes(h)
     assert table[["level", "attribute"]].values.tolist() == [["household", "formal_members"]]
     assert table["checks"].iloc[0] == (
         "members_without_branch, joint_branch_candidate, committee_due, general_branch_possible, "
-        "primary_committee_due, members_without_group")
+        "primary_committee_due, members_without_group"
+    )
     assert table["rates"].iloc[0] == "grid_organisation_coverage, building_organisation_coverage"
     total = coverage_rates(h).query("scope == 'total'").set_index("level")
     assert total["organisation_coverage"].isna().all()
@@ -210,8 +234,7 @@ def test_households_not_recorded_and_empty_layers() -> None:
     h = _hierarchy(buildings=buildings)
     findings = organisation_findings(h)
     assert "households_outside_band" not in set(findings["check"])  # not "0 households"
-    assert _found(findings[findings["check"] == "not_recorded"]) == {
-        ("households", "not_recorded")}
+    assert _found(findings[findings["check"] == "not_recorded"]) == {("households", "not_recorded")}
     total = coverage_rates(h).query("scope == 'total'").set_index("level")
     assert total["work_coverage"].isna().all()
     assert total.loc["grid", "organisation_coverage"] == 1.0
@@ -244,8 +267,11 @@ def test_sample_city_findings_are_the_planted_ones_and_the_explained_ones() -> N
         "members_without_branch": 1,
         "members_without_group": 1,
     }
-    planted = {(d.id, d.check) for d in ds.SAMPLE_DEFECTS
-               if d.check in ("members_without_branch", "members_without_group")}
+    planted = {
+        (d.id, d.check)
+        for d in ds.SAMPLE_DEFECTS
+        if d.check in ("members_without_branch", "members_without_group")
+    }
     warnings = findings[findings["severity"] == "warning"]
     assert _found(warnings) == planted
     band = findings[findings["check"] == "households_outside_band"]
@@ -258,8 +284,9 @@ def test_sample_city_findings_are_the_planted_ones_and_the_explained_ones() -> N
 # -- joint-branch grouping: the heap against the first, quadratic algorithm -------------------------
 
 
-def _groups_reference(nodes: pd.Index, left: np.ndarray, right: np.ndarray,
-                      max_units: int) -> pd.Series:
+def _groups_reference(
+    nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
+) -> pd.Series:
     """The first ``_groups``, kept verbatim: a fresh minimum and subgraph on every pass."""
     graph = nx.Graph()
     graph.add_nodes_from(nodes)

@@ -58,7 +58,8 @@ def test_grid_status_explains_every_coloured_grid(sample_report: CoverageReport)
     spatial = status[status["status"] == "spatial"]
     assert sorted(spatial.index) == ["31010100200201", "31010100200401", "31010100200402"]
     assert status.loc["31010100200302", "reasons"] == (
-        "committee_due, households_outside_band, members_without_branch")
+        "committee_due, households_outside_band, members_without_branch"
+    )
     assert status.crs.to_epsg() == 4326
 
 
@@ -67,8 +68,16 @@ def test_exports_excel_and_geopackage(sample_report: CoverageReport, tmp_path: P
     workbook = openpyxl.load_workbook(book, read_only=True)
     assert workbook.sheetnames[:5] == ["概要", "按街道汇总", "空白区域", "重叠区域", "超出上级部分"]
     header = [c.value for c in next(workbook["空白区域"].iter_rows(max_row=1))]
-    assert header == ["序号", "上级编号", "类型", "面积（平方米）", "宽度（米）", "楼栋数", "户数",
-                      "党员户"]
+    assert header == [
+        "序号",
+        "上级编号",
+        "类型",
+        "面积（平方米）",
+        "宽度（米）",
+        "楼栋数",
+        "户数",
+        "党员户",
+    ]
     english = openpyxl.load_workbook(sample_report.to_excel(tmp_path / "en.xlsx", lang="en"))
     assert english.sheetnames[:3] == ["Summary", "By street", "Gaps"]
     gpkg = sample_report.to_geopackage(tmp_path / "coverage.gpkg")
@@ -93,13 +102,15 @@ def test_html_repr_escapes_names() -> None:
 
 def test_other_grids_and_a_previous_snapshot() -> None:
     metric = tiny_city.grids().to_crs(tiny_city.UTM)
-    previous = metric.assign(geometry=[box(0, 0, 100, 100), box(100, 0, 170, 100),
-                                       box(200, 0, 400, 100)])
-    other = gpd.GeoDataFrame(index=pd.Index(["Z1", "Z2"], name="code"),
-                             geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
-                             crs=tiny_city.UTM)
-    report = check_coverage(_tiny(), other_grids=other,
-                            previous=_tiny(grids=previous.to_crs(4326)))
+    previous = metric.assign(
+        geometry=[box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)]
+    )
+    other = gpd.GeoDataFrame(
+        index=pd.Index(["Z1", "Z2"], name="code"),
+        geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
+        crs=tiny_city.UTM,
+    )
+    report = check_coverage(_tiny(), other_grids=other, previous=_tiny(grids=previous.to_crs(4326)))
     assert report.fusion is not None
     assert report.changes is not None
     assert report.fusion.matches["other_id"].fillna("-").tolist() == ["Z1", "-", "Z2"]
@@ -110,9 +121,11 @@ def test_other_grids_and_a_previous_snapshot() -> None:
 
 def test_workbook_sheets_have_labelled_first_columns_and_chinese_words(tmp_path: Path) -> None:
     """覆盖率 and 网格相交对 start with a named column; level and scope words are Chinese."""
-    other = gpd.GeoDataFrame(index=pd.Index(["Z1", "Z2"], name="code"),
-                             geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
-                             crs=tiny_city.UTM)
+    other = gpd.GeoDataFrame(
+        index=pd.Index(["Z1", "Z2"], name="code"),
+        geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
+        crs=tiny_city.UTM,
+    )
     report = check_coverage(_tiny(), other_grids=other)
     book = openpyxl.load_workbook(report.to_excel(tmp_path / "报告.xlsx"), read_only=True)
 
@@ -128,8 +141,9 @@ def test_workbook_sheets_have_labelled_first_columns_and_chinese_words(tmp_path:
     pairs = rows("网格相交对")
     assert pairs[0] == ("网格编号", "另一方编号", "相交面积（平方米）", "重合度（IoU）", "已匹配")
     assert [r[:2] for r in pairs[1:]] == [("G1", "Z1"), ("G2", "Z2"), ("G3", "Z2")]
-    english = openpyxl.load_workbook(report.to_excel(tmp_path / "en.xlsx", lang="en"),
-                                     read_only=True)
+    english = openpyxl.load_workbook(
+        report.to_excel(tmp_path / "en.xlsx", lang="en"), read_only=True
+    )
     first = [tuple(r) for r in english["Coverage rates"].iter_rows(values_only=True)][:2]
     assert first[0][:3] == ("Scope", "Unit", "Level")
     assert first[1][:3] == ("community", "C1", "building")  # codes as they are in English

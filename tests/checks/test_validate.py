@@ -72,7 +72,9 @@ def test_unknown_parent_is_an_error_and_not_also_a_mismatch() -> None:
 def test_children_in_no_parent() -> None:
     buildings = tiny_city.buildings()
     extra_building = gpd.GeoDataFrame(
-        {"building_id": ["B5"], "households": [10]}, geometry=[box(500, 10, 520, 30)], crs=tiny_city.UTM
+        {"building_id": ["B5"], "households": [10]},
+        geometry=[box(500, 10, 520, 30)],
+        crs=tiny_city.UTM,
     ).to_crs(4326)
     extra_household = gpd.GeoDataFrame(
         {"household_id": ["H6"], "formal_members": [1]}, geometry=[point(45, 45)], crs=tiny_city.UTM
@@ -94,7 +96,11 @@ def test_spill_over_and_overlap_with_their_areas() -> None:
     grids = _utm(tiny_city.grids(), 0, box(-20, 0, 100, 100))  # G1 spills 20 m west of C1
     grids = _utm(grids, 2, box(190, 0, 400, 100))  # G3 reaches 10 m into C1, over G2
     issues = validate(_hierarchy(grids=grids)).set_index(["id", "check"])
-    assert set(issues.index) == {("G1", "outside_parent"), ("G3", "outside_parent"), ("G2", "overlap")}
+    assert set(issues.index) == {
+        ("G1", "outside_parent"),
+        ("G3", "outside_parent"),
+        ("G2", "overlap"),
+    }
     assert issues.loc[("G1", "outside_parent"), "message"] == "2,000 m² lies outside community 'C1'"
     assert issues.loc[("G3", "outside_parent"), "message"] == "1,000 m² lies outside community 'C2'"
     assert issues.loc[("G2", "overlap"), "message"] == "overlaps grid 'G3' by 1,000 m²"
@@ -141,22 +147,41 @@ def test_narrow_strips_are_slivers_by_the_rule_of_check_coverage(west: float, ch
 
 def test_millimetre_slivers_of_real_boundaries_are_no_warnings() -> None:
     """Beijing subdistricts cut into quadrants: the cuts leave hair-thin slivers only."""
-    subs = pd.concat([gpd.read_file(BEIJING / f"{d}-all.geojson") for d in ("dongcheng", "xicheng")])
+    subs = pd.concat(
+        [gpd.read_file(BEIJING / f"{d}-all.geojson") for d in ("dongcheng", "xicheng")]
+    )
     communities = gpd.GeoDataFrame(
         {"community_id": subs["code"].astype(str), "name": subs["Name"]},
-        geometry=subs.geometry.array, crs=4326,
+        geometry=subs.geometry.array,
+        crs=4326,
     )
     rows = []
     for cid, shape in zip(communities["community_id"], communities.geometry, strict=True):
         x0, y0, x1, y1 = shape.bounds
         cx, cy = shape.centroid.x, shape.centroid.y
-        for k, quadrant in enumerate([shapely.box(x0, y0, cx, cy), shapely.box(cx, y0, x1, cy),
-                                      shapely.box(x0, cy, cx, y1), shapely.box(cx, cy, x1, y1)]):
+        for k, quadrant in enumerate(
+            [
+                shapely.box(x0, y0, cx, cy),
+                shapely.box(cx, y0, x1, cy),
+                shapely.box(x0, cy, cx, y1),
+                shapely.box(cx, cy, x1, y1),
+            ]
+        ):
             rows.append((f"{cid}{k}", cid, shape.intersection(quadrant)))
-    grids = gpd.GeoDataFrame({"grid_id": [r[0] for r in rows], "community_id": [r[1] for r in rows],
-                              "has_branch": False}, geometry=[r[2] for r in rows], crs=4326)
+    grids = gpd.GeoDataFrame(
+        {
+            "grid_id": [r[0] for r in rows],
+            "community_id": [r[1] for r in rows],
+            "has_branch": False,
+        },
+        geometry=[r[2] for r in rows],
+        crs=4326,
+    )
     grids = grids[~grids.is_empty]
-    empty = {"buildings": tiny_city.buildings().iloc[:0], "households": tiny_city.households().iloc[:0]}
+    empty = {
+        "buildings": tiny_city.buildings().iloc[:0],
+        "households": tiny_city.households().iloc[:0],
+    }
     h = Hierarchy(communities, grids, **empty)
     issues = validate(h)
     assert set(issues["severity"]) == {"info"}  # the 3 mm strip and two 1 m² spill-overs
@@ -173,23 +198,30 @@ def test_millimetre_slivers_of_real_boundaries_are_no_warnings() -> None:
 
 def test_flags_not_recorded_are_said_not_silently_skipped() -> None:
     grids = tiny_city.grids().drop(columns="has_branch").assign(has_branch=[False, False, False])
-    h = _hierarchy(grids=tiny_city.grids().drop(columns="has_branch"),
-                   buildings=tiny_city.buildings().drop(columns="has_group"))
+    h = _hierarchy(
+        grids=tiny_city.grids().drop(columns="has_branch"),
+        buildings=tiny_city.buildings().drop(columns="has_group"),
+    )
     issues = validate(h)
-    assert _found(issues) == {("grid", "has_branch", "not_recorded"),
-                              ("building", "has_group", "not_recorded")}
+    assert _found(issues) == {
+        ("grid", "has_branch", "not_recorded"),
+        ("building", "has_group", "not_recorded"),
+    }
     assert set(issues["severity"]) == {"warning"}
     assert issues.geometry.isna().all()
     messages = issues.set_index("id")["message"]
     assert messages["has_branch"].startswith(
         "has_branch (是否建立党支部, 网格党支部, 有党支部, 党支部) is recorded for none of the 3 grids: "
-        "members_without_branch cannot be checked")
+        "members_without_branch cannot be checked"
+    )
     assert "columns={'你的列名': 'has_branch'}" in messages["has_branch"]
     assert "楼栋党小组" in messages["has_group"]
     assert "members_without_group" in messages["has_group"]
     # recorded as False everywhere: the gap is found, not called unrecorded
-    assert _found(validate(_hierarchy(grids=grids))) == {("grid", "G1", "members_without_branch"),
-                                                         ("grid", "G2", "members_without_branch")}
+    assert _found(validate(_hierarchy(grids=grids))) == {
+        ("grid", "G1", "members_without_branch"),
+        ("grid", "G2", "members_without_branch"),
+    }
 
 
 def test_member_counts_not_recorded_and_partly_missing_flags() -> None:
@@ -210,8 +242,12 @@ def test_member_counts_not_recorded_and_partly_missing_flags() -> None:
 
 def test_the_sample_city_without_flag_columns() -> None:
     h = ds.sample_city()
-    h2 = Hierarchy(h.communities, h.grids.drop(columns="has_branch"),
-                   h.buildings.drop(columns="has_group"), h.households)
+    h2 = Hierarchy(
+        h.communities,
+        h.grids.drop(columns="has_branch"),
+        h.buildings.drop(columns="has_group"),
+        h.households,
+    )
     issues = validate(h2)
     flags = issues[issues["check"] == "not_recorded"]
     assert sorted(flags["id"]) == ["has_branch", "has_group"]
@@ -219,8 +255,12 @@ def test_the_sample_city_without_flag_columns() -> None:
     assert not issues["check"].isin(["members_without_branch", "members_without_group"]).any()
     report = check_coverage(h2)
     street = report.summary("street")
-    for rate in ("grid_organisation_coverage", "grid_work_coverage",
-                 "building_organisation_coverage", "building_work_coverage"):
+    for rate in (
+        "grid_organisation_coverage",
+        "grid_work_coverage",
+        "building_organisation_coverage",
+        "building_work_coverage",
+    ):
         assert street[rate].isna().all()  # unknown, not 0 %
     summary = report.organisation.summary()["value"]
     assert summary["not_recorded"] == 2
@@ -228,7 +268,8 @@ def test_the_sample_city_without_flag_columns() -> None:
     assert pd.isna(summary["grid_organisation_coverage"])
     assert summary["grid_rates_unknown"] == (
         "has_branch not recorded: organisation_coverage, work_coverage, member_work_coverage "
-        "unknown")
+        "unknown"
+    )
 
 
 def test_geometry_problems_and_load_issues() -> None:
@@ -250,7 +291,10 @@ def test_geometry_problems_and_load_issues() -> None:
     }  # a building that cannot be placed is not also reported as "in no grid"
     messages = issues.set_index(["id", "check"])["message"]
     assert messages[("B2", "invalid_geometry")].startswith("invalid geometry: Self-intersection")
-    assert messages[("B3", "wrong_geometry_type")] == "LineString where Polygon or MultiPolygon or Point is expected"
+    assert (
+        messages[("B3", "wrong_geometry_type")]
+        == "LineString where Polygon or MultiPolygon or Point is expected"
+    )
     assert set(issues["severity"]) <= {"error", "warning"}
     assert set(issues["check"]) <= set(CHECKS)
 

@@ -27,11 +27,24 @@ def city_gpkg(tmp_path: Path) -> Path:
     return path
 
 
-def test_validate_writes_the_table_and_the_map(city_gpkg: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_writes_the_table_and_the_map(
+    city_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv, xlsx, html = tmp_path / "issues.csv", tmp_path / "issues.xlsx", tmp_path / "map.html"
-    code = main(["validate", str(city_gpkg), "--csv", str(csv), "--xlsx", str(xlsx),
-                 "--html", str(html), "--tiles", "none"])
+    code = main(
+        [
+            "validate",
+            str(city_gpkg),
+            "--csv",
+            str(csv),
+            "--xlsx",
+            str(xlsx),
+            "--html",
+            str(html),
+            "--tiles",
+            "none",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(csv, encoding="utf-8-sig")
     assert table[["level", "id", "check"]].values.tolist() == [
@@ -50,7 +63,9 @@ def test_fail_on_sets_the_exit_code(city_gpkg: Path) -> None:
     assert main(["validate", str(city_gpkg), "--fail-on", "error"]) == 0
 
 
-def test_bad_input_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_exits_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", str(tmp_path / "missing.gpkg")]) == 2
     assert "missing.gpkg' does not exist" in capsys.readouterr().err
     assert main(["validate", str(tmp_path), "--layers", "grid"]) == 2
@@ -70,8 +85,12 @@ def test_demo_writes_a_map_of_the_sample_city(tmp_path: Path) -> None:
 
 
 def test_help_is_there_for_a_planner() -> None:
-    out = subprocess.run([sys.executable, "-m", "gridparty.cli", "validate", "--help"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "gridparty.cli", "validate", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "gridparty validate city.gpkg --xlsx" in out
     assert "--coords DATUM|LEVEL=DATUM" in out
     assert "--columns [COLUMN=CODE ...]" in out
@@ -87,8 +106,15 @@ def gaode_households_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     h = sample_city()
     path = tmp_path_factory.mktemp("mixed") / "mixed.gpkg"
-    write_layers({"communities": h.communities, "grids": h.grids, "buildings": h.buildings,
-                  "households": convert_geometries(h.households, "wgs84", "gcj02")}, path)
+    write_layers(
+        {
+            "communities": h.communities,
+            "grids": h.grids,
+            "buildings": h.buildings,
+            "households": convert_geometries(h.households, "wgs84", "gcj02"),
+        },
+        path,
+    )
     return path
 
 
@@ -123,8 +149,9 @@ def test_columns_lon_lat_and_bad_coords_from_the_command_line(
     ).to_csv(folder / "households.csv", index=False)
     assert main(["validate", str(folder), "--columns", "WGBH=grid_id"]) == 2
     assert "Pass lon=" in capsys.readouterr().err
-    code = main(["validate", str(folder), "--columns", "WGBH=grid_id", "--lon", "E坐标",
-                 "--lat", "N坐标"])
+    code = main(
+        ["validate", str(folder), "--columns", "WGBH=grid_id", "--lon", "E坐标", "--lat", "N坐标"]
+    )
     assert code == 0
     assert capsys.readouterr().out == "no issues found\n"
     assert main(["validate", str(folder), "--columns", "WGBH"]) == 2
@@ -144,7 +171,8 @@ def test_a_table_with_swapped_columns_is_read_by_naming_them_the_other_way(
         tiny_city.layers()[name].to_file(folder / f"{name}.geojson")
     households = tiny_city.households()
     pd.DataFrame(households.drop(columns="geometry")).assign(
-        经度=households.geometry.y, 纬度=households.geometry.x  # labelled the wrong way round
+        经度=households.geometry.y,
+        纬度=households.geometry.x,  # labelled the wrong way round
     ).to_csv(folder / "households.csv", index=False)
     assert main(["validate", str(folder)]) == 2
     assert "--lon/--lat on the command line" in capsys.readouterr().err

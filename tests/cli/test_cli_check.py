@@ -28,11 +28,24 @@ def _write(path: Path, grids: list | None = None) -> Path:
 def test_check_writes_map_workbook_and_geopackage(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    city = _write(tmp_path / "city.gpkg",
-                  [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)])
+    city = _write(
+        tmp_path / "city.gpkg", [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)]
+    )
     html, xlsx, gpkg = tmp_path / "map.html", tmp_path / "报告.xlsx", tmp_path / "out.gpkg"
-    code = main(["check", str(city), "--html", str(html), "--xlsx", str(xlsx), "--gpkg", str(gpkg),
-                 "--tiles", "none"])
+    code = main(
+        [
+            "check",
+            str(city),
+            "--html",
+            str(html),
+            "--xlsx",
+            str(xlsx),
+            "--gpkg",
+            str(gpkg),
+            "--tiles",
+            "none",
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     assert "checking grids in communities" in captured.err  # progress lines
@@ -49,27 +62,46 @@ def test_check_with_other_grids_and_previous_snapshot(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     city = _write(tmp_path / "city.gpkg")
-    previous = _write(tmp_path / "old.gpkg",
-                      [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)])
+    previous = _write(
+        tmp_path / "old.gpkg", [box(0, 0, 100, 100), box(100, 0, 170, 100), box(200, 0, 400, 100)]
+    )
     other = tmp_path / "综治网格.geojson"
-    gpd.GeoDataFrame({"网格编号": ["Z1", "Z2"]}, geometry=[box(0, 0, 100, 100),
-                                                       box(100, 0, 400, 100)],
-                     crs=tiny_city.UTM).to_crs(4326).to_file(other)
+    gpd.GeoDataFrame(
+        {"网格编号": ["Z1", "Z2"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
+        crs=tiny_city.UTM,
+    ).to_crs(4326).to_file(other)
     gpkg = tmp_path / "out.gpkg"
-    code = main(["check", str(city), "--other-grids", str(other), "--previous", str(previous),
-                 "--gpkg", str(gpkg), "--no-streets", "--min-width-m", "3"])
+    code = main(
+        [
+            "check",
+            str(city),
+            "--other-grids",
+            str(other),
+            "--previous",
+            str(previous),
+            "--gpkg",
+            str(gpkg),
+            "--no-streets",
+            "--min-width-m",
+            "3",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     # The headline figures of the fusion and of the comparison are printed like the others.
-    fusion = printed[printed.index(f"grid fusion with {other}:"):]
+    fusion = printed[printed.index(f"grid fusion with {other}:") :]
     assert fusion.split("\n")[3].split() == ["grids", "3"]
     figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
     assert (figures["matched"], figures["other_grids"], figures["min_iou"]) == ("2", "2", "0.5")
-    changes = printed[printed.index(f"changes since {previous}:"):]
+    changes = printed[printed.index(f"changes since {previous}:") :]
     figures = dict(line.split()[:2] for line in changes.split("\n")[3:] if len(line.split()) == 2)
     assert (figures["gap_m2_before"], figures["gap_m2_after"]) == ("3000.0", "0.0")
     assert (figures["closed_m2"], figures["gaps_before"], figures["gaps_after"]) == (
-        "3000.0", "1", "0")
+        "3000.0",
+        "1",
+        "0",
+    )
     layers = set(pyogrio.list_layers(gpkg)[:, 0])
     assert {"gap_changes", "unmatched_grids", "unmatched_other"} <= layers
     assert "street_gaps" not in layers
@@ -82,15 +114,17 @@ def test_other_grids_with_their_own_id_column(
 ) -> None:
     city = _write(tmp_path / "city.gpkg")
     other = tmp_path / "综治网格.geojson"
-    gpd.GeoDataFrame({"zz_id": ["Z1", "Z2"]}, geometry=[box(0, 0, 100, 100),
-                                                     box(100, 0, 400, 100)],
-                     crs=tiny_city.UTM).to_crs(4326).to_file(other)
+    gpd.GeoDataFrame(
+        {"zz_id": ["Z1", "Z2"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)],
+        crs=tiny_city.UTM,
+    ).to_crs(4326).to_file(other)
     argv = ["check", str(city), "--other-grids", str(other), "--no-streets"]
     assert main(argv) == 2
     assert "no id column" in capsys.readouterr().err
     assert main([*argv, "--other-id", "zz_id"]) == 0
     fusion = capsys.readouterr().out
-    fusion = fusion[fusion.index(f"grid fusion with {other}:"):]
+    fusion = fusion[fusion.index(f"grid fusion with {other}:") :]
     figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
     assert (figures["matched"], figures["other_grids"]) == ("2", "2")
 
@@ -107,19 +141,28 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     ("argv", "message"),
     [
         (["--xlsx", "{tmp}/r.xls"], "path='{tmp}/r.xls' must end in .xlsx to write a workbook."),
-        (["--gpkg", "{tmp}/g.geojson"],
-         "path='{tmp}/g.geojson' must end in .gpkg to write a GeoPackage."),
+        (
+            ["--gpkg", "{tmp}/g.geojson"],
+            "path='{tmp}/g.geojson' must end in .gpkg to write a GeoPackage.",
+        ),
         (["--html", "{tmp}/m.png"], "path='{tmp}/m.png' must end in .html to write a map."),
-        (["--xlsx", "{tmp}/no/r.xlsx"],
-         "path='{tmp}/no/r.xlsx': the folder '{tmp}/no' does not exist; create it first."),
+        (
+            ["--xlsx", "{tmp}/no/r.xlsx"],
+            "path='{tmp}/no/r.xlsx': the folder '{tmp}/no' does not exist; create it first.",
+        ),
         (["--min-width-m", "nan"], "min_width_m=nan must be a number >= 0 (metres)."),
-        (["--other-grids", "{tmp}/city.gpkg", "--min-iou", "0"],
-         "min_iou=0.0 must be a share in (0, 1], e.g. 0.5."),
+        (
+            ["--other-grids", "{tmp}/city.gpkg", "--min-iou", "0"],
+            "min_iou=0.0 must be a share in (0, 1], e.g. 0.5.",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_the_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    argv: list[str], message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
 ) -> None:
     import gridparty.checks.report
 

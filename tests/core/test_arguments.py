@@ -57,8 +57,14 @@ def test_positive_number_refuses_values_out_of_range(value: object, zero: bool, 
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("500", "'500'"), (True, "True"), (False, "False"), (None, "None"), ([5], r"\[5\]"),
-     (1 + 2j, r"\(1\+2j\)")],
+    [
+        ("500", "'500'"),
+        (True, "True"),
+        (False, "False"),
+        (None, "None"),
+        ([5], r"\[5\]"),
+        (1 + 2j, r"\(1\+2j\)"),
+    ],
 )
 def test_positive_number_refuses_non_numbers(value: object, shown: str) -> None:
     with pytest.raises(InputError, match=rf"^walk_m={shown} must be a number\.$"):

@@ -455,9 +455,7 @@ def test_metric_crs_errors():
 
 
 def test_to_metric_defaults_to_utm_and_measures_metres():
-    frame = gpd.GeoDataFrame(
-        geometry=[Point(116.40, 39.91), Point(116.41, 39.91)], crs="EPSG:4326"
-    )
+    frame = gpd.GeoDataFrame(geometry=[Point(116.40, 39.91), Point(116.41, 39.91)], crs="EPSG:4326")
     out = to_metric(frame)
     assert out.crs.to_epsg() == 32650
     geodesic = distance_m(116.40, 39.91, 116.41, 39.91)
@@ -468,7 +466,10 @@ def test_to_metric_defaults_to_utm_and_measures_metres():
 
 @pytest.mark.parametrize(
     ("crs", "message"),
-    [("EPSG:4326", r"crs=.EPSG:4326. is not a projected CRS in metres"), ("nonsense", r"is not a CRS")],
+    [
+        ("EPSG:4326", r"crs=.EPSG:4326. is not a projected CRS in metres"),
+        ("nonsense", r"is not a CRS"),
+    ],
 )
 def test_to_metric_rejects_bad_crs(crs, message):
     with pytest.raises(CRSError, match=message):

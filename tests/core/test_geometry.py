@@ -104,7 +104,9 @@ def test_to_wgs84_array_gives_a_fresh_index_in_degrees() -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(
-    st.floats(-50_000, 50_000), st.floats(-50_000, 50_000), st.floats(0.01, 5_000),
+    st.floats(-50_000, 50_000),
+    st.floats(-50_000, 50_000),
+    st.floats(0.01, 5_000),
     st.floats(0.01, 5_000),
 )
 def test_wgs84_to_metric_and_back_is_the_identity(x: float, y: float, w: float, h: float) -> None:

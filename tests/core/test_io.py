@@ -104,8 +104,11 @@ def test_unknown_file_and_layer_errors(gpkg: Path, tmp_path: Path) -> None:
 def test_a_hierarchy_needs_communities(tmp_path: Path) -> None:
     path = tmp_path / "only_grids.gpkg"
     tiny_city.grids().to_file(path, layer="grids", driver="GPKG")
-    with pytest.raises(LayerError, match=r"has no communities layer \(its layers are \['grids'\]\)"
-                       r".*--layers community=<name>"):
+    with pytest.raises(
+        LayerError,
+        match=r"has no communities layer \(its layers are \['grids'\]\)"
+        r".*--layers community=<name>",
+    ):
         io.read_hierarchy(path)
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -246,14 +249,25 @@ def _leading_zero_city(folder: Path, suffix: str, lon: str = "经度", lat: str 
     folder.mkdir()
     box = shapely.box(121.48, 31.23, 121.49, 31.24)
     gpd.GeoDataFrame({"社区编码": ["001"]}, geometry=[box], crs=4326).to_file(
-        folder / "communities.geojson")
-    gpd.GeoDataFrame({"网格编号": ["00101"], "社区编码": ["001"]}, geometry=[box], crs=4326
-                     ).to_file(folder / "grids.geojson")
-    gpd.GeoDataFrame({"楼栋编号": ["0010101"], "网格编号": ["00101"], "户数": [20]},
-                     geometry=[shapely.box(121.484, 31.234, 121.485, 31.235)], crs=4326
-                     ).to_file(folder / "buildings.geojson")
-    table = pd.DataFrame({"户编号": ["0001", "0002"], "楼栋编号": ["0010101", "0010101"],
-                          "党员数": ["1", "２"], lon: ["121.4845", None], lat: ["31.2345", None]})
+        folder / "communities.geojson"
+    )
+    gpd.GeoDataFrame(
+        {"网格编号": ["00101"], "社区编码": ["001"]}, geometry=[box], crs=4326
+    ).to_file(folder / "grids.geojson")
+    gpd.GeoDataFrame(
+        {"楼栋编号": ["0010101"], "网格编号": ["00101"], "户数": [20]},
+        geometry=[shapely.box(121.484, 31.234, 121.485, 31.235)],
+        crs=4326,
+    ).to_file(folder / "buildings.geojson")
+    table = pd.DataFrame(
+        {
+            "户编号": ["0001", "0002"],
+            "楼栋编号": ["0010101", "0010101"],
+            "党员数": ["1", "２"],
+            lon: ["121.4845", None],
+            lat: ["31.2345", None],
+        }
+    )
     if suffix == ".csv":
         table.to_csv(folder / "households.csv", index=False, encoding="utf-8-sig")
     else:
@@ -273,9 +287,14 @@ def test_table_ids_keep_their_leading_zeros(tmp_path: Path, suffix: str) -> None
 
 def test_a_row_with_one_coordinate_names_its_spreadsheet_row(tmp_path: Path) -> None:
     path = tmp_path / "households.csv"
-    path.write_text("户编号,经度,纬度\nH1,121.48,31.23\nH2,121.49,\nH3,abc,31.2\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"spreadsheet rows \[3, 4\] \(\[\['121\.49', ''\], "
-                                         r"\['abc', '31\.2'\]\]\)"):
+    path.write_text(
+        "户编号,经度,纬度\nH1,121.48,31.23\nH2,121.49,\nH3,abc,31.2\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        InputError,
+        match=r"spreadsheet rows \[3, 4\] \(\[\['121\.49', ''\], "
+        r"\['abc', '31\.2'\]\]\)",
+    ):
         io.read_table_points(path)
 
 
@@ -286,7 +305,9 @@ def test_coordinate_columns_named_in_columns_or_recognised(tmp_path: Path) -> No
     h = io.read_hierarchy(folder, columns={"E坐标": "lon", "N坐标": "lat"})
     assert h.households.geometry.x.iloc[0] == pytest.approx(121.4845)
     assert io.read_hierarchy(folder, lon="E坐标", lat="N坐标").households.index.tolist() == [
-        "0001", "0002"]
+        "0001",
+        "0002",
+    ]
     nested = {"household": {"E坐标": "lon", "N坐标": "lat"}}
     assert len(io.read_hierarchy(folder, columns=nested).households) == 2
     recognised = _leading_zero_city(tmp_path / "city2", ".csv", lon="东经", lat="北纬")
@@ -311,8 +332,11 @@ def test_a_shapefile_with_cut_chinese_field_names_says_what_to_do(tmp_path: Path
 
     import geopandas as gpd
 
-    frame = gpd.GeoDataFrame({"网格编号": ["G1"], "是否建立党支部": ["是"]},
-                             geometry=[shapely.box(121.48, 31.23, 121.49, 31.24)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"网格编号": ["G1"], "是否建立党支部": ["是"]},
+        geometry=[shapely.box(121.48, 31.23, 121.49, 31.24)],
+        crs=4326,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GDAL's own warning about the truncated names
         frame.to_file(tmp_path / "grids.shp", encoding="utf-8")
@@ -322,10 +346,14 @@ def test_a_shapefile_with_cut_chinese_field_names_says_what_to_do(tmp_path: Path
 
 def test_a_bad_count_is_named_by_the_users_column_and_the_row_id(tmp_path: Path) -> None:
     path = tmp_path / "households.csv"
-    path.write_text("户编号,党员数,经度,纬度\nH1,1,121.48,31.23\nH3,2人,121.48,31.23\n",
-                    encoding="utf-8")
-    with pytest.raises(InputError, match=r"column '党员数' \(formal_members\) must hold whole "
-                                         r"numbers; found \['2人'\] \(ids \['H3'\]\)"):
+    path.write_text(
+        "户编号,党员数,经度,纬度\nH1,1,121.48,31.23\nH3,2人,121.48,31.23\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        InputError,
+        match=r"column '党员数' \(formal_members\) must hold whole "
+        r"numbers; found \['2人'\] \(ids \['H3'\]\)",
+    ):
         io.read_layer(path, "household")
 
 
@@ -339,7 +367,8 @@ def test_crs_is_assumed_only_for_files_without_one(tmp_path: Path) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 frame.to_crs(tiny_city.UTM).set_crs(None, allow_override=True).to_file(
-                    folder / "grids.shp")
+                    folder / "grids.shp"
+                )
         else:
             frame.to_file(folder / f"{name}.geojson")
     with pytest.raises(CRSError, match=r"grids has no CRS.*--crs EPSG"):
@@ -349,4 +378,5 @@ def test_crs_is_assumed_only_for_files_without_one(tmp_path: Path) -> None:
     truth = tiny_city.grids().set_index("grid_id").geometry.to_crs(tiny_city.UTM)
     assert back.hausdorff_distance(truth).max() < 1e-6  # metres (ring order may differ)
     assert h.communities.geometry.geom_equals_exact(
-        tiny_city.communities().set_index("community_id").geometry, tolerance=0).all()
+        tiny_city.communities().set_index("community_id").geometry, tolerance=0
+    ).all()

@@ -54,7 +54,10 @@ def test_empty_layer_has_the_schema() -> None:
         "geometry": "geometry",
     }
     assert empty_layer(LEVELS["community"]).columns.tolist() == [
-        "name", "street", "district", "geometry"
+        "name",
+        "street",
+        "district",
+        "geometry",
     ]
 
 
@@ -73,10 +76,12 @@ def test_is_normalised_spots_each_difference() -> None:
     assert not is_normalised(good.set_crs(None, allow_override=True), GRID)
     assert not is_normalised(good.drop(columns="has_branch"), GRID)
     assert not is_normalised(good.astype({"full_time_workers": "float64"}), GRID)
-    assert not is_normalised(good.set_axis(pd.Index(["G1", "G1", "G3"], dtype="string",
-                                                    name="grid_id")), GRID)
-    assert not is_normalised(good.set_axis(pd.Index(["G1", "G2", "G3"], dtype=object,
-                                                    name="grid_id")), GRID)
+    assert not is_normalised(
+        good.set_axis(pd.Index(["G1", "G1", "G3"], dtype="string", name="grid_id")), GRID
+    )
+    assert not is_normalised(
+        good.set_axis(pd.Index(["G1", "G2", "G3"], dtype=object, name="grid_id")), GRID
+    )
 
 
 # -- normalise_layer: columns, ids, types ----------------------------------------------------------
@@ -84,8 +89,12 @@ def test_is_normalised_spots_each_difference() -> None:
 
 def test_chinese_headers_and_text_values_are_normalised() -> None:
     raw = tiny_city.grids().rename(
-        columns={"grid_id": "网格编号", "community_id": "社区编码", "has_branch": "是否建立党支部",
-                 "full_time_workers": "专职网格员"}
+        columns={
+            "grid_id": "网格编号",
+            "community_id": "社区编码",
+            "has_branch": "是否建立党支部",
+            "full_time_workers": "专职网格员",
+        }
     )
     raw["网格编号"] = [1.0, 2.0, 3.0]
     raw["是否建立党支部"] = ["是", "否", " 有 "]
@@ -101,7 +110,12 @@ def test_chinese_headers_and_text_values_are_normalised() -> None:
     assert layer["community_id"].tolist() == ["C1", "C1", "C2"]
     assert layer.geometry.name == "geometry"
     assert layer.columns.tolist() == [
-        "community_id", "name", "has_branch", "full_time_workers", "part_time_workers", "geometry"
+        "community_id",
+        "name",
+        "has_branch",
+        "full_time_workers",
+        "part_time_workers",
+        "geometry",
     ]
     assert is_normalised(layer, GRID)
     pd.testing.assert_frame_equal(raw, before)
@@ -111,7 +125,12 @@ def test_missing_attributes_are_added_empty_and_extra_columns_kept_after_them() 
     raw = tiny_city.households()[["household_id", "姓名", "geometry"]]
     layer, _ = normalise_layer(raw, HOUSEHOLD)
     assert layer.columns.tolist() == [
-        "building_id", "formal_members", "probationary_members", "is_hub", "姓名", "geometry"
+        "building_id",
+        "formal_members",
+        "probationary_members",
+        "is_hub",
+        "姓名",
+        "geometry",
     ]
     assert layer["building_id"].isna().all()
     assert str(layer["is_hub"].dtype) == "boolean"
@@ -165,7 +184,8 @@ def test_duplicate_and_missing_ids_raise_or_are_kept() -> None:
     layer, issues = normalise_layer(raw, GRID, strict=False)
     assert layer.index.tolist() == ["G1", "G1#2", "<missing grid row 2>"]
     assert [(i["id"], i["check"]) for i in issues] == [
-        ("<missing grid row 2>", "missing_id"), ("G1#2", "duplicate_id")
+        ("<missing grid row 2>", "missing_id"),
+        ("G1#2", "duplicate_id"),
     ]
 
 
@@ -174,7 +194,8 @@ def test_duplicate_and_missing_ids_raise_or_are_kept() -> None:
 
 def test_unknown_coords_are_refused() -> None:
     with pytest.raises(
-        InputError, match=r"^coords='baidu' is not known; use one of wgs84, cgcs2000, gcj02, bd09\.$"
+        InputError,
+        match=r"^coords='baidu' is not known; use one of wgs84, cgcs2000, gcj02, bd09\.$",
     ):
         normalise_layer(tiny_city.grids(), GRID, coords="baidu")
     assert COORDS == ("wgs84", "cgcs2000", "gcj02", "bd09")
@@ -232,8 +253,14 @@ def test_swapped_or_missing_crs_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("defect", "error", "message"),
-    [("negative count", InputError, r"grids: column 'full_time_workers' is a count but holds \[-1\]"),
-     ("swapped lat/lon", CRSError, r"^grids looks like it has latitude and longitude swapped")],
+    [
+        (
+            "negative count",
+            InputError,
+            r"grids: column 'full_time_workers' is a count but holds \[-1\]",
+        ),
+        ("swapped lat/lon", CRSError, r"^grids looks like it has latitude and longitude swapped"),
+    ],
 )
 def test_the_fast_path_checks_content_too(
     defect: str, error: type[Exception], message: str
@@ -271,20 +298,30 @@ def test_metric_layers_are_brought_to_wgs84() -> None:
 
 def test_repair_fixes_invalid_geometry_with_a_warning() -> None:
     raw = tiny_city.buildings()
-    raw.loc[0, "geometry"] = shapely.Polygon([(121.478, 31.22), (121.479, 31.221),
-                                              (121.479, 31.22), (121.478, 31.221)])
+    raw.loc[0, "geometry"] = shapely.Polygon(
+        [(121.478, 31.22), (121.479, 31.221), (121.479, 31.22), (121.478, 31.221)]
+    )
     before = raw.copy()
     kept, issues = normalise_layer(raw, BUILDING)
     assert not kept.geometry.iloc[0].is_valid
     assert issues == []
-    with pytest.warns(RepairWarning, match=r"^repaired 1 invalid buildings geometries with "
-                      r"shapely\.make_valid: \['B1'\]$"):
+    with pytest.warns(
+        RepairWarning,
+        match=r"^repaired 1 invalid buildings geometries with "
+        r"shapely\.make_valid: \['B1'\]$",
+    ):
         fixed, issues = normalise_layer(raw, BUILDING, repair=True)
     assert fixed.geometry.is_valid.all()
     assert fixed.geom_type.tolist() == ["MultiPolygon", "Polygon", "Polygon", "Polygon"]
-    assert issues == [{"level": "building", "id": "B1", "check": "repaired_geometry",
-                       "severity": "info",
-                       "message": "invalid building geometry repaired with make_valid (repair=True)"}]
+    assert issues == [
+        {
+            "level": "building",
+            "id": "B1",
+            "check": "repaired_geometry",
+            "severity": "info",
+            "message": "invalid building geometry repaired with make_valid (repair=True)",
+        }
+    ]
     pd.testing.assert_frame_equal(raw, before)
 
 
@@ -293,9 +330,14 @@ def test_repair_fixes_invalid_geometry_with_a_warning() -> None:
 
 def test_sample_grids_with_chinese_headers_normalise_to_the_stored_layer() -> None:
     grids = gp.sample_city().grids
-    headers = {"grid_id": "网格编号", "community_id": "社区编码", "name": "网格名称",
-               "has_branch": "是否建立党支部", "full_time_workers": "专职网格员",
-               "part_time_workers": "兼职网格员"}
+    headers = {
+        "grid_id": "网格编号",
+        "community_id": "社区编码",
+        "name": "网格名称",
+        "has_branch": "是否建立党支部",
+        "full_time_workers": "专职网格员",
+        "part_time_workers": "兼职网格员",
+    }
     zh = grids.reset_index().rename(columns=headers)
     layer, issues = normalise_layer(zh, GRID)
     assert issues == []
@@ -307,9 +349,15 @@ def test_sample_grids_with_chinese_headers_normalise_to_the_stored_layer() -> No
 def test_coords_by_level_one_for_all_or_per_level() -> None:
     from gridparty.core.layers import coords_by_level
 
-    assert coords_by_level("gcj02") == dict.fromkeys(("community", "grid", "building", "household"), "gcj02")
+    assert coords_by_level("gcj02") == dict.fromkeys(
+        ("community", "grid", "building", "household"), "gcj02"
+    )
     assert coords_by_level({"household": "bd09"}) == {
-        "community": "wgs84", "grid": "wgs84", "building": "wgs84", "household": "bd09"}
+        "community": "wgs84",
+        "grid": "wgs84",
+        "building": "wgs84",
+        "household": "bd09",
+    }
     with pytest.raises(InputError, match=r"coords names unknown levels \['street'\]"):
         coords_by_level({"street": "gcj02"})
     with pytest.raises(InputError, match=r"\['mars'\] not known"):
@@ -321,7 +369,9 @@ def test_a_hierarchy_reads_each_level_in_its_own_datum() -> None:
     shifted = convert_geometries(layers["households"], "wgs84", "gcj02")
     h = gp.Hierarchy(**{**layers, "households": shifted}, coords={"household": "gcj02"})
     back = h.households.geometry.to_crs(tiny_city.UTM).distance(
-        layers["households"].set_index("household_id").geometry.to_crs(tiny_city.UTM))
+        layers["households"].set_index("household_id").geometry.to_crs(tiny_city.UTM)
+    )
     assert back.max() < 0.01  # metres
     assert h.grids.geometry.geom_equals_exact(
-        layers["grids"].set_index("grid_id").geometry, tolerance=0).all()
+        layers["grids"].set_index("grid_id").geometry, tolerance=0
+    ).all()

@@ -43,9 +43,9 @@ def _gaps() -> _Result:
         {"part": [1, 2], "parent_id": ["C1", "C2"], "area_m2": [400.0, 1234.5]},
         [tiny_city.box(0, 0, 20, 20), tiny_city.box(200, 0, 230, 41.15)],
     ).set_index("part")
-    rates = pd.DataFrame(
-        {"scope": ["grid", "building"], "coverage_ratio": [0.5, 1.0]}
-    ).set_index("scope")
+    rates = pd.DataFrame({"scope": ["grid", "building"], "coverage_ratio": [0.5, 1.0]}).set_index(
+        "scope"
+    )
     return _Result({"gaps": gaps, "rates": rates}, {"gaps_count": 2, "area_m2": 1634.5})
 
 
@@ -72,7 +72,9 @@ def test_header_in_both_languages(key: str) -> None:
 
 
 def test_header_refuses_an_unknown_language() -> None:
-    with pytest.raises(InputError, match=r"^lang='fr' is not supported; use 'zh' \(Chinese\) or 'en'"):
+    with pytest.raises(
+        InputError, match=r"^lang='fr' is not supported; use 'zh' \(Chinese\) or 'en'"
+    ):
         header("gaps", "fr")
 
 
@@ -134,9 +136,15 @@ def test_to_excel_writes_chinese_sheets_and_headers(tmp_path: Path) -> None:
     assert sheets["概要"].columns.tolist() == ["指标", "数值"]
     assert sheets["概要"]["指标"].tolist() == ["gaps_count", "area_m2"]  # values stay code names
     assert sheets["概要"]["数值"].tolist() == [2, 1634.5]
-    assert sheets["空白区域"].columns.tolist() == ["序号", "上级编号", "面积（平方米）"]  # no geometry
-    assert sheets["覆盖率"].to_dict("list") == {"统计范围": ["grid", "building"],
-                                                "空间覆盖率": [0.5, 1.0]}
+    assert sheets["空白区域"].columns.tolist() == [
+        "序号",
+        "上级编号",
+        "面积（平方米）",
+    ]  # no geometry
+    assert sheets["覆盖率"].to_dict("list") == {
+        "统计范围": ["grid", "building"],
+        "空间覆盖率": [0.5, 1.0],
+    }
     english = pd.read_excel(result.to_excel(tmp_path / "en.xlsx", lang="en"), sheet_name=None)
     assert list(english) == ["Summary", "Gaps", "Coverage rates"]
     assert english["Gaps"].columns.tolist() == ["No.", "Parent ID", "Area (m²)"]
@@ -173,8 +181,10 @@ def test_to_geopackage_without_geometry_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_repr_html_lists_each_table_with_its_row_count() -> None:
-    rates = pd.DataFrame({"v": range(HTML_ROWS + 3)}, index=pd.Index(
-        [f"<u{i}>" for i in range(HTML_ROWS + 3)], name="unit"))
+    rates = pd.DataFrame(
+        {"v": range(HTML_ROWS + 3)},
+        index=pd.Index([f"<u{i}>" for i in range(HTML_ROWS + 3)], name="unit"),
+    )
     html = _Result({"rates": rates}, {"units": len(rates)})._repr_html_()
     assert html.startswith("<div><b>_Result</b><table>")
     assert f"<details><summary>rates ({HTML_ROWS + 3:,} rows)</summary>" in html
@@ -188,8 +198,9 @@ def test_repr_html_lists_each_table_with_its_row_count() -> None:
 
 def test_sample_pairing_check_exports_and_shows(tmp_path: Path) -> None:
     """check_pairing's result on the sample city: four plain tables, one planted duplicate."""
-    result = check_pairing(gp.sample_city().communities, sample_layer("departments"),
-                           sample_layer("pairings"))
+    result = check_pairing(
+        gp.sample_city().communities, sample_layer("departments"), sample_layer("pairings")
+    )
     summary = result.summary()["value"]
     assert summary["duplicate_rows"] == 1
     assert summary["unpaired_communities"] == 1
@@ -197,7 +208,9 @@ def test_sample_pairing_check_exports_and_shows(tmp_path: Path) -> None:
     assert next(iter(sheets)) == "Summary"
     assert len(sheets) == 1 + len(result.tables())
     assert sheets["Summary"]["Figure"].tolist() == summary.index.tolist()
-    with pytest.raises(InputError, match=r"^nothing to write: PairingCheck has no table with geometry"):
+    with pytest.raises(
+        InputError, match=r"^nothing to write: PairingCheck has no table with geometry"
+    ):
         result.to_geopackage(tmp_path / "pairing.gpkg")
     html = result._repr_html_()
     assert "<b>PairingCheck</b>" in html

@@ -21,16 +21,27 @@ def test_the_four_levels_and_their_parents() -> None:
     assert tuple(LEVELS) == LEVEL_NAMES
     assert [LEVELS[n].parent for n in LEVEL_NAMES] == [None, "community", "grid", "building"]
     assert [LEVELS[n].layer for n in LEVEL_NAMES] == [
-        "communities", "grids", "buildings", "households"
+        "communities",
+        "grids",
+        "buildings",
+        "households",
     ]
     assert [LEVELS[n].id_column for n in LEVEL_NAMES] == [
-        "community_id", "grid_id", "building_id", "household_id"
+        "community_id",
+        "grid_id",
+        "building_id",
+        "household_id",
     ]
     assert [LEVELS[n].parent_column for n in LEVEL_NAMES] == [
-        None, "community_id", "grid_id", "building_id"
+        None,
+        "community_id",
+        "grid_id",
+        "building_id",
     ]
     assert [(LEVELS[n].label_zh, LEVELS[n].label_en) for n in LEVEL_NAMES] == [
-        ("社区", "community"), ("网格", "grid"), ("楼栋", "building"),
+        ("社区", "community"),
+        ("网格", "grid"),
+        ("楼栋", "building"),
         ("党员户", "member household"),
     ]
 
@@ -44,37 +55,69 @@ def test_geometry_types() -> None:
 
 def test_attributes_and_public_columns() -> None:
     assert dict(LEVELS["community"].attributes) == {
-        "name": "str", "street": "str", "district": "str"
+        "name": "str",
+        "street": "str",
+        "district": "str",
     }
     assert dict(LEVELS["grid"].attributes) == {
-        "name": "str", "has_branch": "bool", "full_time_workers": "int", "part_time_workers": "int"
+        "name": "str",
+        "has_branch": "bool",
+        "full_time_workers": "int",
+        "part_time_workers": "int",
     }
     assert dict(LEVELS["building"].attributes) == {
-        "name": "str", "households": "int", "has_group": "bool"
+        "name": "str",
+        "households": "int",
+        "has_group": "bool",
     }
     assert dict(LEVELS["household"].attributes) == {
-        "formal_members": "int", "probationary_members": "int", "is_hub": "bool"
+        "formal_members": "int",
+        "probationary_members": "int",
+        "is_hub": "bool",
     }
     assert LEVELS["community"].public_columns == ("community_id", "name", "street", "district")
     assert LEVELS["grid"].public_columns == (
-        "grid_id", "community_id", "name", "has_branch", "full_time_workers", "part_time_workers"
+        "grid_id",
+        "community_id",
+        "name",
+        "has_branch",
+        "full_time_workers",
+        "part_time_workers",
     )
     assert LEVELS["household"].public_columns == (
-        "household_id", "building_id", "formal_members", "probationary_members", "is_hub"
+        "household_id",
+        "building_id",
+        "formal_members",
+        "probationary_members",
+        "is_hub",
     )
 
 
 #: Some aliases of each level, Chinese and English, and the names shapefiles cut to 10 characters.
 SOME_ALIASES = {
-    "community": {"社区编码": "community_id", "所属街道": "street", "名称": "name",
-                  "community_": "community_id"},
-    "grid": {"是否建立党支部": "has_branch", "专职网格员": "full_time_workers",
-             "所属社区": "community_id", "community_": "community_id",
-             "full_time_": "full_time_workers", "part_time_": "part_time_workers"},
+    "community": {
+        "社区编码": "community_id",
+        "所属街道": "street",
+        "名称": "name",
+        "community_": "community_id",
+    },
+    "grid": {
+        "是否建立党支部": "has_branch",
+        "专职网格员": "full_time_workers",
+        "所属社区": "community_id",
+        "community_": "community_id",
+        "full_time_": "full_time_workers",
+        "part_time_": "part_time_workers",
+    },
     "building": {"户数": "households", "所属网格": "grid_id", "building_i": "building_id"},
-    "household": {"党员数": "formal_members", "党员中心户": "is_hub", "id": "household_id",
-                  "household_": "household_id", "formal_mem": "formal_members",
-                  "probationa": "probationary_members"},
+    "household": {
+        "党员数": "formal_members",
+        "党员中心户": "is_hub",
+        "id": "household_id",
+        "household_": "household_id",
+        "formal_mem": "formal_members",
+        "probationa": "probationary_members",
+    },
 }
 
 

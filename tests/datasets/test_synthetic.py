@@ -46,8 +46,12 @@ def test_same_seed_same_city_other_seed_other_city(city: dict) -> None:
 
 
 def test_layers_have_the_schema(city: dict) -> None:
-    ids = {"communities": r"C\d{4}", "grids": r"G\d{6}", "buildings": r"B\d{7}",
-           "households": r"H\d{8}"}
+    ids = {
+        "communities": r"C\d{4}",
+        "grids": r"G\d{6}",
+        "buildings": r"B\d{7}",
+        "households": r"H\d{8}",
+    }
     dtypes = {"str": "string", "int": "Int64", "bool": "boolean"}
     for (layer, pattern), level in zip(ids.items(), LEVELS.values(), strict=True):
         frame = city[layer]
@@ -99,9 +103,11 @@ def test_attributes_are_plausible(city: dict) -> None:
     members = households.groupby("building_id").size().reindex(buildings.index, fill_value=0)
     assert (buildings["households"] > members).all()
     assert buildings["has_group"].tolist() == (members >= 1).tolist()
-    formal = households.groupby(households["building_id"].map(buildings["grid_id"]))[
-        "formal_members"
-    ].sum().reindex(grids.index, fill_value=0)
+    formal = (
+        households.groupby(households["building_id"].map(buildings["grid_id"]))["formal_members"]
+        .sum()
+        .reindex(grids.index, fill_value=0)
+    )
     assert grids["has_branch"].tolist() == (formal >= 3).tolist()
     assert households["formal_members"].between(1, 3).all()
     assert households["probationary_members"].between(0, 1).all()
@@ -118,8 +124,11 @@ def test_attributes_are_plausible(city: dict) -> None:
 def test_missing_and_wrong_parents_are_planted() -> None:
     clean = synthetic_layers(0.5, seed=3)
     dirty = synthetic_layers(0.5, seed=3, missing_share=0.2, wrong_share=0.1)
-    for layer, column in (("grids", "community_id"), ("buildings", "grid_id"),
-                          ("households", "building_id")):
+    for layer, column in (
+        ("grids", "community_id"),
+        ("buildings", "grid_id"),
+        ("households", "building_id"),
+    ):
         truth, declared = clean[layer][column], dirty[layer][column]
         pd.testing.assert_series_equal(clean[layer].geometry, dirty[layer].geometry)
         missing = declared.isna()

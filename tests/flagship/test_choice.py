@@ -48,8 +48,9 @@ def test_choose_flagships_hand_made(solver: str) -> None:
     assert two.uncovered.index.tolist() == ["C", "C1", "O3", "O4"]
     assert two.uncovered["coverable"].tolist() == [False, False, False, False]
     assert "secretary" not in two.uncovered.columns
-    assert two.siting.method == ("PuLP MCLP with blocked rows, CBC (exact)" if solver == "exact"
-                                 else "greedy, numpy")
+    assert two.siting.method == (
+        "PuLP MCLP with blocked rows, CBC (exact)" if solver == "exact" else "greedy, numpy"
+    )
 
 
 def test_greedy_first_pick_goes_to_the_earliest_on_a_tie() -> None:
@@ -61,9 +62,12 @@ def test_weights_by_members() -> None:
     choice = _choose(1, weights="members")
     assert choice.chosen == ("B",)
     assert choice.candidates["covers_weight"].tolist() == [15.0, 53.0, 0.0]
-    custom = _choose(1, weights=pd.Series(1.0, index=[*"ABC", "A1", "A2", "B1", "C1",
-                                                       "O1", "O2", "O3", "O4", "O5"]).mask(
-        lambda s: s.index == "O1", 100.0))
+    custom = _choose(
+        1,
+        weights=pd.Series(
+            1.0, index=[*"ABC", "A1", "A2", "B1", "C1", "O1", "O2", "O3", "O4", "O5"]
+        ).mask(lambda s: s.index == "O1", 100.0),
+    )
     assert custom.chosen == ("A",)
     assert custom.weights == "custom"
 
@@ -81,8 +85,9 @@ def test_candidates_scores_min_score_and_top() -> None:
 
 def test_greedy_ties_go_to_the_better_score() -> None:
     # B mentors O2, O5 (2); C mentors O4 (1): coverage beats the score.
-    choice = _choose(1, radius_m=700, candidates=["B", "C"], scores={"B": 1.0, "C": 5.0},
-                     solver="greedy")
+    choice = _choose(
+        1, radius_m=700, candidates=["B", "C"], scores={"B": 1.0, "C": 5.0}, solver="greedy"
+    )
     assert choice.chosen == ("B",)
     tie = _choose(1, scores={"A": 1.0, "B": 5.0}, solver="greedy")
     assert tie.chosen == ("B",)  # A and B mentor two each: the better score wins the tie
@@ -123,9 +128,11 @@ def test_covered_equals_the_mentees_of_the_zones_built_from_the_choice(
 
 def test_nothing_within_reach_says_radius_organisations_and_nearest_distance() -> None:
     # The nearest organisation other than a candidate's own units is O5, 304.14 m from B's middle.
-    match = (r"no organisation is within reach of a candidate flagship \(zone: radius 300 m, .*"
-             r"12 organisations, 3 candidate communities; .*the nearest is 304\.1 m away\. "
-             r"Pass a zone radius of at least 305 m")
+    match = (
+        r"no organisation is within reach of a candidate flagship \(zone: radius 300 m, .*"
+        r"12 organisations, 3 candidate communities; .*the nearest is 304\.1 m away\. "
+        r"Pass a zone radius of at least 305 m"
+    )
     with pytest.raises(InputError, match=match):
         fewest_flagships(H, radius_m=300, organisations=ORGS)
     with pytest.raises(InputError, match=match):
@@ -161,10 +168,14 @@ def test_choice_feeds_mentoring_zones(tmp_path: Path) -> None:
         ({"k": 1, "weights": "people"}, r"weights='people' is not known"),
         ({"k": 1, "weights": pd.Series({"A": 1.0})}, r"weights has no weight for organisations"),
         ({"k": 1, "radius_m": None}, r"give exactly one of radius_m and area_km2"),
-        ({"k": 1, "organisations": None, "levels": ["organisation"]},
-         r"there are no organisations to mentor"),
-        ({"k": 1, "candidates": ["A"], "scores": {"A": 1}, "min_score": 2},
-         r"no candidate community is eligible"),
+        (
+            {"k": 1, "organisations": None, "levels": ["organisation"]},
+            r"there are no organisations to mentor",
+        ),
+        (
+            {"k": 1, "candidates": ["A"], "scores": {"A": 1}, "min_score": 2},
+            r"no candidate community is eligible",
+        ),
     ],
 )
 def test_bad_input(kwargs: dict, match: str) -> None:
@@ -198,8 +209,9 @@ def test_sample_city_cover_at_150_m_counts_mentees_only() -> None:
     assert summary["covered"] == len(zones.mentees) > 8
     assert summary["uncovered"] == len(zones.unreached)
     with pytest.raises(InputError, match=r"radius 10 m.*48 organisations.*nearest is \d"):
-        fewest_flagships(h, radius_m=10, organisations=orgs, centres=centres,
-                         levels=["organisation"])
+        fewest_flagships(
+            h, radius_m=10, organisations=orgs, centres=centres, levels=["organisation"]
+        )
 
 
 def test_real_beijing_subdistricts_exact_matches_brute_force() -> None:
@@ -207,10 +219,12 @@ def test_real_beijing_subdistricts_exact_matches_brute_force() -> None:
     frames = [gpd.read_file(DATA / f"{d}-all.geojson") for d in ("dongcheng", "xicheng")]
     outlines = pd.concat(frames, ignore_index=True)[["code", "Name", "geometry"]]
     h = Hierarchy(outlines)
-    choice = choose_flagships(h, 3, radius_m=300, origin="boundary", levels=["community"],
-                              solver="exact")
-    greedy = choose_flagships(h, 3, radius_m=300, origin="boundary", levels=["community"],
-                              solver="greedy")
+    choice = choose_flagships(
+        h, 3, radius_m=300, origin="boundary", levels=["community"], solver="exact"
+    )
+    greedy = choose_flagships(
+        h, 3, radius_m=300, origin="boundary", levels=["community"], solver="greedy"
+    )
     metric = h.communities.to_crs(h.metric_crs).geometry
     dist = np.array([metric.distance(g).to_numpy() for g in metric])
     reach = (dist <= 300) & ~np.eye(32, dtype=bool)  # a flagship does not mentor itself

@@ -35,7 +35,11 @@ def test_the_organisation_schema() -> None:
     assert ORGANISATION_LEVEL.parent is None
     assert ORGANISATION_LEVEL.geometry_types == ("Point", "Polygon", "MultiPolygon")
     assert ORGANISATION_LEVEL.public_columns == (
-        "organisation_id", "name", "kind", "formal_members", "community_id"
+        "organisation_id",
+        "name",
+        "kind",
+        "formal_members",
+        "community_id",
     )
     assert ORGANISATION_LEVEL.aliases["统一社会信用代码"] == "organisation_id"
     assert ORGANISATION_LEVEL.aliases["党员数"] == "formal_members"
@@ -100,13 +104,19 @@ def test_roster_columns_come_from_the_first_alias_found() -> None:
 
 def test_organisations_mapped_with_columns_and_located_from_a_polygon() -> None:
     orgs = tiny_city.frame(
-        {"编码": ["X1", "X2"], "名称": ["东园", "西楼"], "在册党员": [6, 0],
-         "community_id": [None, "C1"]},
+        {
+            "编码": ["X1", "X2"],
+            "名称": ["东园", "西楼"],
+            "在册党员": [6, 0],
+            "community_id": [None, "C1"],
+        },
         [box(20, 20, 60, 60), point(300, 50)],  # X1 inside C1; X2 in C2 but declared in C1
     )
     before = orgs.copy()
     table = organisation_table(
-        TINY, orgs, levels="organisation",
+        TINY,
+        orgs,
+        levels="organisation",
         columns={"编码": "organisation_id", "在册党员": "formal_members"},
     )
     assert table.index.tolist() == ["X1", "X2"]
@@ -144,8 +154,11 @@ def test_sample_city_organisations() -> None:
     assert counts == {"grid": 60, "organisation": 48, "community": 9}
     by_level = table.groupby("level")["members"].sum()
     households = int(h.households["formal_members"].sum())
-    assert by_level.to_dict() == {"community": households, "grid": households,
-                                  "organisation": int(orgs["formal_members"].sum())}
+    assert by_level.to_dict() == {
+        "community": households,
+        "grid": households,
+        "organisation": int(orgs["formal_members"].sum()),
+    }
     # without their declared community the 两新 organisations are placed in the same one
     located = organisation_table(h, orgs.drop(columns="community_id"), levels="organisation")
     assert located["community_id"].tolist() == orgs["community_id"].astype(str).tolist()

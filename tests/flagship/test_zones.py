@@ -83,8 +83,20 @@ def test_bad_zone_sizes(kwargs: dict, match: str) -> None:
 
 def test_organisation_table_joins_the_three_kinds() -> None:
     table = organisation_table(H, ORGS)
-    assert table.index.tolist() == ["A", "B", "C", "A1", "A2", "B1", "C1",
-                                    "O1", "O2", "O3", "O4", "O5"]
+    assert table.index.tolist() == [
+        "A",
+        "B",
+        "C",
+        "A1",
+        "A2",
+        "B1",
+        "C1",
+        "O1",
+        "O2",
+        "O3",
+        "O4",
+        "O5",
+    ]
     assert table["level"].tolist() == ["community"] * 3 + ["grid"] * 4 + ["organisation"] * 5
     assert table["members"].tolist() == [0, 0, 5, 0, 0, 0, 5, 12, 3, 7, 1, 50]
     assert table.loc["A1", "community_id"] == "A"
@@ -96,8 +108,10 @@ def test_organisation_table_joins_the_three_kinds() -> None:
 
 
 def test_organisations_without_community_are_located_in_space() -> None:
-    orgs = tiny_city.frame({"组织编号": ["X", "Y"], "名称": ["甲内", "外"], "党员数": [4, 2]},
-                           [point(50, 50), point(500, 500)])
+    orgs = tiny_city.frame(
+        {"组织编号": ["X", "Y"], "名称": ["甲内", "外"], "党员数": [4, 2]},
+        [point(50, 50), point(500, 500)],
+    )
     table = organisation_table(H, orgs, levels="organisation")
     assert table["community_id"].tolist() == ["A", pd.NA]
     assert table["members"].tolist() == [4, 2]
@@ -128,8 +142,9 @@ def test_origins_use_community_stations_else_a_point_inside() -> None:
 
 
 def test_two_stations_in_a_community_the_first_by_id_is_the_centre() -> None:
-    extra = tiny_city.frame({"service_centre_id": ["S0"], "name": ["甲二站"], "tier": ["社区"]},
-                            [point(50, 50)])
+    extra = tiny_city.frame(
+        {"service_centre_id": ["S0"], "name": ["甲二站"], "tier": ["社区"]}, [point(50, 50)]
+    )
     centres = pd.concat([flagship_city.centres(), extra])
     origins = flagship_origins(H, ["A"], centres=centres)
     assert origins["service_centre_id"].tolist() == ["S0"]
@@ -163,15 +178,15 @@ def test_hand_made_zones_radius_600() -> None:
     )
     assert mentees["zones_count"].tolist() == [1, 2, 1]
     assert z.multiple[["organisation_id", "flagship_id", "assigned"]].values.tolist() == [
-        ["O2", "A", True], ["O2", "B", False]
+        ["O2", "A", True],
+        ["O2", "B", False],
     ]
     unreached = z.unreached
     assert unreached.index.tolist() == ["O3", "C", "C1", "O4"]
     assert unreached["nearest_flagship_id"].tolist() == ["B"] * 4
     assert unreached["distance_m"].tolist() == pytest.approx([900, 1900, 1900, 2700], abs=1e-3)
     assert unreached["beyond_m"].tolist() == pytest.approx([300, 1300, 1300, 2100], abs=1e-3)
-    assert z.own["flagship_id"].to_dict() == {"A": "A", "B": "B", "A1": "A", "A2": "A",
-                                              "B1": "B"}
+    assert z.own["flagship_id"].to_dict() == {"A": "A", "B": "B", "A1": "A", "A2": "A", "B1": "B"}
     load = z.flagships
     assert load["mentees"].tolist() == [2, 1]
     assert load["mentee_organisations"].tolist() == [2, 1]
@@ -183,8 +198,10 @@ def test_hand_made_zones_radius_600() -> None:
 def test_zone_polygons_and_their_area() -> None:
     z = _zones(area_km2=1.0)
     assert z.zones["zone_km2"].tolist() == pytest.approx([1.0, 1.0], rel=0.005)
-    assert z.zones["definition"].tolist() == ["面积 1 km²（半径 564 米），"
-                                              "自社区党群服务站（无则社区内代表点）起算"] * 2
+    assert (
+        z.zones["definition"].tolist()
+        == ["面积 1 km²（半径 564 米），自社区党群服务站（无则社区内代表点）起算"] * 2
+    )
     assert z.summary().loc["radius_m", "value"] == pytest.approx(564.19, abs=0.01)
     # O1 and O2 (500 m) are inside a 564 m zone; O5 (304 m from B) too.
     assert z.mentees.index.tolist() == ["O1", "O2", "O5"]
@@ -227,8 +244,14 @@ def test_mentee_rules() -> None:
     assert balanced.rule == "least_loaded"
 
     def last_candidate(pairs: pd.DataFrame) -> pd.Series:
-        assert set(pairs.columns) == {"organisation_id", "flagship_id", "distance_m", "level",
-                                      "name", "members"}
+        assert set(pairs.columns) == {
+            "organisation_id",
+            "flagship_id",
+            "distance_m",
+            "level",
+            "name",
+            "members",
+        }
         return pairs.groupby("organisation_id", sort=False)["flagship_id"].last()
 
     custom = _zones(radius_m=1000, organisations=orgs, rule=last_candidate)
@@ -243,8 +266,10 @@ def test_mentee_rules() -> None:
         (lambda pairs: {"O1": "A"}, r"rule returned dict"),
         (lambda pairs: pd.Series({"O1": "B", "O2": "A", "O5": "B"}), r"it did not for \['O1'\]"),
         (lambda pairs: pd.Series({"O1": "A", "O2": "A"}), r"it did not for \['O5'\]"),
-        (lambda pairs: pd.Series({"O1": "A", "O2": "A", "O5": "B", "O4": "B"}),
-         r"it did not for \['O4'\]"),
+        (
+            lambda pairs: pd.Series({"O1": "A", "O2": "A", "O5": "B", "O4": "B"}),
+            r"it did not for \['O4'\]",
+        ),
     ],
 )
 def test_bad_rules(rule: object, match: str) -> None:
@@ -282,10 +307,20 @@ def test_roster_has_contacts_and_the_other_tables_do_not(tmp_path) -> None:
     assert sheets["A 甲社区"]["书记"].tolist() == ["虚构书记甲", "虚构书记乙"]
     assert sheets["B 乙社区"]["联系电话"].astype(str).tolist() == ["10000000005"]
     book = pd.read_excel(z.to_excel(tmp_path / "zones.xlsx"), sheet_name=None)
-    assert list(book) == ["概要", "旗舰社区", "辐射区", "帮带对象", "多辐射区组织", "辐射区外组织",
-                          "旗舰社区自身及其网格"]
-    assert not any("虚构书记" in str(v) or "1000000000" in str(v)
-                   for t in book.values() for v in t.to_numpy().ravel())
+    assert list(book) == [
+        "概要",
+        "旗舰社区",
+        "辐射区",
+        "帮带对象",
+        "多辐射区组织",
+        "辐射区外组织",
+        "旗舰社区自身及其网格",
+    ]
+    assert not any(
+        "虚构书记" in str(v) or "1000000000" in str(v)
+        for t in book.values()
+        for v in t.to_numpy().ravel()
+    )
     layers = gpd.list_layers(z.to_geopackage(tmp_path / "zones.gpkg"))["name"].tolist()
     assert layers == ["flagships", "zones", "mentees", "unreached"]
     html = z._repr_html_()
@@ -297,8 +332,10 @@ def test_roster_has_contacts_and_the_other_tables_do_not(tmp_path) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.floats(-500, 4000), st.floats(-800, 800)), min_size=1, max_size=12),
-       st.floats(100, 1500))
+@given(
+    st.lists(st.tuples(st.floats(-500, 4000), st.floats(-800, 800)), min_size=1, max_size=12),
+    st.floats(100, 1500),
+)
 def test_every_organisation_is_placed_once_and_mentees_go_to_the_nearest_zone(xy, radius) -> None:
     orgs = tiny_city.frame(
         {"organisation_id": [f"P{i}" for i in range(len(xy))], "formal_members": 1},
@@ -320,15 +357,24 @@ def test_every_organisation_is_placed_once_and_mentees_go_to_the_nearest_zone(xy
 def test_sample_city_zones() -> None:
     h = gp.sample_city()
     orgs = gp.sample_layer("organisations")
-    z = mentoring_zones(h, ["310101002003", "310115005001"], area_km2=1.0, organisations=orgs,
-                        centres=gp.sample_layer("service_centres"))
+    z = mentoring_zones(
+        h,
+        ["310101002003", "310115005001"],
+        area_km2=1.0,
+        organisations=orgs,
+        centres=gp.sample_layer("service_centres"),
+    )
     assert (z.flagships["centre_source"] == "service_centre").all()
-    assert len(z.mentees) + len(z.unreached) + len(z.own) == len(h.communities) + len(h.grids) + len(orgs)
+    assert len(z.mentees) + len(z.unreached) + len(z.own) == len(h.communities) + len(
+        h.grids
+    ) + len(orgs)
     assert (z.mentees["distance_m"] <= z.definition.radius_m).all()
     assert (z.unreached["distance_m"] > z.definition.radius_m).all()
     assert z.flagships["mentees"].sum() == len(z.mentees)
     assert 20 <= len(z.mentees) <= 80
     orgs_members = z.mentees.loc[z.mentees["level"] == "organisation"]
-    assert (z.flagships["members_reached"] >= orgs_members.groupby("flagship_id")["members"].sum()
-            .reindex(z.flagships.index).fillna(0)).all()
+    assert (
+        z.flagships["members_reached"]
+        >= orgs_members.groupby("flagship_id")["members"].sum().reindex(z.flagships.index).fillna(0)
+    ).all()
     assert np.isfinite(z.unreached["distance_m"]).all()

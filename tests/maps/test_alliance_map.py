@@ -27,23 +27,38 @@ def js(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, pd.DataFrame]:
-    names = ("communities", "units", "alliances", "memberships", "agreements", "departments",
-             "pairings", "needs", "resources")
+    names = (
+        "communities",
+        "units",
+        "alliances",
+        "memberships",
+        "agreements",
+        "departments",
+        "pairings",
+        "needs",
+        "resources",
+    )
     return {n: ds.sample_layer(n) for n in names}
 
 
 @pytest.fixture(scope="module")
 def sample_html(sample: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> str:
     s = sample
-    net = alliance_network(s["units"], s["alliances"], s["memberships"], agreements=s["agreements"],
-                           communities=s["communities"])
+    net = alliance_network(
+        s["units"],
+        s["alliances"],
+        s["memberships"],
+        agreements=s["agreements"],
+        communities=s["communities"],
+    )
     m = alliance_map(
         analyse_alliances(net),
         communities=s["communities"],
         pairing=propose_pairing(s["communities"], s["departments"], pairings=s["pairings"]),
         departments=s["departments"],
-        lists=match_lists(s["needs"], s["resources"], units=s["units"],
-                          communities=s["communities"]),
+        lists=match_lists(
+            s["needs"], s["resources"], units=s["units"], communities=s["communities"]
+        ),
         tiles="none",
     )
     path = save_map(m, tmp_path_factory.mktemp("map") / "alliances.html")
@@ -55,12 +70,21 @@ def test_sample_map_shows_alliances_pairing_and_lists(
 ) -> None:
     for name in sample["alliances"]["name"]:
         assert js(name) in sample_html
-    for label in ("党建联盟范围", "社区—部门结对", "需求清单", "资源清单", "建议结对", "需求：未满足"):
+    for label in (
+        "党建联盟范围",
+        "社区—部门结对",
+        "需求清单",
+        "资源清单",
+        "建议结对",
+        "需求：未满足",
+    ):
         assert js(label) in sample_html
     assert js("浦东新区卫生健康委员会") in sample_html
 
 
-def test_no_personal_data_reaches_the_map(sample: dict[str, pd.DataFrame], sample_html: str) -> None:
+def test_no_personal_data_reaches_the_map(
+    sample: dict[str, pd.DataFrame], sample_html: str
+) -> None:
     units = sample["units"]
     for value in (*units["联系人"].head(3), *units["联系电话"].head(3)):
         assert js(value) not in sample_html
@@ -71,11 +95,18 @@ def test_no_personal_data_reaches_the_map(sample: dict[str, pd.DataFrame], sampl
 
 
 def tiny() -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    units = tc.frame({"unit_id": ["U1", "U2"], "name": ["<img src=x onerror=alert(1)>", "乙"],
-                      "formal_members": [3, 40], "联系人": ["张三", "李四"]},
-                     [tc.point(10, 10), tc.point(300, 50)])
-    alliances = pd.DataFrame({"alliance_id": ["A"], "name": ["`${x}`联盟"], "kind": ["商圈"],
-                              "lead_unit_id": ["U1"]})
+    units = tc.frame(
+        {
+            "unit_id": ["U1", "U2"],
+            "name": ["<img src=x onerror=alert(1)>", "乙"],
+            "formal_members": [3, 40],
+            "联系人": ["张三", "李四"],
+        },
+        [tc.point(10, 10), tc.point(300, 50)],
+    )
+    alliances = pd.DataFrame(
+        {"alliance_id": ["A"], "name": ["`${x}`联盟"], "kind": ["商圈"], "lead_unit_id": ["U1"]}
+    )
     memberships = pd.DataFrame({"unit_id": ["U1", "U2"], "alliance_id": ["A", "A"]})
     return units, alliances, memberships
 
@@ -116,22 +147,30 @@ def test_gaode_tiles_shift_the_units() -> None:
 
 
 def test_command_on_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["alliances", "--out", str(tmp_path), "--tiles", "none", "--within",
-                 "district"]) == 0
+    assert (
+        main(["alliances", "--out", str(tmp_path), "--tiles", "none", "--within", "district"]) == 0
+    )
     out = capsys.readouterr().out
     assert "alliances: alliances 8" in out
     assert "unpaired_communities 1" in out
     assert "proposed_pairs 1" in out
     assert "3 input problems" in out
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["alliances.gpkg", "alliances.xlsx", "alliances_map.html", "lists.gpkg",
-                     "lists.xlsx", "pairing.gpkg", "pairing.xlsx"]
-    assert main(["alliances", "--out", str(tmp_path), "--tiles", "none", "--fail-on",
-                 "error"]) == 1
+    assert names == [
+        "alliances.gpkg",
+        "alliances.xlsx",
+        "alliances_map.html",
+        "lists.gpkg",
+        "lists.xlsx",
+        "pairing.gpkg",
+        "pairing.xlsx",
+    ]
+    assert main(["alliances", "--out", str(tmp_path), "--tiles", "none", "--fail-on", "error"]) == 1
 
 
-def test_command_reads_a_folder_of_tables(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_reads_a_folder_of_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     units, alliances, memberships = tiny()
     folder = tmp_path / "in"
     folder.mkdir()
@@ -154,8 +193,9 @@ def test_command_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.browser
-def test_the_map_renders_without_script_errors(chromium: object, sample_html: str,
-                                               tmp_path: Path) -> None:
+def test_the_map_renders_without_script_errors(
+    chromium: object, sample_html: str, tmp_path: Path
+) -> None:
     path = tmp_path / "map.html"
     path.write_text(sample_html, encoding="utf-8")
     page = chromium.new_page()  # type: ignore[attr-defined]

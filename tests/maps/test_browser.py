@@ -28,7 +28,6 @@ HOSTILE = (
 )
 
 
-
 @dataclass
 class Opened:
     page: object
@@ -105,8 +104,13 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
     layers["buildings"] = layers["buildings"].assign(building_id=["B1", HOSTILE, "B3", "B4"])
     h = Hierarchy(**layers)
     issues = gpd.GeoDataFrame(
-        {"level": ["grid"], "id": [HOSTILE], "check": ["overlap"], "severity": ["warning"],
-         "message": [HOSTILE]},
+        {
+            "level": ["grid"],
+            "id": [HOSTILE],
+            "check": ["overlap"],
+            "severity": ["warning"],
+            "message": [HOSTILE],
+        },
         geometry=gpd.GeoSeries([tiny_city.box(90, 0, 110, 100)], crs=tiny_city.UTM).to_crs(4326),
     )
     m = hierarchy_map(h, issues=issues, lang="en", messages=True)
@@ -139,10 +143,13 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
     assert sum(p.count(HOSTILE) for p in shown["pops"]) == 4 + 3
     opened.page.wait_for_timeout(300)  # type: ignore[attr-defined]  # let any onerror fire
     assert opened.js("window.__pwned") == 0
-    assert opened.js(
-        "document.querySelectorAll('.leaflet-popup-pane img, .leaflet-tooltip-pane img, "
-        ".leaflet-control-container img, .leaflet-popup-pane script').length"
-    ) == 0
+    assert (
+        opened.js(
+            "document.querySelectorAll('.leaflet-popup-pane img, .leaflet-tooltip-pane img, "
+            ".leaflet-control-container img, .leaflet-popup-pane script').length"
+        )
+        == 0
+    )
     assert opened.errors == []
 
 

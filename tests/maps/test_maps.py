@@ -120,7 +120,9 @@ def hostile_layers() -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def issues_table(ids: list[str] | None = None, message: str = "2 members but no group") -> gpd.GeoDataFrame:
+def issues_table(
+    ids: list[str] | None = None, message: str = "2 members but no group"
+) -> gpd.GeoDataFrame:
     c = tiny_city
     rows = {
         "level": ["grid", "building", "household", "community"],
@@ -187,7 +189,10 @@ def test_building_counts_roll_up_member_households(h: Hierarchy) -> None:
     counts = building_counts(h.households)
     assert counts.loc["B1"].tolist() == [2, 3, 1, 1]
     assert list(counts.columns) == [
-        "member_households", "formal_members", "probationary_members", "hub_households"
+        "member_households",
+        "formal_members",
+        "probationary_members",
+        "hub_households",
     ]
 
 
@@ -267,10 +272,12 @@ def test_osm_mode_draws_wgs84_rounded_to_a_micro_degree(h: Hierarchy) -> None:
 
 def test_gaode_mode_shifts_coordinates_to_gcj02(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, tiles="gaode"))
-    drawn = np.vstack([
-        shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))
-        for f in features(page)
-    ])
+    drawn = np.vstack(
+        [
+            shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))
+            for f in features(page)
+        ]
+    )
     frames = (h.communities, h.grids, h.buildings)
     wgs = np.vstack([shapely.get_coordinates(f.geometry.array) for f in frames])
     lon, lat = wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
@@ -290,8 +297,15 @@ def test_layers_legend_and_chinese_labels_by_default(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, issues=issues_table()))
     assert overlay_names(page) == ["社区（大党委）", "网格（党支部）", "楼栋（党小组）", "校验问题"]
     legend = legend_text(page)
-    for label in ("图例", "社区边界", "网格：已建党支部", "楼栋：已建党小组", "楼栋：未建党小组",
-                  "问题：警告", "户级问题 1 条未在地图上显示（隐私）"):
+    for label in (
+        "图例",
+        "社区边界",
+        "网格：已建党支部",
+        "楼栋：已建党小组",
+        "楼栋：未建党小组",
+        "问题：警告",
+        "户级问题 1 条未在地图上显示（隐私）",
+    ):
         assert label in legend
     assert "未建党支部" not in legend  # every tiny-city grid has a branch
     assert "问题：错误" not in legend  # the only error has no geometry
@@ -419,11 +433,22 @@ def test_no_household_points_and_no_personal_values(h: Hierarchy) -> None:
     )
     h = Hierarchy(**layers)
     page = render(hierarchy_map(h, issues=issues_table()))
-    for value in (*tiny_city.households()["姓名"], *tiny_city.households()["联系电话"],
-                  "赵大", "13912345678", "SECRET-NOTE", "联系人", "联系电话", "姓名"):
+    for value in (
+        *tiny_city.households()["姓名"],
+        *tiny_city.households()["联系电话"],
+        "赵大",
+        "13912345678",
+        "SECRET-NOTE",
+        "联系人",
+        "联系电话",
+        "姓名",
+    ):
         assert not in_page(page, value), value
-    drawn = {tuple(xy) for f in features(page)
-             for xy in shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))}
+    drawn = {
+        tuple(xy)
+        for f in features(page)
+        for xy in shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))
+    }
     homes = np.round(shapely.get_coordinates(h.households.geometry.array), 6)
     assert not drawn & {tuple(xy) for xy in homes}
     assert all(f["geometry"]["type"] != "Point" for f in features(page))
@@ -434,11 +459,29 @@ def test_no_household_points_and_no_personal_values(h: Hierarchy) -> None:
 
 def test_popups_show_aggregates_with_small_counts_suppressed(h: Hierarchy) -> None:
     page = render(hierarchy_map(h))
-    assert popup(page, "楼栋：B1") == {"楼栋编号": "B1", "网格编号": "G1", "户数": "40", "楼栋党小组": "是",
-                  "党员户": "<5", "正式党员": "<5", "预备党员": "<5", "党员中心户": "<5"}
-    assert popup(page, "网格：一网格") == {"网格编号": "G1", "社区编码": "C1", "网格党支部": "是", "专职网格员": "1",
-                  "兼职网格员": "3", "楼栋数": "2", "户数": "70", "党员户": "<5",
-                  "正式党员": "<5", "预备党员": "<5", "党员中心户": "<5"}
+    assert popup(page, "楼栋：B1") == {
+        "楼栋编号": "B1",
+        "网格编号": "G1",
+        "户数": "40",
+        "楼栋党小组": "是",
+        "党员户": "<5",
+        "正式党员": "<5",
+        "预备党员": "<5",
+        "党员中心户": "<5",
+    }
+    assert popup(page, "网格：一网格") == {
+        "网格编号": "G1",
+        "社区编码": "C1",
+        "网格党支部": "是",
+        "专职网格员": "1",
+        "兼职网格员": "3",
+        "楼栋数": "2",
+        "户数": "70",
+        "党员户": "<5",
+        "正式党员": "<5",
+        "预备党员": "<5",
+        "党员中心户": "<5",
+    }
     shown_all = render(hierarchy_map(h, min_count=0))
     b1 = popup(shown_all, "楼栋：B1")
     assert (b1["党员户"], b1["正式党员"], b1["预备党员"], b1["党员中心户"]) == ("2", "3", "1", "1")

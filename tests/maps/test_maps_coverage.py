@@ -37,8 +37,13 @@ def test_layers_legend_and_small_counts() -> None:
     html = m.get_root().render()
     features = _features(html)
     styles = {f["properties"]["s"] for f in features}
-    assert {"coverage_gap", "coverage_overlap", "coverage_outside", "coverage_grid_spatial",
-            "community_boundary"} <= styles
+    assert {
+        "coverage_gap",
+        "coverage_overlap",
+        "coverage_outside",
+        "coverage_grid_spatial",
+        "community_boundary",
+    } <= styles
     gap = next(f for f in features if f["properties"]["s"] == "coverage_gap")
     assert gap["properties"]["tip"] == "gap (no grid): 4,000 m²"
     # parent, area, width, buildings, households (B2: 30), member households (1: suppressed)

@@ -20,8 +20,9 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">`${window.__pwned=3}`'
 
 
 def _zones(**kwargs):
-    orgs = flagship_city.organisations().assign(name=["一号公司", HOSTILE, "三号公司", "四号公司",
-                                                      "五号园区"])
+    orgs = flagship_city.organisations().assign(
+        name=["一号公司", HOSTILE, "三号公司", "四号公司", "五号园区"]
+    )
     if "area_km2" not in kwargs:
         kwargs["radius_m"] = 600
     return mentoring_zones(H, ["A", "B"], organisations=orgs, **kwargs)
@@ -29,8 +30,14 @@ def _zones(**kwargs):
 
 def test_map_layers_legend_and_popups() -> None:
     page = render(flagship_map(_zones(), communities=H.communities, tiles="none"))
-    assert overlay_names(page) == ["旗舰社区辐射区", "社区（大党委）", "帮带连线", "帮带对象",
-                                   "辐射区外组织", "旗舰社区"]
+    assert overlay_names(page) == [
+        "旗舰社区辐射区",
+        "社区（大党委）",
+        "帮带连线",
+        "帮带对象",
+        "辐射区外组织",
+        "旗舰社区",
+    ]
     legend = legend_text(page)
     assert "半径 600 米，自社区党群服务站（无则社区内代表点）起算" in legend
     assert "帮带对象 3 个，辐射区外 4 个" in legend
@@ -86,13 +93,31 @@ def city_gpkg(tmp_path: Path) -> Path:
     return path
 
 
-def test_zones_command_with_given_flagships(city_gpkg: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_zones_command_with_given_flagships(
+    city_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = {k: tmp_path / f"out.{k}" for k in ("html", "xlsx", "gpkg")}
     roster = tmp_path / "roster.xlsx"
-    code = main(["zones", str(city_gpkg), "--flagships", "A,B", "--radius-m", "600",
-                 "--html", str(out["html"]), "--xlsx", str(out["xlsx"]), "--gpkg",
-                 str(out["gpkg"]), "--roster", str(roster), "--tiles", "none"])
+    code = main(
+        [
+            "zones",
+            str(city_gpkg),
+            "--flagships",
+            "A,B",
+            "--radius-m",
+            "600",
+            "--html",
+            str(out["html"]),
+            "--xlsx",
+            str(out["xlsx"]),
+            "--gpkg",
+            str(out["gpkg"]),
+            "--roster",
+            str(roster),
+            "--tiles",
+            "none",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "mentees" in printed
@@ -101,24 +126,49 @@ def test_zones_command_with_given_flagships(city_gpkg: Path, tmp_path: Path,
     assert mentees["组织编号"].tolist() == ["O1", "O2", "O5"]
     # A's zone starts at its community station S1 (150, 150): O1 is √(50² + 450²) away.
     assert mentees["距离（米）"].iloc[0] == pytest.approx(452.77, abs=0.01)
-    assert pd.read_excel(roster, sheet_name="A 甲社区")["书记"].tolist() == ["虚构书记甲",
-                                                                             "虚构书记乙"]
+    assert pd.read_excel(roster, sheet_name="A 甲社区")["书记"].tolist() == [
+        "虚构书记甲",
+        "虚构书记乙",
+    ]
 
 
-def test_zones_command_chooses_flagships(city_gpkg: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_zones_command_chooses_flagships(
+    city_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     xlsx = tmp_path / "choice.xlsx"
-    assert main(["zones", str(city_gpkg), "--k", "2", "--radius-m", "600", "--no-centres",
-                 "--xlsx", str(xlsx)]) == 0
+    assert (
+        main(
+            [
+                "zones",
+                str(city_gpkg),
+                "--k",
+                "2",
+                "--radius-m",
+                "600",
+                "--no-centres",
+                "--xlsx",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "PuLP MCLP with blocked rows, CBC (exact)" in printed
     assert "flagships: A,B" in printed
     assert list(pd.read_excel(xlsx, sheet_name=None)) == [
-        "概要", "候选社区", "未覆盖组织", "旗舰社区", "辐射区", "帮带对象", "多辐射区组织", "辐射区外组织",
+        "概要",
+        "候选社区",
+        "未覆盖组织",
+        "旗舰社区",
+        "辐射区",
+        "帮带对象",
+        "多辐射区组织",
+        "辐射区外组织",
         "旗舰社区自身及其网格",
     ]
-    assert main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--solver",
-                 "greedy"]) == 0
+    assert (
+        main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--solver", "greedy"]) == 0
+    )
     assert "greedy, numpy" in capsys.readouterr().out
 
 
@@ -131,8 +181,9 @@ def test_zones_command_chooses_flagships(city_gpkg: Path, tmp_path: Path,
         (["--flagships", ",", "--radius-m", "600"], "names no community id"),
     ],
 )
-def test_zones_command_bad_input(city_gpkg: Path, argv: list[str], message: str,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_zones_command_bad_input(
+    city_gpkg: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["zones", str(city_gpkg), *argv]) == 2
     assert message in capsys.readouterr().err
 
@@ -142,22 +193,36 @@ def test_zones_command_bad_input(city_gpkg: Path, argv: list[str], message: str,
     [
         (["--k", "0", "--radius-m", "600"], "k=0 must be a whole number from 1 to the 3"),
         (["--cover", "--radius-m", "0"], "radius_m=0.0 must be a positive finite number."),
-        (["--cover", "--radius-m", "600", "--time-limit", "-1"],
-         "time_limit_s=-1.0 must be > 0 seconds"),
+        (
+            ["--cover", "--radius-m", "600", "--time-limit", "-1"],
+            "time_limit_s=-1.0 must be > 0 seconds",
+        ),
         (["--flagships", "A,Z", "--radius-m", "600"], "['Z'] are not community ids"),
-        (["--k", "1", "--radius-m", "600", "--xlsx", "{tmp}/z.csv"],
-         "path='{tmp}/z.csv' must end in .xlsx to write a workbook."),
-        (["--k", "1", "--radius-m", "600", "--roster", "{tmp}/r.pdf"],
-         "path='{tmp}/r.pdf' must end in .xlsx to write a workbook."),
-        (["--k", "1", "--radius-m", "600", "--gpkg", "{tmp}/none/z.gpkg"],
-         "path='{tmp}/none/z.gpkg': the folder '{tmp}/none' does not exist; create it first."),
-        (["--k", "1", "--radius-m", "600", "--html", "{tmp}/z.svg"],
-         "path='{tmp}/z.svg' must end in .html to write a map."),
+        (
+            ["--k", "1", "--radius-m", "600", "--xlsx", "{tmp}/z.csv"],
+            "path='{tmp}/z.csv' must end in .xlsx to write a workbook.",
+        ),
+        (
+            ["--k", "1", "--radius-m", "600", "--roster", "{tmp}/r.pdf"],
+            "path='{tmp}/r.pdf' must end in .xlsx to write a workbook.",
+        ),
+        (
+            ["--k", "1", "--radius-m", "600", "--gpkg", "{tmp}/none/z.gpkg"],
+            "path='{tmp}/none/z.gpkg': the folder '{tmp}/none' does not exist; create it first.",
+        ),
+        (
+            ["--k", "1", "--radius-m", "600", "--html", "{tmp}/z.svg"],
+            "path='{tmp}/z.svg' must end in .html to write a map.",
+        ),
     ],
 )
 def test_zones_command_checks_arguments_before_the_heavy_work(
-    city_gpkg: Path, tmp_path: Path, argv: list[str], message: str,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    city_gpkg: Path,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import gridparty.flagship.choice
     import gridparty.flagship.zones
@@ -165,9 +230,11 @@ def test_zones_command_checks_arguments_before_the_heavy_work(
     def heavy(*args: object, **kwargs: object) -> None:
         raise AssertionError("a choice or the zones ran before the arguments were checked")
 
-    for module, name in ((gridparty.flagship.zones, "mentoring_zones"),
-                         (gridparty.flagship.choice, "choose_flagships"),
-                         (gridparty.flagship.choice, "fewest_flagships")):
+    for module, name in (
+        (gridparty.flagship.zones, "mentoring_zones"),
+        (gridparty.flagship.choice, "choose_flagships"),
+        (gridparty.flagship.choice, "fewest_flagships"),
+    ):
         monkeypatch.setattr(module, name, heavy)
     assert main(["zones", str(city_gpkg), *[a.format(tmp=tmp_path) for a in argv]]) == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
@@ -180,9 +247,11 @@ def test_zones_cover_with_nothing_in_reach_says_why(
     assert main([*argv, "--levels", "organisation"]) == 2
     err = capsys.readouterr().err
     assert "flagships is empty" not in err
-    assert ("no organisation is within reach of a candidate flagship (zone: radius 10 m, "
-            "from the community station (else a point inside the community); 5 organisations, "
-            "3 candidate communities;") in err
+    assert (
+        "no organisation is within reach of a candidate flagship (zone: radius 10 m, "
+        "from the community station (else a point inside the community); 5 organisations, "
+        "3 candidate communities;"
+    ) in err
     assert "the nearest is 304.1 m away. Pass a zone radius of at least 305 m" in err
 
 
@@ -206,8 +275,9 @@ def test_zones_command_needs_a_size(city_gpkg: Path) -> None:
 
 @pytest.mark.browser
 def test_zone_map_runs_in_chromium_and_hostile_text_is_inert(chromium, tmp_path: Path) -> None:
-    path = save_map(flagship_map(_zones(), communities=H.communities, tiles="none"),
-                    tmp_path / "zones.html")
+    path = save_map(
+        flagship_map(_zones(), communities=H.communities, tiles="none"), tmp_path / "zones.html"
+    )
     context = chromium.new_context()
     errors: list[str] = []
     try:

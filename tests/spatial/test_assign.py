@@ -28,14 +28,17 @@ UTM = tiny_city.UTM
 
 # Plain arrays in metres: two squares sharing x=10, a square with a hole, a two-part polygon,
 # and a square overlapping the first.
-POLYGONS = np.array([
-    shapely.box(0, 0, 10, 10),
-    shapely.box(10, 0, 20, 10),
-    shapely.Polygon([(30, 0), (40, 0), (40, 10), (30, 10)],
-                    holes=[[(32, 2), (38, 2), (38, 8), (32, 8)]]),
-    shapely.MultiPolygon([shapely.box(50, 0, 55, 5), shapely.box(60, 0, 65, 5)]),
-    shapely.box(5, 5, 15, 15),
-])
+POLYGONS = np.array(
+    [
+        shapely.box(0, 0, 10, 10),
+        shapely.box(10, 0, 20, 10),
+        shapely.Polygon(
+            [(30, 0), (40, 0), (40, 10), (30, 10)], holes=[[(32, 2), (38, 2), (38, 8), (32, 8)]]
+        ),
+        shapely.MultiPolygon([shapely.box(50, 0, 55, 5), shapely.box(60, 0, 65, 5)]),
+        shapely.box(5, 5, 15, 15),
+    ]
+)
 POINTS = shapely.points(
     [1, 7, 12, 35, 31, 62, 57, 14, 99, 3],
     [1, 7, 3, 5, 5, 2, 2, 14, 99, 3],
@@ -78,7 +81,16 @@ def test_declared_parents_are_verified_first(engine: str) -> None:
     assert pos.tolist() == [0, 4, 1, -1, 2, 3, -1, 4, -1, 0]
     assert hits.tolist() == [1, 1, 1, 0, 1, 1, 0, 1, 0, 1]
     assert verify_points(POINTS, POLYGONS, declared, engine=engine).tolist() == [
-        True, True, False, False, True, False, False, False, False, False
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
     ]
 
 
@@ -150,13 +162,15 @@ def test_nearest_within_errors() -> None:
 
 def test_largest_overlap_shares_and_ties() -> None:
     parents = _gs([box(0, 0, 100, 100), box(100, 0, 200, 100)])
-    children = _gs([
-        box(60, 10, 110, 20),    # 40 m in parent 0, 10 m in parent 1
-        box(90, 10, 110, 20),    # a tie: 50/50
-        box(300, 0, 310, 10),    # in no parent
-        box(120, 50, 130, 60),   # wholly in parent 1
-        box(100, 50, 110, 60),   # touches parent 0 along a line only
-    ])
+    children = _gs(
+        [
+            box(60, 10, 110, 20),  # 40 m in parent 0, 10 m in parent 1
+            box(90, 10, 110, 20),  # a tie: 50/50
+            box(300, 0, 310, 10),  # in no parent
+            box(120, 50, 130, 60),  # wholly in parent 1
+            box(100, 50, 110, 60),  # touches parent 0 along a line only
+        ]
+    )
     pos, share = largest_overlap(children, parents, UTM)
     assert pos.tolist() == [0, 0, -1, 1, 1]
     assert share.tolist() == [0.8, 0.5, 0.0, 1.0, 1.0]
@@ -170,8 +184,14 @@ def test_largest_overlap_shares_and_ties() -> None:
 def test_largest_overlap_measures_invalid_children_after_make_valid() -> None:
     # A bow-tie crossing itself at (95, 5): two triangles of 75 m² each; 83⅓ m² lie left of
     # x=100 (in parent 0) and 66⅔ m² right of it.
-    bowtie = shapely.Polygon([point(80, 0).coords[0], point(110, 10).coords[0],
-                              point(110, 0).coords[0], point(80, 10).coords[0]])
+    bowtie = shapely.Polygon(
+        [
+            point(80, 0).coords[0],
+            point(110, 10).coords[0],
+            point(110, 0).coords[0],
+            point(80, 10).coords[0],
+        ]
+    )
     assert not bowtie.is_valid
     parents = _gs([box(0, 0, 100, 100), box(100, 0, 200, 100)])
     pos, share = largest_overlap(_gs([bowtie]), parents, UTM)
@@ -196,10 +216,34 @@ def test_assign_a_consistent_city() -> None:
     table = result.table
     assert tuple(table.columns) == TABLE_COLUMNS
     assert table["level"].tolist() == ["grid"] * 3 + ["building"] * 4 + ["household"] * 5
-    assert table["id"].tolist() == ["G1", "G2", "G3", "B1", "B2", "B3", "B4",
-                                    "H1", "H2", "H3", "H4", "H5"]
-    assert table["spatial"].tolist() == ["C1", "C1", "C2", "G1", "G1", "G2", "G3",
-                                         "B1", "B1", "B2", "B3", "B4"]
+    assert table["id"].tolist() == [
+        "G1",
+        "G2",
+        "G3",
+        "B1",
+        "B2",
+        "B3",
+        "B4",
+        "H1",
+        "H2",
+        "H3",
+        "H4",
+        "H5",
+    ]
+    assert table["spatial"].tolist() == [
+        "C1",
+        "C1",
+        "C2",
+        "G1",
+        "G1",
+        "G2",
+        "G3",
+        "B1",
+        "B1",
+        "B2",
+        "B3",
+        "B4",
+    ]
     assert table["agree"].all()
     assert table["share"].tolist() == pytest.approx([1.0] * 12, abs=1e-9)
     assert table["distance_m"].isna().sum() == 7
@@ -303,8 +347,11 @@ def test_assign_synthetic_city_recovers_the_true_parents() -> None:
     dirty = synthetic_layers(0.3, seed=4, missing_share=0.1, wrong_share=0.1)
     h = Hierarchy(dirty["communities"], dirty["grids"], dirty["buildings"], dirty["households"])
     result = assign(h)
-    for layer, column in (("grids", "community_id"), ("buildings", "grid_id"),
-                          ("households", "building_id")):
+    for layer, column in (
+        ("grids", "community_id"),
+        ("buildings", "grid_id"),
+        ("households", "building_id"),
+    ):
         truth = clean[layer][column]
         declared = dirty[layer][column]
         rows = result.table[result.table["id"].isin(truth.index)].set_index("id")

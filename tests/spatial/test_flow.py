@@ -21,11 +21,24 @@ from gridparty.datasets.sample import METRIC_CRS, sample_layer
 from gridparty.spatial.flow import ENGINES, max_flow_min_cost
 
 
-def _solve(rows: list[int], cols: list[int], cost: list[float], row_cap: list[int],
-           col_cap: list[int], pair_cap: list[int], engine: str) -> list[int]:
-    out = max_flow_min_cost(np.array(rows), np.array(cols), np.array(cost, dtype=float),
-                            np.array(row_cap), np.array(col_cap), np.array(pair_cap),
-                            engine=engine)  # type: ignore[arg-type]
+def _solve(
+    rows: list[int],
+    cols: list[int],
+    cost: list[float],
+    row_cap: list[int],
+    col_cap: list[int],
+    pair_cap: list[int],
+    engine: str,
+) -> list[int]:
+    out = max_flow_min_cost(
+        np.array(rows),
+        np.array(cols),
+        np.array(cost, dtype=float),
+        np.array(row_cap),
+        np.array(col_cap),
+        np.array(pair_cap),
+        engine=engine,
+    )  # type: ignore[arg-type]
     assert out.dtype == np.int64
     return out.tolist()
 
@@ -62,9 +75,15 @@ def test_negative_capacities_count_as_zero(engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_no_pairs_or_no_capacity_give_no_flow(engine: str) -> None:
-    empty = max_flow_min_cost(np.array([], dtype=int), np.array([], dtype=int), np.array([]),
-                              np.array([3]), np.array([3]), np.array([], dtype=int),
-                              engine=engine)  # type: ignore[arg-type]
+    empty = max_flow_min_cost(
+        np.array([], dtype=int),
+        np.array([], dtype=int),
+        np.array([]),
+        np.array([3]),
+        np.array([3]),
+        np.array([], dtype=int),
+        engine=engine,
+    )  # type: ignore[arg-type]
     assert empty.dtype == np.int64
     assert empty.shape == (0,)
     assert _solve([0, 1], [1, 0], [1, 2], [0, 0], [1, 1], [1, 1], engine) == [0, 0]
@@ -79,14 +98,27 @@ def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(
         InputError, match=r"^engine='simplex' is not known; use 'highs' or 'networkx'\.$"
     ):
-        max_flow_min_cost(np.array([0]), np.array([0]), np.array([1.0]), np.array([1]),
-                          np.array([1]), np.array([1]), engine="simplex")  # type: ignore[arg-type]
+        max_flow_min_cost(
+            np.array([0]),
+            np.array([0]),
+            np.array([1.0]),
+            np.array([1]),
+            np.array([1]),
+            np.array([1]),
+            engine="simplex",
+        )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_the_input_arrays_are_not_changed(engine: str) -> None:
-    arrays = [np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([2.5, -1.0, 3.0]),
-              np.array([-1, 4]), np.array([2, -2]), np.array([1, -5, 7])]
+    arrays = [
+        np.array([0, 0, 1]),
+        np.array([0, 1, 1]),
+        np.array([2.5, -1.0, 3.0]),
+        np.array([-1, 4]),
+        np.array([2, -2]),
+        np.array([1, -5, 7]),
+    ]
     before = [a.copy() for a in arrays]
     max_flow_min_cost(*arrays, engine=engine)  # type: ignore[arg-type]
     for a, b in zip(arrays, before, strict=True):
@@ -97,8 +129,14 @@ def test_the_input_arrays_are_not_changed(engine: str) -> None:
 def bipartite(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
     """A random small bipartite flow problem: each pair at most once, whole-number costs."""
     n, m = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)),
-                          min_size=1, max_size=n * m, unique=True))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)),
+            min_size=1,
+            max_size=n * m,
+            unique=True,
+        )
+    )
     k = len(pairs)
     caps = st.integers(-1, 4)
     return (
@@ -111,8 +149,14 @@ def bipartite(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
     )
 
 
-def _networkx_reference(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, row_cap: np.ndarray,
-                        col_cap: np.ndarray, pair_cap: np.ndarray) -> tuple[int, int]:
+def _networkx_reference(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cost: np.ndarray,
+    row_cap: np.ndarray,
+    col_cap: np.ndarray,
+    pair_cap: np.ndarray,
+) -> tuple[int, int]:
     """Value and cost of a min-cost maximum flow by networkx on the whole graph, built here."""
     graph = nx.DiGraph()
     graph.add_edges_from(
@@ -158,8 +202,9 @@ def test_sample_one_to_one_pairing_is_the_optimal_assignment() -> None:
     n, m = distance.shape
     assert (n, m) == (9, 10)
     for engine in ENGINES:
-        flow = max_flow_min_cost(rows, cols, cost, np.ones(n), np.ones(m), np.ones(n * m),
-                                 engine=engine)  # type: ignore[arg-type]
+        flow = max_flow_min_cost(
+            rows, cols, cost, np.ones(n), np.ones(m), np.ones(n * m), engine=engine
+        )  # type: ignore[arg-type]
         assert flow.sum() == 9
         assert np.bincount(rows, flow).tolist() == [1] * 9
         # networkx rounds costs to millimetres: at most 9 pairs × 0.5 mm off

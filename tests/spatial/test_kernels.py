@@ -52,7 +52,9 @@ def test_polygon_arrays_and_point_xy_reject_other_types() -> None:
 
 
 def test_point_xy_gives_nan_for_missing_and_empty_points() -> None:
-    x, y = kernels.point_xy(np.array([shapely.Point(1, 2), None, shapely.Point(), shapely.Point(3, 4)]))
+    x, y = kernels.point_xy(
+        np.array([shapely.Point(1, 2), None, shapely.Point(), shapely.Point(3, 4)])
+    )
     assert x.tolist()[::3] == [1.0, 3.0]
     assert y.tolist()[::3] == [2.0, 4.0]
     assert np.isnan(x[1:3]).all()
@@ -76,7 +78,13 @@ def test_verify_pairs() -> None:
     x = np.array([1.0, 1.0, 25.0, 21.0, 1.0])
     y = np.array([1.0, 1.0, 5.0, 5.0, 1.0])
     declared = np.array([0, 1, 1, 1, -1])
-    assert kernels.verify_pairs(x, y, declared, arrays).tolist() == [True, False, False, True, False]
+    assert kernels.verify_pairs(x, y, declared, arrays).tolist() == [
+        True,
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_boundary_points_follow_the_half_open_rule() -> None:
@@ -90,8 +98,10 @@ def test_boundary_points_follow_the_half_open_rule() -> None:
 def test_grid_index_lists_every_overlapping_cell_in_increasing_order() -> None:
     bounds = np.array([[0, 0, 1, 1], [0.5, 0.5, 3.5, 1.5], [np.nan] * 4, [2, 2, 3, 3]], float)
     index = kernels.build_grid_index(bounds)
-    cells = [index.items[index.starts[c]:index.starts[c + 1]].tolist()
-             for c in range(index.nx * index.ny)]
+    cells = [
+        index.items[index.starts[c] : index.starts[c + 1]].tolist()
+        for c in range(index.nx * index.ny)
+    ]
     assert all(c == sorted(c) for c in cells)
     assert 2 not in index.items  # the missing geometry is not indexed
     for g in (0, 1, 3):  # each box is in every cell its corners fall in
@@ -105,8 +115,12 @@ def test_grid_index_caps_the_number_of_cells() -> None:
     tiny = np.array([[0, 0, 1e-3, 1e-3], [1000, 1000, 1000.001, 1000.001]])
     index = kernels.build_grid_index(tiny)
     assert index.nx * index.ny <= kernels._MAX_CELLS_PER_POLYGON * 2 + 64
-    parent, _ = kernels.search_points(np.array([1000.0005]), np.array([1000.0005]),
-                                kernels.polygon_arrays(shapely.box(*tiny.T)), index)
+    parent, _ = kernels.search_points(
+        np.array([1000.0005]),
+        np.array([1000.0005]),
+        kernels.polygon_arrays(shapely.box(*tiny.T)),
+        index,
+    )
     assert parent.tolist() == [1]
 
 
@@ -140,16 +154,18 @@ def test_search_agrees_with_geos_off_the_boundary(
     geoms = np.array(polys, dtype=object)
     xy = np.array(points, dtype=float)
     pts = shapely.points(xy)
-    assume(not shapely.intersects(shapely.union_all(shapely.boundary(geoms)), shapely.multipoints(pts)))
+    assume(
+        not shapely.intersects(shapely.union_all(shapely.boundary(geoms)), shapely.multipoints(pts))
+    )
     within = shapely.within(pts[:, None], geoms[None, :])
     parent, hits = kernels.search_points(xy[:, 0], xy[:, 1], kernels.polygon_arrays(geoms))
     assert hits.tolist() == within.sum(axis=1).tolist()
     expected = np.where(within.any(axis=1), within.argmax(axis=1), -1)
     assert parent.tolist() == expected.tolist()
     first = np.where(parent >= 0, parent, 0)
-    assert kernels.verify_pairs(xy[:, 0], xy[:, 1], first, kernels.polygon_arrays(geoms)).tolist() == (
-        within[np.arange(len(pts)), first].tolist()
-    )
+    assert kernels.verify_pairs(
+        xy[:, 0], xy[:, 1], first, kernels.polygon_arrays(geoms)
+    ).tolist() == (within[np.arange(len(pts)), first].tolist())
 
 
 def test_grouped_and_scattered_inputs_take_both_paths_to_one_answer() -> None:

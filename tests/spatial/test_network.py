@@ -70,10 +70,13 @@ def test_wgs84_input_is_measured_in_metres(tee: StreetNetwork) -> None:
 
 
 def test_lines_crossing_without_a_shared_vertex_do_not_meet() -> None:
-    net = street_network(streets(line((0, 50), (100, 50)), line((50, 0), (50, 100))), metric_crs=UTM)
+    net = street_network(
+        streets(line((0, 50), (100, 50)), line((50, 0), (50, 100))), metric_crs=UTM
+    )
     assert len(net.components()) == 2
     noded = street_network(
-        streets(line((0, 50), (50, 50), (100, 50)), line((50, 0), (50, 50), (50, 100))), metric_crs=UTM
+        streets(line((0, 50), (50, 50), (100, 50)), line((50, 0), (50, 50), (50, 100))),
+        metric_crs=UTM,
     )
     assert len(noded.components()) == 1
 
@@ -162,7 +165,9 @@ def test_a_river_is_crossed_only_at_the_bridge() -> None:
 
 
 def test_a_part_without_source_is_unreachable() -> None:
-    net = street_network(streets(line((0, 0), (100, 0)), line((0, 500), (100, 500))), metric_crs=UTM)
+    net = street_network(
+        streets(line((0, 0), (100, 0)), line((0, 500), (100, 500))), metric_crs=UTM
+    )
     found = net.nearest(net.snap(xy((50, 490), (50, 10))), net.snap(xy((0, -5))))
     assert np.isinf(found.distance_m[0])
     assert found.source.tolist() == [-1, 0]

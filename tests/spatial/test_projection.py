@@ -56,7 +56,10 @@ def test_adjacent_is_the_zero_one_adjacency_times_the_block() -> None:
         [0, 0, 0, 0],
     ]  # units 1 and 2 share two groups but are linked once
     assert p.adjacent(np.array([[1.0], [10.0], [100.0], [1000.0]])).ravel().tolist() == [
-        110, 101, 11, 0
+        110,
+        101,
+        11,
+        0,
     ]
 
 
@@ -133,8 +136,10 @@ def test_sample_alliances_projection_matches_networkx() -> None:
     valid = memberships[memberships["unit_id"].isin(units)]
     assert len(memberships) - len(valid) == 1
     incidence = sparse.csr_array(
-        (np.ones(len(valid)), (units.get_indexer(valid["unit_id"]),
-                               alliances.get_indexer(valid["alliance_id"]))),
+        (
+            np.ones(len(valid)),
+            (units.get_indexer(valid["unit_id"]), alliances.get_indexer(valid["alliance_id"])),
+        ),
         shape=(len(units), len(alliances)),
     )
     p = Projection(incidence)

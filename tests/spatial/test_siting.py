@@ -342,8 +342,9 @@ def test_blocked_exact_matches_brute_force(case, data) -> None:
     n, m = coverage.shape
     blocked = data.draw(arrays(np.int64, n, elements=st.integers(-1, m - 1)))
     weights = data.draw(arrays(np.int64, n, elements=st.integers(0, 5))).astype(float)
-    best = max(_blocked_value(coverage, blocked, weights, c)
-               for c in itertools.combinations(range(m), k))
+    best = max(
+        _blocked_value(coverage, blocked, weights, c) for c in itertools.combinations(range(m), k)
+    )
     for solver in ("exact", "greedy"):
         found = max_coverage(coverage, k, weights=weights, blocked_by=blocked, solver=solver)
         assert len(found.chosen) == len(set(found.chosen.tolist())) == k

@@ -22,21 +22,30 @@ def test_tiling_check_follows_the_boundary_segments() -> None:
     halves = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1, ccw=False)])
     assert boundaries_match(parent, halves, np.array([0, 0])).tolist() == [True]
     # without the vertices at x=1 the parent's edges do not match (T-junctions): not proved
-    assert boundaries_match(np.array([shapely.box(0, 0, 2, 1)]), halves, np.array([0, 0])).tolist() == [False]
+    assert boundaries_match(
+        np.array([shapely.box(0, 0, 2, 1)]), halves, np.array([0, 0])
+    ).tolist() == [False]
     overlapping = np.array([shapely.box(0, 0, 1, 1), shapely.box(0, 0, 1, 1)])
     assert boundaries_match(parent, overlapping, np.array([0, 0])).tolist() == [False]
     holed = np.array([shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2))])
     frame = np.array([holed[0], shapely.box(1, 1, 2, 2)])
     # a frame and its core tile the square: the hole's ring cancels the core's
-    assert boundaries_match(np.array([shapely.box(0, 0, 3, 3)]), frame,
-                             np.array([0, 0])).tolist() == [True]
+    assert boundaries_match(
+        np.array([shapely.box(0, 0, 3, 3)]), frame, np.array([0, 0])
+    ).tolist() == [True]
     assert boundaries_match(holed, holed, np.array([0])).tolist() == [True]
 
 
 def test_widths_are_inscribed_circle_diameters_and_slivers_are_exact_near_the_limit() -> None:
-    parts = np.array([shapely.box(0, 0, 500, 1), shapely.box(0, 0, 40, 30),
-                      shapely.box(0, 0, 300, 1.995), shapely.box(0, 0, 300, 2.004),
-                      shapely.Polygon([(0, 0), (100, 0), (50, 0.2)])])
+    parts = np.array(
+        [
+            shapely.box(0, 0, 500, 1),
+            shapely.box(0, 0, 40, 30),
+            shapely.box(0, 0, 300, 1.995),
+            shapely.box(0, 0, 300, 2.004),
+            shapely.Polygon([(0, 0), (100, 0), (50, 0.2)]),
+        ]
+    )
     area, width, sliver = classify_parts(parts, min_area_m2=1.0, min_width_m=2.0)
     assert area.tolist() == pytest.approx([500, 1200, 598.5, 601.2, 10])
     assert width[:4] == pytest.approx([1.0, 30.0, 1.995, 2.004], abs=0.005)
@@ -46,11 +55,15 @@ def test_widths_are_inscribed_circle_diameters_and_slivers_are_exact_near_the_li
 
 
 def test_polygon_parts_keep_polygons_above_the_noise() -> None:
-    geoms = np.array([
-        shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (5, 5)])]),
-        shapely.MultiPolygon([shapely.box(0, 0, 2, 2), shapely.box(3, 3, 3 + 1e-4, 3 + 1e-4)]),
-        None,
-    ])
+    geoms = np.array(
+        [
+            shapely.GeometryCollection(
+                [shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (5, 5)])]
+            ),
+            shapely.MultiPolygon([shapely.box(0, 0, 2, 2), shapely.box(3, 3, 3 + 1e-4, 3 + 1e-4)]),
+            None,
+        ]
+    )
     parts, owner, other = polygon_parts(geoms, np.array([7, 8, 9]), np.array([0, 1, 2]))
     assert shapely.area(parts).tolist() == [1.0, 4.0]  # the 1e-8 m² speck is noise
     assert owner.tolist() == [7, 8]
@@ -60,11 +73,12 @@ def test_polygon_parts_keep_polygons_above_the_noise() -> None:
 
 def test_padded_groups_and_interiors() -> None:
     geoms = np.array(["a", "b", "c"], dtype=object)
-    assert padded(geoms, np.array([2, 0, 2]), 3).tolist() == [["b", None], [None, None],
-                                                               ["a", "c"]]
+    assert padded(geoms, np.array([2, 0, 2]), 3).tolist() == [["b", None], [None, None], ["a", "c"]]
     boxes = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0.5, 0, 2, 1)])
     assert interiors_meet(boxes, boxes, np.array([0, 0]), np.array([1, 2])).tolist() == [
-        False, True]  # touching is not meeting
+        False,
+        True,
+    ]  # touching is not meeting
 
 
 def test_holes_filled() -> None:
