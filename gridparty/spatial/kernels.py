@@ -39,6 +39,7 @@ __all__ = [
     "GridIndex",
     "PolygonArrays",
     "build_grid_index",
+    "inscribed_radii",
     "nearest_segments",
     "point_xy",
     "polygon_arrays",
@@ -691,3 +692,146 @@ def segment_index(ends: np.ndarray) -> GridIndex:
         ]
     )
     return build_grid_index(bounds, _SEGMENT_CELL_FACTOR, square=True)
+
+
+# -- largest inscribed circle ---------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _boundary_gap(
+    x: float,
+    y: float,
+    g: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+) -> float:
+    """Signed distance from (x, y) to the rings of geometry ``g``: positive inside."""
+    best = np.inf
+    for r in range(geom_offsets[g], geom_offsets[g + 1]):
+        for k in range(ring_offsets[r], ring_offsets[r + 1] - 1):
+            ax = coords[k, 0]
+            ay = coords[k, 1]
+            bx = coords[k + 1, 0]
+            by = coords[k + 1, 1]
+            ex = bx - ax
+            ey = by - ay
+            best = min(best, _segment_gap2(x, y, ax, ay, bx, by, ex * ex + ey * ey))
+    gap = np.sqrt(best)
+    return gap if _inside(x, y, g, coords, ring_offsets, geom_offsets) else -gap
+
+
+@njit(cache=True)
+def _inscribed_radius(
+    g: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+    bounds: np.ndarray,
+    tolerance: float,
+) -> float:
+    """Radius of the largest circle inside geometry ``g``, to within ``tolerance`` below.
+
+    Branch and bound over square cells (the "pole of inaccessibility" search): a cell of
+    half-side ``h`` whose centre lies ``d`` inside the boundary holds no centre farther than
+    ``d + h√2`` from it, so cells that cannot beat the best centre by more than ``tolerance``
+    are dropped and the others split in four. Depth first, the deepest-inside child on top,
+    so a good centre is found early and prunes the rest.
+    """
+    xmin, ymin, xmax, ymax = bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3]
+    side = min(xmax - xmin, ymax - ymin)
+    if not side > 0.0:
+        return 0.0
+    root2 = np.sqrt(2.0)
+    h = side / 2.0
+    cx = 0.5 * (xmin + xmax)
+    cy = 0.5 * (ymin + ymax)
+    best = max(_boundary_gap(cx, cy, g, coords, ring_offsets, geom_offsets), 0.0)
+    size = 64
+    sx = np.empty(size)
+    sy = np.empty(size)
+    sh = np.empty(size)
+    sd = np.empty(size)
+    top = 0
+    x = xmin + h
+    while x < xmax + h:
+        y = ymin + h
+        while y < ymax + h:
+            if top == size:
+                size *= 2
+                sx, sy, sh, sd = _grown(sx, sy, sh, sd, size)
+            d = _boundary_gap(x, y, g, coords, ring_offsets, geom_offsets)
+            best = max(best, d)
+            sx[top], sy[top], sh[top], sd[top] = x, y, h, d
+            top += 1
+            y += 2.0 * h
+        x += 2.0 * h
+    kx = np.empty(4)
+    ky = np.empty(4)
+    kd = np.empty(4)
+    while top > 0:
+        top -= 1
+        x, y, h, d = sx[top], sy[top], sh[top], sd[top]
+        if d + h * root2 - best <= tolerance:
+            continue
+        q = h / 2.0
+        for k in range(4):
+            kx[k] = x - q if k < 2 else x + q
+            ky[k] = y - q if k % 2 == 0 else y + q
+            kd[k] = _boundary_gap(kx[k], ky[k], g, coords, ring_offsets, geom_offsets)
+            best = max(best, kd[k])
+        if top + 4 > size:
+            size *= 2
+            sx, sy, sh, sd = _grown(sx, sy, sh, sd, size)
+        for k in np.argsort(kd):  # the deepest inside is searched first
+            if kd[k] + q * root2 - best > tolerance:
+                sx[top], sy[top], sh[top], sd[top] = kx[k], ky[k], q, kd[k]
+                top += 1
+    return best
+
+
+@njit(cache=True)
+def _grown(
+    sx: np.ndarray, sy: np.ndarray, sh: np.ndarray, sd: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    out = (np.empty(size), np.empty(size), np.empty(size), np.empty(size))
+    n = sx.size
+    out[0][:n] = sx
+    out[1][:n] = sy
+    out[2][:n] = sh
+    out[3][:n] = sd
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _inscribed_radii(
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+    bounds: np.ndarray,
+    tolerance: np.ndarray,
+) -> np.ndarray:
+    out = np.zeros(geom_offsets.size - 1)
+    for g in prange(out.size):
+        out[g] = _inscribed_radius(g, coords, ring_offsets, geom_offsets, bounds, tolerance[g])
+    return out
+
+
+def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
+    """Radius of the largest inscribed circle of each polygon, within ``tolerance`` below.
+
+    The same quantity as ``shapely.maximum_inscribed_circle`` (whose line's length is the
+    radius), by the same kind of search, compiled and run over the polygons in parallel: both
+    are within the tolerance of the true radius, and never above it. Empty geometries get 0.
+
+    Parameters
+    ----------
+    polys : PolygonArrays
+        Polygons or MultiPolygons (a MultiPolygon: the largest circle in any of its parts).
+    tolerance : ndarray of float64
+        Precision per polygon (units of the CRS), > 0.
+    """
+    tolerance = np.ascontiguousarray(np.broadcast_to(tolerance, len(polys)), np.float64)
+    return _inscribed_radii(
+        polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds, tolerance
+    )

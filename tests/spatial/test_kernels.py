@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -297,3 +298,40 @@ def test_nearest_segments_match_geos_on_any_segments(
     segs: list[tuple[float, ...]], points: list[tuple[float, float]]
 ) -> None:
     assert_same_as_geos(np.array(segs, dtype=float), np.array(points, dtype=float))
+
+
+# -- largest inscribed circle -----------------------------------------------------------------
+
+
+def test_inscribed_radii_match_geos_within_the_tolerance() -> None:
+    """Same radius as ``shapely.maximum_inscribed_circle``: both within the tolerance below it."""
+    rng = np.random.default_rng(5)
+    shapes = [
+        shapely.box(0, 0, 500, 1),  # a 1 m strip
+        shapely.box(0, 0, 30, 20),
+        shapely.Polygon([(0, 0), (40, 0), (40, 10), (10, 10), (10, 40), (0, 40)]),  # an L
+        shapely.Polygon([(0, 0), (300, 0.3), (0, 0.6)]),  # a thin triangle
+        shapely.box(0, 0, 100, 100).difference(shapely.box(20, 20, 80, 80)),  # a frame
+        shapely.MultiPolygon([shapely.box(0, 0, 2, 2), shapely.box(10, 0, 16, 6)]),
+        shapely.affinity.rotate(shapely.box(0, 0, 200, 7), 33, origin=(0, 0)),
+    ]
+    shapes += list(shapely.convex_hull(shapely.multipoints(rng.uniform(0, 100, (20, 9, 2)))))
+    shapes += [shapely.buffer(shapely.points(x, y), r) for x, y, r in rng.uniform(1, 50, (5, 3))]
+    geoms = np.array(shapes, dtype=object)
+    tolerance = np.full(len(geoms), 0.01)
+    ours = kernels.inscribed_radii(kernels.polygon_arrays(geoms), tolerance)
+    exact = shapely.length(shapely.maximum_inscribed_circle(geoms, 1e-5))
+    assert (ours <= exact + 1e-9).all()
+    assert (ours >= exact - tolerance).all()
+    corner = 10 * np.sqrt(2) / (1 + np.sqrt(2))  # the L's circle touches both outer sides
+    np.testing.assert_allclose(ours[:3], [0.5, 10.0, corner], atol=0.01)  # and the inner corner
+    np.testing.assert_allclose(ours[5], 3.0, atol=0.01)  # the larger part of the multipolygon
+
+
+def test_inscribed_radii_of_empty_and_degenerate_geometries_are_zero() -> None:
+    geoms = np.array(
+        [None, shapely.Polygon(), shapely.Polygon([(0, 0), (1, 0), (2, 0)])], dtype=object
+    )
+    np.testing.assert_array_equal(
+        kernels.inscribed_radii(kernels.polygon_arrays(geoms), np.full(3, 0.01)), [0, 0, 0]
+    )
