@@ -131,30 +131,42 @@ def padded(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 def classify_parts(
-    parts: np.ndarray, min_area_m2: float, min_width_m: float
+    parts: np.ndarray, min_area_m2: float, min_width_m: float, *, engine: str = "numba"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Area (m²), width (m) and sliver flag of metric polygon parts.
 
     A part is a sliver when its area is below ``min_area_m2`` or its width (the diameter of
-    its largest inscribed circle) below ``min_width_m``.
+    its largest inscribed circle) below ``min_width_m``. ``engine``: see :func:`widths`.
     """
     area = shapely.area(parts)
-    width = widths(parts, min_width_m)
+    width = widths(parts, min_width_m, engine=engine)
     return area, width, (area < min_area_m2) | (width < min_width_m)
 
 
-def widths(parts: np.ndarray, min_width_m: float) -> np.ndarray:
-    """Diameters (m) of the largest inscribed circles, refined near ``min_width_m``."""
+def widths(parts: np.ndarray, min_width_m: float, *, engine: str = "numba") -> np.ndarray:
+    """Diameters (m) of the largest inscribed circles, refined near ``min_width_m``.
+
+    ``engine="numba"``: the compiled search :func:`gridparty.spatial.kernels.inscribed_radii`
+    (parallel); ``"shapely"``: ``shapely.maximum_inscribed_circle`` (GEOS), the same search
+    to the same tolerance, one part at a time.
+    """
+    if engine not in ("numba", "shapely"):
+        raise ValueError(f"engine={engine!r} is not known; use 'numba' or 'shapely'")
     if not len(parts):
         return np.zeros(0)
+
+    def radii(geoms: np.ndarray, tolerance: np.ndarray | float) -> np.ndarray:
+        if engine == "shapely":
+            return shapely.length(shapely.maximum_inscribed_circle(geoms, tolerance))
+        return inscribed_radii(polygon_arrays(geoms), tolerance)
+
     perimeter = shapely.length(parts)
     estimate = 2.0 * shapely.area(parts) / perimeter
     tolerance = np.clip(np.maximum(WIDTH_PRECISION * estimate, perimeter / 2000), 1e-3, 1.0)
-    flat = polygon_arrays(parts)
-    width = np.maximum(2.0 * inscribed_radii(flat, tolerance), estimate)
+    width = np.maximum(2.0 * radii(parts, tolerance), estimate)
     near = np.abs(width - min_width_m) < 2.0 * tolerance + WIDTH_TOLERANCE_M
     if near.any():
-        width[near] = 2.0 * inscribed_radii(polygon_arrays(parts[near]), WIDTH_TOLERANCE_M / 2)
+        width[near] = 2.0 * radii(parts[near], WIDTH_TOLERANCE_M / 2)
     return width
 
 
