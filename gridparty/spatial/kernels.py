@@ -805,12 +805,9 @@ def _grown(
 
 @njit(cache=True, parallel=True)
 def _inscribed_radii(
-    coords: np.ndarray,
-    ring_offsets: np.ndarray,
-    geom_offsets: np.ndarray,
-    bounds: np.ndarray,
-    tolerance: np.ndarray,
+    tolerance: np.ndarray, polygons: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 ) -> np.ndarray:
+    coords, ring_offsets, geom_offsets, bounds = polygons
     out = np.zeros(geom_offsets.size - 1)
     for g in prange(out.size):
         out[g] = _inscribed_radius(g, coords, ring_offsets, geom_offsets, bounds, tolerance[g])
@@ -833,5 +830,5 @@ def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
     """
     tolerance = np.ascontiguousarray(np.broadcast_to(tolerance, len(polys)), np.float64)
     return _inscribed_radii(
-        polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds, tolerance
+        tolerance, (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds)
     )
