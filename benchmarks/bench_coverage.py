@@ -14,7 +14,8 @@ part with its area in m² and its width in m, slivers marked), in one run:
 * ``gridparty`` — :func:`gridparty.checks.coverage.spatial_coverage`;
 * ``overlay`` — the straightforward geopandas way: project, ``overlay(communities, grids,
   how="difference")`` for gaps, ``overlay(grids, grids, how="intersection")`` for overlaps,
-  ``GeoSeries.difference`` with the declared community for spill-overs, then areas and widths.
+  ``GeoSeries.difference`` with the declared community for spill-overs, then areas and widths
+  (``shapely.maximum_inscribed_circle``, to the same tolerance as gridparty's compiled search).
 
 Absolute times drift between runs on shared machines: compare the ratio. Exit status 1 when
 the two methods disagree (part counts, or total areas beyond 1e-6 relative).
@@ -135,7 +136,7 @@ def run_overlay(communities: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Table
 
 def _parts(geoms: np.ndarray, owner: np.ndarray) -> pd.DataFrame:
     parts, who, _ = polygon_parts(geoms, owner, owner)
-    area, width, sliver = classify_parts(parts, MIN_AREA_M2, MIN_WIDTH_M)
+    area, width, sliver = classify_parts(parts, MIN_AREA_M2, MIN_WIDTH_M, engine="shapely")
     return pd.DataFrame(
         {
             "owner": who,

@@ -370,7 +370,7 @@ class _Measured:
         dist = np.full(len(self.origin_xy), np.inf)
         near = np.full(len(self.origin_xy), -1, dtype=np.int64)
         if len(pos) and len(self.origin_xy):
-            dist, j = cKDTree(self.centre_xy[pos]).query(self.origin_xy)
+            dist, j = cKDTree(self.centre_xy[pos]).query(self.origin_xy, workers=-1)
             near = pos[j]
         return dist, near
 

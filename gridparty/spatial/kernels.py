@@ -39,9 +39,12 @@ __all__ = [
     "GridIndex",
     "PolygonArrays",
     "build_grid_index",
+    "inscribed_radii",
+    "nearest_segments",
     "point_xy",
     "polygon_arrays",
     "search_points",
+    "segment_index",
     "verify_pairs",
 ]
 
@@ -220,8 +223,10 @@ def _in_box(x: float, y: float, bounds: np.ndarray, g: int) -> bool:
     return bounds[g, 0] <= x <= bounds[g, 2] and bounds[g, 1] <= y <= bounds[g, 3]
 
 
-def build_grid_index(bounds: np.ndarray, cell_factor: float = 1.0) -> GridIndex:
-    """Index polygon bounding boxes in a uniform grid.
+def build_grid_index(
+    bounds: np.ndarray, cell_factor: float = 1.0, *, square: bool = False
+) -> GridIndex:
+    """Index polygon (or segment) bounding boxes in a uniform grid.
 
     Parameters
     ----------
@@ -229,6 +234,9 @@ def build_grid_index(bounds: np.ndarray, cell_factor: float = 1.0) -> GridIndex:
         Bounding boxes; rows with NaN (missing/empty geometries) are left out.
     cell_factor : float
         Cell size as a multiple of the median bounding-box width/height.
+    square : bool
+        Square cells, as wide as ``cell_factor`` times the median of the larger side of the
+        boxes: for segments, whose boxes are often flat (a street along x has no height).
     """
     ok = np.isfinite(bounds).all(axis=1)
     if not ok.any():
@@ -237,8 +245,12 @@ def build_grid_index(bounds: np.ndarray, cell_factor: float = 1.0) -> GridIndex:
     x0, y0 = good[:, 0].min(), good[:, 1].min()
     width = max(good[:, 2].max() - x0, 1e-12)
     height = max(good[:, 3].max() - y0, 1e-12)
-    dx = max(cell_factor * float(np.median(good[:, 2] - good[:, 0])), width * 1e-9, 1e-12)
-    dy = max(cell_factor * float(np.median(good[:, 3] - good[:, 1])), height * 1e-9, 1e-12)
+    if square:
+        side = np.maximum(good[:, 2] - good[:, 0], good[:, 3] - good[:, 1])
+        dx = dy = max(cell_factor * float(np.median(side)), max(width, height) * 1e-9, 1e-12)
+    else:
+        dx = max(cell_factor * float(np.median(good[:, 2] - good[:, 0])), width * 1e-9, 1e-12)
+        dy = max(cell_factor * float(np.median(good[:, 3] - good[:, 1])), height * 1e-9, 1e-12)
     max_cells = _MAX_CELLS_PER_POLYGON * len(good) + 64
     nx, ny = int(width / dx) + 1, int(height / dy) + 1
     while nx * ny > max_cells:  # grow the cells until the grid fits (a few rounds at most)
@@ -521,3 +533,302 @@ def search_points(
     order, xs, ys, _ = _bucket(_cells(x, y, *grid), index.nx * index.ny, x, y)
     found, count = _search(xs, ys, *grid, *arrays)
     return _unsorted(order, found, x.size, -1), _unsorted(order, count, x.size, 0)
+
+
+# -- nearest segment ------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _segment_gap2(
+    px: float, py: float, ax: float, ay: float, bx: float, by: float, length2: float
+) -> float:
+    """Squared distance from (px, py) to segment a–b (``length2`` = its squared length)."""
+    ex = bx - ax
+    ey = by - ay
+    t = 0.0
+    if length2 > 0.0:
+        t = min(max(((px - ax) * ex + (py - ay) * ey) / length2, 0.0), 1.0)
+    dx = px - (ax + t * ex)
+    dy = py - (ay + t * ey)
+    return dx * dx + dy * dy
+
+
+@njit(cache=True, parallel=True)
+def _nearest_segments(
+    x: np.ndarray,
+    y: np.ndarray,
+    ends: np.ndarray,
+    x0: float,
+    y0: float,
+    inv: float,
+    nx: int,
+    ny: int,
+    starts: np.ndarray,
+    items: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest segment of each point: rings of grid cells around its cell, nearest first.
+
+    A segment at distance ``d`` has its nearest point, and so a cell holding it, within ``d``
+    of the point; once the best distance found is no more than the distance from the point to
+    the grid cells not yet searched, no other segment can be nearer. Ties go to the segment with
+    the smallest position. Returns the segment, the position ``t`` (0–1) of the nearest point
+    along it and the distance.
+    """
+    out = np.full(x.size, -1, dtype=np.int64)
+    where = np.zeros(x.size)
+    gap = np.zeros(x.size)
+    cell = 1.0 / inv
+    slack = 1e-9 * cell  # cells are filled with ``(v - x0) * inv``: allow for its rounding
+    for p in prange(x.size):
+        px = x[p]
+        py = y[p]
+        ci = min(max(int(np.floor((px - x0) * inv)), 0), nx - 1)
+        cj = min(max(int(np.floor((py - y0) * inv)), 0), ny - 1)
+        best = np.inf
+        found = -1
+        r = 0
+        while True:
+            i0, i1, j0, j1 = ci - r, ci + r, cj - r, cj + r
+            for j in range(max(j0, 0), min(j1, ny - 1) + 1):
+                edge_row = j in (j0, j1)
+                for i in range(max(i0, 0), min(i1, nx - 1) + 1):
+                    if not edge_row and i != i0 and i != i1:
+                        continue  # inner cells were searched in an earlier ring
+                    c = j * nx + i
+                    for k in range(starts[c], starts[c + 1]):
+                        s = items[k]
+                        ax = ends[s, 0]
+                        ay = ends[s, 1]
+                        bx = ends[s, 2]
+                        by = ends[s, 3]
+                        ex = bx - ax
+                        ey = by - ay
+                        d2 = _segment_gap2(px, py, ax, ay, bx, by, ex * ex + ey * ey)
+                        if d2 < best or (d2 == best and s < found):
+                            best = d2
+                            found = s
+            # distance from the point to the cells outside the searched block
+            reach = np.inf
+            if i0 > 0:
+                reach = min(reach, max(px - (x0 + i0 * cell), 0.0))
+            if i1 < nx - 1:
+                reach = min(reach, max(x0 + (i1 + 1) * cell - px, 0.0))
+            if j0 > 0:
+                reach = min(reach, max(py - (y0 + j0 * cell), 0.0))
+            if j1 < ny - 1:
+                reach = min(reach, max(y0 + (j1 + 1) * cell - py, 0.0))
+            reach -= slack
+            if reach == np.inf or (found >= 0 and reach > 0.0 and best < reach * reach):
+                break
+            r += 1
+        out[p] = found
+        ex = ends[found, 2] - ends[found, 0]
+        ey = ends[found, 3] - ends[found, 1]
+        length2 = ex * ex + ey * ey
+        if length2 > 0.0:
+            t = ((px - ends[found, 0]) * ex + (py - ends[found, 1]) * ey) / length2
+            where[p] = min(max(t, 0.0), 1.0)
+        gap[p] = np.sqrt(best)
+    return out, where, gap
+
+
+def nearest_segments(
+    x: np.ndarray, y: np.ndarray, ends: np.ndarray, index: GridIndex | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest segment to each point (exact; ties: the smallest position).
+
+    Candidates come from a square-cell grid over the segments' boxes (:func:`segment_index`),
+    searched ring by ring outwards from the point's cell until no unsearched cell can hold a
+    nearer segment, so points far from every segment are exact too (only slower).
+
+    Parameters
+    ----------
+    x, y : ndarray of float64
+        Point coordinates (finite).
+    ends : ndarray of float64, shape (m, 4)
+        Segments as ``ax, ay, bx, by``, in the same CRS as the points (m >= 1).
+    index : GridIndex, optional
+        A prebuilt square-cell index of the segments' boxes (``build_grid_index(bounds,
+        square=True)``); built when not given.
+
+    Returns
+    -------
+    (ndarray of int64, ndarray of float64, ndarray of float64)
+        Per point: the position of its nearest segment, the position ``t`` of the nearest
+        point along it (0 at ``a``, 1 at ``b``) and the distance to it (units of the CRS).
+    """
+    ends = np.ascontiguousarray(ends, np.float64)
+    if index is None:
+        index = segment_index(ends)
+    if index.inv_dx != index.inv_dy:
+        raise ValueError("nearest_segments() needs an index with square cells")
+    return _nearest_segments(
+        np.ascontiguousarray(x, np.float64),
+        np.ascontiguousarray(y, np.float64),
+        ends,
+        index.x0,
+        index.y0,
+        index.inv_dx,
+        index.nx,
+        index.ny,
+        index.starts,
+        index.items,
+    )
+
+
+#: Cell side of :func:`segment_index` as a multiple of the median segment box side: half a
+#: segment keeps the rings searched around a point small (about twice as fast as one segment).
+_SEGMENT_CELL_FACTOR = 0.5
+
+
+def segment_index(ends: np.ndarray) -> GridIndex:
+    """A square-cell grid index of segments given as ``ax, ay, bx, by`` rows."""
+    bounds = np.column_stack(
+        [
+            np.minimum(ends[:, 0], ends[:, 2]),
+            np.minimum(ends[:, 1], ends[:, 3]),
+            np.maximum(ends[:, 0], ends[:, 2]),
+            np.maximum(ends[:, 1], ends[:, 3]),
+        ]
+    )
+    return build_grid_index(bounds, _SEGMENT_CELL_FACTOR, square=True)
+
+
+# -- largest inscribed circle ---------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _boundary_gap(
+    x: float,
+    y: float,
+    g: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+) -> float:
+    """Signed distance from (x, y) to the rings of geometry ``g``: positive inside."""
+    best = np.inf
+    for r in range(geom_offsets[g], geom_offsets[g + 1]):
+        for k in range(ring_offsets[r], ring_offsets[r + 1] - 1):
+            ax = coords[k, 0]
+            ay = coords[k, 1]
+            bx = coords[k + 1, 0]
+            by = coords[k + 1, 1]
+            ex = bx - ax
+            ey = by - ay
+            best = min(best, _segment_gap2(x, y, ax, ay, bx, by, ex * ex + ey * ey))
+    gap = np.sqrt(best)
+    return gap if _inside(x, y, g, coords, ring_offsets, geom_offsets) else -gap
+
+
+@njit(cache=True)
+def _inscribed_radius(
+    g: int,
+    coords: np.ndarray,
+    ring_offsets: np.ndarray,
+    geom_offsets: np.ndarray,
+    bounds: np.ndarray,
+    tolerance: float,
+) -> float:
+    """Radius of the largest circle inside geometry ``g``, to within ``tolerance`` below.
+
+    Branch and bound over square cells (the "pole of inaccessibility" search): a cell of
+    half-side ``h`` whose centre lies ``d`` inside the boundary holds no centre farther than
+    ``d + h√2`` from it, so cells that cannot beat the best centre by more than ``tolerance``
+    are dropped and the others split in four. Depth first, the deepest-inside child on top,
+    so a good centre is found early and prunes the rest.
+    """
+    xmin, ymin, xmax, ymax = bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3]
+    side = min(xmax - xmin, ymax - ymin)
+    if not side > 0.0:
+        return 0.0
+    root2 = np.sqrt(2.0)
+    h = side / 2.0
+    cx = 0.5 * (xmin + xmax)
+    cy = 0.5 * (ymin + ymax)
+    best = max(_boundary_gap(cx, cy, g, coords, ring_offsets, geom_offsets), 0.0)
+    size = 64
+    sx = np.empty(size)
+    sy = np.empty(size)
+    sh = np.empty(size)
+    sd = np.empty(size)
+    top = 0
+    x = xmin + h
+    while x < xmax + h:
+        y = ymin + h
+        while y < ymax + h:
+            if top == size:
+                size *= 2
+                sx, sy, sh, sd = _grown(sx, sy, sh, sd, size)
+            d = _boundary_gap(x, y, g, coords, ring_offsets, geom_offsets)
+            best = max(best, d)
+            sx[top], sy[top], sh[top], sd[top] = x, y, h, d
+            top += 1
+            y += 2.0 * h
+        x += 2.0 * h
+    kx = np.empty(4)
+    ky = np.empty(4)
+    kd = np.empty(4)
+    while top > 0:
+        top -= 1
+        x, y, h, d = sx[top], sy[top], sh[top], sd[top]
+        if d + h * root2 - best <= tolerance:
+            continue
+        q = h / 2.0
+        for k in range(4):
+            kx[k] = x - q if k < 2 else x + q
+            ky[k] = y - q if k % 2 == 0 else y + q
+            kd[k] = _boundary_gap(kx[k], ky[k], g, coords, ring_offsets, geom_offsets)
+            best = max(best, kd[k])
+        if top + 4 > size:
+            size *= 2
+            sx, sy, sh, sd = _grown(sx, sy, sh, sd, size)
+        for k in np.argsort(kd):  # the deepest inside is searched first
+            if kd[k] + q * root2 - best > tolerance:
+                sx[top], sy[top], sh[top], sd[top] = kx[k], ky[k], q, kd[k]
+                top += 1
+    return best
+
+
+@njit(cache=True)
+def _grown(
+    sx: np.ndarray, sy: np.ndarray, sh: np.ndarray, sd: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    out = (np.empty(size), np.empty(size), np.empty(size), np.empty(size))
+    n = sx.size
+    out[0][:n] = sx
+    out[1][:n] = sy
+    out[2][:n] = sh
+    out[3][:n] = sd
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _inscribed_radii(
+    tolerance: np.ndarray, polygons: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    coords, ring_offsets, geom_offsets, bounds = polygons
+    out = np.zeros(geom_offsets.size - 1)
+    for g in prange(out.size):
+        out[g] = _inscribed_radius(g, coords, ring_offsets, geom_offsets, bounds, tolerance[g])
+    return out
+
+
+def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
+    """Radius of the largest inscribed circle of each polygon, within ``tolerance`` below.
+
+    The same quantity as ``shapely.maximum_inscribed_circle`` (whose line's length is the
+    radius), by the same kind of search, compiled and run over the polygons in parallel: both
+    are within the tolerance of the true radius, and never above it. Empty geometries get 0.
+
+    Parameters
+    ----------
+    polys : PolygonArrays
+        Polygons or MultiPolygons (a MultiPolygon: the largest circle in any of its parts).
+    tolerance : ndarray of float64
+        Precision per polygon (units of the CRS), > 0.
+    """
+    tolerance = np.ascontiguousarray(np.broadcast_to(tolerance, len(polys)), np.float64)
+    return _inscribed_radii(
+        tolerance, (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds)
+    )

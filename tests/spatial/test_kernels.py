@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -205,3 +206,132 @@ def _cells(x: np.ndarray, y: np.ndarray, arrays: kernels.PolygonArrays) -> tuple
     index = kernels.build_grid_index(arrays.bounds)
     grid = (index.x0, index.y0, index.inv_dx, index.inv_dy, index.nx, index.ny)
     return kernels._cells(x, y, *grid), index.nx
+
+
+# -- nearest segment ------------------------------------------------------------------------------
+
+
+def geos_nearest(ends: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The straightforward answer: GEOS ``STRtree.query_nearest``, every tie listed."""
+    segments = shapely.linestrings(ends.reshape(-1, 2, 2))
+    hit = shapely.STRtree(segments).query_nearest(shapely.points(xy), all_matches=True)
+    return hit
+
+
+def snapped_point(ends: np.ndarray, xy: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    segments = shapely.linestrings(ends[edge].reshape(-1, 2, 2))
+    points = shapely.points(xy)
+    return shapely.get_coordinates(
+        shapely.line_interpolate_point(segments, shapely.line_locate_point(segments, points))
+    )
+
+
+def assert_same_as_geos(ends: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The kernel picks one of GEOS's nearest segments: same distance and snapped point.
+
+    Returns the first (smallest) of GEOS's nearest segments of each point.
+    """
+    found, t, gap = kernels.nearest_segments(xy[:, 0], xy[:, 1], ends)
+    point_i, seg_i = geos_nearest(ends, xy)
+    assert set(zip(range(len(xy)), found.tolist(), strict=True)) <= set(
+        zip(point_i.tolist(), seg_i.tolist(), strict=True)
+    )
+    first = np.full(len(xy), np.iinfo(np.int64).max)
+    np.minimum.at(first, point_i, seg_i)
+    segments = shapely.linestrings(ends.reshape(-1, 2, 2))
+    points = shapely.points(xy)
+    exact = shapely.distance(points, shapely.multilinestrings(segments))
+    np.testing.assert_allclose(shapely.distance(points, segments[found]), exact, atol=1e-9)
+    np.testing.assert_allclose(gap, exact, atol=1e-9)
+    assert ((t >= 0) & (t <= 1)).all()
+    at_t = ends[found, :2] + t[:, None] * (ends[found, 2:] - ends[found, :2])
+    np.testing.assert_allclose(at_t, snapped_point(ends, xy, found), atol=1e-3)
+    single = np.bincount(point_i, minlength=len(xy)) == 1
+    np.testing.assert_allclose(
+        snapped_point(ends, xy[single], found[single]),
+        snapped_point(ends, xy[single], first[single]),
+        atol=1e-3,
+    )
+    return first
+
+
+def test_nearest_segments_match_geos_on_scattered_streets_near_and_far() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0, 1000, (800, 2))
+    ends = np.hstack([a, a + rng.normal(0, 40, (800, 2))])
+    xy = rng.uniform(-2000, 3000, (4000, 2))  # most points inside, many far outside
+    assert_same_as_geos(ends, xy)
+
+
+def test_nearest_segments_break_ties_like_geos_on_a_lattice() -> None:
+    """Points on a lattice of streets are often equally near two or four segments."""
+    lines = [((i, j), (i + 1, j)) for i in range(6) for j in range(7)]
+    lines += [((i, j), (i, j + 1)) for i in range(7) for j in range(6)]
+    ends = np.array([(*a, *b) for a, b in lines], dtype=float) * 50.0
+    grid = np.arange(-1, 7.01, 0.25) * 50.0
+    xy = np.array([(x, y) for x in grid for y in grid])
+    first = assert_same_as_geos(ends, xy)
+    np.testing.assert_array_equal(kernels.nearest_segments(xy[:, 0], xy[:, 1], ends)[0], first)
+
+
+def test_nearest_segments_with_one_segment_degenerate_ones_and_one_cell() -> None:
+    ends = np.array([[5.0, 5.0, 5.0, 5.0]])  # a zero-length segment
+    xy = np.array([[0.0, 0.0], [5.0, 5.0], [1e6, -1e6]])
+    found, t, gap = kernels.nearest_segments(xy[:, 0], xy[:, 1], ends)
+    np.testing.assert_array_equal(found, [0, 0, 0])
+    np.testing.assert_array_equal(t, [0, 0, 0])
+    np.testing.assert_allclose(gap, [np.hypot(5, 5), 0, np.hypot(1e6 - 5, 1e6 + 5)])
+    ends = np.array([[0.0, 0.0, 10.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 10.0, 3.0]])
+    assert_same_as_geos(ends, np.array([[5.0, 1.0], [5.0, 2.0], [-1.0, 0.0], [5.0, 1.5]]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.floats(-100, 100, allow_subnormal=False)] * 4), min_size=1, max_size=30
+    ),
+    st.lists(
+        st.tuples(*[st.floats(-300, 300, allow_subnormal=False)] * 2), min_size=1, max_size=30
+    ),
+)
+def test_nearest_segments_match_geos_on_any_segments(
+    segs: list[tuple[float, ...]], points: list[tuple[float, float]]
+) -> None:
+    assert_same_as_geos(np.array(segs, dtype=float), np.array(points, dtype=float))
+
+
+# -- largest inscribed circle -----------------------------------------------------------------
+
+
+def test_inscribed_radii_match_geos_within_the_tolerance() -> None:
+    """Same radius as ``shapely.maximum_inscribed_circle``: both within the tolerance below it."""
+    rng = np.random.default_rng(5)
+    shapes = [
+        shapely.box(0, 0, 500, 1),  # a 1 m strip
+        shapely.box(0, 0, 30, 20),
+        shapely.Polygon([(0, 0), (40, 0), (40, 10), (10, 10), (10, 40), (0, 40)]),  # an L
+        shapely.Polygon([(0, 0), (300, 0.3), (0, 0.6)]),  # a thin triangle
+        shapely.box(0, 0, 100, 100).difference(shapely.box(20, 20, 80, 80)),  # a frame
+        shapely.MultiPolygon([shapely.box(0, 0, 2, 2), shapely.box(10, 0, 16, 6)]),
+        shapely.affinity.rotate(shapely.box(0, 0, 200, 7), 33, origin=(0, 0)),
+    ]
+    shapes += list(shapely.convex_hull(shapely.multipoints(rng.uniform(0, 100, (20, 9, 2)))))
+    shapes += [shapely.buffer(shapely.points(x, y), r) for x, y, r in rng.uniform(1, 50, (5, 3))]
+    geoms = np.array(shapes, dtype=object)
+    tolerance = np.full(len(geoms), 0.01)
+    ours = kernels.inscribed_radii(kernels.polygon_arrays(geoms), tolerance)
+    exact = shapely.length(shapely.maximum_inscribed_circle(geoms, 1e-5))
+    assert (ours <= exact + 1e-9).all()
+    assert (ours >= exact - tolerance).all()
+    corner = 10 * np.sqrt(2) / (1 + np.sqrt(2))  # the L's circle touches both outer sides
+    np.testing.assert_allclose(ours[:3], [0.5, 10.0, corner], atol=0.01)  # and the inner corner
+    np.testing.assert_allclose(ours[5], 3.0, atol=0.01)  # the larger part of the multipolygon
+
+
+def test_inscribed_radii_of_empty_and_degenerate_geometries_are_zero() -> None:
+    geoms = np.array(
+        [None, shapely.Polygon(), shapely.Polygon([(0, 0), (1, 0), (2, 0)])], dtype=object
+    )
+    np.testing.assert_array_equal(
+        kernels.inscribed_radii(kernels.polygon_arrays(geoms), np.full(3, 0.01)), [0, 0, 0]
+    )

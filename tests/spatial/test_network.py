@@ -192,6 +192,26 @@ def test_snapping_finds_the_nearest_street_exactly() -> None:
     assert (snapped.snap_m > 200).any()
 
 
+def test_snapping_gives_the_geos_segment_and_point_on_the_sample_city() -> None:
+    """The compiled grid search snaps as GEOS ``STRtree.query_nearest`` does, to 1 mm."""
+    net = street_network(ds.sample_layer("streets"))
+    homes = ds.sample_layer("buildings").representative_point().to_crs(net.crs)
+    points = np.asarray(homes.array)
+    snapped = net.snap(homes)
+    point_i, seg_i = shapely.STRtree(net.segments).query_nearest(points, all_matches=True)
+    assert set(zip(range(len(points)), snapped.edge.tolist(), strict=True)) <= set(
+        zip(point_i.tolist(), seg_i.tolist(), strict=True)
+    )
+    geos = net.segments[seg_i[np.r_[True, point_i[1:] != point_i[:-1]]]]
+    np.testing.assert_allclose(snapped.snap_m, shapely.distance(points, geos), atol=1e-3)
+    on_street = shapely.line_interpolate_point(geos, shapely.line_locate_point(geos, points))
+    a, b = net.xy[net.edges[snapped.edge, 0]], net.xy[net.edges[snapped.edge, 1]]
+    ours = a + snapped.t[:, None] * (b - a)
+    unique = np.bincount(point_i, minlength=len(points)) == 1
+    assert unique.mean() > 0.9
+    np.testing.assert_allclose(ours[unique], shapely.get_coordinates(on_street)[unique], atol=1e-3)
+
+
 def test_engines_agree_on_the_sample_city() -> None:
     net = street_network(ds.sample_layer("streets"))
     homes = net.snap(ds.sample_layer("buildings").representative_point())

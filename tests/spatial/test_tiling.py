@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 
+from gridparty.spatial import tiling
 from gridparty.spatial.tiling import (
     NOISE_M2,
     boundaries_match,
@@ -86,3 +88,27 @@ def test_holes_filled() -> None:
     filled = holes_filled(np.array([ring, None], dtype=object))
     assert filled[0].area == 9
     assert filled[1] is None
+
+
+def test_compiled_widths_match_geos_widths() -> None:
+    """The compiled search and GEOS give the same widths, to their tolerance, and slivers."""
+    rng = np.random.default_rng(11)
+    strips = [
+        shapely.affinity.rotate(shapely.box(0, 0, length, width), angle, origin=(0, 0))
+        for length, width, angle in zip(
+            rng.uniform(20, 800, 60), rng.uniform(0.2, 6, 60), rng.uniform(0, 180, 60), strict=True
+        )
+    ]
+    strips += [shapely.box(0, 0, 100, 2.004), shapely.box(0, 0, 100, 1.996)]  # near 2 m: refined
+    parts = np.array(strips, dtype=object)
+    fast = tiling.classify_parts(parts, 1.0, 2.0)
+    geos = tiling.classify_parts(parts, 1.0, 2.0, engine="shapely")
+    np.testing.assert_array_equal(fast[0], geos[0])
+    perimeter = shapely.length(parts)
+    tolerance = np.clip(np.maximum(0.01 * fast[0] * 2 / perimeter, perimeter / 2000), 1e-3, 1.0)
+    assert (np.abs(fast[1] - geos[1]) <= 2 * tolerance).all()
+    np.testing.assert_array_equal(fast[2], geos[2])
+    assert fast[2][-1]
+    assert not fast[2][-2]
+    with pytest.raises(ValueError, match="engine='gpu' is not known"):
+        tiling.widths(parts, 2.0, engine="gpu")
