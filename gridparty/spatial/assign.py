@@ -418,6 +418,33 @@ class Assignment:
     hierarchy: Hierarchy
     table: pd.DataFrame
 
+    @classmethod
+    def from_table(cls, h: Hierarchy, table: pd.DataFrame) -> Assignment:
+        """The assignment of ``h`` given its table (e.g. from :func:`gridparty.distributed_assign`).
+
+        Missing parent ids of ``h`` are filled from the table's ``spatial`` column; the table
+        must hold the rows of ``h``'s grids, buildings and households in the layers' order.
+        """
+        filled = {}
+        for name in _CHILD_LEVELS:
+            child = h.layer(name)
+            rows = table[table["level"] == name]
+            if (
+                len(rows) != len(child)
+                or not (rows["id"].to_numpy() == child.index.to_numpy()).all()
+            ):
+                raise InputError(
+                    f"table does not hold the {LEVELS[name].layer} of h in their order; pass the "
+                    "table computed for this hierarchy."
+                )
+            declared, spatial = rows["declared"].array, rows["spatial"].array
+            missing = pd.isna(declared)
+            if (missing & pd.notna(spatial)).any():
+                values = child[LEVELS[name].parent_column].array.copy()
+                values[missing] = spatial[missing]
+                filled[LEVELS[name].layer] = child.assign(**{LEVELS[name].parent_column: values})
+        return cls(h.replace(**filled) if filled else h, table)
+
 
 @dataclass(frozen=True)
 class _Found:
@@ -469,20 +496,13 @@ def assign(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") 
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
     if not any(len(h.layer(name)) for name in ("grid", "building", "household")):
         return Assignment(h, _table([]))
-    parts, filled = [], {}
-    for name in _CHILD_LEVELS:
-        child = h.layer(name)
-        table = assign_level(
-            name, child, h.layer(LEVELS[name].parent), h.metric_crs, tolerance_m, engine
+    parts = [
+        assign_level(
+            name, h.layer(name), h.layer(LEVELS[name].parent), h.metric_crs, tolerance_m, engine
         )
-        parts.append(table)
-        declared, spatial = table["declared"].array, table["spatial"].array
-        missing = pd.isna(declared)
-        if (missing & pd.notna(spatial)).any():
-            values = child[LEVELS[name].parent_column].array.copy()
-            values[missing] = spatial[missing]
-            filled[LEVELS[name].layer] = child.assign(**{LEVELS[name].parent_column: values})
-    return Assignment(h.replace(**filled) if filled else h, _table(parts))
+        for name in _CHILD_LEVELS
+    ]
+    return Assignment.from_table(h, _table(parts))
 
 
 def assign_level(
