@@ -146,3 +146,57 @@ def test_missing_layer_folder(tmp_path: Path) -> None:
     (tmp_path / "communities").mkdir()
     with pytest.raises(LayerError, match="has no grids/ folder"):
         gp.read_partitioned(tmp_path)
+
+
+def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path) -> None:
+    import os
+    import signal
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    ph = gp.read_partitioned(folder)
+    expected = gp.assign(ph.to_hierarchy()).table
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB"
+        ) as cluster,
+        distributed.Client(cluster) as c,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        before = set(c.scheduler_info()["workers"])
+        running = pool.submit(gp.distributed_assign, ph, client=c)
+        busy: list[str] = []
+        deadline = time.monotonic() + 120
+        while not busy and time.monotonic() < deadline and not running.done():
+            busy = [w for w, tasks in c.processing().items() if tasks]
+            time.sleep(0.05)
+        assert busy, "no task was ever running"
+        pid = c.run(os.getpid, workers=busy[:1])[busy[0]]
+        os.kill(pid, signal.SIGKILL)
+        result = running.result(timeout=300)
+        after = set(c.scheduler_info()["workers"])
+    assert busy[0] in before
+    assert busy[0] not in after  # the worker really died (its nanny started a new one)
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_cli_validate_on_two_workers_writes_the_same_table(folder: Path, tmp_path: Path) -> None:
+    from gridparty.cli.main import main
+
+    assert main(["validate", str(folder), "--csv", str(tmp_path / "one.csv")]) == 0
+    assert (
+        main(["validate", str(folder), "--workers", "2", "--csv", str(tmp_path / "two.csv")]) == 0
+    )
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
+def test_cli_workers_need_a_partitioned_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gridparty.cli.main import main
+
+    gpkg = gp.write_hierarchy(gp.synthetic_city(0.2), tmp_path / "city.gpkg")
+    assert main(["validate", str(gpkg), "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers needs PATH to be a partitioned hierarchy" in err
+    assert "gridparty.write_partitioned" in err
