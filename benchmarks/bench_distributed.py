@@ -88,12 +88,16 @@ def _peak_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=50)
-    parser.add_argument("--scale", type=float, default=100.0, help="thousands of buildings per partition")
+    parser.add_argument(
+        "--scale", type=float, default=100.0, help="thousands of buildings per partition"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="4GiB")
     parser.add_argument("--single-up-to", type=int, default=2_000_000, help="households")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--folder", help="where to write the province (default: a temporary folder)")
+    parser.add_argument(
+        "--folder", help="where to write the province (default: a temporary folder)"
+    )
     parser.add_argument("--single", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
@@ -134,7 +138,9 @@ def main() -> None:
     per_partition = dist_s * args.workers / (3 * args.partitions)
     print(f"per-partition task cost: {per_partition:.2f} worker-seconds (3 levels per partition)")
     if households > args.single_up_to:
-        print(f"single machine: skipped (more than --single-up-to={args.single_up_to:,} households)")
+        print(
+            f"single machine: skipped (more than --single-up-to={args.single_up_to:,} households)"
+        )
         return
     out = subprocess.run(
         [sys.executable, __file__, "--single", str(folder)],

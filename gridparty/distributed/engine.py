@@ -107,7 +107,7 @@ def _compute_with_progress(tasks: list[Any], client: Any) -> list[pd.DataFrame]:
         from distributed import progress
 
         futures = client.compute(tasks)
-        progress(futures)
+        progress(futures, scheduler=client.scheduler.address)  # this client's, not the default
         return client.gather(futures)
     import dask
     from dask.diagnostics import ProgressBar
@@ -164,6 +164,5 @@ def _halo(children: Any, parents: Any, metres: float) -> np.ndarray:
     kids = kids[located]
     dx, dy = _degrees(metres, float(np.abs(kids[:, [1, 3]]).max()))
     boxes = shapely.box(kids[:, 0] - dx, kids[:, 1] - dy, kids[:, 2] + dx, kids[:, 3] + dy)
-    parent_boxes = parents.geometry.envelope.to_numpy()
-    hit = shapely.STRtree(boxes).query(parent_boxes, predicate="intersects")[0]
-    return np.unique(hit)
+    tree = shapely.STRtree(np.asarray(parents.geometry.array, dtype=object))
+    return np.unique(tree.query(boxes)[1])  # bounding boxes that meet
