@@ -134,7 +134,7 @@ def write_partitioned(
     >>> gp.write_partitioned(gp.synthetic_city(0.2), folder, npartitions=3).name
     'city'
     >>> gp.read_partitioned(folder)
-    <PartitionedHierarchy city: 12 communities in 3 partitions, ...>
+    <PartitionedHierarchy city: 5 communities in 3 partitions, 30 grids in 3 partitions, ...>
     """
     target = Path(path)
     if isinstance(source, Hierarchy):
