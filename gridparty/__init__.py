@@ -119,6 +119,14 @@ if TYPE_CHECKING:
         synthetic_city,
         synthetic_layers,
     )
+    from gridparty.distributed.engine import (
+        distributed_assign,
+    )
+    from gridparty.distributed.partitioned import (
+        PartitionedHierarchy,
+        read_partitioned,
+        write_partitioned,
+    )
     from gridparty.flagship.choice import (
         FlagshipChoice,
         choose_flagships,
@@ -223,6 +231,10 @@ _NAMES: dict[str, str] = {
     "sample_layer": "gridparty.datasets.sample",
     "synthetic_city": "gridparty.datasets.synthetic",
     "synthetic_layers": "gridparty.datasets.synthetic",
+    "distributed_assign": "gridparty.distributed.engine",
+    "PartitionedHierarchy": "gridparty.distributed.partitioned",
+    "read_partitioned": "gridparty.distributed.partitioned",
+    "write_partitioned": "gridparty.distributed.partitioned",
     "FlagshipChoice": "gridparty.flagship.choice",
     "choose_flagships": "gridparty.flagship.choice",
     "fewest_flagships": "gridparty.flagship.choice",
@@ -280,6 +292,7 @@ __all__ = [
     "OutputTextWarning",
     "PairingCheck",
     "PairingProposal",
+    "PartitionedHierarchy",
     "PartyRules",
     "PostSiting",
     "ReadWarning",
@@ -304,6 +317,7 @@ __all__ = [
     "coords",
     "coverage_rates",
     "detect_datum_offset",
+    "distributed_assign",
     "fewest_flagships",
     "grid_fusion",
     "hierarchy_map",
@@ -321,6 +335,7 @@ __all__ = [
     "propose_pairing",
     "read_hierarchy",
     "read_layer",
+    "read_partitioned",
     "read_table_points",
     "sample_city",
     "sample_layer",
@@ -338,6 +353,7 @@ __all__ = [
     "validate",
     "verify_points",
     "write_hierarchy",
+    "write_partitioned",
     "write_table",
     "zone_definition",
 ]

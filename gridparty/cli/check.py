@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
+    add_cluster_options,
     add_input_options,
     add_map_options,
     add_sliver_options,
+    assign_input,
     check_paths,
     input_columns,
     progress,
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_options(check)
+    add_cluster_options(check)
     check.add_argument("--html", type=Path, help="write the coverage map")
     check.add_argument("--xlsx", type=Path, help="write the report workbook (one sheet per table)")
     check.add_argument("--gpkg", type=Path, help="write gaps, overlaps, findings ... as GeoPackage")
@@ -123,8 +126,10 @@ def _run(args: argparse.Namespace) -> int:
             strict=False,
             encoding=args.encoding,
         )
+    on_cluster = args.workers is not None or args.scheduler is not None
     report = check_coverage(
         h,
+        assignment=assign_input(args, h) if on_cluster else None,
         streets=not args.no_streets,
         other_grids=other,
         previous=previous,

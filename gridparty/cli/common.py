@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -20,12 +21,17 @@ from gridparty.core.model import Hierarchy
 from gridparty.core.paths import same_file
 from gridparty.core.schema import LEVEL_NAMES as LEVELS
 
+if TYPE_CHECKING:
+    from gridparty.spatial.assign import Assignment
+
 __all__ = [
+    "add_cluster_options",
     "add_coords_option",
     "add_encoding_option",
     "add_input_options",
     "add_map_options",
     "add_sliver_options",
+    "assign_input",
     "check_paths",
     "extra_layer",
     "input_columns",
@@ -314,9 +320,17 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def read_input(args: argparse.Namespace) -> Hierarchy:
-    """Read the hierarchy named by :func:`add_input_options`' arguments (ids kept, never dropped)."""
+    """Read the hierarchy named by :func:`add_input_options`' arguments (ids kept, never dropped).
+
+    A folder written by :func:`gridparty.write_partitioned` is read partition by partition.
+    """
     from gridparty.core.io import read_hierarchy
 
+    if _partitioned(args.path):
+        from gridparty.distributed.partitioned import read_partitioned
+
+        progress(f"reading the partitioned hierarchy {args.path}")
+        return read_partitioned(args.path).to_hierarchy()
     layers = dict(_level_pair(item) for item in args.layers)
     columns = input_columns(args)
     progress(f"reading {args.path}")
@@ -355,3 +369,74 @@ def _column_pair(item: str) -> tuple[str, str]:
     if not sep or not column or not code:
         raise InputError(f"--columns {item!r} must look like COLUMN=CODE, e.g. WGBH=grid_id.")
     return column, code
+
+
+def _partitioned(path: Path) -> bool:
+    from gridparty.distributed.partitioned import MARKER
+
+    return (Path(path) / MARKER).is_file()
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workers`` and ``--scheduler`` (assignment on a Dask cluster, ``gridparty[dask]``)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="assign parents on a local Dask cluster of N worker processes (PATH must be a "
+        "folder written by gridparty.write_partitioned; needs gridparty[dask])",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="assign parents on a running Dask cluster, e.g. tcp://host:8786 (every worker must "
+        "see PATH, a folder written by gridparty.write_partitioned)",
+    )
+
+
+def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
+    """:func:`gridparty.assign` of ``h``, on the Dask cluster ``--workers``/``--scheduler`` name."""
+    from gridparty.spatial.assign import Assignment, assign
+
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None and scheduler is None:
+        progress(f"assigning parents: {h}")
+        return assign(h)
+    option = "--workers" if workers is not None else "--scheduler"
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: give a number of worker processes >= 1.")
+    if not _partitioned(args.path):
+        raise InputError(
+            f"{option} needs PATH to be a partitioned hierarchy, but {str(args.path)!r} is not; "
+            "write one with gridparty.write_partitioned(gridparty.read_hierarchy(PATH), FOLDER)."
+        )
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(f"{option} needs Dask: pip install 'gridparty[dask]'.") from None
+    from gridparty.distributed.engine import distributed_assign
+    from gridparty.distributed.partitioned import read_partitioned
+
+    if workers is not None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); start one "
+                "with `dask scheduler` or check the address."
+            ) from None
+        cluster = None
+    try:
+        print(f"Dask dashboard: {client.dashboard_link}")
+        progress(f"assigning parents on the cluster: {h}")
+        table = distributed_assign(read_partitioned(args.path), client=client, progress=True)
+        print()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return Assignment.from_table(h, table)

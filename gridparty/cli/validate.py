@@ -9,9 +9,11 @@ import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.cli.common import (
+    add_cluster_options,
     add_input_options,
     add_map_options,
     add_sliver_options,
+    assign_input,
     check_paths,
     progress,
     read_input,
@@ -61,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_options(val)
+    add_cluster_options(val)
     add_sliver_options(val)
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
@@ -109,10 +112,8 @@ def _check(
     from gridparty.checks.validate import shareable, validate
     from gridparty.core.io import write_table
     from gridparty.maps import hierarchy_map
-    from gridparty.spatial.assign import assign
 
-    progress(f"assigning parents: {h}")
-    assignment = assign(h)
+    assignment = assign_input(args, h)
     progress("validating")
     issues = validate(
         h,

@@ -418,6 +418,33 @@ class Assignment:
     hierarchy: Hierarchy
     table: pd.DataFrame
 
+    @classmethod
+    def from_table(cls, h: Hierarchy, table: pd.DataFrame) -> Assignment:
+        """The assignment of ``h`` given its table (e.g. from :func:`gridparty.distributed_assign`).
+
+        Missing parent ids of ``h`` are filled from the table's ``spatial`` column; the table
+        must hold the rows of ``h``'s grids, buildings and households in the layers' order.
+        """
+        filled = {}
+        for name in _CHILD_LEVELS:
+            child = h.layer(name)
+            rows = table[table["level"] == name]
+            if (
+                len(rows) != len(child)
+                or not (rows["id"].to_numpy() == child.index.to_numpy()).all()
+            ):
+                raise InputError(
+                    f"table does not hold the {LEVELS[name].layer} of h in their order; pass the "
+                    "table computed for this hierarchy."
+                )
+            declared, spatial = rows["declared"].array, rows["spatial"].array
+            missing = pd.isna(declared)
+            if (missing & pd.notna(spatial)).any():
+                values = child[LEVELS[name].parent_column].array.copy()
+                values[missing] = spatial[missing]
+                filled[LEVELS[name].layer] = child.assign(**{LEVELS[name].parent_column: values})
+        return cls(h.replace(**filled) if filled else h, table)
+
 
 @dataclass(frozen=True)
 class _Found:
@@ -469,26 +496,40 @@ def assign(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") 
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
     if not any(len(h.layer(name)) for name in ("grid", "building", "household")):
         return Assignment(h, _table([]))
-    crs = h.metric_crs
-    found = {
-        "grid": _polygons_in(h.grids, h.communities, crs),
-        "building": _buildings_in_grids(h.buildings, h.grids, crs, engine),
-        "household": _households_in_buildings(h.households, h.buildings, crs, tolerance_m, engine),
-    }
-    parts, filled = [], {}
-    for name, result in found.items():
-        child = h.layer(name)
-        parent_ids = h.layer(LEVELS[name].parent).index
-        column = LEVELS[name].parent_column
-        spatial = parent_ids.array.take(result.pos, allow_fill=True)
-        declared = child[column].array
-        parts.append(_level_table(name, child.index.array, declared, spatial, result))
-        missing = pd.isna(declared)
-        if (missing & (result.pos >= 0)).any():
-            values = declared.copy()
-            values[missing] = spatial[missing]
-            filled[LEVELS[name].layer] = child.assign(**{column: values})
-    return Assignment(h.replace(**filled) if filled else h, _table(parts))
+    parts = [
+        assign_level(
+            name, h.layer(name), h.layer(LEVELS[name].parent), h.metric_crs, tolerance_m, engine
+        )
+        for name in _CHILD_LEVELS
+    ]
+    return Assignment.from_table(h, _table(parts))
+
+
+def assign_level(
+    name: str,
+    child: gpd.GeoDataFrame,
+    parent: gpd.GeoDataFrame,
+    metric_crs: pyproj.CRS,
+    tolerance_m: float,
+    engine: Engine,
+) -> pd.DataFrame:
+    """The rows of :attr:`Assignment.table` for one level (``"grid"``, ``"building"`` or
+    ``"household"``): each row of ``child`` against the rows of ``parent``.
+
+    ``parent`` may be any subset of the parent layer, in the layer's order, that holds every
+    parent the children could touch (within ``tolerance_m`` for households): ties go to the
+    earliest row, so the answers equal those against the whole layer. This is what
+    :mod:`gridparty.distributed` runs per partition.
+    """
+    if name == "grid":
+        result = _polygons_in(child, parent, metric_crs)
+    elif name == "building":
+        result = _buildings_in_grids(child, parent, metric_crs, engine)
+    else:
+        result = _households_in_buildings(child, parent, metric_crs, tolerance_m, engine)
+    spatial = parent.index.array.take(result.pos, allow_fill=True)
+    declared = child[LEVELS[name].parent_column].array
+    return _level_table(name, child.index.array, declared, spatial, result)
 
 
 def _polygons_in(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, crs: pyproj.CRS) -> _Found:

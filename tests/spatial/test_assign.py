@@ -370,3 +370,17 @@ def test_assign_errors_and_empty_hierarchy() -> None:
     empty = assign(Hierarchy(tiny_city.communities()))
     assert tuple(empty.table.columns) == TABLE_COLUMNS
     assert len(empty.table) == 0
+
+
+def test_assignment_from_table_fills_like_assign_and_refuses_another_table() -> None:
+    layers = synthetic_layers(0.2, 4, missing_share=0.2)
+    city = Hierarchy(
+        layers["communities"], layers["grids"], layers["buildings"], layers["households"]
+    )
+    done = assign(city)
+    again = Assignment.from_table(city, done.table)
+    for name in ("grids", "buildings", "households"):
+        pd.testing.assert_frame_equal(getattr(again.hierarchy, name), getattr(done.hierarchy, name))
+    shuffled = done.table.sample(frac=1.0, random_state=0)
+    with pytest.raises(InputError, match="table does not hold the grids of h in their order"):
+        Assignment.from_table(city, shuffled)

@@ -1,0 +1,297 @@
+"""A hierarchy stored as partitioned GeoParquet: one folder per layer, one file per partition.
+
+Layout of a partitioned hierarchy folder::
+
+    province/
+        communities/part.00000.parquet, part.00001.parquet, ...
+        grids/...
+        buildings/...
+        households/...
+
+Each file is a GeoParquet file (EPSG:4326, the layer's id as the index) written by
+``GeoDataFrame.to_parquet`` (pyarrow); its ``geo`` metadata carries the bounding box of the
+partition, which is all the planner reads before the work starts. The order of the files, and
+of the rows in them, is the order of the layer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from gridparty.core.errors import CRSError, DataFileError, InputError, LayerError
+from gridparty.core.layers import normalise_layer
+from gridparty.core.model import Hierarchy
+from gridparty.core.schema import LEVEL_NAMES, LEVELS
+
+__all__ = ["PartitionedHierarchy", "read_partitioned", "write_partitioned"]
+
+#: Name of the file that marks a folder as written by :func:`write_partitioned`.
+MARKER = "gridparty-partitioned.json"
+
+
+def _layer_names() -> list[str]:
+    return [LEVELS[name].layer for name in LEVEL_NAMES]
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One GeoParquet file of a layer: its path, row count and bounds (lon/lat; NaN if empty)."""
+
+    path: Path
+    rows: int
+    bounds: tuple[float, float, float, float]
+
+    def read(self, level: str) -> gpd.GeoDataFrame:
+        """The partition as a normalised layer (ids as the index, the level's dtypes)."""
+        frame = gpd.read_parquet(self.path)
+        layer, _ = normalise_layer(frame, LEVELS[level], argument=str(self.path))
+        return layer
+
+
+@dataclass(frozen=True)
+class PartitionedHierarchy:
+    """A hierarchy on disk, partitioned; see :func:`read_partitioned`.
+
+    Attributes
+    ----------
+    path : Path
+        The folder.
+    partitions : dict
+        Level name (``"community"`` ... ``"household"``) → list of :class:`Partition`, in order.
+    """
+
+    path: Path
+    partitions: dict[str, list[Partition]]
+
+    def layer(self, level: str) -> gpd.GeoDataFrame:
+        """A whole layer read into memory (meant for the small ones: communities, grids)."""
+        parts = [p.read(level) for p in self.partitions[level]]
+        return pd.concat(parts) if parts else parts
+
+    def to_hierarchy(self) -> Hierarchy:
+        """Everything read into one :class:`~gridparty.core.model.Hierarchy` (single machine)."""
+        return Hierarchy(*(self.layer(level) for level in LEVEL_NAMES))
+
+    @property
+    def metric_crs(self) -> pyproj.CRS:
+        """The metric CRS :class:`~gridparty.core.model.Hierarchy` would choose for the data."""
+        for level in LEVEL_NAMES:
+            if any(p.rows for p in self.partitions[level]):
+                return Hierarchy(**{LEVELS[level].layer: self.layer(level)}).metric_crs
+        raise InputError(
+            f"path={str(self.path)!r}: every layer is empty; there is nothing to analyse."
+        )
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{sum(p.rows for p in parts):,} {LEVELS[level].layer} in {len(parts)} partitions"
+            for level, parts in self.partitions.items()
+        )
+        return f"<PartitionedHierarchy {self.path.name}: {counts}>"
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def write_partitioned(
+    source: Hierarchy | Iterable[Hierarchy], path: str | os.PathLike[str], *, npartitions: int = 8
+) -> Path:
+    """Write a hierarchy as partitioned GeoParquet, cut along a Hilbert curve.
+
+    Parameters
+    ----------
+    source : Hierarchy or iterable of Hierarchy
+        A hierarchy, whose layers are each sorted along a Hilbert curve over the bounds of the
+        data and cut into ``npartitions`` files of equal row counts; or an iterable of
+        hierarchies, each written as one partition as soon as it is produced (a generator keeps
+        memory to one partition). Ids must be unique across the whole dataset.
+    path : str or os.PathLike
+        The folder to create. An earlier folder written by this function is replaced; any
+        other existing path is refused. The folder appears complete or not at all.
+    npartitions : int
+        Number of partitions per layer when ``source`` is one hierarchy (>= 1).
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Examples
+    --------
+    >>> import gridparty as gp, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "city"
+    >>> gp.write_partitioned(gp.synthetic_city(0.2), folder, npartitions=3).name
+    'city'
+    >>> gp.read_partitioned(folder)
+    <PartitionedHierarchy city: 5 communities in 3 partitions, 30 grids in 3 partitions, ...>
+    """
+    target = Path(path)
+    if isinstance(source, Hierarchy):
+        if not isinstance(npartitions, int) or isinstance(npartitions, bool) or npartitions < 1:
+            raise InputError(f"npartitions={npartitions!r} must be a whole number >= 1.")
+        chunks: Iterable[dict[str, gpd.GeoDataFrame]] = _hilbert_chunks(source, npartitions)
+    elif isinstance(source, Iterable):
+        chunks = (_chunk_layers(h) for h in source)
+    else:
+        raise InputError(
+            f"source must be a gridparty.Hierarchy or an iterable of them, got {type(source).__name__}."
+        )
+    if target.exists() and not (target / MARKER).is_file():
+        raise DataFileError(
+            f"path={str(target)!r} exists and is not a partitioned hierarchy; choose a new folder."
+        )
+    if not target.parent.is_dir():
+        raise DataFileError(
+            f"path={str(target)!r}: the folder {str(target.parent)!r} does not exist; create it first."
+        )
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        for name in _layer_names():
+            (tmp / name).mkdir(parents=True)
+        count = 0
+        for i, layers in enumerate(chunks):
+            for name, frame in layers.items():
+                frame.to_parquet(tmp / name / f"part.{i:05d}.parquet", index=True)
+            count = i + 1
+        if count == 0:
+            raise InputError("source holds no hierarchy; there is nothing to write.")
+        (tmp / MARKER).write_text(json.dumps({"format": "gridparty-partitioned", "version": 1}))
+        _replace_folder(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return target
+
+
+def _replace_folder(tmp: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _chunk_layers(h: Hierarchy) -> dict[str, gpd.GeoDataFrame]:
+    if not isinstance(h, Hierarchy):
+        raise InputError(
+            f"source yields a {type(h).__name__}; every item must be a gridparty.Hierarchy."
+        )
+    return {LEVELS[level].layer: h.layer(level) for level in LEVEL_NAMES}
+
+
+def _hilbert_chunks(h: Hierarchy, n: int) -> Iterator[dict[str, gpd.GeoDataFrame]]:
+    """Each layer sorted along one Hilbert curve over the data's bounds, cut into ``n`` runs."""
+    frames = [f for f in h.layers.values() if len(f) and not f.geometry.is_empty.all()]
+    bounds = (
+        tuple(np.nanmin([f.total_bounds for f in frames], axis=0)[:2])
+        + tuple(np.nanmax([f.total_bounds for f in frames], axis=0)[2:])
+        if frames
+        else (0.0, 0.0, 1.0, 1.0)
+    )
+    ordered = {}
+    for level in LEVEL_NAMES:
+        frame = h.layer(level)
+        geoms = frame.geometry
+        located = ~(geoms.isna() | geoms.is_empty)
+        distance = np.full(len(frame), np.iinfo(np.int64).max)
+        if located.any():
+            distance[located.to_numpy()] = geoms[located].hilbert_distance(total_bounds=bounds)
+        order = np.argsort(distance, kind="stable")
+        ordered[LEVELS[level].layer] = (frame.iloc[order], np.array_split(np.arange(len(frame)), n))
+    for i in range(n):
+        yield {name: frame.iloc[cuts[i]] for name, (frame, cuts) in ordered.items()}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
+    """Open a partitioned hierarchy folder without loading its rows.
+
+    Every file's schema and CRS is checked against the first file of its layer, so a
+    mismatched partition is refused before any work starts.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A folder with ``communities/``, ``grids/``, ``buildings/`` and ``households/``
+        sub-folders of GeoParquet files (e.g. written by :func:`write_partitioned`).
+
+    Returns
+    -------
+    PartitionedHierarchy
+
+    Examples
+    --------
+    >>> import gridparty as gp, tempfile, pathlib
+    >>> folder = gp.write_partitioned(gp.synthetic_city(0.2), pathlib.Path(tempfile.mkdtemp()) / "c")
+    >>> sum(p.rows for p in gp.read_partitioned(folder).partitions["household"])
+    2000
+    """
+    import pyarrow.parquet as pq
+
+    root = Path(path)
+    if not root.is_dir():
+        raise DataFileError(
+            f"path={str(root)!r} is not a folder; give a folder written by gridparty.write_partitioned."
+        )
+    missing = [name for name in _layer_names() if not (root / name).is_dir()]
+    if missing:
+        raise LayerError(
+            f"path={str(root)!r} has no {missing[0]}/ folder; a partitioned hierarchy "
+            f"has one folder per layer ({', '.join(_layer_names())})."
+        )
+    partitions = {}
+    for level in LEVEL_NAMES:
+        folder = root / LEVELS[level].layer
+        files = sorted(folder.glob("*.parquet"))
+        if not files:
+            raise LayerError(f"path={str(folder)!r} holds no .parquet file.")
+        first_schema, first_crs, parts = None, None, []
+        for file in files:
+            try:
+                meta = pq.read_metadata(file)
+                schema = pq.read_schema(file)
+            except (OSError, ValueError) as exc:
+                raise DataFileError(
+                    f"path={str(file)!r} is not a readable Parquet file: {exc}"
+                ) from None
+            geo = json.loads((schema.metadata or {}).get(b"geo", b"null") or b"null")
+            if not geo:
+                raise LayerError(f"path={str(file)!r} is Parquet without GeoParquet metadata.")
+            column = geo["columns"][geo["primary_column"]]
+            crs = pyproj.CRS.from_user_input(column.get("crs") or 4326)
+            fields = [(f.name, str(f.type)) for f in schema if f.name != "__null_dask_index__"]
+            if first_schema is None:
+                first_schema, first_crs = fields, crs
+            elif crs != first_crs:
+                raise CRSError(
+                    f"path={str(file)!r} is in {crs.to_string()} but {files[0].name} in "
+                    f"{first_crs.to_string()}; write every partition of a layer in one CRS."
+                )
+            elif {n for n, _ in fields} != {n for n, _ in first_schema} or dict(fields) != dict(
+                first_schema
+            ):
+                diff = sorted(set(fields) ^ set(first_schema))
+                raise LayerError(
+                    f"path={str(file)!r} has columns differing from {files[0].name}: {diff[:6]}; "
+                    "write every partition of a layer with one schema."
+                )
+            box = column.get("bbox") or [np.nan] * 4
+            rows = meta.num_rows
+            parts.append(Partition(file, rows, tuple(map(float, box)) if rows else (np.nan,) * 4))
+        partitions[level] = parts
+    return PartitionedHierarchy(root, partitions)
