@@ -635,7 +635,9 @@ def _build(seed: int) -> tuple[dict[str, gpd.GeoDataFrame], tuple[PlantedDefect,
         "service_centres": _service_centres(city),
         "organisations": _organisations(city, rng),
         "streets": sample_streets(  # generated: see gridparty/_sample_streets.py
-            city.communities, city.grids, city.buildings,
+            city.communities,
+            city.grids,
+            city.buildings,
             {street.name: shapely.Polygon(street.outline) for street in _STREETS},
         ),
     }
@@ -745,7 +747,8 @@ def _community_name(city: _City, grid_id: str) -> str:
 def _inside_grid(city: _City) -> np.ndarray:
     """True for buildings lying wholly (≥ 99.9 % of their area) in their declared grid."""
     best, share = largest_overlap(
-        np.asarray(city.buildings.geometry.array), np.asarray(city.grids.geometry.array),
+        np.asarray(city.buildings.geometry.array),
+        np.asarray(city.grids.geometry.array),
         METRIC_CRS,
     )
     declared = city.buildings["grid_id"].to_numpy(dtype=object)

@@ -87,7 +87,9 @@ class _Place:
     buildings: pd.DataFrame  # community_id, street, district, residential, x, y (metres), point
 
     def community(self, street: int, position: int) -> str:
-        ids = self.communities.index[self.communities["street"] == self.streets[street % len(self.streets)]]
+        ids = self.communities.index[
+            self.communities["street"] == self.streets[street % len(self.streets)]
+        ]
         return str(ids[position % len(ids)])
 
 
@@ -96,7 +98,9 @@ def _place(layers: Mapping[str, gpd.GeoDataFrame]) -> _Place:
     geoms = np.asarray(b.geometry.array)
     ok = shapely.is_valid(geoms) & b["grid_id"].notna().to_numpy()
     community = grids["community_id"].reindex(b["grid_id"]).to_numpy()
-    points = shapely.transform(shapely.point_on_surface(geoms[ok]), lambda xy: np.round(xy, _DECIMALS))
+    points = shapely.transform(
+        shapely.point_on_surface(geoms[ok]), lambda xy: np.round(xy, _DECIMALS)
+    )
     xy = shapely.get_coordinates(gpd.GeoSeries(points, crs=4326).to_crs(_METRIC).array)
     table = pd.DataFrame(
         {
@@ -113,8 +117,9 @@ def _place(layers: Mapping[str, gpd.GeoDataFrame]) -> _Place:
     return _Place(com, tuple(pd.unique(com["street"])), table)
 
 
-def _pick(place: _Place, community: str, residential: bool, taken: set[str],
-          rng: np.random.Generator) -> str:
+def _pick(
+    place: _Place, community: str, residential: bool, taken: set[str], rng: np.random.Generator
+) -> str:
     """A building of ``community`` (of the wanted kind if any is left), not yet taken."""
     b = place.buildings
     free = b[(b["community_id"] == community) & ~b.index.isin(list(taken))]
@@ -134,8 +139,9 @@ def _party_org(members: np.ndarray) -> np.ndarray:
     )
 
 
-def _units(layers: Mapping[str, gpd.GeoDataFrame], place: _Place,
-           rng: np.random.Generator) -> gpd.GeoDataFrame:
+def _units(
+    layers: Mapping[str, gpd.GeoDataFrame], place: _Place, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
     org = layers["organisations"]
     industry = pd.Series("其他", index=org.index, dtype="string")
     for suffix, value in _INDUSTRY_BY_SUFFIX.items():
@@ -145,8 +151,16 @@ def _units(layers: Mapping[str, gpd.GeoDataFrame], place: _Place,
     for k, (name, kind, ind, members, street, position) in enumerate(_EXTRA_UNITS, start=1):
         short = place.streets[street % len(place.streets)].removesuffix("街道")
         building = _pick(place, place.community(street, position), False, taken, rng)
-        rows.append((f"U{k:02d}", name.format(s=short), kind, ind, members,
-                     place.buildings.at[building, "point"]))
+        rows.append(
+            (
+                f"U{k:02d}",
+                name.format(s=short),
+                kind,
+                ind,
+                members,
+                place.buildings.at[building, "point"],
+            )
+        )
     ids = [*org.index, *(r[0] for r in rows)]
     members = np.r_[org["formal_members"].to_numpy(dtype=np.int64), [r[4] for r in rows]]
     n = len(ids)
@@ -194,8 +208,9 @@ def _draw(ids: pd.Index, p: float, rng: np.random.Generator) -> list[str]:
     return sorted(ids[rng.random(len(ids)) < p])
 
 
-def _alliance_specs(units: gpd.GeoDataFrame, place: _Place,
-                    rng: np.random.Generator) -> list[_Alliance]:
+def _alliance_specs(
+    units: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator
+) -> list[_Alliance]:
     street = _street_of_units(units, place)
     ind, kind = units["industry"], units["kind"]
     xy = shapely.get_coordinates(units.geometry.to_crs(_METRIC).array)
@@ -205,10 +220,16 @@ def _alliance_specs(units: gpd.GeoDataFrame, place: _Place,
         mine = units.index[(street == name) & (units.index != lead) & (kind != "社会组织")]
         public = units.index[(street == name) & kind.isin(["事业单位"])]
         others = units.index[(street != name).fillna(True) & (kind == "国有企业")]
-        members = {lead, *_draw(mine, 0.5, rng), *public,
-                   *rng.choice(np.asarray(others), min(2, len(others)), replace=False)}
+        members = {
+            lead,
+            *_draw(mine, 0.5, rng),
+            *public,
+            *rng.choice(np.asarray(others), min(2, len(others)), replace=False),
+        }
         chair = str(rng.choice(sorted(members - {lead})))
-        out.append(_Alliance(f"{name}区域化党建联盟", "regional", lead, tuple(sorted(members)), chair))
+        out.append(
+            _Alliance(f"{name}区域化党建联盟", "regional", lead, tuple(sorted(members)), chair)
+        )
     for title, leads, industries, p, extra in (
         ("金融行业党建联盟", ["金融"], ["金融"], 0.8, ["专业服务"]),
         ("法律服务行业党建联盟", ["法律服务", "专业服务"], ["法律服务", "专业服务"], 0.8, []),
@@ -218,11 +239,15 @@ def _alliance_specs(units: gpd.GeoDataFrame, place: _Place,
         near = _draw(units.index[ind.isin(extra)], 0.5, rng)[:2]
         members = {lead, *_draw(units.index[ind.isin(industries)], p, rng), *near}
         out.append(_Alliance(title, "industry", lead, tuple(sorted(members)), None))
-    for title, lead_name, radius_m in (("南京东路商圈党建联盟", "申江百货", 700.0),
-                                       ("陆家嘴金融城商圈党建联盟", "陆家嘴中心商场", 900.0)):
+    for title, lead_name, radius_m in (
+        ("南京东路商圈党建联盟", "申江百货", 700.0),
+        ("陆家嘴金融城商圈党建联盟", "陆家嘴中心商场", 900.0),
+    ):
         lead_pos = int(np.flatnonzero(units["name"].str.startswith(lead_name).to_numpy(bool))[0])
         near = np.hypot(*(xy - xy[lead_pos]).T) <= radius_m
-        fits = ind.isin(["商贸", "酒店餐饮", "金融", "文化传媒", "信息技术", "专业服务"]).to_numpy(bool)
+        fits = ind.isin(["商贸", "酒店餐饮", "金融", "文化传媒", "信息技术", "专业服务"]).to_numpy(
+            bool
+        )
         lead = str(units.index[lead_pos])
         members = {lead, *_draw(units.index[near & fits], 0.7, rng)}
         chair = str(rng.choice(sorted(members - {lead})))
@@ -230,8 +255,9 @@ def _alliance_specs(units: gpd.GeoDataFrame, place: _Place,
     return out
 
 
-def _alliances(units: gpd.GeoDataFrame, place: _Place,
-               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _alliances(
+    units: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     specs = _alliance_specs(units, place, rng)
     ids = [f"A{k:02d}" for k in range(1, len(specs) + 1)]
     alliances = pd.DataFrame(
@@ -253,8 +279,9 @@ def _alliances(units: gpd.GeoDataFrame, place: _Place,
     return alliances, _relation(rows, ["unit_id", "alliance_id", "since"], "membership", "M", 3)
 
 
-def _relation(rows: list[tuple], columns: list[str], name: str, prefix: str,
-              width: int) -> pd.DataFrame:
+def _relation(
+    rows: list[tuple], columns: list[str], name: str, prefix: str, width: int
+) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     ids = [f"{prefix}{k:0{width}d}" for k in range(1, len(frame) + 1)]
     frame.index = pd.Index(ids, name=f"{name}_id", dtype="string")
@@ -275,8 +302,15 @@ def _agreements(units: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator
     for cid, centre in zip(com.index, rep, strict=True):
         order = np.argsort(shapely.distance(xy, centre), kind="stable")[:8]
         chosen = rng.choice(order, int(rng.integers(2, 5)), replace=False)
-        rows += [(cid, units.index[k], int(rng.integers(2018, _LAST_YEAR + 1)),
-                  _TOPICS[rng.integers(len(_TOPICS))]) for k in sorted(chosen)]
+        rows += [
+            (
+                cid,
+                units.index[k],
+                int(rng.integers(2018, _LAST_YEAR + 1)),
+                _TOPICS[rng.integers(len(_TOPICS))],
+            )
+            for k in sorted(chosen)
+        ]
     state = units.index[units["kind"].isin(["国有企业", "事业单位"])]
     social = units.index[units["kind"] == "社会组织"]
     pairs = {(str(rng.choice(state)), str(rng.choice(social))) for _ in range(8)}
@@ -286,8 +320,18 @@ def _agreements(units: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator
 
 # -- departments and pairings -----------------------------------------------------------------------
 
-_DEPARTMENTS = ("司法局", "卫生健康委员会", "民政局", "市场监督管理局", "文化和旅游局",
-                "人力资源和社会保障局", "生态环境局", "教育局", "商务委员会", "科学技术委员会")
+_DEPARTMENTS = (
+    "司法局",
+    "卫生健康委员会",
+    "民政局",
+    "市场监督管理局",
+    "文化和旅游局",
+    "人力资源和社会保障局",
+    "生态环境局",
+    "教育局",
+    "商务委员会",
+    "科学技术委员会",
+)
 
 
 def _departments(place: _Place, rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -302,22 +346,31 @@ def _departments(place: _Place, rng: np.random.Generator) -> gpd.GeoDataFrame:
         for k in range(n):
             where = str(communities[rng.integers(len(communities))])
             building = _pick(place, where, False, taken, rng)
-            rows.append((f"{district}{_DEPARTMENTS[k % len(_DEPARTMENTS)]}", district,
-                         2 if k == len(communities) else 1, place.buildings.at[building, "point"]))
+            rows.append(
+                (
+                    f"{district}{_DEPARTMENTS[k % len(_DEPARTMENTS)]}",
+                    district,
+                    2 if k == len(communities) else 1,
+                    place.buildings.at[building, "point"],
+                )
+            )
     return gpd.GeoDataFrame(
         {
             "name": pd.array([r[0] for r in rows], dtype="string"),
             "district": pd.array([r[1] for r in rows], dtype="string"),
             "capacity": pd.array([r[2] for r in rows], dtype="Int64"),
         },
-        index=pd.Index([f"D{k:02d}" for k in range(1, len(rows) + 1)], name="department_id",
-                       dtype="string"),
+        index=pd.Index(
+            [f"D{k:02d}" for k in range(1, len(rows) + 1)], name="department_id", dtype="string"
+        ),
         geometry=[r[3] for r in rows],
         crs=4326,
     )
 
 
-def _pairings(departments: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator) -> pd.DataFrame:
+def _pairings(
+    departments: gpd.GeoDataFrame, place: _Place, rng: np.random.Generator
+) -> pd.DataFrame:
     """Communities paired in list order with their district's departments (not by distance).
 
     Planted: the spare department joins the district's first community ("1+N"); the last
@@ -332,9 +385,12 @@ def _pairings(departments: gpd.GeoDataFrame, place: _Place, rng: np.random.Gener
     for district in districts:
         mine = com.index[com["district"] == district]
         deps = departments.index[departments["district"] == district]
-        rows += [(c, d, int(rng.integers(2019, 2024))) for c, d in zip(mine, deps, strict=False)
-                 if c != unpaired]
-        rows += [(mine[0], d, int(rng.integers(2019, 2024))) for d in deps[len(mine):]]
+        rows += [
+            (c, d, int(rng.integers(2019, 2024)))
+            for c, d in zip(mine, deps, strict=False)
+            if c != unpaired
+        ]
+        rows += [(mine[0], d, int(rng.integers(2019, 2024))) for d in deps[len(mine) :]]
     rows.append(rows[2])
     return _relation(rows, ["community_id", "department_id", "since"], "pairing", "P", 2)
 
@@ -370,9 +426,15 @@ _OFFERS = {
     "公共管理": (("environment", "volunteering"), (20, 60)),
 }
 _RESOURCE_TITLES = {
-    "finance": "反诈与金融知识宣讲", "volunteering": "党员志愿服务队", "legal": "律师公益咨询",
-    "employment": "就业岗位与技能培训", "health": "义诊与健康讲座", "elderly_care": "助老服务",
-    "youth": "青少年课堂", "culture": "文体活动场地与辅导", "environment": "环境整治志愿行动",
+    "finance": "反诈与金融知识宣讲",
+    "volunteering": "党员志愿服务队",
+    "legal": "律师公益咨询",
+    "employment": "就业岗位与技能培训",
+    "health": "义诊与健康讲座",
+    "elderly_care": "助老服务",
+    "youth": "青少年课堂",
+    "culture": "文体活动场地与辅导",
+    "environment": "环境整治志愿行动",
 }
 
 
@@ -386,11 +448,25 @@ def _needs(place: _Place, rng: np.random.Generator) -> gpd.GeoDataFrame:
             cat = categories[rng.choice(len(categories), p=share / share.sum())]
             _, (lo, hi), titles = _NEEDS[cat]
             building = _pick(place, str(cid), True, taken, rng)
-            rows.append((cid, cat, int(rng.integers(lo, hi + 1)), titles[rng.integers(len(titles))],
-                         place.buildings.at[building, "point"]))
+            rows.append(
+                (
+                    cid,
+                    cat,
+                    int(rng.integers(lo, hi + 1)),
+                    titles[rng.integers(len(titles))],
+                    place.buildings.at[building, "point"],
+                )
+            )
     cid = place.community(1, 0)  # planted: a need nobody can serve
-    rows.append((cid, "childcare", 12, "0–3岁婴幼儿托育", place.buildings.at[
-        _pick(place, cid, True, taken, rng), "point"]))
+    rows.append(
+        (
+            cid,
+            "childcare",
+            12,
+            "0–3岁婴幼儿托育",
+            place.buildings.at[_pick(place, cid, True, taken, rng), "point"],
+        )
+    )
     return _points(rows, ["community_id", "category", "size", "title"], "need", "N")
 
 

@@ -216,5 +216,3 @@ def _crossing_line(
         candidates = nodes[bank]
         ends.append(candidates[np.argmin(np.hypot(*(candidates - point).T))])
     return shapely.LineString(ends)
-
-
