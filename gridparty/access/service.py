@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -45,9 +45,7 @@ from gridparty.spatial.network import (
     StreetNetwork,
     street_network,
 )
-
-if TYPE_CHECKING:
-    from gridparty.spatial.siting import Siting
+from gridparty.spatial.siting import Siting
 
 __all__ = [
     "CENTRE_LEVEL",

@@ -14,8 +14,6 @@ is vectorised numpy, so the largest sizes generate in seconds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -23,10 +21,8 @@ import shapely
 
 from gridparty.core.arguments import positive_number, whole_number
 from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
 from gridparty.datasets.streets import boundary_streets
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = ["synthetic_city", "synthetic_layers"]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,7 @@ import shapely
 
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
+from gridparty.core.model import Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.flagship.zones import (
     ORGANISATION_LEVELS,
@@ -48,9 +49,6 @@ from gridparty.flagship.zones import (
     zone_definition,
 )
 from gridparty.spatial.siting import Siting, Solver, max_coverage, set_cover
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = ["WEIGHTS", "FlagshipChoice", "choose_flagships", "fewest_flagships"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,11 +19,9 @@ import shapely
 
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import normalise_layer
+from gridparty.core.model import Hierarchy
 from gridparty.core.schema import Level
 from gridparty.spatial.assign import locate_points
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "CONTACT_ALIASES",

@@ -27,9 +27,11 @@ Choosing the flagships is :mod:`gridparty.flagship.choice`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +43,7 @@ from gridparty.core.arguments import positive_number
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.labels import check_lang, text
+from gridparty.core.model import Hierarchy
 from gridparty.core.paths import refuse_sources
 from gridparty.core.results import Tables, figures, header
 from gridparty.flagship.mentees import RULES, MenteeRule, rule_function
@@ -51,12 +54,6 @@ from gridparty.flagship.organisations import (
     organisation_table,
 )
 from gridparty.spatial.assign import locate_points
-
-if TYPE_CHECKING:
-    import os
-    from pathlib import Path
-
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "CONTACT_ALIASES",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -32,11 +32,9 @@ import shapely
 from gridparty.core.coords import check_metric_crs
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
+from gridparty.core.model import Hierarchy
 from gridparty.core.schema import LEVELS
 from gridparty.spatial import kernels as _kernels
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "ENGINES",
