@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -191,7 +192,7 @@ def match_lists(
 
 def _read(
     frame: pd.DataFrame, level: object, columns: TableColumns | None, table: str
-) -> tuple[gpd.GeoDataFrame, list[dict]]:
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     out, issues = read_table(
         frame,
         level,
@@ -214,9 +215,9 @@ def _prepare(
     owners: pd.DataFrame | None,
     amount: str,
     words: Mapping[str, str],
-) -> tuple[gpd.GeoDataFrame, list[dict]]:
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Resolve owners and categories, fill locations and amounts; one problem per bad cell."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     out = frame.copy()
     category, unknown = codes(frame["category"], words)
     out["category"] = category

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -240,7 +241,7 @@ def _communities(communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | Non
 
 def _check_alliances(
     frame: pd.DataFrame, units: gpd.GeoDataFrame
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     kind, bad_kind = codes(frame["kind"], ALLIANCE_KINDS)
     lead, bad_lead = resolve(frame["lead_unit_id"], units)
     chair, bad_chair = resolve(frame["chair_unit_id"], units)
@@ -274,8 +275,8 @@ def _check_alliances(
 
 def _check_agreements(
     frame: pd.DataFrame, units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None
-) -> tuple[pd.DataFrame, list[dict]]:
-    rows: list[dict] = []
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
     out = frame.copy()
     com = (
         communities
@@ -329,7 +330,7 @@ def _check_agreements(
     return out.assign(check=first_checks(errors, out.index)), rows
 
 
-def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> list[dict]:
+def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> list[dict[str, Any]]:
     valid = memberships[memberships["check"].isna()]
     members = set(zip(valid["alliance_id"], valid["unit_id"], strict=True))
     return [
@@ -348,13 +349,13 @@ def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> li
 # -- graphs --------------------------------------------------------------------------------------
 
 
-def bipartite_graph(net: AllianceNetwork) -> nx.Graph:
+def bipartite_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # Graph[...] fails at run time
     """The unit–alliance graph: nodes ``("unit", id)`` and ``("alliance", id)``.
 
     Every unit and alliance is a node (``bipartite`` 0 for units, 1 for alliances; ``name``,
     ``kind``); every membership without a problem is an edge (with ``since``).
     """
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(
         (("unit", i), {"bipartite": 0, "level": "unit", "id": i, "name": _text(n)})
         for i, n in net.units["name"].items()
@@ -376,7 +377,7 @@ def bipartite_graph(net: AllianceNetwork) -> nx.Graph:
     return graph
 
 
-def unit_graph(net: AllianceNetwork) -> nx.Graph:
+def unit_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # Graph[...] fails at run time
     """The unit–unit projection: two units are linked when they share an alliance.
 
     Nodes are unit ids (every unit, linked or not); edge ``weight`` = number of shared
@@ -389,7 +390,7 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:
     links.sort_indices()
     links = links.tocoo()  # row-major: pairs (i < j) in the order _shared_alliances gives them
     names = net.units.index.to_numpy(dtype=object)
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(names)
     graph.add_edges_from(
         (u, v, {"alliances": shared, "weight": w})
@@ -419,7 +420,7 @@ def _incidence(net: AllianceNetwork) -> sparse.csr_array:
     )
 
 
-def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[list]:
+def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[list[Any]]:
     """Sorted ids of the alliances each linked pair of rows ``i < j`` shares, by ``(i, j)``.
 
     Every pair of members of each alliance, made with numpy (no loop over pairs): the
@@ -669,7 +670,7 @@ def _extent(
 
 
 def _unit_network(
-    net: AllianceNetwork, units: gpd.GeoDataFrame, bipartite: nx.Graph, parts: list[set]
+    net: AllianceNetwork, units: gpd.GeoDataFrame, bipartite: nx.Graph[Any], parts: list[set[Any]]
 ) -> gpd.GeoDataFrame:
     """Alliances, agreements, degree, betweenness, cut vertices and component of each unit."""
     valid = net.valid_memberships.drop_duplicates(["unit_id", "alliance_id"])
@@ -696,7 +697,7 @@ def _unit_network(
     return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
 
-def _cut_units(bipartite: nx.Graph) -> list[str]:
+def _cut_units(bipartite: nx.Graph[Any]) -> list[str]:
     """Cut vertices of the unit–unit projection, found on the (much smaller) bipartite graph.
 
     A unit separates other units in the projection exactly when removing it from the bipartite
@@ -713,13 +714,13 @@ def _cut_units(bipartite: nx.Graph) -> list[str]:
     return out
 
 
-def _component_parts(bipartite: nx.Graph) -> list[set]:
+def _component_parts(bipartite: nx.Graph[Any]) -> list[set[Any]]:
     """Connected components holding an alliance, largest first (then by smallest id)."""
     parts = [c for c in nx.connected_components(bipartite) if any(n[0] == "alliance" for n in c)]
     return sorted(parts, key=lambda c: (-len(c), min(n[1] for n in c)))
 
 
-def _components(net: AllianceNetwork, parts: list[set]) -> pd.DataFrame:
+def _components(net: AllianceNetwork, parts: list[set[Any]]) -> pd.DataFrame:
     members = net.units["formal_members"]
     rows = []
     for part in parts:

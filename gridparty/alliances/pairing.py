@@ -20,6 +20,7 @@ departments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -67,7 +68,7 @@ def _read(
     pairings: pd.DataFrame | None,
     columns: TableColumns | None,
     strict: bool,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[dict]]:
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[dict[str, Any]]]:
     com, issues = normalise_layer(communities, LEVELS["community"], argument="communities")
     dep, more = read_table(
         require_points(departments, "departments"),
@@ -181,7 +182,7 @@ def check_pairing(
 
 
 def _check(
-    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, pairs: pd.DataFrame, issues: list[dict]
+    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, pairs: pd.DataFrame, issues: list[dict[str, Any]]
 ) -> PairingCheck:
     pairs, rows = check_links(
         pairs,
@@ -457,7 +458,9 @@ def _amount(value: int | str, frame: pd.DataFrame, argument: str, table: str) ->
     return numbers.astype("int64")
 
 
-def _points(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, crs: pyproj.CRS) -> tuple:
+def _points(
+    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray]:
     c = shapely.point_on_surface(np.asarray(com.geometry.to_crs(crs).make_valid().array))
     d = np.asarray(dep.geometry.to_crs(crs).array)
     return c, d

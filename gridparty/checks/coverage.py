@@ -26,6 +26,7 @@ and is done. Only the other parents are differenced exactly (GEOS), and only the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -595,7 +596,7 @@ def _part_table(
     return out.set_axis(pd.RangeIndex(1, len(out) + 1, name="part"))
 
 
-def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) -> dict:
+def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) -> dict[str, Any]:
     parent_ids, child_ids = layers.parent_ids, layers.child_ids
     if kind == "gap":
         return {"parent_id": pd.array(parent_ids[owner], dtype="string")}

@@ -43,6 +43,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -655,7 +656,7 @@ def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
     degrees and pushes new entries for them, and an entry whose degree is no longer current is
     skipped when popped. Near-linear in the number of nodes and edges.
     """
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from(zip(left, right, strict=True))
     size = max(1, max_units)
@@ -682,7 +683,7 @@ def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
     return pd.Series(group, dtype="string")
 
 
-def _walk(graph: nx.Graph, seed: object, free: set, size: int) -> list:
+def _walk(graph: nx.Graph[Any], seed: object, free: set[Any], size: int) -> list[Any]:
     """The first ``size`` free nodes of a breadth-first walk from ``seed`` over free nodes."""
     members = [seed]
     seen = {seed}

@@ -32,7 +32,7 @@ layer streets the same way; without streets (or with --straight) distances are s
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``access`` command."""
     cmd = sub.add_parser(
         "access",

@@ -53,7 +53,7 @@ resources). Chinese column names such as 单位名称, 单位类型, 党组织, 
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``alliances`` command."""
     cmd = sub.add_parser(
         "alliances",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ The roster (--roster) lists secretaries and contacts where given: personal data,
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``zones`` command."""
     cmd = sub.add_parser(
         "zones",
@@ -215,7 +215,7 @@ def _check_against(h: Hierarchy, args: argparse.Namespace, named: list[str] | No
         check_k(args.k, len(h.communities))
 
 
-def _choose(h: Hierarchy, args: argparse.Namespace, common: dict) -> FlagshipChoice:
+def _choose(h: Hierarchy, args: argparse.Namespace, common: dict[str, Any]) -> FlagshipChoice:
     from gridparty.flagship.choice import choose_flagships, fewest_flagships
 
     solve = {"solver": args.solver, "time_limit_s": args.time_limit}

@@ -239,7 +239,7 @@ def base_map(
         lang=check_lang(lang),
         tiles=tiles,
         datum="wgs84" if source is None else source.datum,
-        assets=assets,  # type: ignore[arg-type]
+        assets=assets,
     )
     (x0, y0), (x1, y1) = _display_corners(_checked_bounds(bounds), settings.datum)
     m = GridpartyMap(

@@ -103,4 +103,4 @@ def layer_bounds(layers: list[gpd.GeoDataFrame]) -> tuple[float, float, float, f
         raise InputError(
             "h has no communities, grids or buildings with geometry: there is nothing to map."
         )
-    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))  # type: ignore[return-value]
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -67,7 +68,7 @@ def _feature_collection(
     rows: Sequence[Sequence[str]],
     styles: Sequence[str],
     datum: str,
-) -> dict:
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection for display; features without geometry are left out.
 
     Each feature's properties are only ``tip`` (tooltip and popup title), ``row`` (popup
