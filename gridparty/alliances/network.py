@@ -207,7 +207,7 @@ def alliance_network(
     )
     com = _communities(communities)
     found = [*issues, *more, *member_issues, *agreement_issues]
-    alliance_frame, kind_problems = _check_alliances(alliance_frame, unit_frame)
+    alliance_frame, kind_problems = _check_alliances(alliance_frame, unit_frame)  # type: ignore[arg-type]  # the units table, read as points
     member_frame, member_problems = check_links(
         member_frame,
         "membership",
@@ -217,14 +217,20 @@ def alliance_network(
         ),
         "duplicate_membership",
     )
-    agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)
+    agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)  # type: ignore[arg-type]  # the units table, read as points
     found += kind_problems + member_problems + agreement_problems
     found += _leads_not_members(alliance_frame, member_frame)
     if not len(unit_frame):
         raise InputError("units is empty: there are no units to analyse.")
-    crs = _coords.choose_metric_crs(metric_crs, unit_frame)
+    crs = _coords.choose_metric_crs(metric_crs, unit_frame)  # type: ignore[arg-type]  # the units table, read as points
     return AllianceNetwork(
-        unit_frame, alliance_frame, member_frame, agreement_frame, com, problem_frame(found), crs
+        unit_frame,  # type: ignore[arg-type]  # the units table, read as points
+        alliance_frame,
+        member_frame,
+        agreement_frame,
+        com,
+        problem_frame(found),
+        crs,
     )
 
 
@@ -289,7 +295,7 @@ def _check_agreements(
         as_com, not_com = resolve(values, com)
         is_unit = ~not_unit & values.notna()
         out[f"party_{side}"] = as_unit.where(is_unit, as_com)
-        kind = np.where(is_unit, "unit", np.where(~not_com & values.notna(), "community", None))
+        kind = np.where(is_unit, "unit", np.where(~not_com & values.notna(), "community", None))  # type: ignore[call-overload]  # None marks a missing value
         out[f"kind_{side}"] = pd.array(kind, dtype="string")
         unknown = not_unit & not_com
         rows += [
@@ -342,7 +348,7 @@ def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> li
             "among its members; add a membership row for it.",
         )
         for a, lead in alliances["lead_unit_id"].dropna().items()
-        if (a, lead) not in members and pd.isna(alliances.at[a, "check"])
+        if (a, lead) not in members and pd.isna(alliances.at[a, "check"])  # type: ignore[arg-type]  # a pandas scalar
     ]
 
 
@@ -388,15 +394,15 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # G
     incidence = _incidence(net)
     links = sparse.csr_array(sparse.triu(Projection(incidence).links, k=1))
     links.sort_indices()
-    links = links.tocoo()  # row-major: pairs (i < j) in the order _shared_alliances gives them
+    links = links.tocoo()  # type: ignore[assignment]  # row-major: pairs (i < j) in the order _shared_alliances gives them; scipy-stubs: a COO copy
     names = net.units.index.to_numpy(dtype=object)
     graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(names)
     graph.add_edges_from(
         (u, v, {"alliances": shared, "weight": w})
         for u, v, w, shared in zip(
-            names[links.row].tolist(),
-            names[links.col].tolist(),
+            names[links.row].tolist(),  # type: ignore[attr-defined]  # a COO array here
+            names[links.col].tolist(),  # type: ignore[attr-defined]  # a COO array here
             links.data.astype(np.int64).tolist(),
             _shared_alliances(incidence, net.alliances.index),
             strict=True,
@@ -412,8 +418,8 @@ def _incidence(net: AllianceNetwork) -> sparse.csr_array:
         (
             np.ones(len(valid)),
             (
-                net.units.index.get_indexer(valid["unit_id"]),
-                net.alliances.index.get_indexer(valid["alliance_id"]),
+                net.units.index.get_indexer(valid["unit_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
+                net.alliances.index.get_indexer(valid["alliance_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
             ),
         ),
         shape=(len(net.units), len(net.alliances)),
@@ -444,7 +450,7 @@ def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[
 
 
 def _text(value: object) -> str | None:
-    return None if pd.isna(value) else str(value)
+    return None if pd.isna(value) else str(value)  # type: ignore[call-overload]  # a pandas scalar
 
 
 # -- analysis ------------------------------------------------------------------------------------
@@ -502,9 +508,9 @@ class AllianceAnalysis(Tables):
             {
                 "alliances": len(self.alliances),
                 "units": len(self.units),
-                "units_in_alliance": int(total["in_alliance"]),
-                "units_covered": int(total["covered"]),
-                "covered_share": round(float(total["covered_share"]), 3),
+                "units_in_alliance": int(total["in_alliance"]),  # type: ignore[index, call-overload]  # total is a row
+                "units_covered": int(total["covered"]),  # type: ignore[index, call-overload]  # total is a row
+                "covered_share": round(float(total["covered_share"]), 3),  # type: ignore[index, call-overload]  # total is a row
                 "bridging_units": int(self.units["bridging"].sum()),
                 "components": len(self.components),
                 "problems": len(self.problems),
@@ -642,9 +648,9 @@ def _extent(
     Members without a location are counted but do not shape the hull.
     """
     ids = net.alliances.index
-    every = ids.get_indexer(members["alliance_id"])
+    every = ids.get_indexer(members["alliance_id"])  # type: ignore[arg-type]  # pandas-stubs: any array-like
     points = np.asarray(net.units.geometry.to_crs(net.metric_crs).array)
-    points = points[net.units.index.get_indexer(members["unit_id"])]
+    points = points[net.units.index.get_indexer(members["unit_id"])]  # type: ignore[arg-type]  # pandas-stubs: any array-like
     located = ~(shapely.is_missing(points) | shapely.is_empty(points))
     pos = every[located]
     order = np.argsort(pos, kind="stable")

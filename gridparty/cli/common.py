@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import folium
-import geopandas as gpd
+import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.core.errors import DataFileError, InputError
@@ -256,7 +256,7 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
 
 def extra_layer(
     path: Path, given: Path | None, layer: str, coords: str, encoding: str | None = None
-) -> gpd.GeoDataFrame | None:
+) -> pd.DataFrame | None:
     """A layer from its own file, else from the input GeoPackage or folder; None if absent.
 
     Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84;

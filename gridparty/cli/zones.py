@@ -169,8 +169,8 @@ def _run(args: argparse.Namespace) -> int:
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
     flagships = list(choice.chosen) if choice is not None else named
-    progress(f"building {len(flagships)} mentoring zones")
-    zones = mentoring_zones(h, flagships, rule=args.rule, **common)
+    progress(f"building {len(flagships)} mentoring zones")  # type: ignore[arg-type]  # named when --flagships is given
+    zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
     print(zones.summary().to_string())
     report = _Report(zones, choice)
     for path, write, what in (

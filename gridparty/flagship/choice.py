@@ -367,7 +367,7 @@ def _setup(
 
 def _reach(cost: np.ndarray, home: np.ndarray) -> np.ndarray:
     """Organisations × candidates: within the radius and not the candidate's own unit."""
-    return ~np.isnan(_without_own(cost, home))
+    return np.asarray(~np.isnan(_without_own(cost, home)))
 
 
 def _without_own(matrix: np.ndarray, home: np.ndarray) -> np.ndarray:
