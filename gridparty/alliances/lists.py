@@ -45,7 +45,7 @@ from gridparty.core.arguments import positive_number
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
-from gridparty.core.schema import LEVELS
+from gridparty.core.schema import LEVELS, Level
 from gridparty.spatial.flow import Engine, max_flow_min_cost
 
 __all__ = [
@@ -191,11 +191,11 @@ def match_lists(
 
 
 def _read(
-    frame: pd.DataFrame, level: object, columns: TableColumns | None, table: str
+    frame: pd.DataFrame, level: Level, columns: TableColumns | None, table: str
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     out, issues = read_table(
         frame,
-        level,  # type: ignore[arg-type]  # a Level
+        level,
         columns=columns_for(columns, _TABLES, table),
         argument=table,
         make_ids=True,
