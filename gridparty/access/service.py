@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -45,9 +45,7 @@ from gridparty.spatial.network import (
     StreetNetwork,
     street_network,
 )
-
-if TYPE_CHECKING:
-    from gridparty.spatial.siting import Siting
+from gridparty.spatial.siting import Siting
 
 __all__ = [
     "CENTRE_LEVEL",
@@ -345,7 +343,7 @@ def _as_network(
         if crs is not None:
             check_metric_crs(crs)
         return streets
-    return street_network(streets, metric_crs=crs)
+    return street_network(streets, metric_crs=crs)  # type: ignore[arg-type]  # a CRS, str or int given by the caller
 
 
 def _metric_of(frame: gpd.GeoDataFrame, crs: object) -> pyproj.CRS:
@@ -370,7 +368,7 @@ class _Measured:
         dist = np.full(len(self.origin_xy), np.inf)
         near = np.full(len(self.origin_xy), -1, dtype=np.int64)
         if len(pos) and len(self.origin_xy):
-            dist, j = cKDTree(self.centre_xy[pos]).query(self.origin_xy, workers=-1)
+            dist, j = cKDTree(self.centre_xy[pos]).query(self.origin_xy, workers=-1)  # type: ignore[assignment]  # many points in, arrays out
             near = pos[j]
         return dist, near
 
@@ -409,8 +407,8 @@ class _Measured:
             "distance_m": distance,
             "centre_id": pd.array(ids[near], dtype="string"),
             "snap_m": snap_m,
-            "component": pd.array(component, dtype="Float64").astype("Int64"),
-            "status": pd.array(status, dtype="string"),
+            "component": pd.array(component, dtype="Float64").astype("Int64"),  # type: ignore[dict-item]  # an ExtensionArray column
+            "status": pd.array(status, dtype="string"),  # type: ignore[dict-item]  # an ExtensionArray column
         }
         for code in _TIER_CODES:
             mask = tiers == code
@@ -544,7 +542,7 @@ class ServiceAccess(Tables):
         counts = self.issues[homes].groupby("check").size()
         rolled = _issue_rows(
             "household",
-            [pd.NA] * len(counts),
+            [pd.NA] * len(counts),  # type: ignore[list-item]  # no id: the rows are counted
             "",
             [f"{n} households (not listed: personal data)" for n in counts],
         ).assign(check=list(counts.index), severity=[_SEVERITY[c] for c in counts.index])
@@ -688,7 +686,7 @@ def _building_table(h: Hierarchy) -> gpd.GeoDataFrame:
     counts = per.reindex(b.index).fillna(0).astype("int64")
     members = counts["member_households"]
     households = b["households"].astype("Float64").fillna(members.astype("Float64"))
-    households = households.where(households >= members, members).astype("int64")
+    households = households.where(households >= members, members).astype("int64")  # type: ignore[assignment]  # whole numbers
     return gpd.GeoDataFrame(
         {
             "grid_id": b["grid_id"],
@@ -760,7 +758,7 @@ def _compounds(
     b_i, c_i = shapely.STRtree(polys).query(shapely.points(xy[present]), predicate="within")
     owner[np.flatnonzero(present)[b_i]] = c_i
     ids = compounds.index.astype("string")
-    compound = np.where(owner >= 0, ids.to_numpy()[np.maximum(owner, 0)], None)
+    compound = np.where(owner >= 0, ids.to_numpy()[np.maximum(owner, 0)], None)  # type: ignore[call-overload]  # None marks a missing value
     inside = buildings.assign(compound_id=pd.array(compound, dtype="string"))
     served = inside[inside["compound_id"].notna()]
     bad = served[served["under_served"]]
@@ -774,7 +772,7 @@ def _compounds(
     names = compounds["name"] if "name" in compounds else pd.Series(pd.NA, index=compounds.index)
     table.insert(0, "name", names.set_axis(ids).reindex(table.index).astype("string"))
     geometry = compounds.geometry.set_axis(ids).reindex(table.index)
-    out = gpd.GeoDataFrame(table, geometry=geometry.to_crs(4326).array, crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=geometry.to_crs(4326).array, crs=4326)  # type: ignore[operator]  # a GeoSeries' to_crs (the stubs see a geometry)
     out.index.name = "compound_id"
     return _ranked(out)
 
@@ -820,7 +818,7 @@ def _issues(
     rows.append(
         _issue_rows(
             "service_centre",
-            unknown.index,
+            unknown.index,  # type: ignore[arg-type]  # an Index of ids
             "unknown_tier",
             [
                 f"tier {t!r} is not one of {', '.join(_TIER_CODES)} (or their names); counted for "
@@ -837,7 +835,7 @@ def _issues(
             rows.append(
                 _issue_rows(
                     level,
-                    bad.index,
+                    bad.index,  # type: ignore[arg-type]  # an Index of ids
                     check,
                     [
                         _status_message(check, snap, comp)
@@ -850,7 +848,7 @@ def _issues(
         rows.append(
             _issue_rows(
                 "streets",
-                bad.index.astype(str),
+                bad.index.astype(str),  # type: ignore[arg-type]  # an Index of ids
                 "disconnected_streets",
                 [
                     f"street part {k} ({int(r.segments)} segments, {r.length_m:,.0f} m) holds no "
@@ -943,8 +941,10 @@ def _reachable(
     keep = end > start
     start, end, edge = start[keep], end[keep], edge[keep]
     a, b = network.xy[u[edge]], network.xy[v[edge]]
-    return shapely.linestrings(
-        np.stack([a + start[:, None] * (b - a), a + end[:, None] * (b - a)], axis=1)
+    return np.asarray(
+        shapely.linestrings(
+            np.stack([a + start[:, None] * (b - a), a + end[:, None] * (b - a)], axis=1)
+        )
     )
 
 
@@ -1025,7 +1025,7 @@ class PostSiting(Tables):
                 **requested,
                 "posts": len(self.posts),
                 "solver": self.siting.method,
-                **self.coverage.to_dict(),
+                **self.coverage.to_dict(),  # type: ignore[dict-item]  # a row with text labels
                 "note": self.note,
             }
         )
@@ -1166,7 +1166,7 @@ def _solve(
         thinned = set_cover(cost[:, mclp.chosen], max_cost=threshold, solver="greedy")
         chosen = mclp.chosen[thinned.chosen]
     covered = (cost[:, chosen] <= threshold).any(axis=1) if len(chosen) else mclp.covered
-    return replace(mclp, chosen=chosen, covered=covered, seconds=mclp.seconds + fewest.seconds)
+    return replace(mclp, chosen=chosen, covered=covered, seconds=mclp.seconds + fewest.seconds)  # type: ignore[arg-type]  # a boolean array
 
 
 def _post_siting(
@@ -1198,7 +1198,7 @@ def _near_demand(
     near = np.zeros(len(xy), dtype=bool)
     if len(demand_xy) and ok.any():
         pos = np.flatnonzero(ok)
-        hit = shapely.STRtree(shapely.points(demand_xy)).query(
+        hit = shapely.STRtree(shapely.points(demand_xy)).query(  # type: ignore[arg-type]  # shapely returns an array for arrays
             shapely.points(xy[pos]), predicate="dwithin", distance=limit_m
         )[0]
         near[pos[np.unique(hit)]] = True
@@ -1209,7 +1209,7 @@ def _cost(
     network: StreetNetwork | None, rows_xy: np.ndarray, cols_xy: np.ndarray, snap_to: SnapTo
 ) -> np.ndarray:
     if network is None:
-        return np.hypot(
+        return np.hypot(  # type: ignore[no-any-return]  # a numpy array
             rows_xy[:, None, 0] - cols_xy[None, :, 0], rows_xy[:, None, 1] - cols_xy[None, :, 1]
         )
     return network.cost_matrix(network.snap(rows_xy, to=snap_to), network.snap(cols_xy, to=snap_to))

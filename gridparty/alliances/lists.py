@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +45,7 @@ from gridparty.core.arguments import positive_number
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
-from gridparty.core.schema import LEVELS
+from gridparty.core.schema import LEVELS, Level
 from gridparty.spatial.flow import Engine, max_flow_min_cost
 
 __all__ = [
@@ -190,8 +191,8 @@ def match_lists(
 
 
 def _read(
-    frame: pd.DataFrame, level: object, columns: TableColumns | None, table: str
-) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    frame: pd.DataFrame, level: Level, columns: TableColumns | None, table: str
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     out, issues = read_table(
         frame,
         level,
@@ -202,7 +203,9 @@ def _read(
     )
     if not isinstance(out, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(
-            out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs=4326
+            out,
+            geometry=gpd.GeoSeries([None] * len(out), index=out.index),  # type: ignore[arg-type]  # no geometry yet
+            crs=4326,
         )
     return out, issues
 
@@ -214,9 +217,9 @@ def _prepare(
     owners: pd.DataFrame | None,
     amount: str,
     words: Mapping[str, str],
-) -> tuple[gpd.GeoDataFrame, list[dict]]:
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Resolve owners and categories, fill locations and amounts; one problem per bad cell."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     out = frame.copy()
     category, unknown = codes(frame["category"], words)
     out["category"] = category
@@ -280,7 +283,7 @@ def _fill_locations(frame: gpd.GeoDataFrame, owner: str, owners: pd.DataFrame) -
     """Rows without a point take their owner's point (a community's representative point)."""
     geoms = np.asarray(frame.geometry.array).copy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    pos = owners.index.get_indexer(frame[owner].astype("string").fillna(""))
+    pos = owners.index.get_indexer(frame[owner].astype("string").fillna(""))  # type: ignore[arg-type]  # pandas-stubs: any array-like
     take = empty & (pos >= 0)
     if take.any():
         source = np.asarray(owners.geometry.array)[pos[take]]
@@ -379,7 +382,7 @@ def _need_table(
         served=served,
         unserved=unserved,
         status=pd.array(status, dtype="string"),
-        reason=pd.array(np.where(status != "matched", reason, None), dtype="string"),
+        reason=pd.array(np.where(status != "matched", reason, None), dtype="string"),  # type: ignore[call-overload]  # None marks a missing value
         nearest_m=nearest,
     )[
         [
@@ -425,8 +428,8 @@ def _match_lines(
     )
     table = pd.DataFrame(
         {
-            "need_id": pd.array(need.index[i], dtype="string"),
-            "resource_id": pd.array(res.index[j], dtype="string"),
+            "need_id": pd.array(need.index[i], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
+            "resource_id": pd.array(res.index[j], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
             "unit_id": pd.array(res["unit_id"].to_numpy()[j], dtype="string"),
             "community_id": pd.array(need["community_id"].to_numpy()[i], dtype="string"),
             "category": pd.array(need["category"].to_numpy()[i], dtype="string"),

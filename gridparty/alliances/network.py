@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -206,7 +207,7 @@ def alliance_network(
     )
     com = _communities(communities)
     found = [*issues, *more, *member_issues, *agreement_issues]
-    alliance_frame, kind_problems = _check_alliances(alliance_frame, unit_frame)
+    alliance_frame, kind_problems = _check_alliances(alliance_frame, unit_frame)  # type: ignore[arg-type]  # the units table, read as points
     member_frame, member_problems = check_links(
         member_frame,
         "membership",
@@ -216,14 +217,20 @@ def alliance_network(
         ),
         "duplicate_membership",
     )
-    agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)
+    agreement_frame, agreement_problems = _check_agreements(agreement_frame, unit_frame, com)  # type: ignore[arg-type]  # the units table, read as points
     found += kind_problems + member_problems + agreement_problems
     found += _leads_not_members(alliance_frame, member_frame)
     if not len(unit_frame):
         raise InputError("units is empty: there are no units to analyse.")
-    crs = _coords.choose_metric_crs(metric_crs, unit_frame)
+    crs = _coords.choose_metric_crs(metric_crs, unit_frame)  # type: ignore[arg-type]  # the units table, read as points
     return AllianceNetwork(
-        unit_frame, alliance_frame, member_frame, agreement_frame, com, problem_frame(found), crs
+        unit_frame,  # type: ignore[arg-type]  # the units table, read as points
+        alliance_frame,
+        member_frame,
+        agreement_frame,
+        com,
+        problem_frame(found),
+        crs,
     )
 
 
@@ -240,7 +247,7 @@ def _communities(communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | Non
 
 def _check_alliances(
     frame: pd.DataFrame, units: gpd.GeoDataFrame
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     kind, bad_kind = codes(frame["kind"], ALLIANCE_KINDS)
     lead, bad_lead = resolve(frame["lead_unit_id"], units)
     chair, bad_chair = resolve(frame["chair_unit_id"], units)
@@ -274,8 +281,8 @@ def _check_alliances(
 
 def _check_agreements(
     frame: pd.DataFrame, units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None
-) -> tuple[pd.DataFrame, list[dict]]:
-    rows: list[dict] = []
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
     out = frame.copy()
     com = (
         communities
@@ -288,7 +295,7 @@ def _check_agreements(
         as_com, not_com = resolve(values, com)
         is_unit = ~not_unit & values.notna()
         out[f"party_{side}"] = as_unit.where(is_unit, as_com)
-        kind = np.where(is_unit, "unit", np.where(~not_com & values.notna(), "community", None))
+        kind = np.where(is_unit, "unit", np.where(~not_com & values.notna(), "community", None))  # type: ignore[call-overload]  # None marks a missing value
         out[f"kind_{side}"] = pd.array(kind, dtype="string")
         unknown = not_unit & not_com
         rows += [
@@ -329,7 +336,7 @@ def _check_agreements(
     return out.assign(check=first_checks(errors, out.index)), rows
 
 
-def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> list[dict]:
+def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> list[dict[str, Any]]:
     valid = memberships[memberships["check"].isna()]
     members = set(zip(valid["alliance_id"], valid["unit_id"], strict=True))
     return [
@@ -341,20 +348,20 @@ def _leads_not_members(alliances: pd.DataFrame, memberships: pd.DataFrame) -> li
             "among its members; add a membership row for it.",
         )
         for a, lead in alliances["lead_unit_id"].dropna().items()
-        if (a, lead) not in members and pd.isna(alliances.at[a, "check"])
+        if (a, lead) not in members and pd.isna(alliances.at[a, "check"])  # type: ignore[arg-type]  # a pandas scalar
     ]
 
 
 # -- graphs --------------------------------------------------------------------------------------
 
 
-def bipartite_graph(net: AllianceNetwork) -> nx.Graph:
+def bipartite_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # Graph[...] fails at run time
     """The unit–alliance graph: nodes ``("unit", id)`` and ``("alliance", id)``.
 
     Every unit and alliance is a node (``bipartite`` 0 for units, 1 for alliances; ``name``,
     ``kind``); every membership without a problem is an edge (with ``since``).
     """
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(
         (("unit", i), {"bipartite": 0, "level": "unit", "id": i, "name": _text(n)})
         for i, n in net.units["name"].items()
@@ -376,7 +383,7 @@ def bipartite_graph(net: AllianceNetwork) -> nx.Graph:
     return graph
 
 
-def unit_graph(net: AllianceNetwork) -> nx.Graph:
+def unit_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # Graph[...] fails at run time
     """The unit–unit projection: two units are linked when they share an alliance.
 
     Nodes are unit ids (every unit, linked or not); edge ``weight`` = number of shared
@@ -387,15 +394,15 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:
     incidence = _incidence(net)
     links = sparse.csr_array(sparse.triu(Projection(incidence).links, k=1))
     links.sort_indices()
-    links = links.tocoo()  # row-major: pairs (i < j) in the order _shared_alliances gives them
+    links = links.tocoo()  # type: ignore[assignment]  # row-major: pairs (i < j) in the order _shared_alliances gives them; scipy-stubs: a COO copy
     names = net.units.index.to_numpy(dtype=object)
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(names)
     graph.add_edges_from(
         (u, v, {"alliances": shared, "weight": w})
         for u, v, w, shared in zip(
-            names[links.row].tolist(),
-            names[links.col].tolist(),
+            names[links.row].tolist(),  # type: ignore[attr-defined]  # a COO array here
+            names[links.col].tolist(),  # type: ignore[attr-defined]  # a COO array here
             links.data.astype(np.int64).tolist(),
             _shared_alliances(incidence, net.alliances.index),
             strict=True,
@@ -411,15 +418,15 @@ def _incidence(net: AllianceNetwork) -> sparse.csr_array:
         (
             np.ones(len(valid)),
             (
-                net.units.index.get_indexer(valid["unit_id"]),
-                net.alliances.index.get_indexer(valid["alliance_id"]),
+                net.units.index.get_indexer(valid["unit_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
+                net.alliances.index.get_indexer(valid["alliance_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
             ),
         ),
         shape=(len(net.units), len(net.alliances)),
     )
 
 
-def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[list]:
+def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[list[Any]]:
     """Sorted ids of the alliances each linked pair of rows ``i < j`` shares, by ``(i, j)``.
 
     Every pair of members of each alliance, made with numpy (no loop over pairs): the
@@ -443,7 +450,7 @@ def _shared_alliances(incidence: sparse.csr_array, alliances: pd.Index) -> list[
 
 
 def _text(value: object) -> str | None:
-    return None if pd.isna(value) else str(value)
+    return None if pd.isna(value) else str(value)  # type: ignore[call-overload]  # a pandas scalar
 
 
 # -- analysis ------------------------------------------------------------------------------------
@@ -501,9 +508,9 @@ class AllianceAnalysis(Tables):
             {
                 "alliances": len(self.alliances),
                 "units": len(self.units),
-                "units_in_alliance": int(total["in_alliance"]),
-                "units_covered": int(total["covered"]),
-                "covered_share": round(float(total["covered_share"]), 3),
+                "units_in_alliance": int(total["in_alliance"]),  # type: ignore[index, call-overload]  # total is a row
+                "units_covered": int(total["covered"]),  # type: ignore[index, call-overload]  # total is a row
+                "covered_share": round(float(total["covered_share"]), 3),  # type: ignore[index, call-overload]  # total is a row
                 "bridging_units": int(self.units["bridging"].sum()),
                 "components": len(self.components),
                 "problems": len(self.problems),
@@ -641,9 +648,9 @@ def _extent(
     Members without a location are counted but do not shape the hull.
     """
     ids = net.alliances.index
-    every = ids.get_indexer(members["alliance_id"])
+    every = ids.get_indexer(members["alliance_id"])  # type: ignore[arg-type]  # pandas-stubs: any array-like
     points = np.asarray(net.units.geometry.to_crs(net.metric_crs).array)
-    points = points[net.units.index.get_indexer(members["unit_id"])]
+    points = points[net.units.index.get_indexer(members["unit_id"])]  # type: ignore[arg-type]  # pandas-stubs: any array-like
     located = ~(shapely.is_missing(points) | shapely.is_empty(points))
     pos = every[located]
     order = np.argsort(pos, kind="stable")
@@ -669,7 +676,7 @@ def _extent(
 
 
 def _unit_network(
-    net: AllianceNetwork, units: gpd.GeoDataFrame, bipartite: nx.Graph, parts: list[set]
+    net: AllianceNetwork, units: gpd.GeoDataFrame, bipartite: nx.Graph[Any], parts: list[set[Any]]
 ) -> gpd.GeoDataFrame:
     """Alliances, agreements, degree, betweenness, cut vertices and component of each unit."""
     valid = net.valid_memberships.drop_duplicates(["unit_id", "alliance_id"])
@@ -696,7 +703,7 @@ def _unit_network(
     return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
 
-def _cut_units(bipartite: nx.Graph) -> list[str]:
+def _cut_units(bipartite: nx.Graph[Any]) -> list[str]:
     """Cut vertices of the unit–unit projection, found on the (much smaller) bipartite graph.
 
     A unit separates other units in the projection exactly when removing it from the bipartite
@@ -713,13 +720,13 @@ def _cut_units(bipartite: nx.Graph) -> list[str]:
     return out
 
 
-def _component_parts(bipartite: nx.Graph) -> list[set]:
+def _component_parts(bipartite: nx.Graph[Any]) -> list[set[Any]]:
     """Connected components holding an alliance, largest first (then by smallest id)."""
     parts = [c for c in nx.connected_components(bipartite) if any(n[0] == "alliance" for n in c)]
     return sorted(parts, key=lambda c: (-len(c), min(n[1] for n in c)))
 
 
-def _components(net: AllianceNetwork, parts: list[set]) -> pd.DataFrame:
+def _components(net: AllianceNetwork, parts: list[set[Any]]) -> pd.DataFrame:
     members = net.units["formal_members"]
     rows = []
     for part in parts:

@@ -20,6 +20,7 @@ departments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -67,7 +68,7 @@ def _read(
     pairings: pd.DataFrame | None,
     columns: TableColumns | None,
     strict: bool,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[dict]]:
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[dict[str, Any]]]:
     com, issues = normalise_layer(communities, LEVELS["community"], argument="communities")
     dep, more = read_table(
         require_points(departments, "departments"),
@@ -85,7 +86,7 @@ def _read(
         argument="pairings",
         make_ids=True,
     )
-    return com, dep, pairs, [*issues, *more, *found]
+    return com, dep, pairs, [*issues, *more, *found]  # type: ignore[return-value]  # the departments table, read as points
 
 
 def _status(own: pd.Series, other_degree: pd.Series, many: str, shared: str) -> pd.Series:
@@ -181,7 +182,7 @@ def check_pairing(
 
 
 def _check(
-    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, pairs: pd.DataFrame, issues: list[dict]
+    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, pairs: pd.DataFrame, issues: list[dict[str, Any]]
 ) -> PairingCheck:
     pairs, rows = check_links(
         pairs,
@@ -215,7 +216,7 @@ def _check(
             "community",
             c,
             "unpaired_community",
-            f"community {c} ({com.at[c, 'name']}) has "
+            f"community {c} ({com.at[c, 'name']}) has "  # type: ignore[str-bytes-safe]  # a pandas scalar: text here
             "no department paired with it; add a pairing (see propose_pairing).",
         )
         for c in com.index[(n_com == 0).to_numpy()]
@@ -457,7 +458,9 @@ def _amount(value: int | str, frame: pd.DataFrame, argument: str, table: str) ->
     return numbers.astype("int64")
 
 
-def _points(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, crs: pyproj.CRS) -> tuple:
+def _points(
+    com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> tuple[np.ndarray, np.ndarray]:
     c = shapely.point_on_surface(np.asarray(com.geometry.to_crs(crs).make_valid().array))
     d = np.asarray(dep.geometry.to_crs(crs).array)
     return c, d
@@ -484,8 +487,8 @@ def _allowed(
             raise InputError(f"max_distance_m={max_distance_m!r} must be metres >= 0 (or None).")
         allowed &= cost <= max_distance_m
     taken = (
-        com.index.get_indexer(fixed["community_id"]),
-        dep.index.get_indexer(fixed["department_id"]),
+        com.index.get_indexer(fixed["community_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
+        dep.index.get_indexer(fixed["department_id"]),  # type: ignore[arg-type]  # pandas-stubs: any array-like
     )
     allowed[taken] = False
     return allowed
@@ -503,7 +506,7 @@ def _same(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, within: str | None) -> n
     # a missing value matches nothing: the two sides are filled with different markers
     a = com[within].astype("string").fillna("\0 no community value").to_numpy(dtype=str)
     b = dep[within].astype("string").fillna("\0 no department value").to_numpy(dtype=str)
-    return a[:, None] == b[None, :]
+    return np.asarray(a[:, None] == b[None, :])
 
 
 def _pair_lines(
@@ -513,8 +516,8 @@ def _pair_lines(
     pairs: pd.DataFrame,
     cost: np.ndarray,
 ) -> gpd.GeoDataFrame:
-    i = com.index.get_indexer(pairs["community_id"])
-    j = dep.index.get_indexer(pairs["department_id"])
+    i = com.index.get_indexer(pairs["community_id"])  # type: ignore[arg-type]  # pandas-stubs: any array-like
+    j = dep.index.get_indexer(pairs["department_id"])  # type: ignore[arg-type]  # pandas-stubs: any array-like
     c, d = _points(com, dep, crs)
     lines = shapely.shortest_line(c[i], d[j])  # None where a department has no point
     table = pairs.assign(

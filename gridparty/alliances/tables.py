@@ -345,7 +345,7 @@ def check_links(
             i,
             duplicate,
             f"{level} {i}: {x} and {y} are already listed together in "
-            f"row {first.at[(x, y), frame.index.name]}; delete one of the two rows.",
+            f"row {first.at[(x, y), frame.index.name]}; delete one of the two rows.",  # type: ignore[str-bytes-safe]  # a pandas scalar: text here
         )
         for i, (x, y) in pairs[again].iterrows()
     ]

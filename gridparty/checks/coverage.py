@@ -26,6 +26,7 @@ and is done. Only the other parents are differenced exactly (GEOS), and only the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -313,10 +314,10 @@ def street_outlines(
     named = named[named[by].notna()]
     groups = pd.Index(named[by].astype("string").unique()).sort_values()
     row = groups.get_indexer(named[by].astype("string"))
-    geoms = np.asarray(shapely.make_valid(named.geometry.array), dtype=object)
+    geoms = np.asarray(shapely.make_valid(named.geometry.array), dtype=object)  # type: ignore[type-var, call-overload]  # a GeometryArray is array-like
     merged = shapely.union_all(padded(geoms, row, len(groups)), axis=1)
     if fill_holes and len(groups):
-        merged = holes_filled(merged)
+        merged = holes_filled(merged)  # type: ignore[arg-type]  # shapely returns an array for arrays
         if slit_m > 0:
             merged = leaking_holes_filled(merged, _coords.metric_crs(named), slit_m)
     index = pd.Index(groups, name=by, dtype="string")
@@ -380,7 +381,7 @@ def _layer(frame: object, argument: str) -> gpd.GeoDataFrame:
 
 def _usable(geoms: np.ndarray) -> np.ndarray:
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    return present & np.isin(shapely.get_type_id(geoms), _POLYGONAL)
+    return np.asarray(present) & np.isin(shapely.get_type_id(geoms), _POLYGONAL)
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ class _Layers:
     ) -> _Layers:
         parent_m, child_m = measurable(parents, crs), measurable(children, crs)
         declared = children[column].astype("string")
-        pos = parents.index.astype("string").get_indexer(declared)
+        pos = parents.index.astype("string").get_indexer(declared)  # type: ignore[arg-type]  # pandas-stubs: any array-like
         return cls(
             parents,
             children,
@@ -595,7 +596,7 @@ def _part_table(
     return out.set_axis(pd.RangeIndex(1, len(out) + 1, name="part"))
 
 
-def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) -> dict:
+def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) -> dict[str, Any]:
     parent_ids, child_ids = layers.parent_ids, layers.child_ids
     if kind == "gap":
         return {"parent_id": pd.array(parent_ids[owner], dtype="string")}
@@ -615,7 +616,7 @@ def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) ->
 def _parent_of(layers: _Layers, rows: np.ndarray) -> pd.arrays.StringArray:
     pos = layers.parent_pos[rows]
     ids = take_or(layers.parent_ids, pos, None)
-    return pd.array(ids, dtype="string")
+    return pd.array(ids, dtype="string")  # type: ignore[return-value]  # pd.array(dtype='string') is a StringArray
 
 
 def _by_parent(
@@ -656,12 +657,12 @@ def _by_parent(
     table[sums] = table[sums].fillna(0)
     kinds = ("gap", "overlap", "outside")
     table.insert(
-        table.columns.get_loc("outside_sliver_m2") + 1,
+        table.columns.get_loc("outside_sliver_m2") + 1,  # type: ignore[operator, arg-type]  # a unique column: get_loc gives an int
         "slivers",
         table[[f"{k}_slivers" for k in kinds]].sum(axis=1),
     )
     table.insert(
-        table.columns.get_loc("slivers") + 1,
+        table.columns.get_loc("slivers") + 1,  # type: ignore[operator, arg-type]  # a unique column: get_loc gives an int
         "sliver_m2",
         table[[f"{k}_sliver_m2" for k in kinds]].sum(axis=1),
     )
@@ -669,7 +670,7 @@ def _by_parent(
     table = table.astype({c: "int64" for c in counts})
     covered = table["area_m2"] - table["gap_m2"] - table["gap_sliver_m2"]
     table["covered_m2"] = covered.clip(lower=0)
-    table["coverage_ratio"] = _ratio(table["covered_m2"], table["area_m2"])
+    table["coverage_ratio"] = _ratio(table["covered_m2"], table["area_m2"])  # type: ignore[call-overload]  # a numpy array
     return table.rename(columns=lambda c: c if c not in _COUNTS else f"{c}_in_gaps")
 
 
@@ -712,7 +713,7 @@ def _names(frame: gpd.GeoDataFrame) -> pd.Series:
 
 def _ratio(numerator: object, denominator: object) -> object:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(np.asarray(denominator) > 0, np.divide(numerator, denominator), np.nan)
+        return np.where(np.asarray(denominator) > 0, np.divide(numerator, denominator), np.nan)  # type: ignore[call-overload]  # numbers or arrays
 
 
 def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFrame:

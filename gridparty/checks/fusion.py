@@ -257,7 +257,7 @@ def _unmatched(
     return gpd.GeoDataFrame(
         {"area_m2": area[mask], "best_iou": best[mask]},
         index=index,
-        geometry=gpd.GeoSeries(frame.geometry.array[mask], index=index, crs=4326),
+        geometry=gpd.GeoSeries(frame.geometry.array[mask], index=index, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
     )
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -284,7 +285,7 @@ def unit_tables(
     buildings = h.buildings[["grid_id", "households", "has_group"]].join(counts)
     buildings[list(_MEMBER_COLUMNS)] = buildings[list(_MEMBER_COLUMNS)].fillna(0).astype("int64")
     community = h.grids["community_id"].reindex(buildings["grid_id"]).to_numpy()
-    buildings.insert(1, "community_id", pd.array(community, dtype="string"))
+    buildings.insert(1, "community_id", pd.array(community, dtype="string"))  # type: ignore[arg-type]  # pandas-stubs: any array-like
     buildings.insert(2, "street", street.reindex(community).to_numpy())
     buildings["members"] = buildings["formal_members"] + buildings["probationary_members"]
     buildings["should_have_group"] = (buildings["members"] >= rules.group_min_members) & (
@@ -442,7 +443,7 @@ def _finding_rows(
     level, severity, _ = ORGANISATION_CHECKS[check]
     hit = mask.to_numpy(dtype=bool)
     ids = table.index[hit]
-    values = pd.array(value[hit], dtype="Int64")
+    values = pd.array(value[hit], dtype="Int64")  # type: ignore[call-overload]  # pandas-stubs: any array-like
     messages = [
         f"{template.split(' (')[0]} not recorded" if pd.isna(v) else f"{int(v)} {template}"
         for v in values
@@ -451,14 +452,14 @@ def _finding_rows(
     return pd.DataFrame(
         {
             "level": pd.array([level] * n, dtype="string"),
-            "id": pd.array(ids, dtype="string"),
+            "id": pd.array(ids, dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
             "check": pd.array([check] * n, dtype="string"),
             "severity": pd.array([severity] * n, dtype="string"),
             "value": values,
             "threshold": pd.array([threshold] * n, dtype="string"),
             "message": pd.array(messages, dtype="string"),
-            "community_id": pd.array(table["community_id"][hit], dtype="string"),
-            "geometry": gpd.GeoSeries(h.layer(level).geometry.reindex(ids).array, crs=4326),
+            "community_id": pd.array(table["community_id"][hit], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
+            "geometry": gpd.GeoSeries(h.layer(level).geometry.reindex(ids).array, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
         },
         columns=list(_FINDING_COLUMNS),
     )
@@ -471,15 +472,15 @@ def _not_recorded_rows(h: Hierarchy) -> pd.DataFrame:
     _, severity, _ = ORGANISATION_CHECKS["not_recorded"]
     return pd.DataFrame(
         {
-            "level": pd.array(table["level"], dtype="string"),
-            "id": pd.array(table["attribute"], dtype="string"),
+            "level": pd.array(table["level"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
+            "id": pd.array(table["attribute"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
             "check": pd.array(["not_recorded"] * n, dtype="string"),
             "severity": pd.array([severity] * n, dtype="string"),
             "value": pd.array([pd.NA] * n, dtype="Int64"),
             "threshold": pd.array([pd.NA] * n, dtype="string"),
-            "message": pd.array(table["message"], dtype="string"),
+            "message": pd.array(table["message"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
             "community_id": pd.array([pd.NA] * n, dtype="string"),
-            "geometry": gpd.GeoSeries([None] * n, crs=4326),
+            "geometry": gpd.GeoSeries([None] * n, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
         },
         columns=list(_FINDING_COLUMNS),
     )
@@ -530,7 +531,8 @@ def unrecorded_attributes(
     order = {name: i for i, name in enumerate(LEVEL_NAMES)}
     rows = []
     for (level, attribute), (checks, rates) in sorted(
-        found.items(), key=lambda item: order[item[0][0]]
+        found.items(),
+        key=lambda item: order[item[0][0]],  # type: ignore[index]  # a level name
     ):
         units = len(h.layer(level))
         rows.append(
@@ -631,7 +633,7 @@ def joint_branches(
     table["neighbours"] = _joined(ids[a[both]], ids[b[both]], table.index)
     table["branch_neighbours"] = _joined(ids[a[with_branch]], ids[b[with_branch]], table.index)
     group = _groups(table.index, ids[a[both]], ids[b[both]], rules.joint_branch_max_units)
-    table["group"] = pd.array(group.reindex(table.index), dtype="string")
+    table["group"] = pd.array(group.reindex(table.index), dtype="string")  # type: ignore[call-overload]  # pandas-stubs: any array-like
     sizes = table.groupby("group")["formal_members"].agg(["size", "sum"])
     table["group_units"] = sizes["size"].reindex(table["group"]).to_numpy()
     table["group_formal_members"] = sizes["sum"].reindex(table["group"]).to_numpy()
@@ -655,7 +657,7 @@ def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
     degrees and pushes new entries for them, and an entry whose degree is no longer current is
     skipped when popped. Near-linear in the number of nodes and edges.
     """
-    graph = nx.Graph()
+    graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from(zip(left, right, strict=True))
     size = max(1, max_units)
@@ -682,7 +684,7 @@ def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
     return pd.Series(group, dtype="string")
 
 
-def _walk(graph: nx.Graph, seed: object, free: set, size: int) -> list:
+def _walk(graph: nx.Graph[Any], seed: object, free: set[Any], size: int) -> list[Any]:
     """The first ``size`` free nodes of a breadth-first walk from ``seed`` over free nodes."""
     members = [seed]
     seen = {seed}

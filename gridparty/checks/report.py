@@ -226,7 +226,7 @@ def _level_rates(rates: pd.DataFrame, scope: str) -> pd.DataFrame:
     """Organisation and work coverage per unit of ``scope`` as ``<level>_<rate>`` columns."""
     values = ["organisation_coverage", "work_coverage"]
     per = rates[rates["scope"] == scope].pivot(index="unit", columns="level", values=values)
-    per.columns = [f"{level}_{rate}" for rate, level in per.columns]
+    per.columns = [f"{level}_{rate}" for rate, level in per.columns]  # type: ignore[str-unpack]  # MultiIndex columns are tuples
     order = [f"{lv}_{r}" for lv in ("grid", "building") for r in values if f"{lv}_{r}" in per]
     return per[order]
 

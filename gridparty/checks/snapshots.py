@@ -161,7 +161,7 @@ def _gap_land(result: SpatialCoverage, ids: pd.Index, crs: pyproj.CRS) -> np.nda
     """Per parent of ``ids``: its real gaps as one (Multi)Polygon in ``crs`` (empty for none)."""
     real = result.gaps[result.gaps["kind"] != "sliver"]
     geoms = np.asarray(real.geometry.to_crs(crs).array, dtype=object)
-    pos = ids.get_indexer(real["parent_id"])
+    pos = ids.get_indexer(real["parent_id"])  # type: ignore[arg-type]  # pandas-stubs: any array-like
     order = np.argsort(pos, kind="stable")
     out = np.full(len(ids), shapely.MultiPolygon(), dtype=object)
     if len(order):
@@ -231,5 +231,5 @@ def _community_rates(rates: pd.DataFrame, when: str) -> pd.DataFrame:
     per = rates[rates["scope"] == "community"].pivot(
         index="unit", columns="level", values=list(_RATES)
     )
-    per.columns = [f"{level}_{rate}_{when}" for rate, level in per.columns]
+    per.columns = [f"{level}_{rate}_{when}" for rate, level in per.columns]  # type: ignore[str-unpack]  # MultiIndex columns are tuples
     return per.rename_axis("parent_id")

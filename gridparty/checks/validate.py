@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -138,16 +141,18 @@ def shareable(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _rows(level: str, ids: object, check: str, messages: object, geometry: object) -> pd.DataFrame:
-    ids = list(ids)  # type: ignore[call-overload]
+def _rows(
+    level: str, ids: Iterable[Any], check: str, messages: Iterable[Any], geometry: Iterable[Any]
+) -> pd.DataFrame:
+    ids = list(ids)
     return pd.DataFrame(
         {
             "level": pd.Series([level] * len(ids), dtype="string"),
             "id": pd.Series(ids, dtype="string"),
             "check": pd.Series([check] * len(ids), dtype="string"),
             "severity": pd.Series([CHECKS[check][0]] * len(ids), dtype="string"),
-            "message": pd.Series(list(messages), dtype="string"),  # type: ignore[call-overload]
-            "geometry": gpd.GeoSeries(list(geometry), crs=4326),  # type: ignore[call-overload]
+            "message": pd.Series(list(messages), dtype="string"),
+            "geometry": gpd.GeoSeries(list(geometry), crs=4326),
         }
     )
 
@@ -159,12 +164,12 @@ def _load_issues(h: Hierarchy) -> pd.DataFrame:
     geometry = [
         h.layer(lvl).geometry.get(i) for lvl, i in zip(issues["level"], issues["id"], strict=True)
     ]
-    return issues[list(ISSUE_COLUMNS)].assign(geometry=gpd.GeoSeries(geometry, crs=4326))
+    return issues[list(ISSUE_COLUMNS)].assign(geometry=gpd.GeoSeries(geometry, crs=4326))  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
 
 
 def _geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
     level = LEVELS[name]
-    geoms = frame.geometry.array
+    geoms = np.asarray(frame.geometry.array)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     allowed = np.isin(frame.geometry.geom_type.to_numpy(), level.geometry_types)
     wrong = ~empty & ~allowed
@@ -202,13 +207,13 @@ def _unknown_parents(h: Hierarchy, name: str) -> pd.DataFrame:
     level = LEVELS[name]
     frame = h.layer(name)
     parent = frame[level.parent_column]
-    unknown = parent.notna() & ~parent.isin(h.layer(level.parent).index)
+    unknown = parent.notna() & ~parent.isin(h.layer(level.parent).index)  # type: ignore[arg-type]  # a child level has a parent
     return _rows(
         name,
         frame.index[unknown],
         "unknown_parent",
         [
-            f"{level.parent_column} {p!r} is not in {LEVELS[level.parent].layer}"
+            f"{level.parent_column} {p!r} is not in {LEVELS[level.parent].layer}"  # type: ignore[index]  # a child level has a parent
             for p in parent[unknown]
         ],
         frame.geometry[unknown],
@@ -220,7 +225,7 @@ def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
     for name in LEVEL_NAMES[1:]:
         level = LEVELS[name]
         rows = table[table["level"] == name].set_index("id")
-        known = rows["declared"].isin(h.layer(level.parent).index)
+        known = rows["declared"].isin(h.layer(level.parent).index)  # type: ignore[arg-type]  # a child level has a parent
         nowhere = rows["spatial"].isna() & _locatable(h.layer(name), level).reindex(rows.index)
         mismatch = ~nowhere & known & (rows["declared"] != rows["spatial"]).fillna(False)
         geometry = h.layer(name).geometry
@@ -230,7 +235,7 @@ def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
                 rows.index[nowhere],
                 "not_in_any_parent",
                 [
-                    f"in no {LEVELS[level.parent].label_en}"
+                    f"in no {LEVELS[level.parent].label_en}"  # type: ignore[index]  # a child level has a parent
                     + ("" if pd.isna(d) else f" (declared {d!r})")
                     for d in rows["declared"][nowhere]
                 ],
@@ -349,13 +354,13 @@ def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
     missing = unrecorded_attributes(h, needed_by=tuple(check for _, check in _ORGANISATION))
     return pd.concat(
         [
-            *(
+            *(  # type: ignore[list-item]  # pandas-stubs: a list of frames
                 _rows(level, rows["id"], check, rows["message"], rows.geometry)
                 for (level, check) in _ORGANISATION
                 for rows in [found[found["check"] == check]]
             ),
-            *(
-                _rows(level, rows["attribute"], "not_recorded", rows["message"], [None] * len(rows))
+            *(  # type: ignore[list-item]  # pandas-stubs: a list of frames
+                _rows(level, rows["attribute"], "not_recorded", rows["message"], [None] * len(rows))  # type: ignore[arg-type]  # a level name
                 for level, rows in missing.groupby("level", sort=False)
             ),
         ]

@@ -32,7 +32,7 @@ layer streets the same way; without streets (or with --straight) distances are s
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``access`` command."""
     cmd = sub.add_parser(
         "access",
@@ -133,8 +133,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     access = service_access(
         h,
-        centres,
-        streets=streets,
+        centres,  # type: ignore[arg-type]  # a layer of points
+        streets=streets,  # type: ignore[arg-type]  # a layer of lines
         minutes=args.minutes,
         speed_m_per_min=args.speed,
         threshold_m=args.threshold_m,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ resources). Chinese column names such as 单位名称, 单位类型, 党组织, 
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``alliances`` command."""
     cmd = sub.add_parser(
         "alliances",
@@ -116,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     check_paths(
         {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
     )
-    tables = (
+    # Each analysis checks its tables (points or plain) and says what is wrong.
+    tables: dict[str, Any] = (
         _sample_tables()
         if args.path is None
         else read_tables(args.path, args.coords, args.encoding)

@@ -32,7 +32,7 @@ Gaps (land no grid covers), overlaps and spill-overs below --min-area-m2 or narr
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``check`` command."""
     check = sub.add_parser(
         "check",

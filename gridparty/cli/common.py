@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import folium
-import geopandas as gpd
+import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.core.errors import DataFileError, InputError
@@ -262,7 +262,7 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
 
 def extra_layer(
     path: Path, given: Path | None, layer: str, coords: str, encoding: str | None = None
-) -> gpd.GeoDataFrame | None:
+) -> pd.DataFrame | None:
     """A layer from its own file, else from the input GeoPackage or folder; None if absent.
 
     Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84;

@@ -36,7 +36,7 @@ The input is a GeoPackage with layers communities / grids / buildings / househol
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``demo`` and ``validate`` commands."""
     demo = sub.add_parser(
         "demo",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ The roster (--roster) lists secretaries and contacts where given: personal data,
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``zones`` command."""
     cmd = sub.add_parser(
         "zones",
@@ -169,8 +169,8 @@ def _run(args: argparse.Namespace) -> int:
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
     flagships = list(choice.chosen) if choice is not None else named
-    progress(f"building {len(flagships)} mentoring zones")
-    zones = mentoring_zones(h, flagships, rule=args.rule, **common)
+    progress(f"building {len(flagships)} mentoring zones")  # type: ignore[arg-type]  # named when --flagships is given
+    zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
     print(zones.summary().to_string())
     report = _Report(zones, choice)
     for path, write, what in (
@@ -215,7 +215,7 @@ def _check_against(h: Hierarchy, args: argparse.Namespace, named: list[str] | No
         check_k(args.k, len(h.communities))
 
 
-def _choose(h: Hierarchy, args: argparse.Namespace, common: dict) -> FlagshipChoice:
+def _choose(h: Hierarchy, args: argparse.Namespace, common: dict[str, Any]) -> FlagshipChoice:
     from gridparty.flagship.choice import choose_flagships, fewest_flagships
 
     solve = {"solver": args.solver, "time_limit_s": args.time_limit}

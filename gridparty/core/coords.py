@@ -41,7 +41,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -361,10 +361,11 @@ def _map_xy(geoms: GeomT, func: _RawFunc, argument: str) -> GeomT:
         out[geoms.geometry.name] = _map_xy(geoms.geometry, func, argument)
         return out
     if isinstance(geoms, gpd.GeoSeries):
-        values = shapely.transform(np.asarray(geoms.values), on_coords, include_z=None)
-        return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs, name=geoms.name)
+        # include_z=None keeps each geometry's Z (shapely's documented value; the stubs say bool).
+        values = shapely.transform(np.asarray(geoms.values), on_coords, include_z=None)  # type: ignore[call-overload]
+        return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs, name=geoms.name)  # type: ignore[return-value]  # GeomT is this GeoSeries' type
     if isinstance(geoms, shapely.Geometry):
-        return shapely.transform(geoms, on_coords, include_z=None)
+        return cast(GeomT, shapely.transform(geoms, on_coords, include_z=None))  # type: ignore[call-overload]
     array = np.asarray(geoms, dtype=object)
     if not (shapely.is_geometry(array) | shapely.is_missing(array)).all():
         raise InputError(
@@ -372,7 +373,7 @@ def _map_xy(geoms: GeomT, func: _RawFunc, argument: str) -> GeomT:
             f"geometries); got {type(geoms).__name__} {geoms!r:.80}. Build them with "
             "shapely or geopandas first."
         )
-    return shapely.transform(array, on_coords, include_z=None)
+    return cast(GeomT, shapely.transform(array, on_coords, include_z=None))  # type: ignore[call-overload]
 
 
 def convert_geometries(geoms: GeomT, src: str, dst: str) -> GeomT:
@@ -480,7 +481,7 @@ def _check_finite(
 ) -> None:
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
-        rows = _per_row_any(bad, index, len(geoms))
+        rows = _per_row_any(np.asarray(bad), index, len(geoms))
         raise InputError(
             f"{argument} has NaN or infinite coordinates in {int(rows.sum())} feature(s), ids "
             f"{_ids(geoms, rows)}. Fix those coordinates, or drop the features with "
@@ -585,7 +586,7 @@ def ensure_wgs84(gdf: gpd.GeoDataFrame, argument: str = "gdf") -> gpd.GeoDataFra
     out_values = np.asarray(_check_layer(out, argument).values)
     out_xy, out_index = shapely.get_coordinates(out_values, return_index=True)
     if not np.isfinite(out_xy).all():
-        rows = _per_row_any(~np.isfinite(out_xy).all(axis=1), out_index, len(out))
+        rows = _per_row_any(np.asarray(~np.isfinite(out_xy).all(axis=1)), out_index, len(out))
         raise CRSError(
             f"{argument}: converting from {crs.name!r} to EPSG:4326 gave no valid position for "
             f"features {_ids(geoms, rows)}, so the coordinates ({_span(xy)}) do not fit that "
@@ -681,7 +682,7 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> UTMZone:
     if outside:
         warnings.warn(
             f"{outside:,} of {np.count_nonzero(codes):,} features lie outside "
-            f"{_utm_name(zone.to_epsg())}, where most of the data is (more than 3° from its "
+            f"{_utm_name(cast(int, zone.to_epsg()))}, where most of the data is (more than 3° from its "
             "central meridian): their areas, perimeters and widths are measured in their own "
             "UTM zones; distances between features are measured in this zone. Check them "
             "(a placeholder at 0°, 0°?), or pass metric_crs= to measure everything in one CRS.",
@@ -707,7 +708,9 @@ def _median_zone(gdf: object) -> tuple[UTMZone, FloatArray, FloatArray]:
     # The upper median: a real feature's value, the larger of the middle two for an even count
     # (placeholders at 0°, 0° lie below Chinese data).
     centre = (np.quantile(v[found], 0.5, method="higher") for v in (lon, lat))
-    return UTMZone.from_epsg(int(_utm_codes(*map(np.atleast_1d, centre))[0])), lon, lat
+    # pyproj annotates from_epsg as returning CRS; it returns the class it is called on.
+    zone = cast(UTMZone, UTMZone.from_epsg(int(_utm_codes(*map(np.atleast_1d, centre))[0])))
+    return zone, lon, lat
 
 
 def in_own_zones(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
@@ -741,7 +744,8 @@ def in_own_zones(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         rows = np.flatnonzero(codes == code)
         forward = pyproj.Transformer.from_crs(crs, int(code), always_xy=True).transform
         out[rows] = shapely.transform(
-            out[rows], lambda xy, f=forward: np.column_stack(f(xy[:, 0], xy[:, 1]))
+            out[rows],
+            lambda xy, f=forward: np.column_stack(f(xy[:, 0], xy[:, 1])),  # type: ignore[misc]  # a lambda's default argument
         )
     return out
 
@@ -792,7 +796,10 @@ def choose_metric_crs(
         _warn_if_distorted(parsed, frames, argument)
         return parsed
     for frame in frames:
-        present = frame[gpd.GeoSeries(frame.geometry).notna()] if len(frame) else frame
+        # A boolean mask keeps a GeoDataFrame (the geopandas stubs allow a Series too).
+        present = cast(
+            gpd.GeoDataFrame, frame[gpd.GeoSeries(frame.geometry).notna()] if len(frame) else frame
+        )
         if len(present) and np.isfinite(present.total_bounds).all():
             return metric_crs(present)
     raise InputError(
@@ -967,10 +974,13 @@ def detect_datum_offset(
     crs = _median_zone(gpd.GeoSeries(shapely.points(targets), crs=4326))[0]
     to_metric_xy = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform
     tree = cKDTree(np.column_stack(to_metric_xy(targets[:, 0], targets[:, 1])))
-    residual, nearest = {}, {}
+    residual: dict[str, float] = {}
+    nearest: dict[str, NDArray[np.intp]] = {}
+    datum: str | None
     for datum in ("wgs84", "gcj02", "bd09"):
         lon, lat = convert_coords(points[:, 0], points[:, 1], datum, "wgs84")
-        distance, nearest[datum] = tree.query(np.column_stack(to_metric_xy(lon, lat)))
+        # Many points in, arrays out (the stubs type a single point's scalars).
+        distance, nearest[datum] = tree.query(np.column_stack(to_metric_xy(lon, lat)))  # type: ignore[assignment]
         residual[datum] = float(np.median(distance))
     best = min(residual, key=residual.__getitem__)
     centre = targets.mean(axis=0)
@@ -1017,7 +1027,7 @@ def _surface_points(layer: object, argument: str) -> FloatArray:
 
 
 def _offset_m(
-    origin: FloatArray, moved: tuple[FloatArray, FloatArray], to_metric_xy: Callable
+    origin: FloatArray, moved: tuple[FloatArray, FloatArray], to_metric_xy: Callable[..., Any]
 ) -> float:
     x0, y0 = to_metric_xy(origin[0], origin[1])
     x1, y1 = to_metric_xy(moved[0], moved[1])

@@ -32,7 +32,8 @@ def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
     """
     values = np.asarray(values)
     filler = np.asarray([fill])
-    return np.append(values, filler.astype(np.result_type(values, filler)))[pos]
+    out: np.ndarray = np.append(values, filler.astype(np.result_type(values, filler)))[pos]
+    return out
 
 
 def to_wgs84_array(geoms: np.ndarray, crs: pyproj.CRS) -> gpd.GeoSeries:

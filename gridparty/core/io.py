@@ -264,7 +264,7 @@ def _table_points(
         )
     points = gpd.points_from_xy(xy[lon_col], xy[lat_col], crs=crs or 4326)
     # a row without coordinates (not geocoded yet) is kept with no geometry: validate lists it
-    points[xy.isna().any(axis=1).to_numpy()] = None
+    points[xy.isna().any(axis=1).to_numpy()] = None  # type: ignore[assignment]  # missing geometry; the stubs leave out None
     return gpd.GeoDataFrame(table.drop(columns=[lon_col, lat_col]), geometry=points)
 
 
@@ -429,7 +429,8 @@ def write_workbook(
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for sheet, table in zip(sheets, tables.values(), strict=True):
                 plain = _plain(table).rename(columns=names)
-                plain.index.names = [names.get(n, n) for n in plain.index.names]
+                # Index names may be any hashable: one not in headers stays as it is.
+                plain.index.names = [names.get(n, n) for n in plain.index.names]  # type: ignore[call-overload]
                 report.frame(plain, sheet).to_excel(writer, sheet_name=sheet, index=index)
                 string_cells(writer.sheets[sheet])
         _reproducible_xlsx(tmp)
@@ -476,7 +477,7 @@ def _index_column(frame: pd.DataFrame) -> str | None:
     return str(frame.index.name or "id")
 
 
-def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _writable(frame: pd.DataFrame) -> pd.DataFrame:
     index = _index_column(frame)
     out = frame.reset_index(names=index) if index else frame.reset_index(drop=True)
     out.columns = out.columns.map(str)
@@ -518,7 +519,7 @@ def _without_xy(columns: ColumnMapping | None) -> ColumnMapping | None:
             k: {c: t for c, t in v.items() if t not in _XY}  # type: ignore[union-attr]
             for k, v in columns.items()
         }
-    return {c: t for c, t in columns.items() if t not in _XY}
+    return {c: t for c, t in columns.items() if t not in _XY}  # type: ignore[return-value]  # flat here
 
 
 def _read_any(
@@ -569,7 +570,8 @@ def read_file(
     path = check_regular_file(Path(path))
     encoding = shapefile_encoding(path, check_encoding(encoding))
     try:
-        frame = gpd.read_file(
+        # The stubs leave out the keyword arguments that go on to pyogrio (encoding).
+        frame: gpd.GeoDataFrame = gpd.read_file(  # type: ignore[call-overload]
             path,
             layer=layer,
             engine="pyogrio",

@@ -342,7 +342,7 @@ def check_lang(lang: str) -> Lang:
     """
     if lang not in LANGS:
         raise InputError(f"lang={lang!r} is not supported; use 'zh' (Chinese) or 'en' (English).")
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 def text(key: str, lang: Lang) -> str:

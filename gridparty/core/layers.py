@@ -195,11 +195,11 @@ def _geometry(geometry: gpd.GeoSeries, level: Level, argument: str, coords: str)
     geometry = _coords.ensure_wgs84(gpd.GeoDataFrame(geometry=geometry), argument).geometry
     if coords not in ("wgs84", "cgcs2000"):
         geometry = _coords.convert_geometries(geometry, coords, "wgs84")
-    types = shapely.get_type_id(geometry.array)
-    present = geometry.notna().to_numpy() & ~shapely.is_empty(geometry.array)
+    types = shapely.get_type_id(np.asarray(geometry.array))
+    present = geometry.notna().to_numpy() & ~shapely.is_empty(np.asarray(geometry.array))
     allowed = np.isin(types, [shapely.GeometryType[t].value for t in _type_keys(level)])
     if present.any() and not (allowed & present).any():
-        found = sorted(set(geometry[present].geom_type))
+        found = sorted(set(geometry[present].geom_type))  # type: ignore[call-overload]  # a mask gives a GeoSeries
         raise GeometryError(
             f"{argument} holds {', '.join(found)} geometries but {level.layer} must be "
             f"{' or '.join(level.geometry_types)}; did you pass the wrong layer?"
@@ -213,7 +213,7 @@ def _type_keys(level: Level) -> list[str]:
 
 
 def _repair(layer: gpd.GeoDataFrame, level: Level) -> tuple[gpd.GeoDataFrame, list[LoadIssue]]:
-    geoms = layer.geometry.array
+    geoms = np.asarray(layer.geometry.array)
     bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
     if not bad.any():
         return layer, []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -88,7 +88,9 @@ class Hierarchy:
         strict: bool = True,
         metric_crs: pyproj.CRS | str | int | None = None,
     ) -> None:
-        given = dict(zip(LEVEL_NAMES, (communities, grids, buildings, households), strict=True))
+        given: dict[str, gpd.GeoDataFrame | None] = dict(
+            zip(LEVEL_NAMES, (communities, grids, buildings, households), strict=True)
+        )
         columns = nest_by_layer(columns, given)
         datum = coords_by_level(coords)
         layers: dict[str, gpd.GeoDataFrame] = {}
@@ -161,7 +163,8 @@ class Hierarchy:
         key = {LEVELS[n].layer: n for n in LEVEL_NAMES}.get(name, name)
         if key not in LEVELS:
             raise InputError(f"name={name!r} is not a layer; use one of {', '.join(LEVEL_NAMES)}.")
-        return getattr(self, LEVELS[key].layer)
+        layer: gpd.GeoDataFrame = getattr(self, LEVELS[key].layer)
+        return layer
 
     @property
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -256,14 +259,14 @@ class Hierarchy:
         household = self.households[["building_id"]].join(building, on="building_id")
         return {"grid": grid, "building": building, "household": household}
 
-    def to_graph(self) -> nx.DiGraph:
+    def to_graph(self) -> nx.DiGraph:  # type: ignore[type-arg]  # DiGraph[...] fails at run time
         """The hierarchy as a networkx tree (a forest where parent ids are missing).
 
         Nodes are ``(level, id)`` tuples with attributes ``level``, ``id`` and ``name``; edges
         point from parent to child. Districts and streets, when given on communities, sit
         above the communities as ``("district", name)`` and ``("street", name)`` nodes.
         """
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[Any] = nx.DiGraph()
         for name, frame in self.layers.items():
             names = frame["name"] if "name" in frame else pd.Series(pd.NA, index=frame.index)
             graph.add_nodes_from(
@@ -279,7 +282,7 @@ class Hierarchy:
         self._add_upper_levels(graph)
         return graph
 
-    def _add_upper_levels(self, graph: nx.DiGraph) -> None:
+    def _add_upper_levels(self, graph: nx.DiGraph[Any]) -> None:
         frame = self.communities
         for upper, col in (("district", "district"), ("street", "street")):
             for value in frame[col].dropna().unique():
@@ -325,7 +328,8 @@ def member_counts(households: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
         index=households.index,
     )
     keys = key.astype("string")
-    return table[keys.notna().to_numpy()].groupby(keys[keys.notna()].rename(key.name)).sum()
+    named = keys[keys.notna()].rename(key.name)  # type: ignore[call-overload]  # any hashable name
+    return table[keys.notna().to_numpy()].groupby(named).sum()
 
 
 def building_counts(households: pd.DataFrame) -> pd.DataFrame:

@@ -21,11 +21,14 @@ import struct
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from gridparty.core.errors import DataFileError, InputError, LayerError, ReadWarning
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 __all__ = [
     "check_encoding",
@@ -225,7 +228,7 @@ def _decodes(text: bytes, encoding: str) -> bool:
 # -- NUL characters in GeoJSON ----------------------------------------------------------------
 
 
-def restore_nul_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+def restore_nul_text(path: Path, frame: FrameT) -> FrameT:
     """``frame`` read by GDAL from the GeoJSON ``path``, with text GDAL cut at a NUL restored.
 
     GDAL ends a string at its first NUL character (``"朝阳\\u0000门"`` is read as ``"朝阳"``),
@@ -262,7 +265,8 @@ def restore_nul_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if cut is not None:
             out[name] = out[name].astype(object)
-            out.iloc[row, out.columns.get_loc(name)] = _shown(value)
+            # One column of that name (checked above); value is text since cut is set.
+            out.iloc[row, out.columns.get_loc(name)] = _shown(value)  # type: ignore[index, arg-type]
         restored[name] = restored.get(name, 0) + 1
     parts = [f"{n} value(s) of {c!r}" for c, n in sorted(restored.items())]
     if lost:

@@ -167,7 +167,8 @@ class OutputText:
             column = out.iloc[:, position]
             if _may_hold_text(column):
                 field = f"{prefix}{name}"
-                out.isetitem(position, self._values(column, field))
+                # pandas takes any array-like here; the stubs leave out Index.
+                out.isetitem(position, self._values(column, field))  # type: ignore[arg-type]
         out.columns = self._labels(frame.columns, prefix)
         if isinstance(out.index, pd.MultiIndex):
             out.index = pd.MultiIndex.from_arrays(

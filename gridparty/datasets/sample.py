@@ -23,15 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyogrio
 
 from gridparty.core.errors import DataFileError, LayerError
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
+from gridparty.core.model import Hierarchy
 
 __all__ = [
     "ALLIANCE_LAYERS",

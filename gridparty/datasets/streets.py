@@ -42,9 +42,9 @@ def boundary_streets(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     a, b = xy[:-1][follows], xy[1:][follows]
     swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
     pairs = np.where(swap[:, None], np.c_[b, a], np.c_[a, b])
-    pairs = np.unique(pairs[(pairs[:, :2] != pairs[:, 2:]).any(axis=1)], axis=0)
+    pairs = np.unique(pairs[(pairs[:, :2] != pairs[:, 2:]).any(axis=1)], axis=0)  # type: ignore[assignment, call-overload]  # a numpy array
     merged = shapely.line_merge(
-        shapely.multilinestrings(shapely.linestrings(pairs.reshape(-1, 2, 2)))
+        shapely.multilinestrings(shapely.linestrings(pairs.reshape(-1, 2, 2)))  # type: ignore[call-overload, attr-defined]  # a numpy array
     )
     return street_frame(shapely.get_parts(merged), kinds=None, names=None)
 

@@ -14,7 +14,7 @@ is vectorised numpy, so the largest sizes generate in seconds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -23,10 +23,8 @@ import shapely
 
 from gridparty.core.arguments import positive_number, whole_number
 from gridparty.core.errors import InputError
+from gridparty.core.model import Hierarchy
 from gridparty.datasets.streets import boundary_streets
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = ["synthetic_city", "synthetic_layers"]
 
@@ -231,7 +229,7 @@ def _community_corners(rng: np.random.Generator, n: int) -> np.ndarray:
 def _bilinear(corners: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Point at parameters (u, v) of quadrilaterals (n, 4, 2) with corners p00, p10, p11, p01."""
     u, v = u[:, None], v[:, None]
-    return (
+    return (  # type: ignore[no-any-return]  # a numpy array
         (1 - u) * (1 - v) * corners[:, 0]
         + u * (1 - v) * corners[:, 1]
         + u * v * corners[:, 2]
@@ -313,7 +311,7 @@ def _tiled_polygons(quads: np.ndarray, params: np.ndarray) -> np.ndarray:
     owner = np.broadcast_to(np.arange(len(quads))[:, None], keep.shape)[keep]
     points = _bilinear(quads[owner], u[keep], v[keep])
     rings = shapely.linearrings(_to_degrees(points), indices=owner)
-    return shapely.polygons(rings)
+    return np.asarray(shapely.polygons(rings))
 
 
 def _slot_circles(rng: np.random.Generator, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -381,7 +379,7 @@ def _to_degrees(xy: np.ndarray) -> np.ndarray:
 
 def _polygons(rings: np.ndarray) -> np.ndarray:
     """Polygons from closed rings (n, k, 2) in metres, stored in WGS84."""
-    return shapely.polygons(_to_degrees(rings))
+    return np.asarray(shapely.polygons(_to_degrees(rings)))
 
 
 # -- layers -------------------------------------------------------------------------------------
@@ -394,7 +392,7 @@ def _ids(prefix: str, n: int, width: int) -> pd.Index:
     digits = (numbers[:, None] // 10 ** np.arange(width - 1, -1, -1)) % 10 + ord("0")
     head = np.broadcast_to(np.frombuffer(prefix.encode(), np.uint8), (n, len(prefix)))
     raw = np.ascontiguousarray(np.hstack([head, digits.astype(np.uint8)]))
-    return pd.Index(raw.view(f"S{raw.shape[1]}").ravel().astype(str), dtype="string")
+    return pd.Index(raw.view(f"S{raw.shape[1]}").ravel().astype(str), dtype="string")  # type: ignore[no-any-return]  # an Index
 
 
 def _numbered(stem: np.ndarray, number: np.ndarray, suffix: str) -> np.ndarray:
@@ -402,7 +400,7 @@ def _numbered(stem: np.ndarray, number: np.ndarray, suffix: str) -> np.ndarray:
 
 
 def _frame(
-    columns: dict[str, object], index: pd.Index, name: str, geoms: np.ndarray
+    columns: Mapping[str, object], index: pd.Index, name: str, geoms: np.ndarray
 ) -> gpd.GeoDataFrame:
     index = index.rename(name)
     return gpd.GeoDataFrame(
@@ -426,7 +424,7 @@ def _community_layer(geoms: np.ndarray) -> gpd.GeoDataFrame:
 
 
 def _rank(owner: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    return np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)  # type: ignore[no-any-return]  # a numpy array
 
 
 def _grid_layer(
@@ -480,7 +478,7 @@ def _household_layer(
         "is_hub": pd.array(rng.random(n) < 0.06, dtype="boolean"),
     }
     geoms = shapely.points(lonlat[:, 0], lonlat[:, 1])
-    return _frame(columns, _ids("H", n, 8), "household_id", geoms)
+    return _frame(columns, _ids("H", n, 8), "household_id", geoms)  # type: ignore[arg-type]  # shapely returns an array for arrays
 
 
 def _declared(
@@ -500,7 +498,7 @@ def _declared(
     ):
         frame = layers[child]
         parents = layers[parent].index
-        true_pos = parents.get_indexer(frame[column])
+        true_pos = parents.get_indexer(frame[column])  # type: ignore[arg-type]  # pandas-stubs: any array-like
         draw = rng.random(len(frame))
         missing = draw < missing_share
         wrong = (draw >= missing_share) & (draw < missing_share + wrong_share) & (len(parents) > 1)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,7 @@ import shapely
 
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
+from gridparty.core.model import Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.flagship.zones import (
     ORGANISATION_LEVELS,
@@ -48,9 +49,6 @@ from gridparty.flagship.zones import (
     zone_definition,
 )
 from gridparty.spatial.siting import Siting, Solver, max_coverage, set_cover
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = ["WEIGHTS", "FlagshipChoice", "choose_flagships", "fewest_flagships"]
 
@@ -369,7 +367,7 @@ def _setup(
 
 def _reach(cost: np.ndarray, home: np.ndarray) -> np.ndarray:
     """Organisations × candidates: within the radius and not the candidate's own unit."""
-    return ~np.isnan(_without_own(cost, home))
+    return np.asarray(~np.isnan(_without_own(cost, home)))
 
 
 def _without_own(matrix: np.ndarray, home: np.ndarray) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,11 +19,9 @@ import shapely
 
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import normalise_layer
+from gridparty.core.model import Hierarchy
 from gridparty.core.schema import Level
 from gridparty.spatial.assign import locate_points
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "CONTACT_ALIASES",
@@ -161,14 +158,14 @@ def _levels(levels: Sequence[str]) -> list[str]:
 def _hierarchy_part(h: Hierarchy, level: str) -> pd.DataFrame:
     """Communities or grids as organisations: members from ``h.summary``."""
     frame = h.layer(level)
-    members = h.summary(level)["formal_members"].reindex(frame.index).fillna(0)
+    members = h.summary(level)["formal_members"].reindex(frame.index).fillna(0)  # type: ignore[arg-type]  # community or grid
     community = frame.index if level == "community" else frame["community_id"]
     out = pd.DataFrame(
         {
             "level": level,
             "name": frame["name"].astype("string"),
             "kind": pd.Series(pd.NA, index=frame.index, dtype="string"),
-            "community_id": pd.array(community, dtype="string"),
+            "community_id": pd.array(community, dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
             "members": members.astype("Int64"),
             **_contacts(frame),
             "geometry": frame.geometry,
@@ -196,7 +193,7 @@ def _organisation_part(
         points = shapely.point_on_surface(np.asarray(layer.geometry.array)[missing])
         pos, _ = locate_points(points, h.communities, engine="shapely")
         found = np.where(pos >= 0, h.communities.index.to_numpy()[np.maximum(pos, 0)], None)
-        community[missing] = pd.array(found, dtype="string")
+        community[missing] = pd.array(found, dtype="string")  # type: ignore[index, call-overload]  # a boolean mask; pandas-stubs: any array-like
     return pd.DataFrame(
         {
             "level": "organisation",

@@ -27,9 +27,11 @@ Choosing the flagships is :mod:`gridparty.flagship.choice`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +43,7 @@ from gridparty.core.arguments import positive_number
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.labels import check_lang, text
+from gridparty.core.model import Hierarchy
 from gridparty.core.paths import refuse_sources
 from gridparty.core.results import Tables, figures, header
 from gridparty.flagship.mentees import RULES, MenteeRule, rule_function
@@ -51,12 +54,6 @@ from gridparty.flagship.organisations import (
     organisation_table,
 )
 from gridparty.spatial.assign import locate_points
-
-if TYPE_CHECKING:
-    import os
-    from pathlib import Path
-
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "CONTACT_ALIASES",
@@ -189,7 +186,7 @@ def flagship_origins(
     points = np.asarray(shapely.point_on_surface(np.asarray(polygons.array)), dtype=object)
     centre_id = pd.array([pd.NA] * len(ids), dtype="string")
     if centres is not None and len(centres):
-        points, centre_id = _centre_points(polygons, points, centres)
+        points, centre_id = _centre_points(polygons, points, centres)  # type: ignore[assignment, arg-type]  # StringArray; loc of a GeoSeries is a GeoSeries
     source = np.where(pd.isna(centre_id), "representative_point", "service_centre")
     index = pd.Index(ids, name="flagship_id", dtype="string")
     return gpd.GeoDataFrame(
@@ -241,7 +238,7 @@ def _centre_points(
     ids = pd.array([pd.NA] * len(points), dtype="string")
     out[flagship] = centre_pts[rows]
     ids[flagship] = station.index.to_numpy()[rows]
-    return out, ids
+    return out, ids  # type: ignore[return-value]  # pd.array(dtype='string') is a StringArray
 
 
 def origin_geometries(
@@ -412,7 +409,7 @@ class MentoringZones(Tables):
             [
                 header("roster", lang_),
                 header("roster_index", lang_),
-                *(f"{fid} {name}" for fid, name in zip(ids, names, strict=True)),
+                *(f"{fid} {name}" for fid, name in zip(ids, names, strict=True)),  # type: ignore[str-bytes-safe]  # a pandas scalar: text here
             ]
         )
         cover = pd.DataFrame(
@@ -602,7 +599,7 @@ def _unreached(
     measured = ~np.isnan(part).all(axis=1)
     nearest = np.where(measured, np.nanargmin(np.where(np.isnan(part), np.inf, part), axis=1), -1)
     distance = np.where(measured, part[np.arange(len(rows)), np.maximum(nearest, 0)], np.nan)
-    ids = np.where(nearest >= 0, flagship_ids.to_numpy()[np.maximum(nearest, 0)], None)
+    ids = np.where(nearest >= 0, flagship_ids.to_numpy()[np.maximum(nearest, 0)], None)  # type: ignore[call-overload]  # None marks a missing value
     table = orgs.iloc[rows].copy()
     table.insert(len(PUBLIC_COLUMNS), "nearest_flagship_id", pd.array(ids, dtype="string"))
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", distance)

@@ -66,7 +66,7 @@ def access_map(
             f"access must be the result of service_access(), got {type(access).__name__}."
         )
     check_min_count(min_count)
-    m = base_map(access.buildings.total_bounds, tiles=tiles, lang=lang, assets=assets)
+    m = base_map(access.buildings.total_bounds, tiles=tiles, lang=lang, assets=assets)  # type: ignore[arg-type]  # total_bounds: four floats
     groups = [add_service_areas(m, access)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))
@@ -84,7 +84,7 @@ def access_map(
         )
         for minutes, metres in access.bands_m.items()
     ]
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)  # type: ignore[attr-defined]  # set by gridparty on the folium object
     add_layer_control(m)
     return m
 

@@ -14,7 +14,7 @@ member counts and need sizes below ``min_count`` show as ``"<5"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import folium
 import geopandas as gpd
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-def _labels(keys: Sequence[str], lang: Lang) -> list[str]:
+def _labels(keys: Iterable[str], lang: Lang) -> list[str]:
     return [text(k, lang) for k in keys]
 
 
@@ -196,7 +196,7 @@ def add_pairing(
         )
     ]
     if departments is not None:
-        departments, _ = read_table(departments, DEPARTMENT, argument="departments")
+        departments, _ = read_table(departments, DEPARTMENT, argument="departments")  # type: ignore[assignment]  # the departments table, read as points
         table = pd.DataFrame(
             {
                 "department_id": departments.index.to_series().astype("string"),
@@ -358,6 +358,6 @@ def alliance_map(
         groups += add_lists(m, lists, lang=lang_, min_count=min_count, show=analysis is None)
     if analysis is not None:
         groups.append(add_alliance_units(m, analysis, lang=lang_, min_count=min_count))
-    add_legend(m, list(dict.fromkeys(k for g in groups for k in g.legend_keys)))
+    add_legend(m, list(dict.fromkeys(k for g in groups for k in g.legend_keys)))  # type: ignore[attr-defined]  # set by gridparty on the folium object
     add_layer_control(m)
     return m

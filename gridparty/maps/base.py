@@ -133,11 +133,11 @@ class GridpartyMap(folium.Map):
         self.gridparty = settings
         owned(self)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's Map.render returns None
         _renumber(self)
-        super().render(**kwargs)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium is not annotated
         _check_no_template_text(self)
-        header = self.get_root().header
+        header = self.get_root().header  # type: ignore[attr-defined]  # the root is a branca Figure
         header.add_child(RawHtml(_CSS), name="gridparty_css")
         if self.gridparty.tiles == "none":
             style = f"<style>#{self.get_name()} {{ background: #f4f3ee; }}</style>"
@@ -239,7 +239,7 @@ def base_map(
         lang=check_lang(lang),
         tiles=tiles,
         datum="wgs84" if source is None else source.datum,
-        assets=assets,  # type: ignore[arg-type]
+        assets=assets,
     )
     (x0, y0), (x1, y1) = _display_corners(_checked_bounds(bounds), settings.datum)
     m = GridpartyMap(
@@ -249,7 +249,7 @@ def base_map(
         control_scale=True,
         max_zoom=source.max_zoom if source else 20,
     )
-    m.get_root().title = escape(text("map_title", settings.lang))
+    m.get_root().title = escape(text("map_title", settings.lang))  # type: ignore[attr-defined]  # the root is a branca Figure
     if source is not None:
         owned(
             folium.TileLayer(

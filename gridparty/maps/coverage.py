@@ -95,7 +95,7 @@ def coverage_map(
     min_count = check_min_count(min_count)
     h = report.hierarchy
     m = base_map(layer_bounds([h.communities, h.grids]), tiles=tiles, lang=lang_, assets=assets)
-    m.gridparty_sources = h.sources  # save_map refuses to write over them
+    m.gridparty_sources = h.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
     groups = []
     if len(h.communities):
         groups.append(
@@ -121,7 +121,7 @@ def coverage_map(
     note = text("coverage_sliver_note", lang_).format(
         area=spatial.min_area_m2, width=spatial.min_width_m
     )
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])  # type: ignore[attr-defined]  # set by gridparty on the folium object
     add_layer_control(m)
     return m
 
@@ -210,7 +210,7 @@ def _part_values(table: pd.DataFrame, columns: list[str], min_count: int) -> pd.
         if column in _HOUSEHOLD_COUNTS:
             out[column] = suppress_small_counts(values, min_count)
         elif column in ("area_m2", "width_m"):
-            out[column] = [f"{v:,.1f}" for v in values]
+            out[column] = [f"{v:,.1f}" for v in values]  # type: ignore[assignment]  # a column of text
         else:
             out[column] = values.astype("string")
     return pd.DataFrame(out, index=table.index)

@@ -71,7 +71,7 @@ def flagship_map(
     frames = [zones.zones, zones.mentees, zones.unreached]
     bounds = pd.concat([f.geometry for f in frames if len(f)]).total_bounds
     m = base_map(bounds, tiles=tiles, lang=lang, assets=assets)
-    m.gridparty_sources = zones.sources  # save_map refuses to write over them
+    m.gridparty_sources = zones.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
     groups = [add_zones(m, zones)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))
@@ -89,7 +89,7 @@ def flagship_map(
             mentees=len(zones.mentees), unreached=len(zones.unreached)
         ),
     ]
-    keys = [k for g in groups for k in g.legend_keys]
+    keys = [k for g in groups for k in g.legend_keys]  # type: ignore[attr-defined]  # set by gridparty on the folium object
     add_legend(m, list(dict.fromkeys(keys)), notes=notes)
     add_layer_control(m)
     return m

@@ -73,7 +73,7 @@ def hierarchy_map(
         )
     layers = [h.communities, h.grids, h.buildings]
     m = base_map(layer_bounds(layers), tiles=tiles, lang=lang, assets=assets)
-    m.gridparty_sources = h.sources  # save_map refuses to write over them
+    m.gridparty_sources = h.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
     groups = []
     if len(h.communities):
         groups.append(
@@ -91,7 +91,7 @@ def hierarchy_map(
         hidden = int(issues["level"].astype("string").eq("household").fillna(False).sum())
         if hidden:
             notes.append(text("household_issues_hidden", m.gridparty.lang).format(n=hidden))
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)  # type: ignore[attr-defined]  # set by gridparty on the folium object
     add_layer_control(m)
     return m
 
@@ -103,4 +103,4 @@ def layer_bounds(layers: list[gpd.GeoDataFrame]) -> tuple[float, float, float, f
         raise InputError(
             "h has no communities, grids or buildings with geometry: there is nothing to map."
         )
-    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))  # type: ignore[return-value]
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -67,7 +68,7 @@ def _feature_collection(
     rows: Sequence[Sequence[str]],
     styles: Sequence[str],
     datum: str,
-) -> dict:
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection for display; features without geometry are left out.
 
     Each feature's properties are only ``tip`` (tooltip and popup title), ``row`` (popup
@@ -91,10 +92,13 @@ def _feature_collection(
     shapes = shapely.to_geojson(to_display(array[keep], datum))  # type: ignore[arg-type]
     features = ",".join(
         f'{{"type":"Feature","geometry":{g},"properties":'
-        f"{json.dumps({'tip': tips[i], 'row': list(rows[i]), 's': styles[i]})}}}"
+        f"{json.dumps({'tip': tips[i], 'row': list(rows[i]), 's': styles[i]})}}}"  # type: ignore[call-overload]  # a numpy integer indexes it
         for g, i in zip(shapes, np.flatnonzero(keep), strict=True)
     )
-    return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
+    collection: dict[str, Any] = json.loads(
+        f'{{"type":"FeatureCollection","features":[{features}]}}'
+    )
+    return collection
 
 
 def add_features(
@@ -145,14 +149,14 @@ def add_features(
         "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
     }
     group = owned(folium.FeatureGroup(name=escape(name), show=show))
-    group.legend_keys = tuple(used)
+    group.legend_keys = tuple(used)  # type: ignore[attr-defined]  # set by gridparty on the folium object
     owned(
         folium.GeoJson(
             collection,
             control=False,
             marker=folium.CircleMarker(radius=5),
             on_each_feature=JsCode(bind),
-            **({"pane": pane} if pane else {}),
+            **({"pane": pane} if pane else {}),  # type: ignore[arg-type]  # pane is a keyword folium passes on
         )
     ).add_to(group)
     group.add_to(m)
@@ -224,7 +228,8 @@ def _unit_layer(
 def _flag_styles(values: pd.Series, prefix: str, yes: str, no: str) -> list[str]:
     flags = values.astype("boolean")
     keys = np.where(flags.fillna(False), f"{prefix}_{yes}", f"{prefix}_unknown")
-    return np.where(flags.eq(False).fillna(False), f"{prefix}_{no}", keys).tolist()
+    styles: list[str] = np.where(flags.eq(False).fillna(False), f"{prefix}_{no}", keys).tolist()
+    return styles
 
 
 def add_communities(
@@ -413,5 +418,5 @@ def _colon(lang: Lang) -> str:
 
 def _column(frame: pd.DataFrame, column: str, dtype: str = "boolean") -> pd.Series:
     if column in frame:
-        return frame[column].astype(dtype)
+        return frame[column].astype(dtype)  # type: ignore[call-overload, no-any-return]  # a dtype name
     return pd.Series(pd.NA, index=frame.index, dtype=dtype)

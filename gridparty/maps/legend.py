@@ -40,7 +40,7 @@ class Legend(MacroElement):
     )
 
     def __init__(self, html: str, position: str = "bottomright") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
         self._name = "Legend"
         self.html = html
         self.position = position

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -32,11 +32,9 @@ import shapely
 from gridparty.core.coords import check_metric_crs
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
+from gridparty.core.model import Hierarchy
 from gridparty.core.schema import LEVELS
 from gridparty.spatial import kernels as _kernels
-
-if TYPE_CHECKING:
-    from gridparty.core.model import Hierarchy
 
 __all__ = [
     "ENGINES",
@@ -344,7 +342,8 @@ def _largest_overlap(
     metric = check_metric_crs(crs)
     kid_s, par_s = _geoseries(children, "children"), _geoseries(parents, "parents")
     _same_crs(kid_s.crs, par_s.crs, ("children", "parents"))
-    kids, pars = measurable(kid_s, kid_s.crs), measurable(par_s, par_s.crs)  # repaired, not moved
+    # repaired, not moved (_geoseries sets a CRS on both)
+    kids, pars = measurable(kid_s, kid_s.crs), measurable(par_s, par_s.crs)  # type: ignore[arg-type]
     tree = shapely.STRtree(kids)
     par_i, kid_i = tree.query(pars, predicate="intersects")
     cov_par, cov_kid = tree.query(pars, predicate="covers")
@@ -384,8 +383,9 @@ def _metric_overlaps(
     """Overlap areas (m²) of the pairs, and the area (m²) of every child (NaN if not measured)."""
     kid_u, kid_pos = np.unique(kid_i, return_inverse=True)
     par_u, par_pos = np.unique(par_i, return_inverse=True)
-    kids_m = measurable(kid_s.iloc[kid_u], metric)
-    pars_m = measurable(par_s.iloc[par_u], metric)
+    # iloc of a GeoSeries is a GeoSeries (the stubs say Series).
+    kids_m = measurable(kid_s.iloc[kid_u], metric)  # type: ignore[arg-type]
+    pars_m = measurable(par_s.iloc[par_u], metric)  # type: ignore[arg-type]
     area = shapely.area(shapely.intersection(kids_m[kid_pos], pars_m[par_pos]))
     kid_area = np.full(len(kid_s), np.nan)
     kid_area[kid_u] = shapely.area(kids_m)
@@ -548,7 +548,7 @@ def _only(frame: gpd.GeoDataFrame, kinds: tuple[int, ...]) -> np.ndarray:
     """
     geoms = np.asarray(frame.geometry.array, dtype=object)
     keep = np.isin(shapely.get_type_id(geoms), kinds)
-    return geoms if keep.all() else np.where(keep, geoms, None)
+    return geoms if keep.all() else np.where(keep, geoms, None)  # type: ignore[call-overload]  # None: missing
 
 
 def _in_polygon(pos: np.ndarray, hits: np.ndarray) -> _Found:
@@ -560,7 +560,7 @@ def _buildings_in_grids(
     buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, crs: pyproj.CRS, engine: Engine
 ) -> _Found:
     out = _Found.empty(len(buildings))
-    types = shapely.get_type_id(buildings.geometry.array)
+    types = shapely.get_type_id(np.asarray(buildings.geometry.array))
     footprints = np.flatnonzero(np.isin(types, _POLYGONAL))
     points = np.flatnonzero(types == shapely.GeometryType.POINT)
     if len(footprints):
@@ -583,7 +583,7 @@ def _households_in_buildings(
     points = _only(households, _POINT)
     footprints = _only(buildings, _POLYGONAL)
     if not shapely.is_missing(footprints).all():
-        declared = buildings.index.get_indexer(households["building_id"])
+        declared = buildings.index.get_indexer(households["building_id"])  # type: ignore[arg-type]  # any array-like
         pos, hits = locate_points(points, footprints, engine=engine, declared_pos=declared)
         out = _in_polygon(pos, hits)
     rest = np.flatnonzero(out.pos < 0)
@@ -598,14 +598,15 @@ def _households_in_buildings(
 def _level_table(
     name: str, ids: object, declared: object, spatial: object, found: _Found
 ) -> pd.DataFrame:
-    declared_s = pd.array(declared, dtype="string")
-    spatial_s = pd.array(spatial, dtype="string")
+    # pandas-stubs type neither array inputs as object nor categories as a tuple; pandas takes both.
+    declared_s = pd.array(declared, dtype="string")  # type: ignore[call-overload]
+    spatial_s = pd.array(spatial, dtype="string")  # type: ignore[call-overload]
     return pd.DataFrame(
         {
-            "level": pd.Categorical.from_codes(
+            "level": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 np.full(len(found.pos), _CHILD_LEVELS.index(name)), categories=_CHILD_LEVELS
             ),
-            "id": pd.array(ids, dtype="string"),
+            "id": pd.array(ids, dtype="string"),  # type: ignore[call-overload]
             "declared": declared_s,
             "spatial": spatial_s,
             "agree": declared_s == spatial_s,

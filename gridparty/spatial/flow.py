@@ -18,7 +18,7 @@ Two engines give the same answer:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -110,7 +110,8 @@ def _highs(
             sparse.csr_array((np.ones(k), (cols, pairs)), shape=(m, k)),
         ]
     )
-    result = linprog(
+    # scipy-stubs reject a sparse A_ub together with (k, 2) bounds; linprog takes both.
+    result = linprog(  # type: ignore[call-overload]
         cost,
         A_ub=incidence,
         b_ub=np.r_[row_cap, col_cap],
@@ -119,7 +120,7 @@ def _highs(
         bounds=np.c_[np.zeros(k), pair_cap],
         method="highs-ds",
     )
-    flow = np.rint(result.x).astype(np.int64) if result.success else None
+    flow: np.ndarray | None = np.rint(result.x).astype(np.int64) if result.success else None
     if flow is None or np.abs(result.x - flow).max() > 1e-6 or flow.sum() != value:
         raise RuntimeError(
             f"HiGHS gave no integral min-cost flow ({result.message}); "
@@ -136,7 +137,7 @@ def _networkx(
     col_cap: np.ndarray,
     pair_cap: np.ndarray,
 ) -> np.ndarray:
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[Any] = nx.DiGraph()
     graph.add_edges_from(
         ("s", ("r", int(i)), {"capacity": int(row_cap[i])}) for i in np.unique(rows)
     )

@@ -151,11 +151,13 @@ def point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The caller checks the types (any non-point raises ``TypeError``).
     """
     geoms = np.asarray(geoms, dtype=object)
+    x: np.ndarray | None
+    y: np.ndarray | None
     try:
         x, y = shapely.get_x(geoms), shapely.get_y(geoms)
     except shapely.errors.GEOSException:  # empty points
         x = y = None
-    if x is not None and not np.isnan(x).any():
+    if x is not None and y is not None and not np.isnan(x).any():
         return x, y
     types = shapely.get_type_id(geoms)  # only when something is missing, empty or no point
     if not np.isin(types, (-1, shapely.GeometryType.POINT)).all():
@@ -220,7 +222,7 @@ def _inside(
 
 @njit(cache=True, inline="always")
 def _in_box(x: float, y: float, bounds: np.ndarray, g: int) -> bool:
-    return bounds[g, 0] <= x <= bounds[g, 2] and bounds[g, 1] <= y <= bounds[g, 3]
+    return bool(bounds[g, 0] <= x <= bounds[g, 2] and bounds[g, 1] <= y <= bounds[g, 3])
 
 
 def build_grid_index(
@@ -323,7 +325,7 @@ def _grouped(keys_from: np.ndarray, keys_to: np.ndarray, nx: int = 1) -> bool:
     """
     a, b = keys_from.astype(np.int64), keys_to.astype(np.int64)
     far = (a >= 0) & (b >= 0) & ((np.abs(a % nx - b % nx) > 1) | (np.abs(a // nx - b // nx) > 1))
-    return np.count_nonzero(far) <= (1 - _GROUPED_SHARE) * len(far)
+    return bool(np.count_nonzero(far) <= (1 - _GROUPED_SHARE) * len(far))
 
 
 def _steps(n: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -160,13 +160,13 @@ class StreetNetwork:
         return _matrix(len(self.xy), self.edges, self.length_m)
 
     @cached_property
-    def graph(self) -> nx.Graph:
+    def graph(self) -> nx.Graph:  # type: ignore[type-arg]  # Graph[...] fails at run time
         """The network as an undirected ``networkx.Graph``.
 
         Nodes are the integers ``0..n-1`` with attributes ``x``, ``y`` (metres in :attr:`crs`)
         and ``component``; edges carry ``length_m`` and ``road_id``.
         """
-        graph = nx.Graph(crs=self.crs.to_string())
+        graph: nx.Graph[int] = nx.Graph(crs=self.crs.to_string())
         graph.add_nodes_from(
             (i, {"x": x, "y": y, "component": int(c)})
             for i, ((x, y), c) in enumerate(zip(self.xy.tolist(), self.component, strict=True))
@@ -181,7 +181,7 @@ class StreetNetwork:
     def segments(self) -> np.ndarray:
         """The segments as shapely LineStrings in :attr:`crs`."""
         coords = np.stack([self.xy[self.edges[:, 0]], self.xy[self.edges[:, 1]]], axis=1)
-        return shapely.linestrings(coords)
+        return np.asarray(shapely.linestrings(coords))
 
     @cached_property
     def _ends(self) -> np.ndarray:
@@ -254,7 +254,8 @@ class StreetNetwork:
         if to == "edge":
             edge, t, snap_m = nearest_segments(xy[:, 0], xy[:, 1], self._ends, self._segment_index)
         else:
-            snap_m, node = self._node_tree.query(xy)
+            # Many points in, arrays out (the stubs type a single point's scalars).
+            snap_m, node = self._node_tree.query(xy)  # type: ignore[assignment]
             edge = self._edge_of_node[node]
             t = (self.edges[edge, 1] == node).astype(float)
         along = t * self.length_m[edge]
@@ -366,7 +367,7 @@ class StreetNetwork:
                 + np.abs(rows.t[i] - columns.t[j]) * self.length_m[rows.edge[i]]
             )
             cost[i, j] = np.minimum(cost[i, j], direct)
-        return cost
+        return np.asarray(cost)
 
     def _scipy_from(self, sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.xy)
@@ -387,8 +388,10 @@ class StreetNetwork:
         for k in range(len(sources)):
             graph.add_edge(n + k, int(ends[k, 0]), length_m=float(sources.to_u_m[k]))
             graph.add_edge(n + k, int(ends[k, 1]), length_m=float(sources.to_v_m[k]))
-        found, paths = nx.multi_source_dijkstra(
-            graph, set(range(n, n + len(sources))), weight="length_m"
+        # Without a target, networkx returns the distance and path of every node reached.
+        found, paths = cast(
+            tuple[dict[int, float], dict[int, list[int]]],
+            nx.multi_source_dijkstra(graph, set(range(n, n + len(sources))), weight="length_m"),
         )
         dist = np.full(n + len(sources), np.inf)
         src = np.full(n + len(sources), -1, dtype=np.int64)
@@ -415,7 +418,10 @@ def _with_sources(
         ),
         shape=(n + k, n + k),
     )
-    return sparse.csr_array(sparse.block_diag([matrix, sparse.csr_array((k, k))])) + extra
+    out: sparse.csr_array = (
+        sparse.csr_array(sparse.block_diag([matrix, sparse.csr_array((k, k))])) + extra
+    )
+    return out
 
 
 def _same_segment(
@@ -491,7 +497,8 @@ def street_network(
     if coords not in ("wgs84", "cgcs2000"):
         lines = lines.set_geometry(convert_geometries(lines.geometry, coords, "wgs84"))
     metric = to_metric(lines, metric_crs)
-    net = _network(np.asarray(metric.geometry.array), metric.index, metric.crs, node_precision_m)
+    crs = cast(pyproj.CRS, metric.crs)  # to_metric sets it
+    net = _network(np.asarray(metric.geometry.array), metric.index, crs, node_precision_m)
     return replace(net, roads=pd.DataFrame(lines.drop(columns=lines.geometry.name)))
 
 

@@ -34,7 +34,8 @@ class Projection:
     """
 
     def __init__(self, incidence: sparse.sparray) -> None:
-        m = sparse.csr_array(incidence, dtype=float)
+        # scipy-stubs leave out a sparse input together with a dtype; scipy converts it.
+        m = sparse.csr_array(incidence, dtype=float)  # type: ignore[call-overload]
         self.m, self.mt = m, m.T.tocsr()
         shared = (m @ self.mt).tocsr()
         groups = np.asarray(m.sum(axis=1)).ravel()
@@ -52,11 +53,11 @@ class Projection:
     @property
     def size(self) -> int:
         """Number of units."""
-        return self.m.shape[0]
+        return int(self.m.shape[0])
 
     def adjacent(self, block: np.ndarray) -> np.ndarray:
         """``A @ block`` for the projection's 0/1 adjacency ``A`` (no self-links)."""
-        return self.m @ (self.mt @ block) - self.extra @ block
+        return np.asarray(self.m @ (self.mt @ block) - self.extra @ block)
 
     def betweenness(self) -> np.ndarray:
         """Betweenness centrality of every unit, normalised by ``(n - 1)(n - 2)`` like networkx."""
@@ -93,4 +94,4 @@ class Projection:
             coef = np.where(dist == level, (1.0 + delta) / safe, 0.0)
             delta += np.where(dist == level - 1, sigma * self.adjacent(coef), 0.0)
         delta[sources, cols] = 0.0
-        return delta.sum(axis=1)
+        return np.asarray(delta.sum(axis=1))

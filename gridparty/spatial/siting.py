@@ -209,9 +209,10 @@ def coverage_matrix(matrix: MatrixInput, max_cost: float | None = None) -> spars
 def _problem(matrix: MatrixInput, max_cost: float | None) -> _Problem:
     """Check ``matrix``/``max_cost`` and build the coverage."""
     if sparse.issparse(matrix):
-        if max_cost is not None or matrix.dtype != bool:
+        # issparse narrows to an intersection with scipy's private ABC, which loses dtype.
+        if max_cost is not None or matrix.dtype != bool:  # type: ignore[union-attr]
             raise InputError(
-                f"matrix is a sparse {matrix.dtype} matrix; a sparse matrix must be a boolean "
+                f"matrix is a sparse {matrix.dtype} matrix; a sparse matrix must be a boolean "  # type: ignore[union-attr]
                 "coverage matrix (pass max_cost=None), or pass costs as a dense numpy array."
             )
         problem = _Problem(sparse.csc_array(matrix, dtype=bool), None, None)
@@ -322,7 +323,7 @@ def _reduce(
         packed = np.packbits(sub, axis=1)  # 8 columns per byte: unique rows 10x faster
         _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
         sub = sub[first]
-        merged = np.bincount(inverse.ravel(), weights=weights[rows], minlength=len(sub))
+        merged: np.ndarray = np.bincount(inverse.ravel(), weights=weights[rows], minlength=len(sub))
         rows = rows[first]
     else:
         merged = np.zeros(0)
@@ -502,7 +503,7 @@ def _mclp_exact(
 def _greedy_mclp(cov: sparse.csc_array, w: np.ndarray, k: int, covered: np.ndarray) -> np.ndarray:
     """Greedy MCLP: ``k`` times, the column adding the most uncovered weight (earliest on ties)."""
     open_w = np.where(covered, 0.0, w)
-    cov_t = sparse.csr_array(cov.T, dtype=float)
+    cov_t = sparse.csr_array(cov.T, dtype=float)  # type: ignore[call-overload]  # stubs: sparse input with dtype
     taken = np.zeros(cov.shape[1], dtype=bool)
     picked = []
     for _ in range(k):
@@ -609,7 +610,7 @@ def _lscp_exact(
 def _greedy_cover(cov: sparse.csc_array, open_rows: np.ndarray, skip: np.ndarray) -> np.ndarray:
     """Greedy set cover of the open rows (all coverable): the column covering most, repeatedly."""
     open_ = open_rows.copy()
-    cov_t = sparse.csr_array(cov.T, dtype=float)
+    cov_t = sparse.csr_array(cov.T, dtype=float)  # type: ignore[call-overload]  # stubs: sparse input with dtype
     taken = np.zeros(cov.shape[1], dtype=bool)
     taken[skip] = True
     picked = []
@@ -662,12 +663,12 @@ def _covered_blocked(cov: sparse.csc_array, blocked: np.ndarray, columns: np.nda
     """Per row: covered by ``columns`` and its blocking column not among them."""
     opened = np.zeros(cov.shape[1], dtype=bool)
     opened[columns] = True
-    return _covered_by(cov, columns) & ~_shut(blocked, opened)
+    return np.asarray(_covered_by(cov, columns) & ~_shut(blocked, opened))
 
 
 def _shut(blocked: np.ndarray, opened: np.ndarray) -> np.ndarray:
     """Per row: its blocking column is open (``opened``: bool per column)."""
-    return (blocked >= 0) & opened[np.maximum(blocked, 0)]
+    return np.asarray((blocked >= 0) & opened[np.maximum(blocked, 0)])
 
 
 def _blocked_siting(
@@ -808,7 +809,7 @@ def _greedy_blocked(
     ``k`` columns (even at a loss: ``k`` were asked for), or, with ``k`` None, while one gains.
     """
     n_rows, n_cols = cov.shape
-    cov_t = sparse.csr_array(cov.T, dtype=float)
+    cov_t = sparse.csr_array(cov.T, dtype=float)  # type: ignore[call-overload]  # stubs: sparse input with dtype
     has = blocked >= 0
     block_t = sparse.csr_array(
         (np.ones(int(has.sum())), (blocked[has], np.flatnonzero(has))), shape=(n_cols, n_rows)

@@ -105,7 +105,7 @@ def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 def interiors_meet(a: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Pairs (positions into ``a`` and ``b``) whose interiors intersect (not only touch)."""
-    return shapely.relate_pattern(a[left], b[right], "T********")
+    return np.asarray(shapely.relate_pattern(a[left], b[right], "T********"))
 
 
 def polygon_parts(
@@ -173,10 +173,10 @@ def widths(parts: np.ndarray, min_width_m: float, *, engine: str = "numba") -> n
 def holes_filled(geoms: np.ndarray) -> np.ndarray:
     """Each geometry with its holes filled (the union of its parts' exteriors)."""
     parts, owner = shapely.get_parts(geoms, return_index=True)
-    filled = shapely.polygons(shapely.get_exterior_ring(parts))
+    filled = np.asarray(shapely.polygons(shapely.get_exterior_ring(parts)))
     out = np.asarray(geoms, dtype=object).copy()
     if len(parts):
-        merged = shapely.union_all(padded(filled, owner, len(geoms)), axis=1)
+        merged = np.asarray(shapely.union_all(padded(filled, owner, len(geoms)), axis=1))
         has = np.bincount(owner, minlength=len(geoms)) > 0
         out[has] = merged[has]
     return out
@@ -193,6 +193,6 @@ def leaking_holes_filled(geoms: np.ndarray, crs: pyproj.CRS, slit_m: float) -> n
     hole = np.r_[False, ring_part[1:] == ring_part[:-1]] if len(rings) else np.zeros(0, bool)
     if not hole.any():
         return geoms
-    holes = to_wgs84_array(shapely.polygons(rings[hole]), crs).to_numpy()
+    holes = to_wgs84_array(np.asarray(shapely.polygons(rings[hole])), crs).to_numpy()
     extra = shapely.union_all(padded(holes, owner[ring_part[hole]], len(geoms)), axis=1)
     return shapely.union(geoms, extra)
