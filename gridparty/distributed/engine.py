@@ -85,7 +85,7 @@ def distributed_assign(
     tasks = []
     for level in _CHILD_LEVELS:
         grow = tolerance_m if level == "household" else 0.0
-        parents = ph.partitions[LEVELS[level].parent]
+        parents = ph.partitions[str(LEVELS[level].parent)]
         for part in ph.partitions[level]:
             context = [p for p in parents if p.rows and _meets(part.bounds, p.bounds, grow)]
             tasks.append(
@@ -108,7 +108,7 @@ def _compute_with_progress(tasks: list[Any], client: Any) -> list[pd.DataFrame]:
 
         futures = client.compute(tasks)
         progress(futures, scheduler=client.scheduler.address)  # this client's, not the default
-        return client.gather(futures)
+        return list(client.gather(futures))
     import dask
     from dask.diagnostics import ProgressBar
 
@@ -143,7 +143,7 @@ def _assign_partition(
 ) -> pd.DataFrame:
     """The assignment table of one partition of children against its halo of parents."""
     children = part.read(level)
-    parent_level = LEVELS[level].parent
+    parent_level = str(LEVELS[level].parent)
     frames = [p.read(parent_level) for p in context]
     if frames:
         parents = pd.concat(frames)

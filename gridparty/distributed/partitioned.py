@@ -77,7 +77,11 @@ class PartitionedHierarchy:
     def layer(self, level: str) -> gpd.GeoDataFrame:
         """A whole layer read into memory (meant for the small ones: communities, grids)."""
         parts = [p.read(level) for p in self.partitions[level]]
-        return pd.concat(parts) if parts else parts
+        if not parts:
+            from gridparty.core.layers import empty_layer
+
+            return empty_layer(LEVELS[level])
+        return gpd.GeoDataFrame(pd.concat(parts))
 
     def to_hierarchy(self) -> Hierarchy:
         """Everything read into one :class:`~gridparty.core.model.Hierarchy` (single machine)."""
@@ -88,7 +92,7 @@ class PartitionedHierarchy:
         """The metric CRS :class:`~gridparty.core.model.Hierarchy` would choose for the data."""
         for level in LEVEL_NAMES:
             if any(p.rows for p in self.partitions[level]):
-                return Hierarchy(**{LEVELS[level].layer: self.layer(level)}).metric_crs
+                return Hierarchy(**{LEVELS[level].layer: self.layer(level)}).metric_crs  # type: ignore[arg-type]  # one layer by its keyword
         raise InputError(
             f"path={str(self.path)!r}: every layer is empty; there is nothing to analyse."
         )
@@ -208,7 +212,7 @@ def _hilbert_chunks(h: Hierarchy, n: int) -> Iterator[dict[str, gpd.GeoDataFrame
         located = ~(geoms.isna() | geoms.is_empty)
         distance = np.full(len(frame), np.iinfo(np.int64).max)
         if located.any():
-            distance[located.to_numpy()] = geoms[located].hilbert_distance(total_bounds=bounds)
+            distance[located.to_numpy()] = geoms[located].hilbert_distance(total_bounds=bounds)  # type: ignore[operator]  # the stubs miss GeoSeries.hilbert_distance
         order = np.argsort(distance, kind="stable")
         ordered[LEVELS[level].layer] = (frame.iloc[order], np.array_split(np.arange(len(frame)), n))
     for i in range(n):
@@ -254,7 +258,7 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
             f"path={str(root)!r} has no {missing[0]}/ folder; a partitioned hierarchy "
             f"has one folder per layer ({', '.join(_layer_names())})."
         )
-    partitions = {}
+    partitions: dict[str, list[Partition]] = {}
     for level in LEVEL_NAMES:
         folder = root / LEVELS[level].layer
         files = sorted(folder.glob("*.parquet"))
@@ -279,8 +283,8 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
                 first_schema, first_crs = fields, crs
             elif crs != first_crs:
                 raise CRSError(
-                    f"path={str(file)!r} is in {crs.to_string()} but {files[0].name} in "
-                    f"{first_crs.to_string()}; write every partition of a layer in one CRS."
+                    f"path={str(file)!r} is in {crs} but {files[0].name} in "
+                    f"{first_crs}; write every partition of a layer in one CRS."
                 )
             elif {n for n, _ in fields} != {n for n, _ in first_schema} or dict(fields) != dict(
                 first_schema
@@ -292,6 +296,7 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
                 )
             box = column.get("bbox") or [np.nan] * 4
             rows = meta.num_rows
-            parts.append(Partition(file, rows, tuple(map(float, box)) if rows else (np.nan,) * 4))
+            x0, y0, x1, y1 = (float(v) for v in box) if rows else (np.nan,) * 4
+            parts.append(Partition(file, rows, (x0, y0, x1, y1)))
         partitions[level] = parts
     return PartitionedHierarchy(root, partitions)

@@ -442,7 +442,8 @@ class Assignment:
             if (missing & pd.notna(spatial)).any():
                 values = child[LEVELS[name].parent_column].array.copy()
                 values[missing] = spatial[missing]
-                filled[LEVELS[name].layer] = child.assign(**{LEVELS[name].parent_column: values})
+                column = str(LEVELS[name].parent_column)
+                filled[LEVELS[name].layer] = child.assign(**{column: values})
         return cls(h.replace(**filled) if filled else h, table)
 
 
@@ -498,7 +499,12 @@ def assign(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") 
         return Assignment(h, _table([]))
     parts = [
         assign_level(
-            name, h.layer(name), h.layer(LEVELS[name].parent), h.metric_crs, tolerance_m, engine
+            name,
+            h.layer(name),
+            h.layer(str(LEVELS[name].parent)),
+            h.metric_crs,
+            tolerance_m,
+            engine,
         )
         for name in _CHILD_LEVELS
     ]

@@ -719,7 +719,7 @@ def _boundary_gap(
             ex = bx - ax
             ey = by - ay
             best = min(best, _segment_gap2(x, y, ax, ay, bx, by, ex * ex + ey * ey))
-    gap = np.sqrt(best)
+    gap = float(np.sqrt(best))
     return gap if _inside(x, y, g, coords, ring_offsets, geom_offsets) else -gap
 
 

@@ -158,7 +158,7 @@ def widths(parts: np.ndarray, min_width_m: float, *, engine: str = "numba") -> n
     def radii(geoms: np.ndarray, tolerance: np.ndarray | float) -> np.ndarray:
         if engine == "shapely":
             return shapely.length(shapely.maximum_inscribed_circle(geoms, tolerance))
-        return inscribed_radii(polygon_arrays(geoms), tolerance)
+        return inscribed_radii(polygon_arrays(geoms), np.broadcast_to(tolerance, len(geoms)))
 
     perimeter = shapely.length(parts)
     estimate = 2.0 * shapely.area(parts) / perimeter
