@@ -283,8 +283,9 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
                 first_schema, first_crs = fields, crs
             elif crs != first_crs:
                 raise CRSError(
-                    f"path={str(file)!r} is in {crs} but {files[0].name} in "
-                    f"{first_crs}; write every partition of a layer in one CRS."
+                    f"path={str(file)!r} is in {crs.to_string()} but {files[0].name} in "
+                    f"{pyproj.CRS(first_crs).to_string()}; write every partition of a layer "
+                    "in one CRS."
                 )
             elif {n for n, _ in fields} != {n for n, _ in first_schema} or dict(fields) != dict(
                 first_schema
