@@ -24,6 +24,7 @@ import pyogrio
 from gridparty.core.atomic import atomic_path
 from gridparty.core.columns import ColumnMapping, mapping_for_level
 from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
+from gridparty.core.labels import check_lang
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
 from gridparty.core.paths import SOURCES_ATTR, frame_sources, refuse_sources, source_path
@@ -34,7 +35,6 @@ from gridparty.core.reading import (
     restore_nul_text,
     shapefile_encoding,
 )
-from gridparty.core.labels import check_lang
 from gridparty.core.sanitise import OutputText, sheet_names, string_cells
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, level
 from gridparty.core.workbook import NOTES_SHEET, notes_table, style_sheet

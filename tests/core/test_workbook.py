@@ -60,7 +60,8 @@ def test_numbers_are_shown_rounded_with_their_unit_and_kept_exact(tmp_path: Path
         "buildings",
     ]
     row = sheet[2]
-    assert row[2].value == 260939.4503974683 and row[2].number_format == "#,##0"
+    assert row[2].value == 260939.4503974683
+    assert row[2].number_format == "#,##0"
     assert row[3].number_format == "#,##0.0"
     assert row[4].number_format == "#,##0.000"
     assert row[5].number_format == "0.0%"
@@ -122,7 +123,8 @@ def test_the_issues_workbook_has_the_same_style(tmp_path: Path) -> None:
     assert book.sheetnames == ["校验问题", "说明"]
     sheet = book["校验问题"]
     assert [c.value for c in sheet[1]] == ["层级", "编号", "问题", "级别", "说明"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E2"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:E2"
     assert ["min_width_m", "2"] in [[c.value for c in r] for r in book["说明"].iter_rows()]
 
 
