@@ -50,6 +50,7 @@ RUNS = [
         "--html",
         "{out}/validate.html",
     ],
+    ["validate", "{city}", "--out", "{out}/validate"],  # the standard files in a folder
     [
         "check",
         "{city}",
@@ -59,6 +60,8 @@ RUNS = [
         "{out}/check.html",
         "--xlsx",
         "{out}/check.xlsx",
+        "--out",
+        "{out}",  # every output named by its flag: nothing more to write there
     ],
     [
         "zones",
@@ -89,6 +92,8 @@ RUNS = [
         "{out}/named_zones.xlsx",
         "--roster",
         "{out}/named_roster.xlsx",
+        "--out",
+        "{out}/named",  # the map and the GeoPackage under their standard names
     ],
     [
         "access",
@@ -101,6 +106,8 @@ RUNS = [
         "{out}/access.html",
         "--xlsx",
         "{out}/access.xlsx",
+        "--out",
+        "{out}",
     ],
     ["alliances", "{city}", "--out", "{out}/alliances"],
     ["demo", "--out", "{out}/demo"],
