@@ -176,3 +176,12 @@ def test_check_prints_chinese_figures_and_english_with_lang_en(
     out = capsys.readouterr().out
     assert "空间覆盖率" not in out
     assert "coverage" in out
+
+
+def test_the_version_is_the_package_version() -> None:
+    import tomllib
+
+    import gridparty
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    assert VERSION == gridparty.__version__ == project["project"]["version"]
