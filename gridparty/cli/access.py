@@ -6,12 +6,18 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
+    add_fail_on_option,
     add_input_options,
     add_map_options,
-    check_paths,
+    add_out_option,
     extra_layer,
+    fail_code,
+    make_out,
+    out_paths,
+    print_figures,
     progress,
     read_input,
+    run_notes,
     write_map,
 )
 from gridparty.core.errors import InputError, LayerError
@@ -102,6 +108,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write centres, service areas and the under-served as a GeoPackage",
     )
     cmd.add_argument("--html", type=Path, help="write the map")
+    add_out_option(cmd)
+    add_fail_on_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -110,9 +118,10 @@ def _run(args: argparse.Namespace) -> int:
     from gridparty.access.service import service_access, site_posts
     from gridparty.maps.access import access_map
 
-    check_paths(
+    out_paths(
+        args,
         {"PATH": args.path, "--centres": args.centres, "--streets": args.streets},
-        {"--xlsx": args.xlsx, "--gpkg": args.gpkg, "--html": args.html},
+        {"--xlsx": "access.xlsx", "--gpkg": "access.gpkg", "--html": "access_map.html"},
     )
     tier_names = _check_numbers(args)
     h = read_input(args)
@@ -140,15 +149,17 @@ def _run(args: argparse.Namespace) -> int:
         threshold_m=args.threshold_m,
         tier_names=tier_names,
     )
-    print(access.summary().to_string())
+    print_figures(access.summary(), "服务可达" if args.lang == "zh" else "access", args.lang)
     posts = None
     if args.posts is not None or args.cover:
         progress("siting new posts")
         posts = site_posts(access, k=args.posts)
-        print(posts.summary().drop(index="note").to_string())
+        title = "新增驿站" if args.lang == "zh" else "new posts"
+        print_figures(posts.summary().drop(index="note"), title, args.lang)
         print(posts.note)
+    make_out(args)
     if args.xlsx is not None:
-        access.to_excel(args.xlsx)
+        access.to_excel(args.xlsx, notes=run_notes(args))
         print(f"report: {args.xlsx}")
     if args.gpkg is not None:
         access.to_geopackage(args.gpkg)
@@ -161,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
             ),
             args.html,
         )
-    return 0
+    return fail_code(h.load_issues, args.fail_on)
 
 
 def _check_numbers(args: argparse.Namespace) -> dict[str, str]:

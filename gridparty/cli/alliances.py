@@ -11,9 +11,14 @@ import pandas as pd
 from gridparty.cli.common import (
     add_coords_option,
     add_encoding_option,
+    add_fail_on_option,
     add_map_options,
     check_paths,
+    fail_code,
+    print_figures,
+    print_problems,
     progress,
+    run_notes,
     write_map,
 )
 from gridparty.core.errors import DataFileError, InputError
@@ -96,10 +101,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "15-minute life circle)",
     )
     cmd.add_argument(
-        "--fail-on",
-        choices=["error", "warning"],
-        help="exit with code 1 when input problems of this severity (or worse) exist",
+        "--layers",
+        nargs="*",
+        default=[],
+        metavar="TABLE=NAME",
+        help="layer or file name per table when not standard, e.g. units=驻区单位2024",
     )
+    cmd.add_argument(
+        "--columns",
+        nargs="*",
+        default=[],
+        metavar="TABLE:COLUMN=CODE",
+        help="rename a table's columns to the names gridparty expects, e.g. units:单位编码=unit_id",
+    )
+    add_fail_on_option(cmd)
     add_coords_option(cmd)
     add_encoding_option(cmd)
     add_map_options(cmd)
@@ -114,6 +129,7 @@ def _run(args: argparse.Namespace) -> int:
     from gridparty.maps.alliance import alliance_map
 
     source = sample_city_path() if args.path is None else args.path
+    names, renames = _table_options(args)
     check_paths(
         {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
     )
@@ -121,8 +137,11 @@ def _run(args: argparse.Namespace) -> int:
     tables: dict[str, Any] = (
         _sample_tables()
         if args.path is None
-        else read_tables(args.path, args.coords, args.encoding)
+        else read_tables(args.path, args.coords, args.encoding, names=names)
     )
+    tables = {
+        t: None if f is None else _renamed(f, renames.get(t, {}), t) for t, f in tables.items()
+    }
     has = {name for name, frame in tables.items() if frame is not None}
     parts = {
         "alliances": {"units", "alliances", "memberships"} <= has,
@@ -148,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
             strict=False,
         )
         analysis = analyse_alliances(net)
-        _report("alliances", analysis, args.out / "alliances.xlsx")
+        _report("alliances", args, analysis, args.out / "alliances.xlsx")
         problems.append(analysis.problems)
     if parts["pairing"]:
         progress("checking the pairing and proposing the rest")
@@ -159,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             within=args.within,
             max_distance_m=args.max_pair_distance_m,
         )
-        _report("pairing", proposal, args.out / "pairing.xlsx", proposal.check.summary())
+        _report("pairing", args, proposal, args.out / "pairing.xlsx", proposal.check.summary())
         problems.append(proposal.check.problems)
     if parts["lists"]:
         progress("matching needs to resources")
@@ -170,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
             communities=tables.get("communities"),
             max_distance_m=args.max_distance_m,
         )
-        _report("lists", lists, args.out / "lists.xlsx")
+        _report("lists", args, lists, args.out / "lists.xlsx")
         problems.append(lists.problems)
     progress("drawing the map")
     write_map(
@@ -185,25 +204,61 @@ def _run(args: argparse.Namespace) -> int:
         ),
         args.out / _MAP,
     )
-    return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on)
+    return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on, args.lang)
 
 
-def _report(name: str, result: object, path: Path, *extra: pd.DataFrame) -> None:
+def _report(
+    name: str, args: argparse.Namespace, result: object, path: Path, *extra: pd.DataFrame
+) -> None:
+    from gridparty.core.results import header
+
     for table in (*extra, result.summary()):  # type: ignore[attr-defined]
-        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in table["value"].items()))
-    result.to_excel(path)  # type: ignore[attr-defined]
+        print_figures(table, header(name, args.lang), args.lang)
+    result.to_excel(path, lang=args.lang, notes=run_notes(args))  # type: ignore[attr-defined]
     result.to_geopackage(path.with_suffix(".gpkg"))  # type: ignore[attr-defined]
     print(f"{name} tables: {path}, {path.with_suffix('.gpkg')}")
 
 
-def _exit_code(problems: pd.DataFrame, fail_on: str | None) -> int:
+def _exit_code(problems: pd.DataFrame, fail_on: str, lang: str) -> int:
     if len(problems):
-        print(f"{len(problems)} input problems:")
-        print(problems.groupby(["severity", "level", "check"]).size().to_string())
-    if fail_on is None:
-        return 0
-    worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
-    return int(problems["severity"].isin(worse).any())
+        print_problems(problems, lang)
+    return fail_code(problems, fail_on)
+
+
+def _table_options(
+    args: argparse.Namespace,
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """``--layers TABLE=NAME`` and ``--columns TABLE:COLUMN=CODE``, checked before reading."""
+    names: dict[str, str] = {}
+    for item in args.layers:
+        table, sep, name = item.partition("=")
+        if not sep or not name or table not in TABLE_NAMES:
+            raise InputError(
+                f"--layers {item!r} must look like TABLE=NAME with TABLE one of "
+                f"{', '.join(TABLE_NAMES)}, e.g. units=驻区单位2024."
+            )
+        names[table] = name
+    renames: dict[str, dict[str, str]] = {}
+    for item in args.columns:
+        column, sep, code = item.rpartition("=")
+        table, colon, name = column.partition(":")
+        if not sep or not colon or not name or not code or table not in TABLE_NAMES:
+            raise InputError(
+                f"--columns {item!r} must look like TABLE:COLUMN=CODE with TABLE one of "
+                f"{', '.join(TABLE_NAMES)}, e.g. units:单位编码=unit_id."
+            )
+        renames.setdefault(table, {})[name] = code
+    return names, renames
+
+
+def _renamed(frame: pd.DataFrame, columns: dict[str, str], table: str) -> pd.DataFrame:
+    missing = sorted(set(columns) - set(map(str, frame.columns)))
+    if missing:
+        raise InputError(
+            f"--columns {table}:{missing[0]}=...: the table {table} has no column "
+            f"{missing[0]!r}; it has {[str(c) for c in frame.columns]}."
+        )
+    return frame.rename(columns=columns) if columns else frame
 
 
 def _sample_tables() -> dict[str, pd.DataFrame | None]:
@@ -214,13 +269,20 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
 
 
 def read_tables(
-    path: Path, coords: str = "wgs84", encoding: str | None = None
+    path: Path,
+    coords: str = "wgs84",
+    encoding: str | None = None,
+    *,
+    names: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame | None]:
     """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
 
     Points are read in ``coords`` (``--coords``) and converted to WGS84; Shapefile and CSV
-    text in ``encoding`` (``--encoding``).
+    text in ``encoding`` (``--encoding``). ``names`` gives a table's own layer or file name
+    (``--layers units=驻区单位``), tried before the standard ones.
     """
+    own = names or {}
+    known = {t: (own[t], *n) if t in own else n for t, n in TABLE_NAMES.items()}
     from gridparty.core.io import layer_names, read_features
 
     if not path.exists():
@@ -229,8 +291,7 @@ def read_tables(
     if path.is_dir():
         files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
         found = {
-            t: next((files[n] for n in names if n in files), None)
-            for t, names in TABLE_NAMES.items()
+            t: next((files[n] for n in names if n in files), None) for t, names in known.items()
         }
         return {
             t: None if p is None else read_features(p, coords=coords, encoding=encoding)
@@ -239,9 +300,7 @@ def read_tables(
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
     layers = set(layer_names(path))
-    found_layers = {
-        t: next((n for n in names if n in layers), None) for t, names in TABLE_NAMES.items()
-    }
+    found_layers = {t: next((n for n in names if n in layers), None) for t, names in known.items()}
     return {
         t: None if n is None else read_features(path, layer=n, coords=coords)
         for t, n in found_layers.items()

@@ -7,14 +7,21 @@ from pathlib import Path
 
 from gridparty.cli.common import (
     add_cluster_options,
+    add_fail_on_option,
     add_input_options,
     add_map_options,
+    add_out_option,
     add_sliver_options,
     assign_input,
-    check_paths,
+    fail_code,
     input_columns,
+    make_out,
+    out_paths,
+    print_figures,
+    print_problems,
     progress,
     read_input,
+    run_notes,
     write_map,
 )
 
@@ -85,6 +92,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=["zh", "en"],
         help="language of the workbook's sheet names and headers (default zh)",
     )
+    add_out_option(check)
+    add_fail_on_option(check)
     add_map_options(check)
     check.set_defaults(run=_run)
 
@@ -95,9 +104,10 @@ def _run(args: argparse.Namespace) -> int:
     from gridparty.checks.report import check_coverage
     from gridparty.core.io import read_hierarchy, read_layer
 
-    check_paths(
+    out_paths(
+        args,
         {"PATH": args.path, "--other-grids": args.other_grids, "--previous": args.previous},
-        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg},
+        {"--html": "check_map.html", "--xlsx": "check.xlsx", "--gpkg": "check.gpkg"},
     )
     check_tolerances(args.min_area_m2, args.min_width_m)
     if args.other_grids is not None:
@@ -138,18 +148,27 @@ def _run(args: argparse.Namespace) -> int:
         min_iou=args.min_iou,
         progress=progress,
     )
-    print(report.grids.summary().to_string())
-    print(report.organisation.summary().to_string())
+    zh = args.lang == "zh"
+    print_figures(report.grids.summary(), "空间覆盖" if zh else "coverage", args.lang)
+    print_figures(report.organisation.summary(), "组织覆盖" if zh else "organisation", args.lang)
     for part, heading in (
-        (report.fusion, f"grid fusion with {args.other_grids}"),
-        (report.changes, f"changes since {args.previous}"),
+        (
+            report.fusion,
+            f"{'与' if zh else 'grid fusion with '}{args.other_grids}{'的网格融合' if zh else ''}",
+        ),
+        (
+            report.changes,
+            f"{'相比' if zh else 'changes since '}{args.previous}{'的变化' if zh else ''}",
+        ),
     ):
         if part is not None:
-            print(f"{heading}:")
-            print(part.summary().to_string())
+            print_figures(part.summary(), heading, args.lang)
+    if len(h.load_issues):
+        print_problems(h.load_issues, args.lang)
+    make_out(args)
     if args.xlsx is not None:
         progress("writing the workbook")
-        report.to_excel(args.xlsx, lang=args.lang_report)
+        report.to_excel(args.xlsx, lang=args.lang_report, notes=run_notes(args))
         print(f"workbook: {args.xlsx}")
     if args.gpkg is not None:
         progress("writing the GeoPackage")
@@ -158,4 +177,4 @@ def _run(args: argparse.Namespace) -> int:
     if args.html is not None:
         progress("drawing the map")
         write_map(report.map(tiles=args.tiles, lang=args.lang), args.html)
-    return 0
+    return fail_code(h.load_issues, args.fail_on)

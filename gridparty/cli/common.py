@@ -22,21 +22,29 @@ from gridparty.core.paths import same_file
 from gridparty.core.schema import LEVEL_NAMES as LEVELS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from gridparty.spatial.assign import Assignment
 
 __all__ = [
     "add_cluster_options",
     "add_coords_option",
     "add_encoding_option",
+    "add_fail_on_option",
     "add_input_options",
     "add_map_options",
+    "add_out_option",
     "add_sliver_options",
     "assign_input",
     "check_paths",
     "extra_layer",
+    "fail_code",
     "input_columns",
+    "make_out",
+    "out_paths",
     "progress",
     "read_input",
+    "run_notes",
     "write_map",
 ]
 
@@ -124,13 +132,131 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
         "none works without internet)",
     )
     parser.add_argument(
-        "--lang", default="zh", choices=["zh", "en"], help="map labels (default zh)"
+        "--lang",
+        default="zh",
+        choices=["zh", "en"],
+        help="language of the console summary, the map and the workbooks (default zh)",
     )
 
 
+#: Whether progress lines are shown: on a terminal, unless ``--quiet`` (set by the main parser).
+SHOW_PROGRESS = {"quiet": False}
+
+
 def progress(message: str) -> None:
-    """Print a time-stamped progress line to stderr (long runs show where they are)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    """Print a time-stamped progress line to stderr (long runs show where they are).
+
+    Shown only when stderr is a terminal and ``--quiet`` was not given, so that piped and
+    scripted runs get the results only.
+    """
+    if SHOW_PROGRESS["quiet"] or not sys.stderr.isatty():
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    # Text, not markup: a path or name holding [brackets] is printed as it is
+    line = Text.assemble((time.strftime("%H:%M:%S"), "dim"), " ", message)
+    Console(stderr=True, highlight=False).print(line)
+
+
+def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
+    """Print headline figures (:func:`gridparty.core.results.figures`) as an aligned table for
+    people: names in ``lang``, numbers rounded with their unit (m² whole, m to 0.1, km² to
+    0.001, ratios and shares as percentages, counts with thousands separators)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from gridparty.core.results import header
+
+    print(title)  # not a rich title: it would wrap to the table's width
+    shown = Table(show_header=False, box=None, pad_edge=False)
+    shown.add_column(style="bold")
+    shown.add_column(justify="right")
+    for figure, value in table["value"].items():
+        shown.add_row(Text(header(str(figure), lang)), Text(readable(str(figure), value)))
+    _console().print(shown)
+
+
+def readable(name: str, value: object) -> str:
+    """``value`` of the figure or column ``name`` as people read it: rounded, with its unit."""
+    from gridparty.core.workbook import number_format
+
+    if getattr(value, "shape", None) == ():  # a 0-d array holds one number
+        value = value.item()  # type: ignore[attr-defined]  # a numpy scalar or 0-d array
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return "—" if value is None or value != value else str(value)
+    fmt = number_format(name)
+    name = name.removesuffix("_before").removesuffix("_after")
+    if fmt == "0.0%" or name.endswith("_coverage"):
+        return f"{value * 100:.1f} %"
+    if name.endswith("_km2"):
+        return f"{value:,.3f} km²"
+    if name.endswith("_m2"):
+        return f"{value:,.0f} m²"
+    if name.endswith("_m"):
+        return f"{value:,.1f} m"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def print_problems(problems: pd.DataFrame, lang: str = "zh", top: int = 5) -> None:
+    """Print how many problems were found by severity and check, naming the first ``top``
+    kinds (with one example id and message each), the worst first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from gridparty.core.results import header
+
+    if not len(problems):
+        print("未发现问题" if lang == "zh" else "no problems found")
+        return
+    order = {"error": 0, "warning": 1, "info": 2}
+    kinds = (
+        problems.assign(_rank=problems["severity"].map(order).fillna(3))
+        .groupby(["_rank", "severity", "level", "check"], sort=True)
+        .agg(count=("check", "size"), id=("id", "first"), message=("message", "first"))
+        .reset_index()
+        .sort_values(["_rank", "count"], ascending=[True, False], kind="stable")
+    )
+    words = (
+        ("级别", "层级", "问题", "数量", "例如")
+        if lang == "zh"
+        else ("severity", "level", "check", "count", "for example")
+    )
+    title = (
+        f"发现 {len(problems):,} 个问题" if lang == "zh" else f"{len(problems):,} problems found"
+    )
+    print(title)
+    shown = Table(box=None, pad_edge=False)
+    for word in words:
+        right = word in ("数量", "count")
+        shown.add_column(word, justify="right" if right else "left", no_wrap=True)
+    for row in kinds.head(top).itertuples(index=False):
+        example = f"{row.id}: {row.message!s}" if isinstance(row.id, str) else str(row.message)
+        cells = (
+            header(str(row.severity), lang),
+            header(str(row.level), lang),
+            header(str(row.check), lang),
+            f"{row.count:,}",
+            " ".join(example.split())[:60],
+        )
+        shown.add_row(*map(Text, cells))  # Text, not markup: data may hold [brackets]
+    _console().print(shown)
+    if len(kinds) > top:
+        more = len(kinds) - top
+        print(
+            f"另有 {more} 类问题，见输出的表格"
+            if lang == "zh"
+            else f"{more} more kinds in the table"
+        )
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    # a pipe or file gets full lines, not cut to 80 columns
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def write_map(m: folium.Map, path: Path) -> None:
@@ -301,9 +427,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--columns",
         nargs="*",
         default=[],
-        metavar="COLUMN=CODE",
+        metavar="[LEVEL:]COLUMN=CODE",
         help="your column names for the ones gridparty does not recognise, e.g. WGBH=grid_id "
-        "东经=lon 北纬=lat (applied to every layer that has the column; codes: docs/getting-started.md)",
+        "东经=lon 北纬=lat (applied to every layer that has the column), or per level, e.g. "
+        "community:code=community_id grid:code=grid_id (codes: docs/getting-started.md)",
     )
     parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
@@ -357,18 +484,120 @@ def _level_pair(item: str) -> tuple[str, str]:
     return level, name
 
 
-def input_columns(args: argparse.Namespace) -> dict[str, str] | None:
-    """``--columns COLUMN=CODE ...`` as a flat ``columns=`` mapping (None when not given)."""
-    return dict(_column_pair(item) for item in args.columns) or None
+def input_columns(args: argparse.Namespace) -> dict[str, str] | dict[str, dict[str, str]] | None:
+    """``--columns`` as a ``columns=`` mapping (None when not given).
+
+    ``COLUMN=CODE`` items give a flat mapping (every layer that has the column);
+    ``LEVEL:COLUMN=CODE`` items one nested by level. The two kinds cannot be mixed.
+    """
+    pairs = [_column_pair(item) for item in args.columns]
+    if not pairs:
+        return None
+    levelled = [level for level, _, _ in pairs if level is not None]
+    if not levelled:
+        return {column: code for _, column, code in pairs}
+    if len(levelled) < len(pairs):
+        flat = next(item for item, (lv, _, _) in zip(args.columns, pairs, strict=True) if not lv)
+        raise InputError(
+            f"--columns {flat!r}: name its level too when other items do, e.g. grid:{flat}."
+        )
+    nested: dict[str, dict[str, str]] = {}
+    for level, column, code in pairs:
+        nested.setdefault(str(level), {})[column] = code
+    return nested
 
 
-def _column_pair(item: str) -> tuple[str, str]:
-    from gridparty.core.errors import InputError
-
+def _column_pair(item: str) -> tuple[str | None, str, str]:
     column, sep, code = item.rpartition("=")
     if not sep or not column or not code:
-        raise InputError(f"--columns {item!r} must look like COLUMN=CODE, e.g. WGBH=grid_id.")
-    return column, code
+        raise InputError(
+            f"--columns {item!r} must look like COLUMN=CODE or LEVEL:COLUMN=CODE, e.g. "
+            "WGBH=grid_id or grid:code=grid_id."
+        )
+    level, colon, name = column.partition(":")
+    if colon and level in LEVELS and name:
+        return level, name, code
+    if colon and level.isascii() and level.isalpha() and level not in LEVELS:
+        raise InputError(
+            f"--columns {item!r}: {level!r} is not a level; use one of {', '.join(LEVELS)}, "
+            "e.g. grid:code=grid_id."
+        )
+    return None, column, code
+
+
+def add_fail_on_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--fail-on {error,warning,never}``: exit 1 when problems this bad are found."""
+    parser.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        default="never",
+        help="exit with code 1 when problems of this severity (or worse) are found, in the "
+        "input or the results (default never)",
+    )
+
+
+def fail_code(problems: pd.DataFrame | None, fail_on: str | None) -> int:
+    """The exit code for ``--fail-on``: 1 when ``problems`` has a row as bad, else 0."""
+    if fail_on in (None, "never") or problems is None or not len(problems):
+        return 0
+    worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
+    return int(problems["severity"].isin(worse).any())
+
+
+def add_out_option(parser: argparse.ArgumentParser, default: Path | None = None) -> None:
+    """Add ``--out DIR``: write every output with its fixed file name into DIR."""
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="output folder (created when missing) for every output under its standard file "
+        "name" + (f" (default: ./{default})" if default else ""),
+    )
+
+
+def out_paths(
+    args: argparse.Namespace,
+    inputs: Mapping[str, Path | None],
+    names: Mapping[str, str],
+    only_given: Mapping[str, Path | None] | None = None,
+) -> None:
+    """Check every output (:func:`check_paths`), filling the file options not given with their
+    standard file in ``--out``.
+
+    ``names`` maps a file option's flag (``"--xlsx"``) to its standard file name in ``--out``
+    (``"check.xlsx"``); ``only_given`` are outputs written only when asked for by their own
+    flag (a roster of personal data is never a default output). Nothing is created here: :func:`make_out` makes the folder before the
+    first write, so a bad input leaves no folder behind.
+    """
+    given = {flag: getattr(args, flag[2:].replace("-", "_")) for flag in names}
+    given.update(only_given or {})
+    out = getattr(args, "out", None)
+    filled = {flag: name for flag, name in names.items() if given[flag] is None}
+    check_paths(inputs, given, out=out, out_files=tuple(filled.values()) if out else ())
+    if out is not None:
+        for flag, name in filled.items():
+            setattr(args, flag[2:].replace("-", "_"), out / name)
+
+
+def make_out(args: argparse.Namespace) -> None:
+    """Create the ``--out`` folder (if given) just before the first output is written."""
+    if getattr(args, "out", None) is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+
+
+#: Options that are not parameters of the analysis (outputs, display), left off the notes sheet.
+_NOT_NOTED = {"run", "csv", "xlsx", "html", "gpkg", "roster", "out", "tiles", "_explicit_coords"}
+
+
+def run_notes(args: argparse.Namespace) -> dict[str, object]:
+    """The parameters of a run for a workbook's notes sheet (说明): every option given or
+    defaulted, outputs and display options left out."""
+    return {
+        k: v
+        for k, v in sorted(vars(args).items())
+        if k not in _NOT_NOTED and v is not None and v != [] and not callable(v)
+    }
 
 
 def _partitioned(path: Path) -> bool:

@@ -10,13 +10,20 @@ import pandas as pd
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
 from gridparty.cli.common import (
     add_cluster_options,
+    add_fail_on_option,
     add_input_options,
     add_map_options,
+    add_out_option,
     add_sliver_options,
     assign_input,
     check_paths,
+    fail_code,
+    make_out,
+    out_paths,
+    print_problems,
     progress,
     read_input,
+    run_notes,
     write_map,
 )
 from gridparty.core.model import Hierarchy
@@ -51,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=Path("gridparty-demo"),
         help="output folder (default: ./gridparty-demo)",
     )
+    add_fail_on_option(demo)
     add_map_options(demo)
     demo.set_defaults(run=_run_demo)
 
@@ -68,11 +76,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
-    val.add_argument(
-        "--fail-on",
-        choices=["error", "warning"],
-        help="exit with code 1 when issues of this severity (or worse) are found",
-    )
+    add_out_option(val)
+    add_fail_on_option(val)
     add_map_options(val)
     val.set_defaults(run=_run_validate)
 
@@ -96,8 +101,12 @@ def _run_demo(args: argparse.Namespace) -> int:
 _DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
 
 
+#: The files ``validate --out DIR`` writes: the issues table and workbook, the map.
+_VALIDATE_FILES = {"--csv": "issues.csv", "--xlsx": "issues.xlsx", "--html": "issues_map.html"}
+
+
 def _run_validate(args: argparse.Namespace) -> int:
-    check_paths({"PATH": args.path}, {"--csv": args.csv, "--xlsx": args.xlsx, "--html": args.html})
+    out_paths(args, {"PATH": args.path}, _VALIDATE_FILES)
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 
@@ -121,11 +130,13 @@ def _check(
         min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
         min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
     )
-    _print_counts(issues)
+    print_problems(issues, args.lang)
     _datum_hint(h, issues)
+    make_out(args)
+    notes = run_notes(args)
     for path in (csv, xlsx):
         if path is not None:
-            write_table(shareable(issues), path)
+            write_table(shareable(issues), path, notes=notes)
             print(f"issues table: {path}")
     if html is not None:
         progress("drawing the map")
@@ -133,7 +144,7 @@ def _check(
             hierarchy_map(assignment.hierarchy, issues=issues, tiles=args.tiles, lang=args.lang),
             html,
         )
-    return _exit_code(issues, getattr(args, "fail_on", None))
+    return fail_code(issues, args.fail_on)
 
 
 #: Share of located households outside their building (or in none) that suggests a datum shift.
@@ -160,19 +171,3 @@ def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
             f"buildings, and {found.message} On the command line: "
             f"--coords household={found.datum}."
         )
-
-
-def _print_counts(issues: pd.DataFrame) -> None:
-    if not len(issues):
-        print("no issues found")
-        return
-    counts = issues.groupby(["severity", "level", "check"]).size().rename("count")
-    print(f"{len(issues)} issues:")
-    print(counts.to_string())
-
-
-def _exit_code(issues: pd.DataFrame, fail_on: str | None) -> int:
-    if fail_on is None:
-        return 0
-    worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
-    return int(issues["severity"].isin(worse).any())

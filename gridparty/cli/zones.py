@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from gridparty.cli.common import (
+    add_fail_on_option,
     add_input_options,
     add_map_options,
-    check_paths,
+    add_out_option,
     extra_layer,
+    fail_code,
+    make_out,
+    out_paths,
+    print_figures,
     progress,
     read_input,
+    run_notes,
     write_map,
 )
 from gridparty.core.errors import InputError
@@ -130,6 +136,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write the printable roster (.xlsx; personal "
         "data: secretaries and contacts where given)",
     )
+    add_out_option(cmd)
+    add_fail_on_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -171,12 +179,14 @@ def _run(args: argparse.Namespace) -> int:
     flagships = list(choice.chosen) if choice is not None else named
     progress(f"building {len(flagships)} mentoring zones")  # type: ignore[arg-type]  # named when --flagships is given
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
-    print(zones.summary().to_string())
+    print_figures(zones.summary(), "辐射区" if args.lang == "zh" else "zones", args.lang)
     report = _Report(zones, choice)
+    make_out(args)
+    notes = run_notes(args)
     for path, write, what in (
-        (args.xlsx, report.to_excel, "tables"),
+        (args.xlsx, lambda p: report.to_excel(p, notes=notes), "tables"),
         (args.gpkg, zones.to_geopackage, "layers"),
-        (args.roster, zones.roster_to_excel, "roster"),
+        (args.roster, lambda p: zones.roster_to_excel(p, notes=notes), "roster"),
     ):
         if path is not None:
             write(path)
@@ -185,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
         progress("drawing the map")
         m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
         write_map(m, args.html)
-    return 0
+    return fail_code(h.load_issues, args.fail_on)
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str] | None:
@@ -193,9 +203,11 @@ def _check_arguments(args: argparse.Namespace) -> list[str] | None:
     from gridparty.flagship.zones import zone_definition
     from gridparty.spatial.siting import cbc_time_limit
 
-    check_paths(
+    out_paths(
+        args,
         {"PATH": args.path, "--organisations": args.organisations, "--centres": args.centres},
-        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg, "--roster": args.roster},
+        {"--html": "zones_map.html", "--xlsx": "zones.xlsx", "--gpkg": "zones.gpkg"},
+        {"--roster": args.roster},
     )
     zone_definition(radius_m=args.radius_m, area_km2=args.area_km2, origin=args.origin)
     if args.flagships is None:
@@ -225,7 +237,7 @@ def _choose(h: Hierarchy, args: argparse.Namespace, common: dict[str, Any]) -> F
     else:
         progress(f"choosing {args.k} flagships among {len(h.communities):,} communities")
         choice = choose_flagships(h, args.k, weights=args.weights, **common, **solve)
-    print(choice.summary().to_string())
+    print_figures(choice.summary(), "示范社区选择" if args.lang == "zh" else "choice", args.lang)
     print(f"solved in {choice.siting.seconds:.2f} s")
     print(f"flagships: {','.join(choice.chosen)}")
     return choice

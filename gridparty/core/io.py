@@ -24,6 +24,7 @@ import pyogrio
 from gridparty.core.atomic import atomic_path
 from gridparty.core.columns import ColumnMapping, mapping_for_level
 from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
+from gridparty.core.labels import check_lang
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
 from gridparty.core.paths import SOURCES_ATTR, frame_sources, refuse_sources, source_path
@@ -36,6 +37,7 @@ from gridparty.core.reading import (
 )
 from gridparty.core.sanitise import OutputText, sheet_names, string_cells
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, level
+from gridparty.core.workbook import NOTES_SHEET, notes_table, style_sheet
 
 __all__ = [
     "layer_names",
@@ -352,10 +354,20 @@ def reproducible_gpkg() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
-def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -> Path:
+def write_table(
+    table: pd.DataFrame,
+    path: PathLike,
+    *,
+    sheet: str = "issues",
+    lang: str = "zh",
+    notes: Mapping[str, object] | None = None,
+) -> Path:
     """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
 
-    A ``geometry`` column is written as WKT. Text is made safe as described in
+    A CSV keeps the code names as headers and writes a ``geometry`` column as WKT. A workbook
+    is written by :func:`write_workbook`: headers and sheet name for people in ``lang``
+    (Chinese by default), no geometry, the parameters ``notes`` on a notes sheet. Text is made
+    safe as described in
     :mod:`gridparty.core.sanitise`: in a CSV, text a spreadsheet would run as a formula (starting
     with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``; in a
     workbook every text is a string cell. Numbers are written as numbers. Refuses
@@ -373,7 +385,18 @@ def write_table(table: pd.DataFrame, path: PathLike, *, sheet: str = "issues") -
         raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
     refuse_sources(target, frame_sources([table]))
     if suffix == ".xlsx":
-        return write_workbook({sheet: table}, target, index=False)
+        from gridparty.core.results import header
+
+        lang_ = check_lang(lang)
+        headers = {str(c): header(str(c), lang_) for c in table.columns}
+        return write_workbook(
+            {header(sheet, lang_): table},
+            target,
+            headers=headers,
+            index=False,
+            notes=notes,
+            lang=lang_,
+        )
     report = OutputText(spreadsheet=True, formulas=True)
     plain = report.frame(_plain(table))
     with atomic_path(target) as tmp:
@@ -389,8 +412,10 @@ def write_workbook(
     *,
     headers: Mapping[str, str] | None = None,
     index: bool = True,
+    notes: Mapping[str, object] | None = None,
+    lang: str = "zh",
 ) -> Path:
-    """Write tables as the sheets of one Excel workbook, atomically.
+    """Write tables as the sheets of one Excel workbook in gridparty's one style, atomically.
 
     Parameters
     ----------
@@ -405,6 +430,11 @@ def write_workbook(
         of a report (``{"grid_id": "网格编号"}``); names not in it are kept.
     index : bool
         Write the index as the first column(s).
+    notes : mapping, optional
+        The parameters of the run (name → value), listed on the last sheet (说明 / Notes) after
+        the gridparty version.
+    lang : {"zh", "en"}
+        Language of the notes sheet's name and headers.
 
     Warns
     -----
@@ -414,25 +444,47 @@ def write_workbook(
 
     Notes
     -----
-    Geometry columns are written as WKT. Every text from the tables (cells, headers, sheet
-    names) is written as a string cell, never as a formula; numbers stay numbers. The workbook
-    is stamped :data:`XLSX_DATE`, so the same tables give the same bytes.
+    Every sheet has a frozen header row, an autofilter and fitted column widths; numbers are
+    shown rounded with their unit by the column's code name (:mod:`gridparty.core.workbook`:
+    m² to 1, m to 0.1, km² to 0.001, ratios and shares as percentages) while the cells keep
+    the exact values. Geometry columns are left out (write them to a GeoPackage). In a summary
+    table (``value`` indexed by ``figure``) the figure names are translated with ``headers``
+    too. Every text from the tables (cells, headers, sheet names) is written as a string cell,
+    never as a formula; numbers stay numbers. The workbook is stamped :data:`XLSX_DATE`, so the
+    same tables give the same bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "gaps.xlsx"
+    >>> write_workbook({"gaps": pd.DataFrame({"gap_m2": [12.34]})}, path, index=False,
+    ...                notes={"min_area_m2": 1.0}).name
+    'gaps.xlsx'
     """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     refuse_sources(target, frame_sources(tables.values()))
+    lang_ = check_lang(lang)
     names = headers or {}
     report = OutputText(spreadsheet=True)
-    sheets = sheet_names(report.text(str(sheet), f"{sheet} (sheet name)") for sheet in tables)
+    notes_frame = notes_table(notes, lang_)
+    frames = [*tables.items(), (NOTES_SHEET[lang_], notes_frame)]
+    sheets = sheet_names(report.text(str(sheet), f"{sheet} (sheet name)") for sheet, _ in frames)
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for sheet, table in zip(sheets, tables.values(), strict=True):
-                plain = _plain(table).rename(columns=names)
-                # Index names may be any hashable: one not in headers stays as it is.
+            for sheet, (_, table) in zip(sheets, frames, strict=True):
+                coded = _without_geometry(table)
+                plain = coded.rename(columns=names)
+                if _is_summary(coded):
+                    plain.index = plain.index.map(lambda v: names.get(str(v), v))
                 plain.index.names = [names.get(n, n) for n in plain.index.names]  # type: ignore[call-overload]
-                report.frame(plain, sheet).to_excel(writer, sheet_name=sheet, index=index)
+                wrote_index = index and table is not notes_frame
+                report.frame(plain, sheet).to_excel(writer, sheet_name=sheet, index=wrote_index)
                 string_cells(writer.sheets[sheet])
+                levels = coded.index.nlevels if wrote_index else 0
+                codes = [str(n) for n in coded.index.names] if levels else []
+                style_sheet(writer.sheets[sheet], coded, [*codes, *map(str, coded.columns)], levels)
         _reproducible_xlsx(tmp)
     report.warn(target)
     return target
@@ -457,6 +509,17 @@ def _reproducible_xlsx(path: Path) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _without_geometry(table: pd.DataFrame) -> pd.DataFrame:
+    """A plain DataFrame copy without geometry columns (geometry belongs in a GeoPackage)."""
+    geometry = [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]
+    return pd.DataFrame(table).drop(columns=geometry)
+
+
+def _is_summary(table: pd.DataFrame) -> bool:
+    """A table of headline figures (:func:`gridparty.core.results.figures`)."""
+    return table.index.name == "figure" and "value" in table.columns
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:

@@ -196,11 +196,19 @@ class Tables(ABC):
     def summary(self) -> pd.DataFrame:
         """The headline figures as a table (see :func:`figures`)."""
 
-    def to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        lang: str = "zh",
+        *,
+        notes: dict[str, object] | None = None,
+    ) -> Path:
         """Write every table as a sheet of one workbook, atomically.
 
-        Sheet names and column headers are in Chinese by default (``lang="en"`` for English);
-        geometry columns are left out (use :meth:`to_geopackage` for them).
+        Sheet names, column headers and summary figures are in Chinese by default
+        (``lang="en"`` for English); geometry columns are left out (use :meth:`to_geopackage`
+        for them). The style is that of :func:`gridparty.core.io.write_workbook`: frozen
+        header, autofilter, rounded numbers with units, a 说明 (Notes) sheet.
 
         Parameters
         ----------
@@ -208,6 +216,8 @@ class Tables(ABC):
             An ``.xlsx`` file.
         lang : {"zh", "en"}
             Language of sheet names and headers.
+        notes : dict, optional
+            The parameters of the run to list on the notes sheet (name → value).
 
         Raises
         ------
@@ -222,8 +232,9 @@ class Tables(ABC):
             header(name, lang_): _without_geometry(t) for name, t in self._sheets(lang_).items()
         }
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
-        headers = {str(c): header(str(c), lang_) for c in columns}
-        return write_workbook(plain, path, headers=headers)
+        figures_ = {v for t in plain.values() if t.index.name == "figure" for v in t.index}
+        headers = {str(c): header(str(c), lang_) for c in {*columns, *figures_}}
+        return write_workbook(plain, path, headers=headers, notes=notes, lang=lang_)
 
     def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
         """Write every table with geometry as a layer of one GeoPackage (EPSG:4326), atomically.

@@ -380,7 +380,13 @@ class MentoringZones(Tables):
         first = ["flagship_id", "flagship_name", "organisation_id"]
         return table[first + [c for c in table.columns if c not in first]]
 
-    def roster_to_excel(self, path: str | os.PathLike[str], lang: str = "zh") -> Path:
+    def roster_to_excel(
+        self,
+        path: str | os.PathLike[str],
+        lang: str = "zh",
+        *,
+        notes: dict[str, object] | None = None,
+    ) -> Path:
         """Write the printable roster: one sheet per flagship (personal data: share with care).
 
         The first sheet describes the roster, the second (目录 / Index) lists every flagship's
@@ -395,6 +401,8 @@ class MentoringZones(Tables):
             An ``.xlsx`` file, written atomically.
         lang : {"zh", "en"}
             Language of headers.
+        notes : dict, optional
+            The parameters of the run to list on the notes sheet (name → value).
         """
         from gridparty.core.io import write_workbook
         from gridparty.core.sanitise import sheet_names
@@ -430,7 +438,7 @@ class MentoringZones(Tables):
         for sheet, (_, group) in zip(sheets, groups, strict=True):
             tables[sheet] = group.drop(columns=["flagship_id", "flagship_name"])
         headers = {c: header(c, lang_) for c in (*roster.columns, *index.columns)}
-        return write_workbook(tables, path, headers=headers, index=False)
+        return write_workbook(tables, path, headers=headers, index=False, notes=notes, lang=lang_)
 
 
 def mentoring_zones(

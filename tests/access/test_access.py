@@ -357,6 +357,7 @@ def test_excel_has_chinese_sheets_and_no_household_rows(
         "生活圈服务范围",
         "问题",
         "路网连通",
+        "说明",  # the notes sheet, last
     ]
     assert "服务中心编号" in sheets["党群服务中心"].columns
     assert "距离（米）" in sheets["楼栋距离"].columns
@@ -537,7 +538,7 @@ def test_post_siting_is_a_result_with_exports(tiny: ServiceAccess, tmp_path: Pat
     assert summary.loc["posts", "value"] == 1
     assert summary.loc["share_after", "value"] == pytest.approx(1.0)
     sheets = pd.read_excel(posts.to_excel(tmp_path / "posts.xlsx"), sheet_name=None)
-    assert list(sheets) == ["概要", "拟新设驿站"]
+    assert list(sheets) == ["概要", "拟新设驿站", "说明"]
     assert sheets["拟新设驿站"]["候选点"].tolist() == ["near"]
     layer = gpd.read_file(posts.to_geopackage(tmp_path / "posts.gpkg"), layer="posts")
     assert layer["candidate_id"].tolist() == ["near"]

@@ -298,6 +298,7 @@ def test_exports(sample_match: ListMatch, tmp_path: Path) -> None:
         "需求排行",
         "类别汇总",
         "输入数据问题",
+        "说明",  # the notes sheet, last
     ]
     assert {"需求编号", "资源编号", "对接量", "距离（米）"} <= set(sheets["服务清单"].columns)
     layers = gpd.list_layers(sample_match.to_geopackage(tmp_path / "l.gpkg"))["name"].tolist()

@@ -305,7 +305,7 @@ def test_sample_proposal_pairs_the_unpaired_community(sample: dict[str, pd.DataF
 def test_exports(sample: dict[str, pd.DataFrame], tmp_path: Path) -> None:
     p = propose_pairing(sample["communities"], sample["departments"], pairings=sample["pairings"])
     sheets = pd.read_excel(p.to_excel(tmp_path / "p.xlsx"), sheet_name=None)
-    assert list(sheets) == ["概要", "结对方案", "未结对社区", "输入数据问题"]
+    assert list(sheets) == ["概要", "结对方案", "未结对社区", "输入数据问题", "说明"]
     assert {"社区编码", "部门编号", "距离（米）", "现有结对"} <= set(sheets["结对方案"].columns)
     assert gpd.list_layers(p.to_geopackage(tmp_path / "p.gpkg"))["name"].tolist() == ["pairs"]
     c = check_pairing(sample["communities"], sample["departments"], sample["pairings"])

@@ -50,8 +50,10 @@ def test_validate_writes_the_table_and_the_map(
     assert table[["level", "id", "check"]].values.tolist() == [
         ["grid", "G2", "members_without_branch"]
     ]
-    assert pd.read_excel(xlsx)["check"].tolist() == ["members_without_branch"]
-    assert "1 issues:" in capsys.readouterr().out
+    assert pd.read_excel(xlsx)["问题"].tolist() == ["members_without_branch"]
+    out = capsys.readouterr().out
+    assert "发现 1 个问题" in out
+    assert "党员达标但未建网格党支部" in out  # the problem is named, not only counted
     text = html.read_text(encoding="utf-8")
     assert json.dumps("二网格")[1:-1] in text  # folium writes non-ASCII as \\uXXXX
     assert "张三" not in text  # personal data never reaches the map
@@ -93,7 +95,7 @@ def test_help_is_there_for_a_planner() -> None:
     ).stdout
     assert "gridparty validate city.gpkg --xlsx" in out
     assert "--coords DATUM|LEVEL=DATUM" in out
-    assert "--columns [COLUMN=CODE ...]" in out
+    assert "--columns [[LEVEL:]COLUMN=CODE ...]" in out
     assert "--crs EPSG" in out
 
 
@@ -153,7 +155,7 @@ def test_columns_lon_lat_and_bad_coords_from_the_command_line(
         ["validate", str(folder), "--columns", "WGBH=grid_id", "--lon", "E坐标", "--lat", "N坐标"]
     )
     assert code == 0
-    assert capsys.readouterr().out == "no issues found\n"
+    assert capsys.readouterr().out == "未发现问题\n"
     assert main(["validate", str(folder), "--columns", "WGBH"]) == 2
     assert "--columns 'WGBH' must look like COLUMN=CODE" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stopped:
@@ -177,4 +179,4 @@ def test_a_table_with_swapped_columns_is_read_by_naming_them_the_other_way(
     assert main(["validate", str(folder)]) == 2
     assert "--lon/--lat on the command line" in capsys.readouterr().err
     assert main(["validate", str(folder), "--lon", "纬度", "--lat", "经度"]) == 0
-    assert capsys.readouterr().out == "no issues found\n"
+    assert capsys.readouterr().out == "未发现问题\n"

@@ -12,6 +12,7 @@ import tiny_city
 from tiny_city import box
 
 from gridparty.cli.main import main
+from gridparty.core.results import header
 
 
 def _write(path: Path, grids: list | None = None) -> Path:
@@ -48,8 +49,8 @@ def test_check_writes_map_workbook_and_geopackage(
     )
     assert code == 0
     captured = capsys.readouterr()
-    assert "checking grids in communities" in captured.err  # progress lines
-    assert "gaps" in captured.out
+    assert captured.err == ""  # progress lines only on a terminal
+    assert "空白区域" in captured.out
     assert f"workbook: {xlsx}" in captured.out
     assert "空白区域" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
     gaps = gpd.read_file(gpkg, layer="gaps")
@@ -90,18 +91,17 @@ def test_check_with_other_grids_and_previous_snapshot(
     assert code == 0
     printed = capsys.readouterr().out
     # The headline figures of the fusion and of the comparison are printed like the others.
-    fusion = printed[printed.index(f"grid fusion with {other}:") :]
-    assert fusion.split("\n")[3].split() == ["grids", "3"]
-    figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
-    assert (figures["matched"], figures["other_grids"], figures["min_iou"]) == ("2", "2", "0.5")
-    changes = printed[printed.index(f"changes since {previous}:") :]
-    figures = dict(line.split()[:2] for line in changes.split("\n")[3:] if len(line.split()) == 2)
-    assert (figures["gap_m2_before"], figures["gap_m2_after"]) == ("3000.0", "0.0")
-    assert (figures["closed_m2"], figures["gaps_before"], figures["gaps_after"]) == (
-        "3000.0",
-        "1",
-        "0",
+    fusion = printed[printed.index(f"与{other}的网格融合") :]
+    figures = _figures(fusion)
+    assert figures["网格数"] == "3"
+    assert (figures["已匹配"], figures["other_grids"], figures["min_iou"]) == ("2", "2", "0.5")
+    figures = _figures(printed[printed.index(f"相比{previous}的变化") :])
+    # rounded with their unit, named for people
+    assert (figures[header("gap_m2_before")], figures[header("gap_m2_after")]) == (
+        "3,000 m²",
+        "0 m²",
     )
+    assert (figures[header("closed_m2")], figures[header("gaps_before")]) == ("3,000 m²", "1")
     layers = set(pyogrio.list_layers(gpkg)[:, 0])
     assert {"gap_changes", "unmatched_grids", "unmatched_other"} <= layers
     assert "street_gaps" not in layers
@@ -123,10 +123,10 @@ def test_other_grids_with_their_own_id_column(
     assert main(argv) == 2
     assert "no id column" in capsys.readouterr().err
     assert main([*argv, "--other-id", "zz_id"]) == 0
+    assert main([*argv, "--other-id", "zz_id", "--lang", "en"]) == 0
     fusion = capsys.readouterr().out
-    fusion = fusion[fusion.index(f"grid fusion with {other}:") :]
-    figures = dict(line.split()[:2] for line in fusion.split("\n")[3:] if len(line.split()) == 2)
-    assert (figures["matched"], figures["other_grids"]) == ("2", "2")
+    figures = _figures(fusion[fusion.index(f"grid fusion with {other}") :])
+    assert (figures["Matched"], figures["other_grids"]) == ("2", "2")
 
 
 def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,3 +174,13 @@ def test_bad_arguments_are_refused_before_the_check(
     monkeypatch.setattr(gridparty.checks.report, "check_coverage", heavy)
     assert main(["check", str(city), *[a.format(tmp=tmp_path) for a in argv]]) == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def _figures(printed: str) -> dict[str, str]:
+    """The figures of a printed summary table: name → value (first one of each name)."""
+    found: dict[str, str] = {}
+    for line in printed.splitlines()[1:]:
+        name, _, value = line.strip().rpartition("  ")
+        if name.strip():
+            found.setdefault(name.strip(), value.strip())
+    return found

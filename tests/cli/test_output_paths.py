@@ -347,7 +347,7 @@ def test_good_outputs_beside_the_input_are_written(
     table = folder / "issues.xlsx"
     assert main(["validate", str(folder), "--xlsx", str(table)]) == 0
     assert {k: v for k, v in _files(folder).items() if k != "issues.xlsx"} == before
-    assert "check" in pd.read_excel(table).columns
+    assert "问题" in pd.read_excel(table).columns
 
 
 # -- the Python writers ---------------------------------------------------------------------

@@ -174,12 +174,18 @@ def test_write_table_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert [p.name for p in tmp_path.iterdir()] == ["issues.csv"]
 
 
-def test_write_table_excel_has_geometry_as_wkt(tmp_path: Path) -> None:
+def test_write_table_excel_leaves_geometry_out_and_has_chinese_headers(tmp_path: Path) -> None:
     table = tiny_city.grids()
     path = io.write_table(table, tmp_path / "grids.xlsx")
-    back = pd.read_excel(path)
-    assert back["geometry"].str.startswith("POLYGON").all()
-    assert back["grid_id"].tolist() == ["G1", "G2", "G3"]
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["校验问题", "说明"]
+    back = sheets["校验问题"]
+    assert "geometry" not in back.columns
+    assert not any(back[c].astype(str).str.startswith("POLYGON").any() for c in back.columns)
+    assert back["网格编号"].tolist() == ["G1", "G2", "G3"]
+    english = pd.read_excel(io.write_table(table, tmp_path / "en.xlsx", lang="en"), sheet_name=None)
+    assert list(english) == ["Validation issues", "Notes"]
+    assert english["Validation issues"]["Grid ID"].tolist() == ["G1", "G2", "G3"]
 
 
 def test_write_workbook_sheets_with_chinese_headers(tmp_path: Path) -> None:
@@ -190,7 +196,7 @@ def test_write_workbook_sheets_with_chinese_headers(tmp_path: Path) -> None:
         headers={"community_id": "社区编码", "grids": "网格数", "grid_id": "网格编号"},
     )
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["按社区", "grids_ _all_"]
+    assert list(sheets) == ["按社区", "grids_ _all_", "说明"]
     assert sheets["按社区"][["社区编码", "网格数"]].values.tolist() == [["C1", 2], ["C2", 1]]
     assert sheets["grids_ _all_"]["网格编号"].tolist() == ["G1", "G2", "G3"]
     with pytest.raises(InputError, match=r"must end in .xlsx"):

@@ -204,9 +204,9 @@ def test_a_csv_neutralises_formulas_and_replaces_what_it_cannot_hold(tmp_path: P
 
 
 def test_an_excel_table_has_string_cells_only_for_text(tmp_path: Path) -> None:
-    with pytest.warns(OutputTextWarning, match=r"'issues/text', 'issues/名\\x00称'"):
+    with pytest.warns(OutputTextWarning, match=r"'校验问题/text', '校验问题/名\\x00称'"):
         path = write_table(nasty_table(), tmp_path / "t.xlsx")
-    rows = workbook_cells(path)["issues"]
+    rows = workbook_cells(path)["校验问题"]
     assert [c.value for c in rows[0]] == ["text", "number", "=SUM(A1:A9)", "名\ufffd称"]
     assert [c.data_type for c in rows[0]] == ["s"] * 4
     texts = [c.value for c in (r[0] for r in rows[1:])]
@@ -235,7 +235,7 @@ def test_a_workbook_cleans_sheet_names_headers_and_the_index(tmp_path: Path) -> 
         path = write_workbook(tables, tmp_path / "b.xlsx", headers={"value": "=数值"})
     assert len(output_warnings(record.list)) == 1
     cells = workbook_cells(path)
-    assert list(cells) == ["=bad_1_\ufffd", "=BAD_1_\ufffd~2", "x" * 31, "X" * 29 + "~2"]
+    assert list(cells) == ["=bad_1_\ufffd", "=BAD_1_\ufffd~2", "x" * 31, "X" * 29 + "~2", "说明"]
     rows = cells["=bad_1_\ufffd"]
     assert [[c.value for c in r] for r in rows] == [
         ["=id\ufffd", "=数值"],
@@ -309,7 +309,7 @@ def test_any_text_is_stored_as_the_rules_say(
 
     xlsx, said = writing(write_table, table, folder / "t.xlsx")
     assert len(said) == int(warn)
-    rows = workbook_cells(xlsx)["issues"]
+    rows = workbook_cells(xlsx)["校验问题"]
     assert (rows[0][0].value or "") == in_excel(name)
     assert [r[0].value or "" for r in rows[1:]] == [in_excel(t) for t in texts]
     assert [r[1].value for r in rows[1:]] == table["n"].tolist()
@@ -477,7 +477,7 @@ def test_roster_sheets_are_unique_and_listed_in_an_index(tmp_path: Path) -> None
     path = zones.roster_to_excel(tmp_path / "roster.xlsx")
     cells = workbook_cells(path)
     sheet_a, sheet_b = PREFIX, PREFIX[:29] + "~2"  # before: both written into one sheet
-    assert list(cells) == ["联合党委名册", "目录", sheet_a, sheet_b]
+    assert list(cells) == ["联合党委名册", "目录", sheet_a, sheet_b, "说明"]
     index = [[c.value for c in row] for row in cells["目录"]]
     assert index == [
         ["工作表", "旗舰社区编码", "旗舰社区", "帮带对象"],
@@ -500,7 +500,7 @@ def test_a_roster_sheet_name_from_forbidden_characters(tmp_path: Path) -> None:
         organisations=fc.organisations(),
     )
     book = pd.read_excel(zones.roster_to_excel(tmp_path / "r.xlsx"), sheet_name=None)
-    assert list(book) == ["联合党委名册", "目录", "A 甲_社区_1_", "B '乙_社区___"]
+    assert list(book) == ["联合党委名册", "目录", "A 甲_社区_1_", "B '乙_社区___", "说明"]
     assert book["目录"]["工作表"].tolist() == ["A 甲_社区_1_", "B '乙_社区___"]
 
 

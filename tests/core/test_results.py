@@ -132,9 +132,10 @@ def test_to_excel_writes_chinese_sheets_and_headers(tmp_path: Path) -> None:
     path = result.to_excel(tmp_path / "结果.xlsx")
     assert path == tmp_path / "结果.xlsx"
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["概要", "空白区域", "覆盖率"]
+    assert list(sheets) == ["概要", "空白区域", "覆盖率", "说明"]
     assert sheets["概要"].columns.tolist() == ["指标", "数值"]
-    assert sheets["概要"]["指标"].tolist() == ["gaps_count", "area_m2"]  # values stay code names
+    # figures are named for people too, like the headers
+    assert sheets["概要"]["指标"].tolist() == [header("gaps_count"), header("area_m2")]
     assert sheets["概要"]["数值"].tolist() == [2, 1634.5]
     assert sheets["空白区域"].columns.tolist() == [
         "序号",
@@ -146,7 +147,7 @@ def test_to_excel_writes_chinese_sheets_and_headers(tmp_path: Path) -> None:
         "空间覆盖率": [0.5, 1.0],
     }
     english = pd.read_excel(result.to_excel(tmp_path / "en.xlsx", lang="en"), sheet_name=None)
-    assert list(english) == ["Summary", "Gaps", "Coverage rates"]
+    assert list(english) == ["Summary", "Gaps", "Coverage rates", "Notes"]
     assert english["Gaps"].columns.tolist() == ["No.", "Parent ID", "Area (m²)"]
 
 
@@ -206,8 +207,9 @@ def test_sample_pairing_check_exports_and_shows(tmp_path: Path) -> None:
     assert summary["unpaired_communities"] == 1
     sheets = pd.read_excel(result.to_excel(tmp_path / "pairing.xlsx", lang="en"), sheet_name=None)
     assert next(iter(sheets)) == "Summary"
-    assert len(sheets) == 1 + len(result.tables())
-    assert sheets["Summary"]["Figure"].tolist() == summary.index.tolist()
+    assert len(sheets) == 1 + len(result.tables()) + 1  # the Notes sheet last
+    assert list(sheets)[-1] == "Notes"
+    assert sheets["Summary"]["Figure"].tolist() == [header(f, "en") for f in summary.index]
     with pytest.raises(
         InputError, match=r"^nothing to write: PairingCheck has no table with geometry"
     ):

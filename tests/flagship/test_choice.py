@@ -152,7 +152,7 @@ def test_choice_feeds_mentoring_zones(tmp_path: Path) -> None:
     assert set(zones.flagships.index) == {"A", "B"}
     assert zones.mentees.index.tolist() == ["O1", "O2", "O5"]
     book = pd.read_excel(choice.to_excel(tmp_path / "choice.xlsx"), sheet_name=None)
-    assert list(book) == ["概要", "候选社区", "未覆盖组织"]
+    assert list(book) == ["概要", "候选社区", "未覆盖组织", "说明"]
 
 
 @pytest.mark.parametrize(

@@ -303,7 +303,7 @@ def test_roster_has_contacts_and_the_other_tables_do_not(tmp_path) -> None:
     assert roster["distance_m"].tolist() == [500.0, 500.0, 304.0]
     path = z.roster_to_excel(tmp_path / "名册.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["联合党委名册", "目录", "A 甲社区", "B 乙社区"]
+    assert list(sheets) == ["联合党委名册", "目录", "A 甲社区", "B 乙社区", "说明"]
     assert sheets["A 甲社区"]["书记"].tolist() == ["虚构书记甲", "虚构书记乙"]
     assert sheets["B 乙社区"]["联系电话"].astype(str).tolist() == ["10000000005"]
     book = pd.read_excel(z.to_excel(tmp_path / "zones.xlsx"), sheet_name=None)
@@ -315,6 +315,7 @@ def test_roster_has_contacts_and_the_other_tables_do_not(tmp_path) -> None:
         "多辐射区组织",
         "辐射区外组织",
         "旗舰社区自身及其网格",
+        "说明",
     ]
     assert not any(
         "虚构书记" in str(v) or "1000000000" in str(v)

@@ -11,6 +11,7 @@ from test_maps import features, in_page, legend_text, overlay_names, popup, rend
 
 from gridparty.cli.main import main
 from gridparty.core.errors import InputError
+from gridparty.core.results import header
 from gridparty.flagship.zones import mentoring_zones
 from gridparty.maps import save_map
 from gridparty.maps.flagship import flagship_map
@@ -120,7 +121,7 @@ def test_zones_command_with_given_flagships(
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "mentees" in printed
+    assert "帮带对象" in printed  # the mentees figure, named in Chinese
     assert all(p.is_file() for p in [*out.values(), roster])
     mentees = pd.read_excel(out["xlsx"], sheet_name="帮带对象")
     assert mentees["组织编号"].tolist() == ["O1", "O2", "O5"]
@@ -165,6 +166,7 @@ def test_zones_command_chooses_flagships(
         "多辐射区组织",
         "辐射区外组织",
         "旗舰社区自身及其网格",
+        "说明",  # the notes sheet, last
     ]
     assert (
         main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--solver", "greedy"]) == 0
@@ -261,8 +263,8 @@ def test_zones_cover_reports_as_covered_exactly_the_mentees(
     assert main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--no-centres"]) == 0
     printed = capsys.readouterr().out
     figures = dict(line.split()[:2] for line in printed.splitlines() if len(line.split()) == 2)
-    assert (figures["covered"], figures["mentees"]) == ("3", "3")
-    assert (figures["uncovered"], figures["unreached"]) == ("4", "4")
+    assert (figures["已覆盖"], figures["帮带对象"]) == ("3", "3")
+    assert (figures[header("uncovered")], figures["辐射区外组织"]) == ("4", "4")
     assert "flagships: A,B" in printed
 
 
