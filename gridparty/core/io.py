@@ -98,6 +98,7 @@ def read_layer(
     repair: bool = False,
     strict: bool = True,
     encoding: str | None = None,
+    merge_parts: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one layer of the hierarchy and normalise it.
 
@@ -110,7 +111,7 @@ def read_layer(
         Which level the layer holds.
     layer : str, optional
         Layer name inside a GeoPackage (default: the level's layer name or an alias).
-    columns, coords, repair, strict
+    columns, coords, repair, strict, merge_parts
         As for :class:`~gridparty.Hierarchy`.
     crs : CRS-like, optional
         CRS of input that carries none: a CSV/Excel table's coordinates (default EPSG:4326,
@@ -149,6 +150,7 @@ def read_layer(
         repair=repair,
         strict=strict,
         argument=_describe(source, layer),
+        merge_parts=merge_parts,
     )
     if not isinstance(source, pd.DataFrame):
         result.attrs[SOURCES_ATTR] = (source_path(source),)
@@ -168,6 +170,7 @@ def read_hierarchy(
     lon: str | None = None,
     lat: str | None = None,
     encoding: str | None = None,
+    merge_parts: bool = False,
 ) -> Hierarchy:
     """Read a whole hierarchy from a GeoPackage, a folder, or a mapping of level → file.
 
@@ -183,7 +186,7 @@ def read_hierarchy(
     layers : mapping, optional
         Layer or file names per level when they are not the standard ones
         (``{"grid": "网格2024"}``, or a file name with its suffix: ``{"grid": "grids.shp"}``).
-    columns, coords, repair, strict, metric_crs
+    columns, coords, repair, strict, metric_crs, merge_parts
         As for :class:`~gridparty.Hierarchy`. A table's coordinate columns may be named here
         too: ``columns={"东经": "lon", "北纬": "lat"}``.
     crs, lon, lat, encoding
@@ -211,6 +214,7 @@ def read_hierarchy(
         repair=repair,
         strict=strict,
         metric_crs=metric_crs,
+        merge_parts=merge_parts,
     )
 
 
