@@ -56,6 +56,7 @@ __all__ = [
     "SpatialCoverage",
     "check_tolerances",
     "merge_parts",
+    "same_level_overlaps",
     "spatial_coverage",
     "street_outlines",
 ]
@@ -350,6 +351,85 @@ def merge_parts(
     geoms = np.asarray(parts.geometry.array, dtype=object)
     merged = shapely.multipolygons(geoms, indices=group) if len(parts) else np.empty(0, object)
     return gpd.GeoDataFrame(area, geometry=gpd.GeoSeries(merged, crs=4326))
+
+
+def same_level_overlaps(
+    units: gpd.GeoDataFrame,
+    *,
+    metric_crs: pyproj.CRS | str | int | None = None,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+) -> gpd.GeoDataFrame:
+    """Land claimed by two units of one level (two communities, streets or districts).
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons of one level, index = their ids (``h.communities``, or
+        :func:`street_outlines` for streets and districts).
+    metric_crs : CRS-like, optional
+        Projected CRS in metres for every measure; default the UTM zone of the data.
+    min_area_m2, min_width_m : float
+        Overlaps below this area (m²) are left out; those of at least ``min_area_m2`` but
+        narrower than ``min_width_m`` (m) are kept with ``kind="sliver"`` (the rule of
+        :func:`spatial_coverage`).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per pair of units that overlap, the first id the smaller: ``id``,
+        ``other_id``, ``kind`` (``"overlap"`` or ``"sliver"``), ``area_m2``, ``width_m`` (of the
+        widest part) and the overlap's geometry (EPSG:4326); largest first.
+    """
+    check_tolerances(min_area_m2, min_width_m)
+    units = _layer(units, "units")
+    columns = ["id", "other_id", "kind", "area_m2", "width_m"]
+    empty = gpd.GeoDataFrame(
+        {c: pd.Series(dtype="string" if "id" in c or c == "kind" else "float64") for c in columns},
+        geometry=gpd.GeoSeries([], crs=4326),
+    )
+    usable = _usable(np.asarray(units.geometry.array, dtype=object))
+    if usable.sum() < 2:
+        return empty
+    metric = _coords.choose_metric_crs(metric_crs, units)
+    geoms = measurable(units[usable], metric)
+    ids = units.index[usable].astype("string").to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.intersection(geoms[left], geoms[right])
+    parts, owner, other = polygon_parts(shared, left, right)
+    area, width, _ = classify_parts(parts, min_area_m2, min_width_m)
+    if not len(parts):
+        return empty
+    pair = pd.DataFrame({"owner": owner, "other": other, "area": area, "width": width})
+    grouped = pair.groupby(["owner", "other"], sort=False)
+    totals = grouped[["area", "width"]].agg({"area": "sum", "width": "max"}).reset_index()
+    totals = totals[totals["area"] >= min_area_m2]
+    if not len(totals):
+        return empty
+    # groups are numbered in order of appearance, as the rows of totals before the filter
+    merged = shapely.multipolygons(parts, indices=grouped.ngroup().to_numpy())
+    at = totals.index.to_numpy()
+    first = ids[totals["owner"].to_numpy()]
+    second = ids[totals["other"].to_numpy()]
+    swap = first > second
+    table = pd.DataFrame(
+        {
+            "id": pd.array(np.where(swap, second, first), dtype="string"),
+            "other_id": pd.array(np.where(swap, first, second), dtype="string"),
+            "kind": pd.array(
+                np.where(totals["width"].to_numpy() < min_width_m, "sliver", "overlap"),
+                dtype="string",
+            ),
+            "area_m2": totals["area"].to_numpy(),
+            "width_m": totals["width"].to_numpy(),
+        }
+    )
+    geometry = to_wgs84_array(merged[at], metric).to_numpy()
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=4326))
+    out = out.sort_values(["area_m2", "id", "other_id"], ascending=[False, True, True])
+    return out.reset_index(drop=True)
 
 
 # -- inputs -------------------------------------------------------------------------------------
