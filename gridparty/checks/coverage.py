@@ -25,6 +25,7 @@ and is done. Only the other parents are differenced exactly (GEOS), and only the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -76,6 +77,10 @@ COVERAGE_CHECKS: dict[str, tuple[str, str]] = {
     "no_parent": ("warning", "the child declares no parent: it covers land, spill-over unknown"),
     "unknown_parent": ("error", "the declared parent is not in the parent layer"),
     "no_children": ("warning", "the parent has no children: all of it is a gap"),
+    "not_recorded": (
+        "warning",
+        "no children loaded at all (e.g. no grids): coverage is not checked, no parent is a gap",
+    ),
 }
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
@@ -177,7 +182,7 @@ class SpatialCoverage(Tables):
             plural(self.child_level): len(self.by_child),
             "area_m2": self.by_parent["area_m2"].sum(),
             "coverage_ratio": _ratio(
-                self.by_parent["covered_m2"].sum(), self.by_parent["area_m2"].sum()
+                self.by_parent["covered_m2"].sum(min_count=1), self.by_parent["area_m2"].sum()
             ),
         }
         for name, count, table in (
@@ -264,7 +269,7 @@ def spatial_coverage(
     gaps = _part_table(parts.gaps, layers, counter, tolerances, "gap")
     overlaps = _part_table(parts.overlaps, layers, counter, tolerances, "overlap")
     outside = _part_table(parts.outside, layers, counter, tolerances, "outside")
-    return SpatialCoverage(
+    result = SpatialCoverage(
         parent_level=parent_level,
         child_level=child_level,
         gaps=gaps,
@@ -277,6 +282,43 @@ def spatial_coverage(
         min_area_m2=float(min_area_m2),
         min_width_m=float(min_width_m),
     )
+    return result if len(children) else _nothing_loaded(result)
+
+
+def _nothing_loaded(result: SpatialCoverage) -> SpatialCoverage:
+    """The result for a layer of children without rows: not "every parent is all gap" but one
+    ``not_recorded`` problem; the parents' coverage is unknown (NaN), their gaps none."""
+    child = plural(result.child_level)
+    problem = pd.DataFrame(
+        [
+            {
+                "level": result.child_level,
+                "id": child,
+                "check": "not_recorded",
+                "severity": COVERAGE_CHECKS["not_recorded"][0],
+                "message": f"no {child} loaded: the coverage of "
+                f"{plural(result.parent_level)} by {child} is not checked",
+            }
+        ],
+        columns=list(ISSUE_COLUMNS),
+    ).astype("string")
+    by_parent = result.by_parent.assign(
+        gaps=0,
+        gap_m2=0.0,
+        covered_m2=np.nan,
+        coverage_ratio=np.nan,
+        **dict.fromkeys(_COUNTS_IN_GAPS, 0),
+    )
+    return dataclasses.replace(
+        result,
+        gaps=result.gaps.iloc[:0],
+        by_parent=by_parent[result.by_parent.columns],
+        problems=problem.set_axis(pd.RangeIndex(1, 2, name="problem")),
+    )
+
+
+#: Columns of ``by_parent`` that count what lies in gaps.
+_COUNTS_IN_GAPS = tuple(f"{c}_in_gaps" for c in _COUNTS)
 
 
 def street_outlines(

@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
         min_iou=args.min_iou,
         progress=progress,
     )
-    print(report.grids.summary().to_string())
+    print(report.headline().to_string())
     print(report.organisation.summary().to_string())
     for part, heading in (
         (report.fusion, f"grid fusion with {args.other_grids}"),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
@@ -426,13 +427,13 @@ def dissolve_parts(
 
     The geometry becomes the union of the parts (a Polygon, or a MultiPolygon where they do not
     touch; the parts side by side when one of them is invalid, for validation to report). Each
-    other column keeps its first non-blank value; a column whose non-blank values differ
-    between the parts is a ``part_conflict`` warning naming the id, the column and the values.
+    other column keeps its first non-blank value; a column of the level (parent id, name,
+    attributes) whose non-blank values differ between the parts is a ``part_conflict`` warning
+    naming the id, the column and the values. Other columns (``OBJECTID``, ``Shape_Area`` ...)
+    differ between parts by nature and are not compared.
     Each dissolved id is a ``merged_parts`` info row. The merged row stands where its first
     part stood.
     """
-    import shapely
-
     named = sources or {}
     stand_in = layer.index.isin(originals.index)
     key = pd.Series(layer.index.astype("string"), index=layer.index, dtype="string")
@@ -444,13 +445,15 @@ def dissolve_parts(
     issues: list[LoadIssue] = []
     geometry_name = getattr(layer, "_geometry_column_name", None)
     columns = [c for c in layer.columns if c != geometry_name]
+    # the level's own columns; others (OBJECTID, Shape_Area ...) differ by nature
+    compared = {level.parent_column, *level.attributes}
     for id_, rows in layer[stand_in].groupby(key[stand_in].to_numpy(), sort=False):
         for column in columns:
             values = rows[column].dropna()
             distinct = list(dict.fromkeys(values.astype(str)))
             if len(values):
                 merged.at[id_, column] = values.iloc[0]
-            if len(distinct) > 1:
+            if len(distinct) > 1 and column in compared:
                 issues.append(
                     {
                         "level": level.name,
@@ -464,7 +467,7 @@ def dissolve_parts(
                 )
         if geometry_name is not None:
             parts = np.asarray(rows[geometry_name].array)
-            merged.at[id_, geometry_name] = _dissolve(parts, shapely)
+            merged.at[id_, geometry_name] = _dissolve(parts)
         issues.append(
             {
                 "level": level.name,
@@ -479,7 +482,7 @@ def dissolve_parts(
     return merged, issues
 
 
-def _dissolve(parts: np.ndarray, shapely: Any) -> object:
+def _dissolve(parts: np.ndarray) -> object:
     present = parts[~shapely.is_missing(parts) & ~shapely.is_empty(parts)]
     if not len(present):
         return None

@@ -120,8 +120,9 @@ def normalise_layer(
         Name used in error messages (defaults to the layer name).
     merge_parts : bool
         Dissolve polygon rows that share an id (one unit stored as several features) into one
-        (Multi)Polygon; each other column keeps its first non-blank value, and values that
-        differ between the parts are ``part_conflict`` load issues per id and column.
+        (Multi)Polygon; each other column keeps its first non-blank value, and the level's own
+        columns whose values differ between the parts are ``part_conflict`` load issues per id
+        and column.
 
     Returns
     -------

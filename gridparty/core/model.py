@@ -61,8 +61,8 @@ class Hierarchy:
     merge_parts : bool
         Dissolve polygon rows that share an id (a multi-part community, grid or building stored
         as several features) into one (Multi)Polygon per id. Each other column keeps its first
-        non-blank value; values that differ between the parts are ``part_conflict`` warnings
-        per id and column in :attr:`load_issues` (and :func:`gridparty.checks.validate`).
+        non-blank value; the level's own columns (parent id, name, attributes) whose values
+        differ between the parts are ``part_conflict`` warnings per id and column in :attr:`load_issues` (and :func:`gridparty.checks.validate`).
         Without it such ids are duplicates: an error with ``strict=True`` (the message counts
         the split ids of every level), made-up ids (``X#2``) with ``strict=False``.
 

@@ -76,3 +76,31 @@ def test_without_grids_coverage_is_one_not_recorded_row() -> None:
             "no grids loaded: the coverage of communities by grids is not checked",
         ]
     ]
+
+
+def test_check_coverage_headline_counts_overlaps_at_every_polygon_level() -> None:
+    from gridparty.checks.report import check_coverage
+
+    report = check_coverage(_overlapping_communities(street="南京东路街道"))
+    figures = report.headline()["value"]
+    assert figures[["community_overlaps", "street_overlaps", "district_overlaps"]].tolist() == [
+        1,
+        1,
+        0,
+    ]
+    assert figures["community_overlap_m2"] == pytest.approx(5000, rel=1e-6)
+    assert report.unit_overlaps[["level", "id", "other_id"]].values.tolist() == [
+        ["community", "C1", "C2"],
+        ["street", "南京东路街道", "外滩街道"],
+    ]
+
+
+def test_check_coverage_without_grids_reports_no_gap() -> None:
+    from gridparty.checks.report import check_coverage
+
+    report = check_coverage(Hierarchy(tiny_city.communities()))
+    assert report.grids.gaps.empty
+    assert report.grids.problems[["level", "id", "check"]].values.tolist() == [
+        ["grid", "grids", "not_recorded"]
+    ]
+    assert report.grids.by_parent["coverage_ratio"].isna().all()
