@@ -123,3 +123,10 @@ def test_read_hierarchy_merges_parts_read_from_a_file(tmp_path) -> None:
     assert list(h.grids.index) == ["G1", "G2", "G3"]
     assert isinstance(h.grids, gpd.GeoDataFrame)
     assert shapely.get_num_geometries(h.communities.geometry.array).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("column", ["所属组织", "网格名称", "网格全称"])
+def test_grid_name_aliases_of_grid_management_exports(column: str) -> None:
+    grids = tiny_city.grids().rename(columns={"name": column})
+    h = Hierarchy(tiny_city.communities(), grids)
+    assert h.grids["name"].tolist() == ["一网格", "二网格", "三网格"]
