@@ -38,7 +38,7 @@ from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
-from gridparty.spatial.assign import Assignment, assign
+from gridparty.spatial.assign import Assignment, assign, with_parents
 
 if TYPE_CHECKING:
     import folium
@@ -311,7 +311,9 @@ def check_coverage(
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
     say = progress or (lambda message: None)
     say(f"assigning parents: {h}")
-    filled = (assignment if assignment is not None else assign(h)).hierarchy
+    assigned = assignment if assignment is not None else with_parents(h)
+    say(assigned.describe())
+    filled = assigned.hierarchy
     crs = filled.metric_crs
     say("checking grids in communities")
     grids = _grid_coverage(filled, crs, min_area_m2, min_width_m)
