@@ -76,3 +76,20 @@ def test_check_headline_names_units_of_one_level_that_overlap(
         ["district_overlaps", "0"],
         ["district_overlap_m2", "0.0"],
     ]
+
+
+def test_zones_fills_grid_parents_first_and_says_how_many(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layers = tiny_city.layers()
+    layers["grids"] = layers["grids"].assign(community_id=None)
+    path = write_layers(layers, tmp_path / "city.gpkg")
+    xlsx = tmp_path / "zones.xlsx"
+    code = main(
+        ["zones", str(path), "--flagships", "C1", "--radius-m", "1000", "--xlsx", str(xlsx)]
+    )
+    assert code == 0
+    assert "parents filled from space: 3 grids → community" in capsys.readouterr().err
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert sheets["帮带对象"]["组织编号"].tolist() == ["C2", "G3"]  # not its own G1, G2
+    assert sheets["旗舰社区自身及其网格"]["组织编号"].tolist() == ["C1", "G1", "G2"]
