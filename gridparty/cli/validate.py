@@ -113,6 +113,7 @@ def _check(
 
     progress(f"assigning parents: {h}")
     assignment = assign(h)
+    progress(assignment.describe())
     progress("validating")
     issues = validate(
         h,

@@ -921,54 +921,43 @@ class DatumOffset:
     @property
     def message(self) -> str:
         """What the offset means and how to fix it, for people."""
-        if self.agreement is not None:
-            return self._agreement_message()
-        shift = (
-            f"the layer sits {round(self.distance_m):,} m from the reference (east "
-            f"{round(self.east_m):,} m, north {round(self.north_m):,} m); the GCJ-02 offset "
-            f"here is {round(self.gcj02_m):,} m and the BD-09 offset {round(self.bd09_m):,} m"
-        )
-        if self.datum in ("gcj02", "bd09"):
-            source = "GCJ-02 (Gaode/AMap or Tencent)" if self.datum == "gcj02" else "BD-09 (Baidu)"
-            return (
-                f"{shift}: its coordinates are {source} labelled as "
-                f"WGS84. Read it with coords={self.datum!r}, or convert it with "
-                f"gridparty.core.coords.convert_geometries(layer, {self.datum!r}, 'wgs84')."
-            )
-        if self.datum == "wgs84":
-            return f"{shift}: the layer is in WGS84 like the reference; nothing to convert."
-        told = f"{shift}: no datum explains the shift; do the layers show the same place?"
-        if self.polygons:
-            return (
-                f"{told} The reference is large polygons (communities, grids): distances to "
-                "them cannot tell a datum, so detection is not possible this way. Pass "
-                "declared= (the column holding each feature's declared parent id or name) to "
-                "compare declared and spatial parents."
-            )
-        return told
-
-    def _agreement_message(self) -> str:
-        shares = self.agreement or {}
-        if not self.points:
+        if self.agreement is not None and not self.points:
             return (
                 "no feature declares a parent that is in the reference (by id or name): "
                 "detection is not possible, which does not mean there is no shift. Fill the "
                 "declared parents, or compare with a point layer known to be WGS84."
             )
-        told = ", ".join(f"{d} {shares[d]:.0%}" for d in shares)
-        base = (
-            f"of the {self.points:,} features that declare a parent, the share inside it when "
-            f"read as each datum: {told}"
-        )
+        if self.agreement is not None:
+            told = ", ".join(f"{d} {share:.0%}" for d, share in self.agreement.items())
+            base = (
+                f"of the {self.points:,} features that declare a parent, the share inside it "
+                f"when read as each datum: {told}"
+            )
+            same = "declared and spatial parents agree best in WGS84; nothing to convert."
+            unclear = "no datum makes them agree clearly; check the declared parents."
+        else:
+            base = (
+                f"the layer sits {round(self.distance_m):,} m from the reference (east "
+                f"{round(self.east_m):,} m, north {round(self.north_m):,} m); the GCJ-02 offset "
+                f"here is {round(self.gcj02_m):,} m and the BD-09 offset {round(self.bd09_m):,} m"
+            )
+            same = "the layer is in WGS84 like the reference; nothing to convert."
+            unclear = "no datum explains the shift; do the layers show the same place?"
+            if self.polygons:
+                unclear += (
+                    " The reference is large polygons (communities, grids): distances to them "
+                    "cannot tell a datum, so detection is not possible this way. Pass declared= "
+                    "(the column holding each feature's declared parent id or name) to compare "
+                    "declared and spatial parents."
+                )
         if self.datum in ("gcj02", "bd09"):
             source = "GCJ-02 (Gaode/AMap or Tencent)" if self.datum == "gcj02" else "BD-09 (Baidu)"
             return (
-                f"{base}: its coordinates are {source} labelled as WGS84 (about "
-                f"{round(self.distance_m):,} m off). Read it with coords={self.datum!r}."
+                f"{base}: its coordinates are {source} labelled as "
+                f"WGS84. Read it with coords={self.datum!r}, or convert it with "
+                f"gridparty.core.coords.convert_geometries(layer, {self.datum!r}, 'wgs84')."
             )
-        if self.datum == "wgs84":
-            return f"{base}: declared and spatial parents agree best in WGS84; nothing to convert."
-        return f"{base}: no datum makes them agree clearly; check the declared parents."
+        return f"{base}: {same if self.datum == 'wgs84' else unclear}"
 
 
 def detect_datum_offset(
@@ -1036,11 +1025,7 @@ def detect_datum_offset(
         distance, nearest[datum] = tree.query(np.column_stack(to_metric_xy(lon, lat)))
         residual[datum] = float(np.median(distance))
     best = min(residual, key=residual.__getitem__)
-    centre = targets.mean(axis=0)
-    gcj_m, bd_m = (
-        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
-        for d in ("gcj02", "bd09")
-    )
+    gcj_m, bd_m = _local_offsets(targets.mean(axis=0), to_metric_xy)
     outside = gcj_m == 0.0
     # Clearly better than the other datums, and close: within a fraction of the offsets here.
     clear = residual[best] <= DATUM_MARGIN * min(
@@ -1049,16 +1034,37 @@ def detect_datum_offset(
     datum = best if clear else ("wgs84" if outside else None)
     as_given = np.column_stack(to_metric_xy(points[:, 0], points[:, 1]))
     shift = np.median(as_given - tree.data[nearest[datum or "wgs84"]], axis=0)
+    return _offset(
+        datum,
+        shift,
+        (gcj_m, bd_m),
+        residual_m=residual,
+        points=len(points),
+        polygons=_large_polygons(reference, crs),
+    )
+
+
+def _local_offsets(centre: FloatArray, to_metric_xy: Callable) -> tuple[float, float]:
+    """Length (m) of the GCJ-02 and the BD-09 offset at ``centre`` (lon, lat)."""
+    gcj_m, bd_m = (
+        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
+        for d in ("gcj02", "bd09")
+    )
+    return gcj_m, bd_m
+
+
+def _offset(
+    datum: str | None, shift: FloatArray, offsets: tuple[float, float], **rest: object
+) -> DatumOffset:
+    """A :class:`DatumOffset` from the median shift (east, north; metres) and the local offsets."""
     return DatumOffset(
         datum=datum,
         east_m=float(shift[0]),
         north_m=float(shift[1]),
         distance_m=float(np.hypot(*shift)),
-        gcj02_m=gcj_m,
-        bd09_m=bd_m,
-        residual_m=residual,
-        points=len(points),
-        polygons=_large_polygons(reference, crs),
+        gcj02_m=offsets[0],
+        bd09_m=offsets[1],
+        **rest,  # type: ignore[arg-type]
     )
 
 
@@ -1129,18 +1135,10 @@ def _by_declared_parents(
         np.column_stack(to_metric_xy(xy[:, 0], xy[:, 1])) - np.column_stack(to_metric_xy(lon, lat)),
         axis=0,
     )
-    centre = xy.mean(axis=0)
-    gcj_m, bd_m = (
-        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
-        for d in ("gcj02", "bd09")
-    )
-    return DatumOffset(
-        datum=datum,
-        east_m=float(shift[0]),
-        north_m=float(shift[1]),
-        distance_m=float(np.hypot(*shift)),
-        gcj02_m=gcj_m,
-        bd09_m=bd_m,
+    return _offset(
+        datum,
+        shift,
+        _local_offsets(xy.mean(axis=0), to_metric_xy),
         residual_m={},
         points=int(usable.sum()),
         agreement=agreement,

@@ -32,7 +32,10 @@ def test_declared_buildings_name_bd09() -> None:
         "of the 5 features that declare a parent, the share inside it when read as each datum: "
         "wgs84 0%, gcj02 0%, bd09 100%: its coordinates are BD-09 (Baidu) labelled as WGS84"
     )
-    assert found.message.endswith("Read it with coords='bd09'.")
+    assert found.message.endswith(
+        "Read it with coords='bd09', or convert it with "
+        "gridparty.core.coords.convert_geometries(layer, 'bd09', 'wgs84')."
+    )
 
 
 def test_declared_names_of_large_parents_name_bd09() -> None:
