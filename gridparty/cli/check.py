@@ -122,6 +122,7 @@ def _run(args: argparse.Namespace) -> int:
             repair=args.repair,
             strict=False,
             encoding=args.encoding,
+            merge_parts=args.merge_parts,
         )
     report = check_coverage(
         h,
