@@ -46,7 +46,6 @@ __all__ = [
     "locate_points",
     "nearest_within",
     "verify_points",
-    "with_parents",
 ]
 
 Engine = Literal["numba", "shapely"]
