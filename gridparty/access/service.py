@@ -18,7 +18,7 @@ under-served buildings (or compounds, 小区) and sites new posts with the cover
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -37,6 +37,7 @@ from gridparty.core.layers import normalise_layer
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.schema import Level
+from gridparty.spatial.assign import with_parents
 from gridparty.spatial.network import (
     DEFAULT_MAX_SNAP_M,
     Engine,
@@ -481,6 +482,9 @@ class ServiceAccess(Tables):
         homes no centre can reach, street parts that strand homes.
     network : StreetNetwork or None
         The street network used.
+    parents_filled : dict
+        How many parent ids were filled from space before the roll-ups, per level
+        (:func:`gridparty.spatial.assign.with_parents`).
     """
 
     measure: Literal["network", "straight"]
@@ -499,6 +503,7 @@ class ServiceAccess(Tables):
     max_snap_m: float
     engine: Engine
     snap_to: SnapTo
+    parents_filled: dict[str, int] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -589,8 +594,8 @@ def service_access(
     Parameters
     ----------
     h : Hierarchy
-        Buildings (with ``households``) and member households; run :func:`gridparty.spatial.assign`
-        first if parent ids are missing (the roll-ups use the declared ones).
+        Buildings (with ``households``) and member households. Parent ids missing in it are
+        filled from space first (``parents_filled`` on the result says how many).
     centres : GeoDataFrame
         Service centres with a ``tier`` (see :func:`centre_layer`).
     streets : GeoDataFrame or StreetNetwork, optional
@@ -619,6 +624,8 @@ def service_access(
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
+    filled = with_parents(h)
+    h = filled.hierarchy
     bands = band_limits(minutes, speed_m_per_min)
     threshold = (
         float(bands.iloc[-1])
@@ -665,6 +672,7 @@ def service_access(
         max_snap_m=max_snap_m,
         engine=engine,
         snap_to=snap_to,
+        parents_filled=filled.filled,
     )
 
 

@@ -25,6 +25,7 @@ and is done. Only the other parents are differenced exactly (GEOS), and only the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ __all__ = [
     "SpatialCoverage",
     "check_tolerances",
     "merge_parts",
+    "same_level_overlaps",
     "spatial_coverage",
     "street_outlines",
 ]
@@ -76,6 +78,10 @@ COVERAGE_CHECKS: dict[str, tuple[str, str]] = {
     "no_parent": ("warning", "the child declares no parent: it covers land, spill-over unknown"),
     "unknown_parent": ("error", "the declared parent is not in the parent layer"),
     "no_children": ("warning", "the parent has no children: all of it is a gap"),
+    "not_recorded": (
+        "warning",
+        "no children loaded at all (e.g. no grids): coverage is not checked, no parent is a gap",
+    ),
 }
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
@@ -177,7 +183,7 @@ class SpatialCoverage(Tables):
             plural(self.child_level): len(self.by_child),
             "area_m2": self.by_parent["area_m2"].sum(),
             "coverage_ratio": _ratio(
-                self.by_parent["covered_m2"].sum(), self.by_parent["area_m2"].sum()
+                self.by_parent["covered_m2"].sum(min_count=1), self.by_parent["area_m2"].sum()
             ),
         }
         for name, count, table in (
@@ -264,7 +270,7 @@ def spatial_coverage(
     gaps = _part_table(parts.gaps, layers, counter, tolerances, "gap")
     overlaps = _part_table(parts.overlaps, layers, counter, tolerances, "overlap")
     outside = _part_table(parts.outside, layers, counter, tolerances, "outside")
-    return SpatialCoverage(
+    result = SpatialCoverage(
         parent_level=parent_level,
         child_level=child_level,
         gaps=gaps,
@@ -277,6 +283,43 @@ def spatial_coverage(
         min_area_m2=float(min_area_m2),
         min_width_m=float(min_width_m),
     )
+    return result if len(children) else _nothing_loaded(result)
+
+
+def _nothing_loaded(result: SpatialCoverage) -> SpatialCoverage:
+    """The result for a layer of children without rows: not "every parent is all gap" but one
+    ``not_recorded`` problem; the parents' coverage is unknown (NaN), their gaps none."""
+    child = plural(result.child_level)
+    problem = pd.DataFrame(
+        [
+            {
+                "level": result.child_level,
+                "id": child,
+                "check": "not_recorded",
+                "severity": COVERAGE_CHECKS["not_recorded"][0],
+                "message": f"no {child} loaded: the coverage of "
+                f"{plural(result.parent_level)} by {child} is not checked",
+            }
+        ],
+        columns=list(ISSUE_COLUMNS),
+    ).astype("string")
+    by_parent = result.by_parent.assign(
+        gaps=0,
+        gap_m2=0.0,
+        covered_m2=np.nan,
+        coverage_ratio=np.nan,
+        **dict.fromkeys(_COUNTS_IN_GAPS, 0),
+    )
+    return dataclasses.replace(
+        result,
+        gaps=result.gaps.iloc[:0],
+        by_parent=by_parent[result.by_parent.columns],
+        problems=problem.set_axis(pd.RangeIndex(1, 2, name="problem")),
+    )
+
+
+#: Columns of ``by_parent`` that count what lies in gaps.
+_COUNTS_IN_GAPS = tuple(f"{c}_in_gaps" for c in _COUNTS)
 
 
 def street_outlines(
@@ -351,6 +394,85 @@ def merge_parts(
     geoms = np.asarray(parts.geometry.array, dtype=object)
     merged = shapely.multipolygons(geoms, indices=group) if len(parts) else np.empty(0, object)
     return gpd.GeoDataFrame(area, geometry=gpd.GeoSeries(merged, crs=4326))
+
+
+def same_level_overlaps(
+    units: gpd.GeoDataFrame,
+    *,
+    metric_crs: pyproj.CRS | str | int | None = None,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+) -> gpd.GeoDataFrame:
+    """Land claimed by two units of one level (two communities, streets or districts).
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons of one level, index = their ids (``h.communities``, or
+        :func:`street_outlines` for streets and districts).
+    metric_crs : CRS-like, optional
+        Projected CRS in metres for every measure; default the UTM zone of the data.
+    min_area_m2, min_width_m : float
+        Overlaps below this area (m²) are left out; those of at least ``min_area_m2`` but
+        narrower than ``min_width_m`` (m) are kept with ``kind="sliver"`` (the rule of
+        :func:`spatial_coverage`).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per pair of units that overlap, the first id the smaller: ``id``,
+        ``other_id``, ``kind`` (``"overlap"`` or ``"sliver"``), ``area_m2``, ``width_m`` (of the
+        widest part) and the overlap's geometry (EPSG:4326); largest first.
+    """
+    check_tolerances(min_area_m2, min_width_m)
+    units = _layer(units, "units")
+    columns = ["id", "other_id", "kind", "area_m2", "width_m"]
+    empty = gpd.GeoDataFrame(
+        {c: pd.Series(dtype="string" if "id" in c or c == "kind" else "float64") for c in columns},
+        geometry=gpd.GeoSeries([], crs=4326),
+    )
+    usable = _usable(np.asarray(units.geometry.array, dtype=object))
+    if usable.sum() < 2:
+        return empty
+    metric = _coords.choose_metric_crs(metric_crs, units)
+    geoms = measurable(units[usable], metric)
+    ids = units.index[usable].astype("string").to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.intersection(geoms[left], geoms[right])
+    parts, owner, other = polygon_parts(shared, left, right)
+    area, width, _ = classify_parts(parts, min_area_m2, min_width_m)
+    if not len(parts):
+        return empty
+    pair = pd.DataFrame({"owner": owner, "other": other, "area": area, "width": width})
+    grouped = pair.groupby(["owner", "other"], sort=False)
+    totals = grouped[["area", "width"]].agg({"area": "sum", "width": "max"}).reset_index()
+    totals = totals[totals["area"] >= min_area_m2]
+    if not len(totals):
+        return empty
+    # groups are numbered in order of appearance, as the rows of totals before the filter
+    merged = np.asarray(shapely.multipolygons(parts, indices=grouped.ngroup().to_numpy()))
+    at = totals.index.to_numpy()
+    first = ids[totals["owner"].to_numpy()]
+    second = ids[totals["other"].to_numpy()]
+    swap = first > second
+    table = pd.DataFrame(
+        {
+            "id": pd.array(np.where(swap, second, first), dtype="string"),
+            "other_id": pd.array(np.where(swap, first, second), dtype="string"),
+            "kind": pd.array(
+                np.where(totals["width"].to_numpy() < min_width_m, "sliver", "overlap"),
+                dtype="string",
+            ),
+            "area_m2": totals["area"].to_numpy(),
+            "width_m": totals["width"].to_numpy(),
+        }
+    )
+    geometry = to_wgs84_array(merged[at], metric).to_numpy()
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=4326))
+    out = out.sort_values(["area_m2", "id", "other_id"], ascending=[False, True, True])
+    return out.reset_index(drop=True)
 
 
 # -- inputs -------------------------------------------------------------------------------------

@@ -494,8 +494,9 @@ def unrecorded_attributes(
 ) -> pd.DataFrame:
     """The attributes checks or rates need that no unit of a (non-empty) level records.
 
-    An attribute is *not recorded* when it is missing on every row of its layer and the layer
-    has rows, e.g. a ``has_branch`` column the data did not have or under a name that was not
+    An attribute is *not recorded* when it is missing on every row of its layer, or when its
+    whole layer is absent while there are grids (then ``units`` is 0 and the message says
+    "no buildings loaded"; one row for the layer, its ``attribute`` the layer's name), e.g. a ``has_branch`` column the data did not have or under a name that was not
     recognised. The checks and rates that need it cannot answer (see the module docstring).
 
     Parameters
@@ -528,6 +529,13 @@ def unrecorded_attributes(
         for need in NEEDED_ATTRIBUTES[key]:
             if need in missing:
                 found.setdefault(need, ([], []))[kind].append(name)
+    absent: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for (level, _), (checks, rates) in found.items():
+        if not len(h.layer(level)):  # one row for the whole layer, id = the layer's name
+            both = absent.setdefault((level, LEVELS[level].layer), ([], []))
+            both[0].extend(c for c in checks if c not in both[0])
+            both[1].extend(r for r in rates if r not in both[1])
+    found = {k: v for k, v in found.items() if len(h.layer(k[0]))} | absent
     order = {name: i for i, name in enumerate(LEVEL_NAMES)}
     rows = []
     for (level, attribute), (checks, rates) in sorted(
@@ -551,13 +559,18 @@ def unrecorded_attributes(
 
 
 def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
-    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``."""
+    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``:
+    missing on every row of its layer, or its whole layer absent while there are grids to check
+    (no buildings: no grid's households are known; no member households: no member is)."""
     needs = {need for key in NEEDED_ATTRIBUTES for need in NEEDED_ATTRIBUTES[key]}
     return frozenset(
         (level, attribute)
         for level, attribute in needs
-        if len(frame := h.layer(level))
-        and (attribute not in frame.columns or frame[attribute].isna().all())
+        if (
+            len(frame := h.layer(level))
+            and (attribute not in frame.columns or frame[attribute].isna().all())
+        )
+        or (not len(frame) and len(h.grids))
     )
 
 
@@ -574,6 +587,10 @@ def _not_recorded_message(
     aliases = f" ({', '.join(names)})" if names else ""
     effects = [f"{', '.join(checks)} cannot be checked"] if checks else []
     effects += [f"{', '.join(rates)} unknown"] if rates else []
+    if not units:
+        return (
+            f"no {lvl.layer} loaded: {'; '.join(effects)}. Load the {lvl.layer} layer to check them"
+        )
     return (
         f"{attribute}{aliases} is recorded for none of the {units:,} {lvl.layer}: "
         f"{'; '.join(effects)}. If the data holds it under another name, map that column "

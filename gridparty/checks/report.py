@@ -22,6 +22,7 @@ from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     SpatialCoverage,
+    same_level_overlaps,
     spatial_coverage,
     street_outlines,
 )
@@ -35,9 +36,9 @@ from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
 from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
-from gridparty.core.results import Tables
+from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
-from gridparty.spatial.assign import Assignment, assign
+from gridparty.spatial.assign import Assignment, assign, with_parents
 
 if TYPE_CHECKING:
     import folium
@@ -80,6 +81,9 @@ class CoverageReport(Tables):
         Party grids against another grid layer (when ``other_grids`` was given).
     changes : SnapshotComparison or None
         Changes since ``previous`` (when given).
+    unit_overlaps : GeoDataFrame or None
+        Land claimed by two communities, two streets or two districts
+        (:func:`gridparty.checks.coverage.same_level_overlaps` per ``level``).
     """
 
     hierarchy: Hierarchy
@@ -89,6 +93,36 @@ class CoverageReport(Tables):
     grid_status: gpd.GeoDataFrame
     fusion: GridFusion | None = None
     changes: SnapshotComparison | None = None
+    unit_overlaps: gpd.GeoDataFrame | None = None
+
+    def headline(self) -> pd.DataFrame:
+        """The figures a person reads first: grid coverage, gaps, overlaps at every polygon
+        level (grids, communities, streets, districts; count and m², slivers left out),
+        spill-overs and input problems.
+
+        Returns
+        -------
+        DataFrame
+            One column ``value`` indexed by ``figure``.
+        """
+        grids = self.grids.summary()["value"]
+        rows: dict[str, object] = {
+            name: grids[name]
+            for name in ("communities", "grids", "coverage_ratio", "gaps", "gap_m2")
+        }
+        rows["grid_overlaps"], rows["grid_overlap_m2"] = grids["overlaps"], grids["overlap_m2"]
+        found = self.unit_overlaps
+        for level in ("community", "street", "district"):
+            real = (
+                found[(found["level"] == level) & (found["kind"] != "sliver")]
+                if found is not None
+                else pd.DataFrame({"area_m2": []})
+            )
+            rows[f"{level}_overlaps"] = len(real)
+            rows[f"{level}_overlap_m2"] = float(real["area_m2"].sum())
+        rows["spill_overs"], rows["outside_m2"] = grids["spill_overs"], grids["outside_m2"]
+        rows["problems"] = len(self.problems)
+        return figures(rows)
 
     def summary(self, by: str = "community") -> pd.DataFrame:
         """Coverage per community or per street.
@@ -185,7 +219,7 @@ class CoverageReport(Tables):
             for c in communities.columns
             if c not in ("name", "street", "coverage_ratio") and "coverage" not in c
         ]
-        table = communities.groupby("street")[sums].sum()
+        table = communities.groupby("street")[sums].sum(min_count=1)  # unknown stays unknown
         table["coverage_ratio"] = table["covered_m2"] / table["area_m2"].where(table["area_m2"] > 0)
         table = table.join(_level_rates(self.organisation.rates, "street"))
         if self.communities is not None:
@@ -277,7 +311,9 @@ def check_coverage(
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
     say = progress or (lambda message: None)
     say(f"assigning parents: {h}")
-    filled = (assignment if assignment is not None else assign(h)).hierarchy
+    assigned = assignment if assignment is not None else with_parents(h)
+    say(assigned.describe())
+    filled = assigned.hierarchy
     crs = filled.metric_crs
     say("checking grids in communities")
     grids = _grid_coverage(filled, crs, min_area_m2, min_width_m)
@@ -294,6 +330,8 @@ def check_coverage(
             parent_level="street",
             child_level="community",
         )
+    say("checking communities, streets and districts for land claimed twice")
+    unit_overlaps = _unit_overlaps(filled, crs, min_area_m2, min_width_m)
     say("checking the organisation rules")
     organisation = organisation_coverage(filled, rules=rules, metric_crs=crs)
     fusion = None
@@ -312,7 +350,27 @@ def check_coverage(
         grid_status=grid_status(filled, grids, organisation),
         fusion=fusion,
         changes=changes,
+        unit_overlaps=unit_overlaps,
     )
+
+
+def _unit_overlaps(
+    h: Hierarchy, crs: object, min_area_m2: float, min_width_m: float
+) -> gpd.GeoDataFrame:
+    """Same-level overlaps of communities, streets and districts, with a ``level`` column."""
+    frames = []
+    for level in ("community", "street", "district"):
+        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
+        found = same_level_overlaps(
+            units,
+            metric_crs=crs,  # type: ignore[arg-type]
+            min_area_m2=min_area_m2,
+            min_width_m=min_width_m,
+        )
+        frames.append(found.assign(level=pd.array([level] * len(found), dtype="string")))
+    table = pd.concat(frames, ignore_index=True)
+    columns = ["level", *(c for c in frames[0].columns if c != "level")]
+    return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=4326)
 
 
 def _grid_coverage(

@@ -14,7 +14,9 @@ from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     merge_parts,
+    same_level_overlaps,
     spatial_coverage,
+    street_outlines,
 )
 from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
 from gridparty.core.arguments import positive_number
@@ -55,7 +57,24 @@ CHECKS: dict[str, tuple[str, str]] = {
         "digitising noise, not a problem",
     ),
     "repaired_geometry": ("info", "an invalid geometry was repaired on loading (repair=True)"),
+    "merged_parts": (
+        "info",
+        "rows sharing an id were dissolved into one (Multi)Polygon on loading (merge_parts=True)",
+    ),
+    "part_conflict": (
+        "warning",
+        "rows dissolved into one unit (merge_parts=True) differ in a column: the first value kept",
+    ),
+    "same_level_overlap": (
+        "warning",
+        "two communities, streets or districts claim the same land, area in m²",
+    ),
+    "tiny_polygon": ("warning", "a community or grid polygon smaller than min_area_m2"),
 }
+
+#: Levels above the communities, as columns of ``h.communities`` (their outlines are the
+#: communities dissolved by the column).
+_UPPER = ("street", "district")
 
 #: The organisational checks :func:`validate` runs.
 _ORGANISATION = (("grid", "members_without_branch"), ("building", "members_without_group"))
@@ -116,6 +135,8 @@ def validate(
         *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
         _space_checks(h, assignment.table),
         *_spatial(filled, min_area_m2, min_width_m),
+        *_same_level(filled, min_area_m2, min_width_m),
+        *(_tiny(filled, name, min_area_m2) for name in ("community", "grid")),
         _organisation(filled, rules),
     ]
     table = (
@@ -123,7 +144,7 @@ def validate(
         if any(len(f) for f in frames)
         else _rows("community", [], "uncovered", [], [])
     )
-    order = {name: i for i, name in enumerate(LEVEL_NAMES)}
+    order = {name: i for i, name in enumerate((*reversed(_UPPER), *LEVEL_NAMES))}
     table = table.sort_values(
         ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
     ).reset_index(drop=True)
@@ -274,6 +295,16 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
     least ``min_area_m2`` (the narrow ones) likewise into ``sliver`` info rows; smaller ones
     are left out.
     """
+    if not len(h.grids):
+        return [
+            _rows(
+                "grid",
+                ["grids"],
+                "not_recorded",
+                ["no grids loaded: the coverage of communities by grids is not checked"],
+                [None],
+            )
+        ]
     found = spatial_coverage(
         h.communities,
         h.grids,
@@ -329,6 +360,58 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
 
 #: What a sliver row is a sliver of, by the check its real counterpart would have.
 _SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered": "gap"}
+
+
+def _same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
+    """Communities, streets and districts that claim the same land
+    (:func:`gridparty.checks.coverage.same_level_overlaps`); narrow ones are ``sliver`` rows."""
+    frames = []
+    for level in ("community", *_UPPER):
+        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
+        found = same_level_overlaps(
+            units, metric_crs=h.metric_crs, min_area_m2=min_area_m2, min_width_m=min_width_m
+        )
+        label = LEVELS["community"].label_en if level == "community" else level
+        for narrow in (False, True):
+            rows = found[(found["kind"] == "sliver") == narrow]
+            messages = [
+                f"overlaps {label} {o!r} by {a:,.0f} m²"
+                for o, a in zip(rows["other_id"], rows["area_m2"], strict=True)
+            ]
+            if narrow:
+                messages = [
+                    f"sliver (overlap): {m}, at most {w:.2g} m wide (narrower than "
+                    f"min_width_m={min_width_m:g} m)"
+                    for m, w in zip(messages, rows["width_m"], strict=True)
+                ]
+            check = "sliver" if narrow else "same_level_overlap"
+            frames.append(_rows(level, rows["id"], check, messages, rows.geometry))
+    return frames
+
+
+def _tiny(h: Hierarchy, name: str, min_area_m2: float) -> pd.DataFrame:
+    """Polygons smaller than ``min_area_m2`` (m², in ``h.metric_crs``): a fragment of a unit
+    rather than a unit (often one part of an id split over several rows)."""
+    frame = h.layer(name)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6]) & ~shapely.is_empty(geoms)
+    if not polygonal.any():
+        return _rows(name, [], "tiny_polygon", [], [])
+    area = np.full(len(frame), np.inf)
+    area[polygonal] = shapely.area(
+        np.asarray(frame.geometry[polygonal].to_crs(h.metric_crs).array)  # type: ignore[operator]  # a GeoSeries
+    )
+    tiny = area < min_area_m2
+    return _rows(
+        name,
+        frame.index[tiny],
+        "tiny_polygon",
+        [
+            f"{LEVELS[name].label_en} polygon of {a:.3g} m², below min_area_m2={min_area_m2:g}"
+            for a in area[tiny]
+        ],
+        geoms[tiny],
+    )
 
 
 def _merged(

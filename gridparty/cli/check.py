@@ -135,6 +135,7 @@ def _run(args: argparse.Namespace) -> int:
             repair=args.repair,
             strict=False,
             encoding=args.encoding,
+            merge_parts=args.merge_parts,
         )
     on_cluster = args.workers is not None or args.scheduler is not None
     report = check_coverage(
@@ -149,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     zh = args.lang == "zh"
-    print_figures(report.grids.summary(), "空间覆盖" if zh else "coverage", args.lang)
+    print_figures(report.headline(), "空间覆盖" if zh else "coverage", args.lang)
     print_figures(report.organisation.summary(), "组织覆盖" if zh else "organisation", args.lang)
     for part, heading in (
         (

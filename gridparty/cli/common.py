@@ -444,6 +444,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
     )
+    parser.add_argument(
+        "--merge-parts",
+        action="store_true",
+        help="dissolve polygon rows that share an id (a multi-part community or grid) into one",
+    )
 
 
 def read_input(args: argparse.Namespace) -> Hierarchy:
@@ -472,6 +477,7 @@ def read_input(args: argparse.Namespace) -> Hierarchy:
         lat=args.lat,
         crs=args.crs,
         encoding=args.encoding,
+        merge_parts=args.merge_parts,
     )
 
 

@@ -123,6 +123,7 @@ def _check(
     from gridparty.maps import hierarchy_map
 
     assignment = assign_input(args, h)
+    progress(assignment.describe())
     progress("validating")
     issues = validate(
         h,

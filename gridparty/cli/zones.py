@@ -161,9 +161,12 @@ class _Report(Tables):
 def _run(args: argparse.Namespace) -> int:
     from gridparty.flagship.zones import mentoring_zones
     from gridparty.maps.flagship import flagship_map
+    from gridparty.spatial.assign import with_parents
 
     named = _check_arguments(args)
-    h = read_input(args)
+    filled = with_parents(read_input(args))
+    progress(filled.describe())
+    h = filled.hierarchy
     _check_against(h, args, named)
     organisations = extra_layer(
         args.path, args.organisations, "organisations", args.coords, args.encoding

@@ -17,20 +17,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
 
 __all__ = [
+    "ID_ADVICE",
     "MISSING_VALUES",
     "ColumnMapping",
     "LoadIssue",
     "as_id_strings",
     "coerce_attribute",
     "column_label",
+    "dissolve_parts",
     "map_columns",
     "mapping_for_level",
     "nest_by_layer",
+    "part_ids",
     "row_ids",
     "set_id_index",
 ]
@@ -303,7 +307,7 @@ def _repair_ids(
     if not (missing.any() or duplicated.any()):
         return ids, []
     if strict:
-        raise DuplicateIdError(_id_problem(ids, missing, duplicated, level, argument))
+        raise _id_problem(ids, missing, duplicated, level, argument)
     rows = np.flatnonzero(missing.to_numpy())
     fixed = ids.copy()
     fixed[missing] = [f"<missing {level.name} row {r}>" for r in rows]
@@ -319,7 +323,8 @@ def _repair_ids(
             level,
             fixed[r],
             "duplicate_id",
-            f"row {r} repeats {level.id_column} {ids[r]!r}; kept as {fixed[r]!r}",
+            f"row {r} repeats {level.id_column} {ids[r]!r}; kept as {fixed[r]!r} (one "
+            f"{level.label_en} in several rows? merge_parts=True / --merge-parts dissolves them)",
         )
         for r in dup_rows
     ]
@@ -328,21 +333,160 @@ def _repair_ids(
 
 def _id_problem(
     ids: pd.Series, missing: pd.Series, duplicated: pd.Series, level: Level, argument: str
-) -> str:
+) -> DuplicateIdError:
     parts = []
     if duplicated.any():
-        shown = list(ids[duplicated].unique()[:5])
-        parts.append(f"{int(duplicated.sum())} duplicate {level.id_column} values, e.g. {shown}")
+        repeated = ids[duplicated].unique()
+        extra = int(duplicated.sum())
+        parts.append(
+            f"{len(repeated)} {level.id_column} value{'s' * (len(repeated) > 1)} shared by "
+            f"several rows ({extra} extra row{'s' * (extra > 1)}), e.g. {list(repeated[:5])}"
+        )
     if missing.any():
         parts.append(
             f"{int(missing.sum())} rows without {level.id_column} (rows "
             f"{np.flatnonzero(missing.to_numpy())[:5].tolist()})"
         )
-    return (
-        f"{argument}: {'; '.join(parts)}. Give every {level.label_en} a unique id, or load with "
-        "strict=False to keep every row and see each problem in gridparty.checks.validate()."
+    problem = f"{argument}: {'; '.join(parts)}"
+    if "Polygon" in level.geometry_types:
+        return DuplicateIdError(f"{problem}. {ID_ADVICE}", problem=problem)
+    return DuplicateIdError(
+        f"{problem}. Give every {level.label_en} a unique id, or load with strict=False to keep "
+        "every row and see each problem in gridparty.checks.validate().",
+        problem=problem,
     )
+
+
+#: What to do about repeated or missing ids (the end of every strict id error).
+ID_ADVICE = (
+    "A unit stored as several rows sharing one id (a multi-part community or grid) is dissolved "
+    "into one (Multi)Polygon by merge_parts=True (CLI --merge-parts); otherwise give every row "
+    "a unique id, or load with strict=False to keep every row and see each problem in "
+    "gridparty.checks.validate()."
+)
 
 
 def _issue(level: Level, id_: str, check: str, message: str) -> LoadIssue:
     return {"level": level.name, "id": id_, "check": check, "severity": "error", "message": message}
+
+
+#: Marks the rows of one id while a layer is normalised with ``merge_parts=True`` (a text no
+#: id holds), so each row keeps a unique index until :func:`dissolve_parts` dissolves them.
+_PART = "\x00part "
+
+
+def part_ids(frame: pd.DataFrame, level: Level) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Give the rows that share an id unique stand-in ids, to be dissolved by :func:`dissolve_parts`.
+
+    Only rows with a polygon geometry take part (a point cannot be one part of a unit); rows
+    without an id are left as they are (:func:`set_id_index` reports them).
+
+    Returns
+    -------
+    (DataFrame, Series or None)
+        The frame (a copy, with the stand-ins in its id column or index) and the original id of
+        each stand-in, indexed by stand-in; ``None`` when no id is shared.
+    """
+    id_col = level.id_column
+    if id_col in frame.columns:
+        raw = frame[id_col]
+    elif frame.index.name == id_col:
+        raw = pd.Series(frame.index, index=frame.index)
+    else:
+        return frame, None  # set_id_index names the missing column
+    ids = as_id_strings(raw)
+    geometry = frame.geometry if hasattr(frame, "geometry") else None
+    polygonal = (
+        np.ones(len(frame), bool)
+        if geometry is None
+        else geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    )
+    shared = (ids.duplicated(keep=False) & ids.notna()).to_numpy() & polygonal
+    shared &= ids.where(shared).duplicated(keep=False).to_numpy()  # still two parts or more
+    if not shared.any():
+        return frame, None
+    rank = ids[shared].groupby(ids[shared]).cumcount()
+    stand_in = ids.copy()
+    stand_in[shared] = ids[shared] + _PART + rank.astype("string")
+    out = frame.copy()
+    if id_col in out.columns:
+        out[id_col] = stand_in.to_numpy()
+    else:
+        out.index = pd.Index(stand_in.to_numpy(), name=id_col)
+    originals = pd.Series(ids[shared].to_numpy(), index=stand_in[shared].to_numpy(), dtype="string")
+    return out, originals
+
+
+def dissolve_parts(
+    layer: pd.DataFrame,
+    originals: pd.Series,
+    level: Level,
+    sources: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[LoadIssue]]:
+    """Dissolve the rows :func:`part_ids` marked into one row per id.
+
+    The geometry becomes the union of the parts (a Polygon, or a MultiPolygon where they do not
+    touch; the parts side by side when one of them is invalid, for validation to report). Each
+    other column keeps its first non-blank value; a column of the level (parent id, name,
+    attributes) whose non-blank values differ between the parts is a ``part_conflict`` warning
+    naming the id, the column and the values. Other columns (``OBJECTID``, ``Shape_Area`` ...)
+    differ between parts by nature and are not compared.
+    Each dissolved id is a ``merged_parts`` info row. The merged row stands where its first
+    part stood.
+    """
+    named = sources or {}
+    stand_in = layer.index.isin(originals.index)
+    key = pd.Series(layer.index.astype("string"), index=layer.index, dtype="string")
+    key[stand_in] = originals.reindex(layer.index[stand_in]).to_numpy()
+    position = pd.Series(np.arange(len(layer)), index=layer.index)
+    first = ~key.duplicated(keep="first").to_numpy()
+    merged = layer[first].copy()
+    merged.index = pd.Index(key[first].to_numpy(), name=level.id_column, dtype="string")
+    issues: list[LoadIssue] = []
+    geometry_name = getattr(layer, "_geometry_column_name", None)
+    columns = [c for c in layer.columns if c != geometry_name]
+    # the level's own columns; others (OBJECTID, Shape_Area ...) differ by nature
+    compared = {level.parent_column, *level.attributes}
+    for id_, rows in layer[stand_in].groupby(key[stand_in].to_numpy(), sort=False):
+        for column in columns:
+            values = rows[column].dropna()
+            distinct = list(dict.fromkeys(values.astype(str)))
+            if len(values):
+                merged.at[id_, column] = values.iloc[0]
+            if len(distinct) > 1 and column in compared:
+                issues.append(
+                    {
+                        "level": level.name,
+                        "id": id_,
+                        "check": "part_conflict",
+                        "severity": "warning",
+                        "message": f"the {len(rows)} rows of {level.id_column} {id_!r} differ in "
+                        f"column {column_label(column, named.get(column))}: {distinct[:5]}; "
+                        f"kept {distinct[0]!r}",
+                    }
+                )
+        if geometry_name is not None:
+            parts = np.asarray(rows[geometry_name].array)
+            merged.at[id_, geometry_name] = _dissolve(parts)  # type: ignore[assignment]  # a geometry cell
+        issues.append(
+            {
+                "level": level.name,
+                "id": id_,
+                "check": "merged_parts",
+                "severity": "info",
+                "message": f"{len(rows)} rows (rows {position[rows.index].tolist()[:5]}) "
+                f"sharing {level.id_column} {id_!r} dissolved into one {level.label_en} "
+                "(merge_parts=True)",
+            }
+        )
+    return merged, issues
+
+
+def _dissolve(parts: np.ndarray) -> object:
+    present = parts[~shapely.is_missing(parts) & ~shapely.is_empty(parts)]
+    if not len(present):
+        return None
+    if shapely.is_valid(present).all():
+        return shapely.union_all(present)
+    polygons = [p for g in present for p in shapely.get_parts(g)]
+    return shapely.multipolygons(polygons)

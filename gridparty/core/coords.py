@@ -45,6 +45,7 @@ from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
@@ -873,6 +874,10 @@ DATUM_SAMPLE = 20_000
 #: A datum is named only when its residual is at most this share of every other datum's, and
 #: of the GCJ-02 offset at that place (100–700 m in China).
 DATUM_MARGIN = 0.5
+#: How much larger (as a share of the features) the agreement of declared and spatial parents
+#: must be under the best datum than under the next one for :func:`detect_datum_offset`'s
+#: ``declared=`` to name it.
+DATUM_AGREEMENT_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -900,6 +905,13 @@ class DatumOffset:
         the layer is read as each datum.
     points : int
         Features of the layer compared.
+    agreement : dict or None
+        With ``declared=``: the share of the compared features that lie inside their declared
+        parent when the layer is read as each datum; ``None`` otherwise.
+    polygons : bool
+        The reference is mostly large polygons (median width at least
+        :data:`LARGE_POLYGON_M`): the nearest-feature measure cannot tell a datum there, and
+        :attr:`message` says so when no datum was named.
     """
 
     datum: str | None
@@ -910,29 +922,56 @@ class DatumOffset:
     bd09_m: float
     residual_m: dict[str, float]
     points: int
+    agreement: dict[str, float] | None = None
+    polygons: bool = False
 
     @property
     def message(self) -> str:
         """What the offset means and how to fix it, for people."""
-        shift = (
-            f"the layer sits {round(self.distance_m):,} m from the reference (east "
-            f"{round(self.east_m):,} m, north {round(self.north_m):,} m); the GCJ-02 offset "
-            f"here is {round(self.gcj02_m):,} m and the BD-09 offset {round(self.bd09_m):,} m"
-        )
+        if self.agreement is not None and not self.points:
+            return (
+                "no feature declares a parent that is in the reference (by id or name): "
+                "detection is not possible, which does not mean there is no shift. Fill the "
+                "declared parents, or compare with a point layer known to be WGS84."
+            )
+        if self.agreement is not None:
+            told = ", ".join(f"{d} {share:.0%}" for d, share in self.agreement.items())
+            base = (
+                f"of the {self.points:,} features that declare a parent, the share inside it "
+                f"when read as each datum: {told}"
+            )
+            same = "declared and spatial parents agree best in WGS84; nothing to convert."
+            unclear = "no datum makes them agree clearly; check the declared parents."
+        else:
+            base = (
+                f"the layer sits {round(self.distance_m):,} m from the reference (east "
+                f"{round(self.east_m):,} m, north {round(self.north_m):,} m); the GCJ-02 offset "
+                f"here is {round(self.gcj02_m):,} m and the BD-09 offset {round(self.bd09_m):,} m"
+            )
+            same = "the layer is in WGS84 like the reference; nothing to convert."
+            unclear = "no datum explains the shift; do the layers show the same place?"
+            if self.polygons:
+                unclear += (
+                    " The reference is large polygons (communities, grids): distances to them "
+                    "cannot tell a datum, so detection is not possible this way. Pass declared= "
+                    "(the column holding each feature's declared parent id or name) to compare "
+                    "declared and spatial parents."
+                )
         if self.datum in ("gcj02", "bd09"):
             source = "GCJ-02 (Gaode/AMap or Tencent)" if self.datum == "gcj02" else "BD-09 (Baidu)"
             return (
-                f"{shift}: its coordinates are {source} labelled as "
+                f"{base}: its coordinates are {source} labelled as "
                 f"WGS84. Read it with coords={self.datum!r}, or convert it with "
                 f"gridparty.core.coords.convert_geometries(layer, {self.datum!r}, 'wgs84')."
             )
-        if self.datum == "wgs84":
-            return f"{shift}: the layer is in WGS84 like the reference; nothing to convert."
-        return f"{shift}: no datum explains the shift; do the layers show the same place?"
+        return f"{base}: {same if self.datum == 'wgs84' else unclear}"
 
 
 def detect_datum_offset(
-    layer: gpd.GeoDataFrame | gpd.GeoSeries, reference: gpd.GeoDataFrame | gpd.GeoSeries
+    layer: gpd.GeoDataFrame | gpd.GeoSeries,
+    reference: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    declared: str | pd.Series | None = None,
 ) -> DatumOffset:
     """Measure the shift between a layer and a WGS84 reference, and name the datum behind it.
 
@@ -952,11 +991,22 @@ def detect_datum_offset(
         The features need not be the same ones: each layer feature is compared with its
         nearest reference feature.
 
+    declared : str or Series, optional
+        Each feature's declared parent in ``reference`` (the parents' polygons, e.g.
+        communities or grids): a column of ``layer`` or a Series aligned with it, holding
+        parent ids (the reference's index) or names (its ``name`` column). Then the datum is
+        the one under which most features lie inside their declared parent (clearly more
+        than under the others, by :data:`DATUM_AGREEMENT_MARGIN`, and over half of them), and
+        ``agreement`` gives each datum's share. Use it when the reference is a layer of large
+        polygons: distances to the nearest polygon cannot tell a datum there.
+
     Returns
     -------
     DatumOffset
         The datum (or ``None``), the median shift in metres, the offsets expected at that place
-        and :attr:`DatumOffset.message` saying what to do.
+        and :attr:`DatumOffset.message` saying what to do. With ``declared`` and no feature
+        whose declared parent is in the reference, ``points`` is 0 and the message says that
+        detection is not possible.
 
     Raises
     ------
@@ -969,6 +1019,8 @@ def detect_datum_offset(
     >>> found.datum, round(found.distance_m)  # doctest: +SKIP
     ('gcj02', 480)
     """
+    if declared is not None:
+        return _by_declared_parents(layer, reference, declared)
     points = _surface_points(layer, "layer")
     targets = _surface_points(reference, "reference")
     crs = _median_zone(gpd.GeoSeries(shapely.points(targets), crs=4326))[0]
@@ -983,11 +1035,7 @@ def detect_datum_offset(
         distance, nearest[datum] = tree.query(np.column_stack(to_metric_xy(lon, lat)))  # type: ignore[assignment]
         residual[datum] = float(np.median(distance))
     best = min(residual, key=residual.__getitem__)
-    centre = targets.mean(axis=0)
-    gcj_m, bd_m = (
-        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
-        for d in ("gcj02", "bd09")
-    )
+    gcj_m, bd_m = _local_offsets(targets.mean(axis=0), to_metric_xy)
     outside = gcj_m == 0.0
     # Clearly better than the other datums, and close: within a fraction of the offsets here.
     clear = residual[best] <= DATUM_MARGIN * min(
@@ -996,15 +1044,116 @@ def detect_datum_offset(
     datum = best if clear else ("wgs84" if outside else None)
     as_given = np.column_stack(to_metric_xy(points[:, 0], points[:, 1]))
     shift = np.median(as_given - tree.data[nearest[datum or "wgs84"]], axis=0)
+    return _offset(
+        datum,
+        shift,
+        (gcj_m, bd_m),
+        residual_m=residual,
+        points=len(points),
+        polygons=_large_polygons(reference, crs),
+    )
+
+
+def _local_offsets(centre: FloatArray, to_metric_xy: Callable[..., Any]) -> tuple[float, float]:
+    """Length (m) of the GCJ-02 and the BD-09 offset at ``centre`` (lon, lat)."""
+    gcj_m, bd_m = (
+        _offset_m(centre, convert_coords(centre[0], centre[1], "wgs84", d), to_metric_xy)
+        for d in ("gcj02", "bd09")
+    )
+    return gcj_m, bd_m
+
+
+def _offset(
+    datum: str | None, shift: FloatArray, offsets: tuple[float, float], **rest: object
+) -> DatumOffset:
+    """A :class:`DatumOffset` from the median shift (east, north; metres) and the local offsets."""
     return DatumOffset(
         datum=datum,
         east_m=float(shift[0]),
         north_m=float(shift[1]),
         distance_m=float(np.hypot(*shift)),
-        gcj02_m=gcj_m,
-        bd09_m=bd_m,
-        residual_m=residual,
-        points=len(points),
+        gcj02_m=offsets[0],
+        bd09_m=offsets[1],
+        **rest,  # type: ignore[arg-type]
+    )
+
+
+#: Polygons of at least this median width (square root of the area, metres) are large units
+#: (communities, grids), not footprints: the nearest-feature measure cannot tell a datum there.
+LARGE_POLYGON_M = 100.0
+
+
+def _large_polygons(layer: object, crs: pyproj.CRS) -> bool:
+    geoms = _check_layer(layer, "reference")
+    polygonal = np.isin(shapely.get_type_id(np.asarray(geoms.values)), [3, 6])
+    if polygonal.mean() <= 0.5:
+        return False
+    area = shapely.area(np.asarray(geoms[polygonal].to_crs(crs).array))  # type: ignore[operator]  # a GeoSeries, not one geometry
+    return bool(np.median(np.sqrt(area)) >= LARGE_POLYGON_M)
+
+
+def _by_declared_parents(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries,
+    reference: gpd.GeoDataFrame | gpd.GeoSeries,
+    declared: str | pd.Series,
+) -> DatumOffset:
+    """:func:`detect_datum_offset` by the share of features inside their declared parent."""
+    geoms = _check_layer(layer, "layer")
+    if isinstance(declared, str):
+        if not isinstance(layer, gpd.GeoDataFrame) or declared not in layer.columns:
+            raise InputError(
+                f"declared={declared!r} is not a column of layer; name the column holding each "
+                "feature's declared parent id or name, or pass a Series aligned with layer."
+            )
+        declared = layer[declared]
+    keys = pd.Series(declared).reindex(geoms.index).astype("string").str.strip()
+    parents = ensure_wgs84(
+        gpd.GeoDataFrame(geometry=_check_layer(reference, "reference")), "reference"
+    )
+    pos = pd.Index(parents.index.astype("string")).get_indexer(keys)
+    names = (
+        reference["name"]
+        if isinstance(reference, gpd.GeoDataFrame) and "name" in reference
+        else None
+    )
+    if names is not None:
+        unique = names.astype("string")[~names.astype("string").duplicated(keep=False)]
+        by_name = pd.Index(names.astype("string")).get_indexer(
+            pd.Index(keys.where(keys.isin(unique)))
+        )
+        pos = np.where(pos >= 0, pos, by_name)
+    present = np.asarray(geoms.values)
+    usable = (pos >= 0) & ~(shapely.is_missing(present) | shapely.is_empty(present))
+    parent_geoms = np.asarray(parents.geometry.values)
+    agreement: dict[str, float] = {}
+    if not usable.any():
+        return DatumOffset(None, 0.0, 0.0, 0.0, 0.0, 0.0, {}, 0, agreement=agreement)
+    checked = ensure_wgs84(gpd.GeoDataFrame(geometry=geoms[usable]), "layer")
+    xy = shapely.get_coordinates(
+        shapely.point_on_surface(shapely.make_valid(np.asarray(checked.geometry.values)))
+    )
+    owners = shapely.make_valid(parent_geoms[pos[usable]])
+    for datum in ("wgs84", "gcj02", "bd09"):
+        lon, lat = convert_coords(xy[:, 0], xy[:, 1], datum, "wgs84")
+        agreement[datum] = float(np.mean(shapely.contains_xy(owners, lon, lat)))
+    ranked = sorted(agreement, key=agreement.__getitem__, reverse=True)
+    best, second = ranked[0], ranked[1]
+    clear = agreement[best] > 0.5 and agreement[best] - agreement[second] >= DATUM_AGREEMENT_MARGIN
+    found: str | None = best if clear else None
+    crs = _median_zone(gpd.GeoSeries(shapely.points(xy), crs=4326))[0]
+    to_metric_xy = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform
+    lon, lat = convert_coords(xy[:, 0], xy[:, 1], found or "wgs84", "wgs84")
+    shift = np.median(
+        np.column_stack(to_metric_xy(xy[:, 0], xy[:, 1])) - np.column_stack(to_metric_xy(lon, lat)),
+        axis=0,
+    )
+    return _offset(
+        found,
+        shift,
+        _local_offsets(xy.mean(axis=0), to_metric_xy),
+        residual_m={},
+        points=int(usable.sum()),
+        agreement=agreement,
     )
 
 

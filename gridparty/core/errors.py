@@ -47,7 +47,15 @@ class GeometryError(InputError):
 
 
 class DuplicateIdError(InputError):
-    """Ids of one layer are not unique, or missing."""
+    """Ids of one layer are not unique, or missing.
+
+    ``problem`` is the message without the advice (what is wrong, in which layer), so that the
+    problems of several layers can be told in one message.
+    """
+
+    def __init__(self, message: str, *, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem if problem is not None else message
 
 
 class LayerError(InputError):

@@ -100,6 +100,7 @@ def read_layer(
     repair: bool = False,
     strict: bool = True,
     encoding: str | None = None,
+    merge_parts: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one layer of the hierarchy and normalise it.
 
@@ -112,7 +113,7 @@ def read_layer(
         Which level the layer holds.
     layer : str, optional
         Layer name inside a GeoPackage (default: the level's layer name or an alias).
-    columns, coords, repair, strict
+    columns, coords, repair, strict, merge_parts
         As for :class:`~gridparty.Hierarchy`.
     crs : CRS-like, optional
         CRS of input that carries none: a CSV/Excel table's coordinates (default EPSG:4326,
@@ -151,6 +152,7 @@ def read_layer(
         repair=repair,
         strict=strict,
         argument=_describe(source, layer),
+        merge_parts=merge_parts,
     )
     if not isinstance(source, pd.DataFrame):
         result.attrs[SOURCES_ATTR] = (source_path(source),)
@@ -170,6 +172,7 @@ def read_hierarchy(
     lon: str | None = None,
     lat: str | None = None,
     encoding: str | None = None,
+    merge_parts: bool = False,
 ) -> Hierarchy:
     """Read a whole hierarchy from a GeoPackage, a folder, or a mapping of level → file.
 
@@ -185,7 +188,7 @@ def read_hierarchy(
     layers : mapping, optional
         Layer or file names per level when they are not the standard ones
         (``{"grid": "网格2024"}``, or a file name with its suffix: ``{"grid": "grids.shp"}``).
-    columns, coords, repair, strict, metric_crs
+    columns, coords, repair, strict, metric_crs, merge_parts
         As for :class:`~gridparty.Hierarchy`. A table's coordinate columns may be named here
         too: ``columns={"东经": "lon", "北纬": "lat"}``.
     crs, lon, lat, encoding
@@ -213,6 +216,7 @@ def read_hierarchy(
         repair=repair,
         strict=strict,
         metric_crs=metric_crs,
+        merge_parts=merge_parts,
     )
 
 

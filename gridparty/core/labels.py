@@ -69,6 +69,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "repaired_geometry": ("几何已修复", "geometry repaired"),
     "sliver": ("碎片（面积或宽度低于阈值）", "sliver (below the area or width threshold)"),
     "not_recorded": ("属性未填写，无法检查", "attribute not recorded: cannot be checked"),
+    "merged_parts": ("同一编号的多条记录已合并", "rows sharing an id merged into one"),
+    "part_conflict": ("同一编号的多条记录属性不一致", "rows merged into one unit disagree"),
+    "same_level_overlap": ("同级单元重叠（重复划入）", "two units of one level overlap"),
+    "tiny_polygon": ("面积过小的图斑", "polygon below the minimum area"),
     # legend classes
     "community_boundary": ("社区边界", "community boundary"),
     "grid_branch": ("网格：已建党支部", "grid with party branch"),

@@ -17,8 +17,10 @@ from gridparty.core.columns import (
     as_id_strings,
     coerce_attribute,
     column_label,
+    dissolve_parts,
     map_columns,
     mapping_for_level,
+    part_ids,
     row_ids,
     set_id_index,
 )
@@ -94,6 +96,7 @@ def normalise_layer(
     repair: bool = False,
     strict: bool = True,
     argument: str | None = None,
+    merge_parts: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[LoadIssue]]:
     """Return a new frame with the schema of ``level`` and the problems found while loading.
 
@@ -115,11 +118,17 @@ def normalise_layer(
         Raise on duplicate or missing ids; with ``False`` keep them and report them.
     argument : str, optional
         Name used in error messages (defaults to the layer name).
+    merge_parts : bool
+        Dissolve polygon rows that share an id (one unit stored as several features) into one
+        (Multi)Polygon; each other column keeps its first non-blank value, and the level's own
+        columns whose values differ between the parts are ``part_conflict`` load issues per id
+        and column.
 
     Returns
     -------
     (GeoDataFrame, list of dict)
-        The layer (index = id, EPSG:4326) and load issues (duplicate/missing ids, repairs).
+        The layer (index = id, EPSG:4326) and load issues (duplicate/missing ids, merged
+        parts and their conflicts, repairs).
     """
     argument = argument or level.layer
     if coords not in COORDS:
@@ -129,19 +138,33 @@ def normalise_layer(
             f"{argument} must be a GeoDataFrame, got {type(frame).__name__}; read files with "
             "gridparty.read_layer() or build one with geopandas.GeoDataFrame(..., geometry=..., crs=...)."
         )
-    if is_normalised(frame, level) and not columns and coords == "wgs84" and not repair:
+    if (
+        is_normalised(frame, level)
+        and not columns
+        and coords == "wgs84"
+        and not repair
+        and not merge_parts
+    ):
         # the schema is there already: only the content is checked (a new frame either way)
         layer = _coords.ensure_wgs84(frame, argument)
         _counts_not_negative(layer, layer, level, argument, {})
         return layer, []
     renames = map_columns(frame, level, mapping_for_level(columns, level), argument)
     renamed = frame.rename(columns=renames)
+    originals = None
+    if merge_parts:
+        renamed, originals = part_ids(renamed, level)  # type: ignore[assignment]  # a GeoDataFrame in, the same out
+    sources = {code: str(s) for s, code in renames.items()}
     table, issues = set_id_index(pd.DataFrame(renamed, copy=True), level, argument, strict=strict)
-    table = typed_columns(table, level, argument, {code: str(s) for s, code in renames.items()})
+    table = typed_columns(table, level, argument, sources)
     geometry = _geometry(renamed.geometry.set_axis(table.index), level, argument, coords)
     layer = gpd.GeoDataFrame(table.drop(columns=renamed.geometry.name), geometry=geometry)
     if layer.geometry.name != "geometry":
         layer = layer.rename_geometry("geometry")
+    if originals is not None:
+        merged, found = dissolve_parts(layer, originals, level, sources)
+        layer = gpd.GeoDataFrame(merged, geometry="geometry", crs=layer.crs)
+        issues += found
     if repair:
         layer, repaired = _repair(layer, level)
         issues += repaired

@@ -18,8 +18,8 @@ import pandas as pd
 import pyproj
 
 from gridparty.core import coords as _coords
-from gridparty.core.columns import ColumnMapping, LoadIssue, nest_by_layer
-from gridparty.core.errors import InputError
+from gridparty.core.columns import ID_ADVICE, ColumnMapping, LoadIssue, nest_by_layer
+from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import coords_by_level, empty_layer, normalise_layer
 from gridparty.core.paths import frame_sources
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, LevelName
@@ -58,6 +58,13 @@ class Hierarchy:
         made-up unique id and reports the problem in :func:`gridparty.checks.validate`.
     metric_crs : CRS-like, optional
         Projected CRS in metres for every length and area. Default: the UTM zone of the data.
+    merge_parts : bool
+        Dissolve polygon rows that share an id (a multi-part community, grid or building stored
+        as several features) into one (Multi)Polygon per id. Each other column keeps its first
+        non-blank value; the level's own columns (parent id, name, attributes) whose values
+        differ between the parts are ``part_conflict`` warnings per id and column in :attr:`load_issues` (and :func:`gridparty.checks.validate`).
+        Without it such ids are duplicates: an error with ``strict=True`` (the message counts
+        the split ids of every level), made-up ids (``X#2``) with ``strict=False``.
 
     Attributes
     ----------
@@ -87,6 +94,7 @@ class Hierarchy:
         repair: bool = False,
         strict: bool = True,
         metric_crs: pyproj.CRS | str | int | None = None,
+        merge_parts: bool = False,
     ) -> None:
         given: dict[str, gpd.GeoDataFrame | None] = dict(
             zip(LEVEL_NAMES, (communities, grids, buildings, households), strict=True)
@@ -95,21 +103,30 @@ class Hierarchy:
         datum = coords_by_level(coords)
         layers: dict[str, gpd.GeoDataFrame] = {}
         issues: list[LoadIssue] = []
+        id_problems: list[str] = []
         for name, frame in given.items():
             level = LEVELS[name]
             if frame is None:
                 layers[name] = empty_layer(level)
                 continue
-            layers[name], found = normalise_layer(
-                frame,
-                level,
-                columns=columns,
-                coords=datum[name],
-                repair=repair,
-                strict=strict,
-                argument=level.layer,
-            )
+            try:
+                layers[name], found = normalise_layer(
+                    frame,
+                    level,
+                    columns=columns,
+                    coords=datum[name],
+                    repair=repair,
+                    strict=strict,
+                    argument=level.layer,
+                    merge_parts=merge_parts,
+                )
+            except DuplicateIdError as error:  # told with the other levels' below
+                id_problems.append(error.problem)
+                continue
             issues += found
+        if id_problems:
+            problem = "; ".join(id_problems)
+            raise DuplicateIdError(f"{problem}. {ID_ADVICE}", problem=problem)
         self._set(
             layers,
             _issue_frame(issues),

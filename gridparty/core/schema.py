@@ -169,6 +169,9 @@ LEVELS: MappingProxyType[str, Level] = MappingProxyType(
                 "id": "grid_id",
                 "网格名称": "name",
                 "网格名": "name",
+                "网格名字": "name",
+                "网格全称": "name",
+                "所属组织": "name",  # grid-management exports name a grid by its organisation
                 "网格": "name",
                 "社区编码": "community_id",
                 "社区代码": "community_id",

@@ -48,6 +48,7 @@ from gridparty.flagship.zones import (
     owning_flagship,
     zone_definition,
 )
+from gridparty.spatial.assign import with_parents
 from gridparty.spatial.siting import Siting, Solver, max_coverage, set_cover
 
 __all__ = ["WEIGHTS", "FlagshipChoice", "choose_flagships", "fewest_flagships"]
@@ -348,6 +349,7 @@ def _setup(
     levels: Sequence[str],
 ) -> _Setup:
     definition = zone_definition(radius_m=radius_m, area_km2=area_km2, origin=origin)
+    h = with_parents(h).hierarchy  # a flagship's own grids are known only with their parents
     table = _candidate_table(h, candidates, scores, min_score, top)
     eligible = _ranked(table)
     if not eligible:

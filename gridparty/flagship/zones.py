@@ -53,7 +53,7 @@ from gridparty.flagship.organisations import (
     PUBLIC_COLUMNS,
     organisation_table,
 )
-from gridparty.spatial.assign import locate_points
+from gridparty.spatial.assign import locate_points, with_parents
 
 __all__ = [
     "CONTACT_ALIASES",
@@ -291,6 +291,10 @@ class MentoringZones(Tables):
     sources : tuple of Path
         The files the hierarchy was read from (:attr:`gridparty.Hierarchy.sources`): the
         exports refuse to write over them.
+    parents_filled : dict
+        How many parent ids were filled from space before the zones were drawn, per level
+        (:func:`gridparty.spatial.assign.with_parents`): a grid without its community would
+        otherwise be mentored by its own flagship.
     """
 
     definition: ZoneDefinition
@@ -303,6 +307,7 @@ class MentoringZones(Tables):
     own: pd.DataFrame
     contacts: pd.DataFrame = field(repr=False)
     sources: tuple[Path, ...] = field(default=(), repr=False, compare=False)
+    parents_filled: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -492,7 +497,8 @@ def mentoring_zones(
     -------
     MentoringZones
         A flagship's own community and grids are not its mentees (listed in ``own``); the
-        other flagship communities are not mentees either.
+        other flagship communities are not mentees either. Parent ids missing in ``h`` are
+        filled from space first (``parents_filled`` says how many).
 
     Raises
     ------
@@ -509,6 +515,8 @@ def mentoring_zones(
     """
     definition = zone_definition(radius_m=radius_m, area_km2=area_km2, origin=origin)
     rule_name, choose = rule_function(rule)
+    filled = with_parents(h)  # a flagship's own grids are known only with their parents
+    h = filled.hierarchy
     origins = flagship_origins(h, flagships, centres=centres)
     orgs = organisation_table(h, organisations, levels=levels, columns=columns)
     dist = _distances(measurable(orgs, h.metric_crs), origin_geometries(h, origins, definition))
@@ -532,6 +540,7 @@ def mentoring_zones(
         ),
         contacts=pd.DataFrame(orgs[[c for c in CONTACT_ALIASES if c in orgs.columns]]),
         sources=h.sources,
+        parents_filled=filled.filled,
     )
 
 

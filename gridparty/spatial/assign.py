@@ -33,7 +33,7 @@ from gridparty.core.coords import check_metric_crs
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.model import Hierarchy
-from gridparty.core.schema import LEVELS
+from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.spatial import kernels as _kernels
 
 __all__ = [
@@ -445,6 +445,51 @@ class Assignment:
                 column = str(LEVELS[name].parent_column)
                 filled[LEVELS[name].layer] = child.assign(**{column: values})
         return cls(h.replace(**filled) if filled else h, table)
+
+    @property
+    def filled(self) -> dict[str, int]:
+        """How many parent ids were filled from space, per level (``{"grid": 12, ...}``; every
+        level of the table, 0 where none was missing or none could be found)."""
+        table = self.table
+        filled = (table["declared"].isna() & table["spatial"].notna()).to_numpy(bool)
+        counts = pd.Series(filled, index=table["level"].to_numpy()).groupby(level=0).sum()
+        return {name: int(counts.get(name, 0)) for name in LEVEL_NAMES[1:]}
+
+    def describe(self) -> str:
+        """One line for people: how many parent ids were filled from space, per level."""
+        parts = [
+            f"{n:,} {LEVELS[name].layer} → {LEVELS[LEVELS[name].parent].label_en}"  # type: ignore[index]
+            for name, n in self.filled.items()
+            if n
+        ]
+        return "parents filled from space: " + (", ".join(parts) if parts else "none")
+
+
+def with_parents(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") -> Assignment:
+    """``h`` with its missing parent ids filled from space: the one way every analysis that
+    needs parents (mentoring zones, flagship choice, coverage, validation) fills them.
+
+    Runs :func:`assign` only when some grid, building or household lacks its parent id;
+    otherwise returns ``h`` itself with an empty table. :attr:`Assignment.filled` and
+    :meth:`Assignment.describe` say how many were filled.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> from gridparty.spatial.assign import with_parents
+    >>> with_parents(gp.sample_city()).describe()
+    'parents filled from space: none'
+    """
+    from gridparty.core.model import Hierarchy
+
+    if not isinstance(h, Hierarchy):
+        raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
+    missing = any(
+        h.layer(name)[LEVELS[name].parent_column].isna().any() for name in LEVEL_NAMES[1:]
+    )
+    return (
+        assign(h, tolerance_m=tolerance_m, engine=engine) if missing else Assignment(h, _table([]))
+    )
 
 
 @dataclass(frozen=True)

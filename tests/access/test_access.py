@@ -727,3 +727,14 @@ def test_exports_leave_out_contacts_and_household_rows(tmp_path: Path) -> None:
     ]
     layer = gpd.read_file(access.to_geopackage(tmp_path / "a.gpkg"), layer="service_centres")
     assert "联系电话" not in layer.columns
+
+
+def test_parents_missing_in_the_data_are_filled_before_the_roll_ups(h: Hierarchy) -> None:
+    layers = tc.layers()
+    layers["grids"] = layers["grids"].assign(community_id=None)
+    layers["buildings"] = layers["buildings"].assign(grid_id=None)
+    undeclared = service_access(Hierarchy(**layers), tiny_centres(), minutes=(5,))
+    declared = service_access(h, tiny_centres(), minutes=(5,))
+    assert undeclared.parents_filled == {"grid": 3, "building": 4, "household": 0}
+    assert declared.parents_filled == {"grid": 0, "building": 0, "household": 0}
+    pd.testing.assert_frame_equal(undeclared.communities, declared.communities)

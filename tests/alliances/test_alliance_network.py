@@ -227,7 +227,7 @@ def test_ambiguous_names_do_not_resolve() -> None:
 
 def test_duplicate_unit_ids_raise_or_are_kept() -> None:
     frame = units().assign(单位编号=["U1", "U1", "U3", "U4", "U5"])
-    with pytest.raises(DuplicateIdError, match="units: 1 duplicate unit_id"):
+    with pytest.raises(DuplicateIdError, match="units: 1 unit_id value shared by several rows"):
         alliance_network(frame, alliances(), memberships())
     net = alliance_network(frame, alliances(), memberships(), strict=False)
     assert net.units.index.tolist() == ["U1", "U1#2", "U3", "U4", "U5"]

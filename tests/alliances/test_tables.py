@@ -151,7 +151,9 @@ def test_read_table_errors_name_the_argument() -> None:
     ):
         tables.read_table([{"alliance_id": "A1"}], ALLIANCE)  # type: ignore[arg-type]
     twice = pd.DataFrame({"alliance_id": ["A1", "A1"]})
-    with pytest.raises(DuplicateIdError, match=r"^my_alliances: 1 duplicate alliance_id values"):
+    with pytest.raises(
+        DuplicateIdError, match=r"^my_alliances: 1 alliance_id value shared by several rows"
+    ):
         tables.read_table(twice, ALLIANCE, argument="my_alliances")
     table, issues = tables.read_table(twice, ALLIANCE, strict=False)
     assert table.index.tolist() == ["A1", "A1#2"]

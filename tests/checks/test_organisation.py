@@ -238,8 +238,28 @@ def test_households_not_recorded_and_empty_layers() -> None:
     total = coverage_rates(h).query("scope == 'total'").set_index("level")
     assert total["work_coverage"].isna().all()
     assert total.loc["grid", "organisation_coverage"] == 1.0
-    # a layer without rows records nothing and lacks nothing
-    assert unrecorded_attributes(_hierarchy(households=tiny_city.households().iloc[:0])).empty
+    # a layer without rows lacks everything its checks need: one row for the layer
+    no_households = unrecorded_attributes(_hierarchy(households=tiny_city.households().iloc[:0]))
+    assert no_households[["level", "attribute", "units"]].values.tolist() == [
+        ["household", "households", 0]
+    ]
+    assert no_households["message"].item().startswith("no households loaded: ")
+    # without grids there is nothing to check, so nothing is missing
+    assert unrecorded_attributes(Hierarchy(tiny_city.communities())).empty
+
+
+def test_without_buildings_no_grid_is_outside_the_household_band() -> None:
+    h = Hierarchy(tiny_city.communities(), tiny_city.grids())
+    findings = organisation_findings(h)
+    assert findings[["level", "id", "check"]].values.tolist() == [
+        ["building", "buildings", "not_recorded"],
+        ["household", "households", "not_recorded"],
+    ]
+    assert findings["message"].iloc[0] == (
+        "no buildings loaded: households_outside_band, members_without_group cannot be checked; "
+        "grid_work_coverage, building_work_coverage, building_organisation_coverage, "
+        "building_member_work_coverage unknown. Load the buildings layer to check them"
+    )
 
 
 def test_organisation_coverage_bundles_everything() -> None:

@@ -184,6 +184,9 @@ def test_millimetre_slivers_of_real_boundaries_are_no_warnings() -> None:
     }
     h = Hierarchy(communities, grids, **empty)
     issues = validate(h)
+    absent = issues[issues["check"] == "not_recorded"]  # no buildings, no households loaded
+    assert absent["id"].tolist() == ["buildings", "households"]
+    issues = issues[issues["check"] != "not_recorded"]
     assert set(issues["severity"]) == {"info"}  # the 3 mm strip and two 1 m² spill-overs
     assert set(issues["check"]) == {"sliver"}
     assert len(issues) == 3
@@ -235,9 +238,10 @@ def test_member_counts_not_recorded_and_partly_missing_flags() -> None:
     # is called unrecorded
     grids = tiny_city.grids().assign(has_branch=[True, pd.NA, True])
     assert len(validate(_hierarchy(grids=grids))) == 0
-    # an empty layer records nothing and lacks nothing
+    # an empty layer lacks what its checks need: one row for the layer, not one per grid
     no_households = validate(_hierarchy(households=tiny_city.households().iloc[:0]))
-    assert "not_recorded" not in set(no_households["check"])
+    absent = no_households[no_households["check"] == "not_recorded"]
+    assert absent[["level", "id"]].values.tolist() == [["household", "households"]]
 
 
 def test_the_sample_city_without_flag_columns() -> None:

@@ -178,7 +178,8 @@ def test_duplicate_and_missing_ids_raise_or_are_kept() -> None:
     raw = tiny_city.grids().assign(grid_id=["G1", "G1", None])
     with pytest.raises(
         DuplicateIdError,
-        match=r"^grids: 1 duplicate grid_id values, e\.g\. \['G1'\]; 1 rows without grid_id \(rows \[2\]\)",
+        match=r"^grids: 1 grid_id value shared by several rows \(1 extra row\), e\.g\. \['G1'\]; "
+        r"1 rows without grid_id \(rows \[2\]\)\. .*merge_parts=True \(CLI --merge-parts\)",
     ):
         normalise_layer(raw, GRID)
     layer, issues = normalise_layer(raw, GRID, strict=False)

@@ -87,7 +87,10 @@ def test_explicit_columns_mapping_per_level() -> None:
 
 def test_duplicate_ids_raise_in_strict_mode() -> None:
     grids = tiny_city.grids().assign(grid_id=["G1", "G1", "G3"])
-    with pytest.raises(DuplicateIdError, match=r"1 duplicate grid_id values, e.g. \['G1'\]"):
+    with pytest.raises(
+        DuplicateIdError,
+        match=r"grids: 1 grid_id value shared by several rows \(1 extra row\), e.g. \[.G1.\]",
+    ):
         Hierarchy(tiny_city.communities(), grids)
 
 
