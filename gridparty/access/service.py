@@ -185,6 +185,13 @@ def centre_layer(
         ``tier_given`` (the value as given) and any other columns; EPSG:4326. Centres with an
         unknown tier are kept: :func:`service_access` reports them and counts them for the
         nearest centre of any tier only.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> centres = gp.centre_layer(gp.sample_layer("service_centres"))
+    >>> len(centres), "tier_given" in centres.columns
+    (22, True)
     """
     layer, _ = normalise_layer(
         centres, CENTRE_LEVEL, columns=columns, coords=coords, argument="centres"
@@ -225,6 +232,12 @@ def band_limits(
     -------
     Series
         Index ``minutes``, values ``distance_m``.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> gp.band_limits().tolist()  # metres reached in 5, 10 and 15 minutes on foot
+    [300.0, 500.0, 800.0]
     """
     mins = [float(m) for m in minutes]
     if not mins or any(not np.isfinite(m) or m <= 0 for m in mins) or sorted(set(mins)) != mins:
@@ -320,6 +333,14 @@ def centre_distances(
         ``centre_id`` (nearest by ``distance_m``), ``snap_m``, ``component`` (street part),
         ``status`` (``ok``, ``far_from_street``, ``unreachable``, ``no_geometry``) and
         ``<tier>_m`` for each tier present (``distance_m`` to the nearest centre of it).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> d = gp.centre_distances(h.buildings, gp.sample_layer("service_centres"))
+    >>> d.shape, list(d.columns[:3])
+    ((1321, 12), ['straight_m', 'network_m', 'distance_m'])
     """
     if not isinstance(centres, gpd.GeoDataFrame) or "tier_given" not in centres:
         centres = centre_layer(centres)
@@ -485,6 +506,14 @@ class ServiceAccess(Tables):
     parents_filled : dict
         How many parent ids were filled from space before the roll-ups, per level
         (:func:`gridparty.spatial.assign.with_parents`).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> access = gp.service_access(h, gp.sample_layer("service_centres"), threshold_m=500)
+    >>> access.measure, len(access.centres), len(access.buildings)
+    ('straight', 22, 1321)
     """
 
     measure: Literal["network", "straight"]
@@ -621,6 +650,15 @@ def service_access(
     Returns
     -------
     ServiceAccess
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> access = gp.service_access(h, gp.sample_layer("service_centres"),
+    ...                            streets=gp.sample_layer("streets"), threshold_m=500)
+    >>> access
+    <ServiceAccess: network, 22 centres, 1,321 buildings, 481 under-served beyond 500 m, 0 issues>
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
@@ -982,6 +1020,15 @@ class PostSiting(Tables):
     requested : int or None
         ``k`` as asked for (MCLP); ``None`` for LSCP. ``len(posts)`` is smaller when fewer
         posts already reach every under-served household that any candidate can reach.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> access = gp.service_access(h, gp.sample_layer("service_centres"), threshold_m=500)
+    >>> posts = gp.site_posts(access, k=2)
+    >>> posts.problem, len(posts.posts)
+    ('mclp', 2)
     """
 
     problem: Literal["lscp", "mclp"]
@@ -1090,6 +1137,15 @@ def site_posts(
     InputError
         Under-served homes but no candidate within the threshold of any of them (straight
         line), a bad ``k`` or ``threshold_m``.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> access = gp.service_access(h, gp.sample_layer("service_centres"), threshold_m=500)
+    >>> posts = gp.site_posts(access, k=2)  # the 2 posts reaching the most households
+    >>> len(posts.posts), posts.complete
+    (2, False)
     """
     from gridparty.spatial.siting import Siting, resolve_solver
 

@@ -90,6 +90,14 @@ class ListMatch(Tables):
         ``level, id, check, severity, message`` for every bad row.
     max_distance_m : float
         The reach used, in metres.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("needs", "resources", "units", "communities")}
+    >>> match = gp.match_lists(t["needs"], t["resources"], units=t["units"], communities=t["communities"])
+    >>> len(match.needs), len(match.resources), len(match.problems)
+    (55, 79, 0)
     """
 
     matches: gpd.GeoDataFrame
@@ -173,6 +181,14 @@ def match_lists(
     Returns
     -------
     ListMatch
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("needs", "resources", "units", "communities")}
+    >>> match = gp.match_lists(t["needs"], t["resources"], units=t["units"], communities=t["communities"])
+    >>> len(match.matches), match.max_distance_m
+    (57, 1000.0)
     """
     positive_number(max_distance_m, "max_distance_m", zero=True, hint="metres")
     words = CATEGORY_WORDS if categories is None else dict(categories)

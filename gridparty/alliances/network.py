@@ -103,6 +103,14 @@ class AllianceNetwork:
         ``level, id, check, severity, message``: one row per problem found.
     metric_crs : pyproj.CRS
         Projected CRS (metres) of every distance and area.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("units", "alliances", "memberships")}
+    >>> net = gp.alliance_network(t["units"], t["alliances"], t["memberships"])
+    >>> len(net.memberships), len(net.valid_memberships), net.problems["check"].tolist()
+    (96, 95, ['unknown_unit'])
     """
 
     units: gpd.GeoDataFrame
@@ -173,6 +181,15 @@ def alliance_network(
     ------
     InputError, ColumnError, CRSError
         A table is of the wrong type, a column mapping is wrong, or the points' CRS is.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> names = ("units", "alliances", "memberships", "agreements", "communities")
+    >>> t = {n: gp.sample_layer(n) for n in names}
+    >>> gp.alliance_network(t["units"], t["alliances"], t["memberships"],
+    ...                     agreements=t["agreements"], communities=t["communities"])
+    <AllianceNetwork: 70 units, 8 alliances, 95 memberships, 37 agreements, 1 problems>
     """
     unit_frame, issues = read_table(
         require_points(units, "units"),
@@ -360,6 +377,14 @@ def bipartite_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]
 
     Every unit and alliance is a node (``bipartite`` 0 for units, 1 for alliances; ``name``,
     ``kind``); every membership without a problem is an edge (with ``since``).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("units", "alliances", "memberships")}
+    >>> g = gp.bipartite_graph(gp.alliance_network(t["units"], t["alliances"], t["memberships"]))
+    >>> g.number_of_nodes(), g.number_of_edges()
+    (78, 95)
     """
     graph: nx.Graph[Any] = nx.Graph()
     graph.add_nodes_from(
@@ -390,6 +415,14 @@ def unit_graph(net: AllianceNetwork) -> nx.Graph:  # type: ignore[type-arg]  # G
     alliances, ``alliances`` = their ids (sorted). Links and weights are the sparse product
     ``M @ Mᵀ`` of the units × alliances incidence matrix (:class:`Projection`), its rows and
     columns named by unit id as the edges are added (no relabelled copy of the graph).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("units", "alliances", "memberships")}
+    >>> g = gp.unit_graph(gp.alliance_network(t["units"], t["alliances"], t["memberships"]))
+    >>> g.number_of_nodes(), g.number_of_edges()
+    (70, 544)
     """
     incidence = _incidence(net)
     links = sparse.csr_array(sparse.triu(Projection(incidence).links, k=1))
@@ -481,6 +514,14 @@ class AllianceAnalysis(Tables):
         Convex hull of each alliance's members (EPSG:4326; a point or line for 1–2 members).
     problems : DataFrame
         The network's problems (see :attr:`AllianceNetwork.problems`).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("units", "alliances", "memberships")}
+    >>> result = gp.analyse_alliances(gp.alliance_network(t["units"], t["alliances"], t["memberships"]))
+    >>> result.alliances.shape, len(result.hulls)
+    ((8, 13), 8)
     """
 
     alliances: pd.DataFrame
@@ -545,6 +586,14 @@ def analyse_alliances(net: AllianceNetwork) -> AllianceAnalysis:
       on sparse matrices (:mod:`gridparty.spatial.projection`: seconds instead of minutes for
       thousands of units); ``bridging`` marks its cut vertices (removing one disconnects
       others).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("units", "alliances", "memberships")}
+    >>> result = gp.analyse_alliances(gp.alliance_network(t["units"], t["alliances"], t["memberships"]))
+    >>> len(result.alliances), len(result.components)
+    (8, 1)
     """
     if not isinstance(net, AllianceNetwork):
         raise InputError(

@@ -114,6 +114,14 @@ class PairingCheck(Tables):
         Every row as given, names resolved to ids, with ``check``: its first problem (NA when fine).
     problems : DataFrame
         ``level, id, check, severity, message``: bad rows and unpaired communities.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("communities", "departments", "pairings")}
+    >>> check = gp.check_pairing(t["communities"], t["departments"], t["pairings"])
+    >>> check.communities.shape, len(check.problems)
+    ((9, 5), 2)
     """
 
     communities: pd.DataFrame
@@ -176,6 +184,14 @@ def check_pairing(
     Returns
     -------
     PairingCheck
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("communities", "departments", "pairings")}
+    >>> check = gp.check_pairing(t["communities"], t["departments"], t["pairings"])
+    >>> sorted(check.problems["check"])
+    ['duplicate_pair', 'unpaired_community']
     """
     com, dep, pairs, issues = _read(communities, departments, pairings, columns, strict)
     return _check(com, dep, pairs, issues)
@@ -256,6 +272,14 @@ def optimal_pairs(
         at most once. With all demands and capacities 1 this is
         :func:`scipy.optimize.linear_sum_assignment`; otherwise a min-cost maximum flow over the
         allowed pairs, each of capacity 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridparty as gp
+    >>> rows, cols = gp.optimal_pairs(np.array([[1.0, 5.0], [4.0, 2.0]]))  # cost in metres
+    >>> rows.tolist(), cols.tolist()
+    ([0, 1], [0, 1])
     """
     cost = np.asarray(cost_m, dtype=float)
     if cost.ndim != 2:
@@ -330,6 +354,14 @@ class PairingProposal(Tables):
         (none within ``max_distance_m``) or ``capacity_used_up`` (those in range are full).
     check : PairingCheck
         The check of the existing pairing table.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("communities", "departments", "pairings")}
+    >>> proposal = gp.propose_pairing(t["communities"], t["departments"], pairings=t["pairings"])
+    >>> len(proposal.pairs), len(proposal.unpaired), round(proposal.total_distance_m)
+    (10, 0, 1444)
     """
 
     pairs: gpd.GeoDataFrame
@@ -405,6 +437,14 @@ def propose_pairing(
     Returns
     -------
     PairingProposal
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> t = {n: gp.sample_layer(n) for n in ("communities", "departments")}
+    >>> proposal = gp.propose_pairing(t["communities"], t["departments"])
+    >>> len(proposal.unpaired)
+    0
     """
     com, dep, pairs, issues = _read(communities, departments, pairings, columns, True)
     check = _check(com, dep, pairs, issues)

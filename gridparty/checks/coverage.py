@@ -127,6 +127,14 @@ class SpatialCoverage(Tables):
         The metric CRS of every measure.
     min_area_m2, min_width_m : float
         The sliver tolerances used.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> cov = gp.spatial_coverage(h.communities, h.grids, parent_column="community_id")
+    >>> len(cov.gaps), len(cov.overlaps), len(cov.outside)
+    (1, 1, 1)
     """
 
     parent_level: str
@@ -253,6 +261,14 @@ def spatial_coverage(
     InputError, ColumnError, CRSError, DuplicateIdError
         A layer is not a GeoDataFrame, has no or a wrong CRS or repeated ids,
         ``parent_column`` is missing, or a tolerance is negative.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> cov = gp.spatial_coverage(h.communities, h.grids, parent_column="community_id")
+    >>> list(cov.by_parent.columns[:4]), round(float(cov.gaps["area_m2"].sum()))
+    (['name', 'area_m2', 'children', 'gaps'], 1025)
     """
     check_tolerances(min_area_m2, min_width_m)
     parents = _layer(parents, "parents")
@@ -349,6 +365,13 @@ def street_outlines(
     -------
     GeoDataFrame
         Index ``by`` (the names), geometry in EPSG:4326.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> streets = gp.street_outlines(gp.sample_city().communities)
+    >>> streets.index.tolist()
+    ['北外滩街道', '外滩街道', '陆家嘴街道']
     """
     if by not in communities.columns:
         raise ColumnError(f"by={by!r} is not a column of communities; use 'street' or 'district'.")

@@ -116,6 +116,14 @@ def grid_fusion(
     Returns
     -------
     GridFusion
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> grids = gp.sample_city().grids
+    >>> fusion = gp.grid_fusion(grids, grids)  # a layer against itself: every grid matches
+    >>> int(fusion.pairs["matched"].sum()), len(fusion.unmatched_grids)
+    (60, 0)
     """
     check_min_iou(min_iou)
     a_frame, b_frame = _layer(grids, "grids"), _layer(other, "other")

@@ -233,6 +233,13 @@ def organisation_coverage(
     -------
     OrganisationCoverage
         Findings, unit tables, joint-branch suggestions and coverage rates.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> org = gp.organisation_coverage(gp.sample_city())
+    >>> len(org.findings), org.grids.shape, org.buildings.shape
+    (396, (60, 13), (1321, 11))
     """
     _check(h, rules)
     grids, buildings = unit_tables(h, rules)
@@ -323,6 +330,13 @@ def organisation_findings(h: Hierarchy, *, rules: PartyRules = DEFAULT_RULES) ->
         Columns ``level, id, check, severity, value, threshold, message, community_id,
         geometry`` (the unit's geometry, EPSG:4326), sorted by level, check and id.
         :data:`ORGANISATION_CHECKS` lists the checks.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> findings = gp.organisation_findings(gp.sample_city())
+    >>> int(findings["check"].value_counts()["members_without_branch"])
+    1
     """
     _check(h, rules)
     grids, buildings = unit_tables(h, rules)
@@ -635,6 +649,13 @@ def joint_branches(
         ``branch_neighbours`` (neighbouring grids that have a branch), ``group`` (``J1``, ...),
         ``group_units``, ``group_formal_members`` and ``group_enough`` (the group reaches
         ``branch_min_formal``).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> joint = gp.joint_branches(gp.sample_city())
+    >>> len(joint), list(joint.columns[:3])
+    (0, ['community_id', 'formal_members', 'has_branch'])
     """
     grids = unit_tables(h, rules)[0] if grids is None else grids
     is_candidate = grids["form"].eq("joint_branch").to_numpy(dtype=bool)
@@ -741,6 +762,13 @@ def coverage_rates(
         denominator is 0, or where an attribute the rate needs is not recorded at all) and
         ``reasons`` (which attributes are not recorded and which rates they leave unknown;
         missing where every rate of the row could be computed).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> rates = gp.coverage_rates(gp.sample_city())
+    >>> rates.shape, sorted(rates["scope"].unique())
+    ((26, 15), ['community', 'street', 'total'])
     """
     grids, buildings = unit_tables(h, rules) if units is None else units
     frames = [

@@ -84,6 +84,13 @@ class CoverageReport(Tables):
     unit_overlaps : GeoDataFrame or None
         Land claimed by two communities, two streets or two districts
         (:func:`gridparty.checks.coverage.same_level_overlaps` per ``level``).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> report = gp.check_coverage(gp.sample_city())
+    >>> report.grid_status["status"].value_counts().to_dict()
+    {'ok': 46, 'attention': 10, 'spatial': 3, 'no_branch': 1}
     """
 
     hierarchy: Hierarchy
@@ -306,6 +313,15 @@ def check_coverage(
     Returns
     -------
     CoverageReport
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> report = gp.check_coverage(gp.sample_city())
+    >>> len(report.grids.gaps), len(report.grids.overlaps), len(report.grids.outside)
+    (1, 1, 1)
+    >>> report.summary("street").index.tolist()
+    ['北外滩街道', '外滩街道', '陆家嘴街道']
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")

@@ -96,6 +96,14 @@ def compare_snapshots(
     Returns
     -------
     SnapshotComparison
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> changes = gp.compare_snapshots(h, h)  # the same city twice
+    >>> changes.gap_changes["change"].value_counts().to_dict()
+    {'remaining': 1}
     """
     for name, h in (("before", before), ("after", after)):
         if not isinstance(h, Hierarchy):

@@ -117,6 +117,15 @@ def validate(
         overlap, gap or spill-over itself. A ``not_recorded`` row is about a whole layer: its id
         is the attribute's name and it has no geometry (see
         :func:`gridparty.checks.organisation.unrecorded_attributes`).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> issues = gp.validate(gp.sample_city())
+    >>> len(issues)  # the nine planted defects
+    9
+    >>> int(issues["check"].value_counts()["not_in_any_parent"])
+    2
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")

@@ -400,6 +400,14 @@ def convert_geometries(geoms: GeomT, src: str, dst: str) -> GeomT:
         Unknown ``src``/``dst``, or ``geoms`` holds something other than geometries.
     CRSError
         ``geoms`` carries a projected CRS: the conversions work on degrees only.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> gcj = gp.convert_geometries(h.households.geometry, "wgs84", "gcj02")
+    >>> len(gcj), round(float(gcj.iloc[0].x - h.households.geometry.iloc[0].x), 3)
+    (1086, 0.004)
     """
     raw = _raw_between(src, dst)
     crs = getattr(geoms, "crs", None)
@@ -423,6 +431,14 @@ def swap_xy(gdf: GeomT) -> GeomT:
     -------
     same type as ``gdf``
         New geometries with x and y exchanged (Z kept); index, columns and CRS label kept.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> swapped = gp.swap_xy(h.households)
+    >>> bool((swapped.geometry.x == h.households.geometry.y).all())
+    True
     """
     return _map_xy(gdf, lambda x, y: (y, x), "gdf")
 
@@ -912,6 +928,15 @@ class DatumOffset:
         The reference is mostly large polygons (median width at least
         :data:`LARGE_POLYGON_M`): the nearest-feature measure cannot tell a datum there, and
         :attr:`message` says so when no datum was named.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> shifted = gp.convert_geometries(h.households, "wgs84", "gcj02")
+    >>> found = gp.detect_datum_offset(shifted, h.buildings)
+    >>> found.datum, round(found.distance_m, -1), found.points
+    ('gcj02', 480.0, 1086)
     """
 
     datum: str | None

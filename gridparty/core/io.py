@@ -132,6 +132,13 @@ def read_layer(
     -------
     GeoDataFrame
         The normalised layer (index = id, EPSG:4326).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> grids = gp.read_layer(gp.sample_layer("grids"), "grid")
+    >>> len(grids), grids.index.name
+    (60, 'grid_id')
     """
     lvl = level(level_name)
     xy_lon, xy_lat = _xy_columns(columns, lvl.name)
@@ -195,6 +202,14 @@ def read_hierarchy(
         For files without a CRS (CSV/Excel tables, a Shapefile without ``.prj``), for
         tables' coordinate columns and for the text encoding of Shapefiles and CSV tables, as
         for :func:`read_layer`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> path = gp.write_hierarchy(gp.sample_city(), os.path.join(tempfile.mkdtemp(), "city.gpkg"))
+    >>> gp.read_hierarchy(path)
+    <Hierarchy: 9 communities, 60 grids, 1,321 buildings, 1,086 households>
     """
     encoding = check_encoding(encoding)
     found = _locate_levels(source, layers or {})
@@ -244,6 +259,16 @@ def read_table_points(
     encoding : str, optional
         Encoding of a CSV file (default: UTF-8, with or without BOM, else GB18030 with a
         :class:`~gridparty.core.errors.ReadWarning`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> import gridparty as gp
+    >>> path = os.path.join(tempfile.mkdtemp(), "posts.csv")
+    >>> pd.DataFrame({"name": ["a", "b"], "lon": [121.48, 121.49], "lat": [31.24, 31.23]}).to_csv(path, index=False)
+    >>> gp.read_table_points(path).geometry.x.tolist()
+    [121.48, 121.49]
     """
     path = _existing(path)
     return _table_points(_read_table(path, sheet, check_encoding(encoding)), path, lon, lat, crs)
@@ -278,6 +303,14 @@ def write_hierarchy(h: Hierarchy, path: PathLike) -> Path:
     """Write the four layers to one GeoPackage atomically (layers communities, grids, ...).
 
     Refuses (:class:`InputError`) a ``path`` that is one of ``h.sources``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> path = gp.write_hierarchy(gp.sample_city(), os.path.join(tempfile.mkdtemp(), "city.gpkg"))
+    >>> path.name
+    'city.gpkg'
     """
     refuse_sources(path, h.sources)
     return write_layers({LEVELS[name].layer: frame for name, frame in h.layers.items()}, path)
@@ -382,6 +415,14 @@ def write_table(
     OutputTextWarning
         Characters the format cannot hold were replaced by U+FFFD, or text longer than Excel's
         32,767 characters per cell was cut; the warning names the columns.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> grids = gp.sample_city().grids.drop(columns="geometry")
+    >>> gp.write_table(grids, os.path.join(tempfile.mkdtemp(), "grids.csv")).suffix
+    '.csv'
     """
     target = Path(path)
     suffix = target.suffix.lower()

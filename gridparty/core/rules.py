@@ -99,6 +99,15 @@ class PartyRules:
     hub_min_member_households : int
         A building with at least this many member households should have a hub household
         (党员中心户, default 1).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> rules = gp.PartyRules()
+    >>> rules.branch_min_formal, rules.grid_households_min, rules.grid_households_max
+    (3, 300, 500)
+    >>> gp.PartyRules(grid_households_max=600).grid_households_max
+    600
     """
 
     branch_min_formal: int = 3

@@ -251,6 +251,15 @@ def sample_city() -> Hierarchy:
 
     It holds the planted defects listed in :data:`SAMPLE_DEFECTS` (one building footprint is
     invalid on purpose; it is kept as it is, not repaired).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> h
+    <Hierarchy: 9 communities, 60 grids, 1,321 buildings, 1,086 households>
+    >>> list(h.communities.columns)
+    ['name', 'street', 'district', 'geometry']
     """
     from gridparty.core.io import read_hierarchy
 
@@ -271,6 +280,15 @@ def sample_layer(name: str) -> gpd.GeoDataFrame:
     ------
     LayerError
         If ``name`` is not a layer of the sample city.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> centres = gp.sample_layer("service_centres")
+    >>> len(centres), centres.index.name
+    (22, 'service_centre_id')
+    >>> gp.sample_layer("alliances").shape
+    (8, 4)
     """
     if name not in LAYERS:
         raise LayerError(

@@ -107,6 +107,12 @@ def synthetic_city(
     -------
     Hierarchy
         See :func:`synthetic_layers` for the layers.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> gp.synthetic_city(0.1)
+    <Hierarchy: 3 communities, 16 grids, 100 buildings, 1,000 households>
     """
     from gridparty.core.model import Hierarchy
 
@@ -137,6 +143,12 @@ def synthetic_layers(
         grid, never overlapping; grids tile their community; communities tile the patch.
         Plus ``streets``: a generated street network along every grid boundary (lines, index
         ``road_id``; see :func:`gridparty.datasets.streets.boundary_streets`).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> {name: len(layer) for name, layer in gp.synthetic_layers(0.1).items()}
+    {'communities': 3, 'grids': 16, 'buildings': 100, 'households': 1000, 'streets': 41}
     """
     _check_args(scale, seed, missing_share, wrong_share)
     rng = np.random.default_rng(seed)

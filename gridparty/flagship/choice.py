@@ -85,6 +85,14 @@ class FlagshipChoice(Tables):
     own_units : int
         Organisations that are the chosen flagships' own communities and grids: neither
         covered (a flagship does not mentor itself) nor uncovered.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h, orgs = gp.sample_city(), gp.sample_layer("organisations")
+    >>> choice = gp.choose_flagships(h, 2, area_km2=1.0, organisations=orgs)
+    >>> len(choice.chosen), len(choice.candidates)
+    (2, 9)
     """
 
     definition: ZoneDefinition
@@ -195,6 +203,15 @@ def choose_flagships(
         missing for ``min_score``/``top``, no organisations, bad zone size, no organisation
         within reach of any candidate other than its own community (the message gives the
         radius and the nearest distance).
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h, orgs = gp.sample_city(), gp.sample_layer("organisations")
+    >>> choice = gp.choose_flagships(h, 2, area_km2=1.0, organisations=orgs,
+    ...                              centres=gp.sample_layer("service_centres"))
+    >>> choice.chosen
+    ('310101002002', '310101002006')
     """
     setup = _setup(
         h,
@@ -253,6 +270,15 @@ def fewest_flagships(
     Returns
     -------
     FlagshipChoice
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h, orgs = gp.sample_city(), gp.sample_layer("organisations")
+    >>> choice = gp.fewest_flagships(h, area_km2=1.0, organisations=orgs,
+    ...                              centres=gp.sample_layer("service_centres"))
+    >>> len(choice.chosen), len(choice.uncovered)
+    (4, 12)
     """
     setup = _setup(
         h,

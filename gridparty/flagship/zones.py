@@ -88,6 +88,13 @@ class ZoneDefinition:
         The area given in km², ``None`` when a radius was given.
     origin : {"centre", "boundary"}
         Measured from the flagship's centre point or from its community boundary.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> zone = gp.zone_definition(area_km2=1.0)
+    >>> round(zone.radius_m, 1), zone.origin
+    (564.2, 'centre')
     """
 
     radius_m: float
@@ -134,6 +141,14 @@ def zone_definition(
     InputError
         Both or neither size given, a size that is not a positive finite number, an unknown
         origin.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> gp.zone_definition(radius_m=1000).radius_m
+    1000.0
+    >>> gp.zone_definition(area_km2=1.0).label()
+    '面积 1 km²（半径 564 米）'
     """
     if (radius_m is None) == (area_km2 is None):
         raise InputError(
@@ -295,6 +310,14 @@ class MentoringZones(Tables):
         How many parent ids were filled from space before the zones were drawn, per level
         (:func:`gridparty.spatial.assign.with_parents`): a grid without its community would
         otherwise be mentored by its own flagship.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> zones = gp.mentoring_zones(gp.sample_city(), ["310101002003", "310115005001"], area_km2=1.0,
+    ...                            organisations=gp.sample_layer("organisations"))
+    >>> len(zones.flagships)
+    2
     """
 
     definition: ZoneDefinition

@@ -325,6 +325,14 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
 
     Refuses (:class:`InputError`) a ``path`` among the map's ``gridparty_sources`` (the files
     the drawn hierarchy was read from, set by :func:`hierarchy_map` and the coverage map).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> path = gp.save_map(gp.hierarchy_map(gp.sample_city()), os.path.join(tempfile.mkdtemp(), "city.html"))
+    >>> path.name
+    'city.html'
     """
     refuse_sources(path, getattr(m, "gridparty_sources", ()))
     return write_text(path, m.get_root().render())

@@ -65,6 +65,13 @@ def hierarchy_map(
     ------
     InputError
         If communities, grids and buildings are all empty, or an argument is invalid.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> m = gp.hierarchy_map(gp.sample_city())
+    >>> type(m).__name__
+    'GridpartyMap'
     """
     if not isinstance(h, Hierarchy):
         raise InputError(

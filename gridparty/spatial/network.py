@@ -135,6 +135,15 @@ class StreetNetwork:
         Connected part of each node: 0 is the part with the greatest street length.
     roads : DataFrame
         The street layer's attributes (``name``, ``kind`` …) by line id, geometry dropped.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> net = gp.street_network(gp.sample_layer("streets"))
+    >>> net.xy.shape, net.edges.shape
+    ((2575, 2), (2976, 2))
+    >>> round(float(net.length_m.sum()) / 1000, 1)  # km
+    116.8
     """
 
     crs: pyproj.CRS
@@ -488,6 +497,12 @@ def street_network(
         Geometries other than lines.
     CRSError
         No CRS, coordinates that do not fit it, or a ``metric_crs`` that is not metric.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> gp.street_network(gp.sample_layer("streets"))
+    <StreetNetwork: 2,575 nodes, 2,976 segments, 116.8 km, 1 connected part(s), WGS 84 / UTM zone 51N>
     """
     if coords not in COORDS:
         raise InputError(f"coords={coords!r} is not known; use one of {', '.join(COORDS)}.")
