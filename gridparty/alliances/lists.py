@@ -41,6 +41,7 @@ from gridparty.alliances.tables import (
 )
 from gridparty.core import coords as _coords
 from gridparty.core.arguments import positive_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
@@ -280,7 +281,7 @@ def _fill_locations(frame: gpd.GeoDataFrame, owner: str, owners: pd.DataFrame) -
     """Rows without a point take their owner's point (a community's representative point)."""
     geoms = np.asarray(frame.geometry.array).copy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    pos = owners.index.get_indexer(frame[owner].astype("string").fillna(""))
+    pos = owners.index.get_indexer(frame[owner].astype(TEXT_DTYPE).fillna(""))
     take = empty & (pos >= 0)
     if take.any():
         source = np.asarray(owners.geometry.array)[pos[take]]
@@ -378,8 +379,8 @@ def _need_table(
     return need[["community_id", "category", "size", "title", "geometry"]].assign(
         served=served,
         unserved=unserved,
-        status=pd.array(status, dtype="string"),
-        reason=pd.array(np.where(status != "matched", reason, None), dtype="string"),
+        status=pd.array(status, dtype=TEXT_DTYPE),
+        reason=pd.array(np.where(status != "matched", reason, None), dtype=TEXT_DTYPE),
         nearest_m=nearest,
     )[
         [
@@ -425,11 +426,11 @@ def _match_lines(
     )
     table = pd.DataFrame(
         {
-            "need_id": pd.array(need.index[i], dtype="string"),
-            "resource_id": pd.array(res.index[j], dtype="string"),
-            "unit_id": pd.array(res["unit_id"].to_numpy()[j], dtype="string"),
-            "community_id": pd.array(need["community_id"].to_numpy()[i], dtype="string"),
-            "category": pd.array(need["category"].to_numpy()[i], dtype="string"),
+            "need_id": pd.array(need.index[i], dtype=TEXT_DTYPE),
+            "resource_id": pd.array(res.index[j], dtype=TEXT_DTYPE),
+            "unit_id": pd.array(res["unit_id"].to_numpy()[j], dtype=TEXT_DTYPE),
+            "community_id": pd.array(need["community_id"].to_numpy()[i], dtype=TEXT_DTYPE),
+            "category": pd.array(need["category"].to_numpy()[i], dtype=TEXT_DTYPE),
             "amount": amount.astype(np.int64),
             "distance_m": dist,
         }

@@ -39,6 +39,7 @@ from gridparty.alliances.tables import (
     require_points,
 )
 from gridparty.core import coords as _coords
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
@@ -76,7 +77,7 @@ def _read(
         strict=strict,
         argument="departments",
     )
-    table = pd.DataFrame({"community_id": [], "department_id": []}, dtype="string")
+    table = pd.DataFrame({"community_id": [], "department_id": []}, dtype=TEXT_DTYPE)
     pairs, found = read_table(
         table if pairings is None else pairings,
         PAIRING,
@@ -93,7 +94,7 @@ def _status(own: pd.Series, other_degree: pd.Series, many: str, shared: str) -> 
     out = np.where(
         own == 0, "unpaired", np.where(own > 1, many, np.where(other_degree > 1, shared, "1+1"))
     )
-    return pd.Series(out, index=own.index, dtype="string")
+    return pd.Series(out, index=own.index, dtype=TEXT_DTYPE)
 
 
 @dataclass(frozen=True)
@@ -501,8 +502,8 @@ def _same(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, within: str | None) -> n
             "it. Pass e.g. within='district' or leave it None."
         )
     # a missing value matches nothing: the two sides are filled with different markers
-    a = com[within].astype("string").fillna("\0 no community value").to_numpy(dtype=str)
-    b = dep[within].astype("string").fillna("\0 no department value").to_numpy(dtype=str)
+    a = com[within].astype(TEXT_DTYPE).fillna("\0 no community value").to_numpy(dtype=str)
+    b = dep[within].astype(TEXT_DTYPE).fillna("\0 no department value").to_numpy(dtype=str)
     return a[:, None] == b[None, :]
 
 

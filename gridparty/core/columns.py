@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
 
@@ -191,7 +192,7 @@ def as_id_strings(values: pd.Series | pd.Index) -> pd.Series:
         whole = series.notna() & np.isfinite(series) & (series == np.round(series))
         if whole.all() or (whole | series.isna()).all():
             series = series.astype("Int64")
-    out = series.astype("string").str.strip()
+    out = series.astype(TEXT_DTYPE).str.strip()
     return out.mask(out == "", pd.NA)
 
 
@@ -209,7 +210,7 @@ def coerce_attribute(
         If values cannot be read as the kind, naming the column and showing the bad values.
     """
     if kind == "str":
-        return values.astype("string")
+        return values.astype(TEXT_DTYPE)
     column = column_label(column, source)
     if kind == "int":
         number, bad = _numbers(values)
@@ -249,7 +250,7 @@ def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _cell_text(values: pd.Series) -> pd.Series:
     """Cells as NFKC-normalised, stripped text; blank cells and :data:`MISSING_VALUES` are NA."""
-    text = values.astype("string").str.normalize("NFKC").str.strip()
+    text = values.astype(TEXT_DTYPE).str.normalize("NFKC").str.strip()
     return text.mask(text.str.lower().isin(_MISSING) | (text == ""))
 
 
@@ -291,7 +292,7 @@ def set_id_index(
             f"{list(frame.columns)}. Pass columns={{'<your id column>': {id_col!r}}}."
         )
     ids, issues = _repair_ids(ids, level, argument, strict=strict)
-    frame = frame.set_axis(pd.Index(ids, name=id_col, dtype="string"), axis=0)
+    frame = frame.set_axis(pd.Index(ids, name=id_col, dtype=TEXT_DTYPE), axis=0)
     return frame, issues
 
 
@@ -313,7 +314,7 @@ def _repair_ids(
     ]
     rank = fixed.groupby(fixed).cumcount() + 1
     dup_rows = np.flatnonzero(duplicated.to_numpy())
-    fixed[duplicated] = fixed[duplicated] + "#" + rank[duplicated].astype("string")
+    fixed[duplicated] = fixed[duplicated] + "#" + rank[duplicated].astype(TEXT_DTYPE)
     issues += [
         _issue(
             level,

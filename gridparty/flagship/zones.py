@@ -38,6 +38,7 @@ import pyproj
 import shapely
 
 from gridparty.core.arguments import positive_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.labels import check_lang, text
@@ -187,15 +188,15 @@ def flagship_origins(
     ids = checked_flagship_ids(h, flagships, argument)
     polygons = h.communities.geometry.loc[ids]
     points = np.asarray(shapely.point_on_surface(np.asarray(polygons.array)), dtype=object)
-    centre_id = pd.array([pd.NA] * len(ids), dtype="string")
+    centre_id = pd.array([pd.NA] * len(ids), dtype=TEXT_DTYPE)
     if centres is not None and len(centres):
         points, centre_id = _centre_points(polygons, points, centres)
     source = np.where(pd.isna(centre_id), "representative_point", "service_centre")
-    index = pd.Index(ids, name="flagship_id", dtype="string")
+    index = pd.Index(ids, name="flagship_id", dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(
         {
             "name": h.communities["name"].loc[ids].to_numpy(),
-            "centre_source": pd.array(source, dtype="string"),
+            "centre_source": pd.array(source, dtype=TEXT_DTYPE),
             "service_centre_id": centre_id,
         },
         index=index,
@@ -238,7 +239,7 @@ def _centre_points(
     flagship, first = np.unique(pos[inside], return_index=True)  # stations sorted by id
     rows = inside[first]
     out = points.copy()
-    ids = pd.array([pd.NA] * len(points), dtype="string")
+    ids = pd.array([pd.NA] * len(points), dtype=TEXT_DTYPE)
     out[flagship] = centre_pts[rows]
     ids[flagship] = station.index.to_numpy()[rows]
     return out, ids
@@ -368,7 +369,7 @@ class MentoringZones(Tables):
         table = pd.DataFrame(
             {
                 "flagship_id": m["flagship_id"],
-                "flagship_name": pd.array(names, dtype="string"),
+                "flagship_name": pd.array(names, dtype=TEXT_DTYPE),
                 "level": m["level"].map(lambda v: text(v, lang_)),
                 "name": m["name"],
                 "kind": m["kind"],
@@ -522,7 +523,7 @@ def mentoring_zones(
         unreached=_unreached(public, origins.index, dist, inside, own, definition.radius_m),
         own=pd.DataFrame(
             orgs.loc[own >= 0, ["level", "name"]].assign(
-                flagship_id=pd.array(origins.index.to_numpy()[own[own >= 0]], dtype="string")
+                flagship_id=pd.array(origins.index.to_numpy()[own[own >= 0]], dtype=TEXT_DTYPE)
             )
         ),
         contacts=pd.DataFrame(orgs[[c for c in CONTACT_ALIASES if c in orgs.columns]]),
@@ -544,7 +545,7 @@ def owning_flagship(orgs: pd.DataFrame, flagship_ids: pd.Index) -> np.ndarray:
     """Position of the flagship an organisation belongs to (its community, its grids), else -1."""
     level = orgs["level"].to_numpy()
     key = np.where(level == "community", orgs.index.to_numpy(), orgs["community_id"].to_numpy())
-    pos = flagship_ids.get_indexer(pd.Index(key, dtype="string"))
+    pos = flagship_ids.get_indexer(pd.Index(key, dtype=TEXT_DTYPE))
     return np.where(level == "organisation", -1, pos)
 
 
@@ -563,7 +564,7 @@ def _mentees(
     table.insert(
         len(PUBLIC_COLUMNS),
         "flagship_id",
-        pd.array(flagship_ids.to_numpy()[choice[rows]], dtype="string"),
+        pd.array(flagship_ids.to_numpy()[choice[rows]], dtype=TEXT_DTYPE),
     )
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", dist[rows, choice[rows]])
     table.insert(len(PUBLIC_COLUMNS) + 2, "zones_count", inside[rows].sum(axis=1))
@@ -581,8 +582,8 @@ def _multiple(
     rows, cols = np.nonzero(several)
     return pd.DataFrame(
         {
-            "organisation_id": pd.array(org_ids.to_numpy()[rows], dtype="string"),
-            "flagship_id": pd.array(flagship_ids.to_numpy()[cols], dtype="string"),
+            "organisation_id": pd.array(org_ids.to_numpy()[rows], dtype=TEXT_DTYPE),
+            "flagship_id": pd.array(flagship_ids.to_numpy()[cols], dtype=TEXT_DTYPE),
             "distance_m": dist[rows, cols],
             "assigned": choice[rows] == cols,
         }
@@ -604,7 +605,7 @@ def _unreached(
     distance = np.where(measured, part[np.arange(len(rows)), np.maximum(nearest, 0)], np.nan)
     ids = np.where(nearest >= 0, flagship_ids.to_numpy()[np.maximum(nearest, 0)], None)
     table = orgs.iloc[rows].copy()
-    table.insert(len(PUBLIC_COLUMNS), "nearest_flagship_id", pd.array(ids, dtype="string"))
+    table.insert(len(PUBLIC_COLUMNS), "nearest_flagship_id", pd.array(ids, dtype=TEXT_DTYPE))
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", distance)
     table.insert(len(PUBLIC_COLUMNS) + 2, "beyond_m", distance - radius_m)
     return table.sort_values("distance_m")

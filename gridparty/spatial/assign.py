@@ -30,6 +30,7 @@ import pyproj
 import shapely
 
 from gridparty.core.coords import check_metric_crs
+from gridparty.core.dtypes import FLAG_DTYPE, TEXT_DTYPE
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.schema import LEVELS
@@ -557,17 +558,17 @@ def _households_in_buildings(
 def _level_table(
     name: str, ids: object, declared: object, spatial: object, found: _Found
 ) -> pd.DataFrame:
-    declared_s = pd.array(declared, dtype="string")
-    spatial_s = pd.array(spatial, dtype="string")
+    declared_s = pd.array(declared, dtype=TEXT_DTYPE)
+    spatial_s = pd.array(spatial, dtype=TEXT_DTYPE)
     return pd.DataFrame(
         {
             "level": pd.Categorical.from_codes(
                 np.full(len(found.pos), _CHILD_LEVELS.index(name)), categories=_CHILD_LEVELS
             ),
-            "id": pd.array(ids, dtype="string"),
+            "id": pd.array(ids, dtype=TEXT_DTYPE),
             "declared": declared_s,
             "spatial": spatial_s,
-            "agree": declared_s == spatial_s,
+            "agree": pd.array(declared_s == spatial_s, dtype=FLAG_DTYPE),
             "share": found.share,
             "distance_m": found.distance_m,
             "n_hits": found.n_hits.astype(np.int64),
