@@ -63,7 +63,7 @@ def coords_by_level(coords: str | Mapping[str, str]) -> dict[str, str]:
 
 
 def empty_layer(level: Level) -> gpd.GeoDataFrame:
-    """An empty layer with the schema of ``level`` in EPSG:4326."""
+    """An empty layer with the schema and dtypes of ``level`` in EPSG:4326."""
     data = {c: pd.Series(dtype=KIND_DTYPES[k]) for c, k in level.attributes.items()}
     if level.parent_column:
         data = {level.parent_column: pd.Series(dtype=ID_DTYPE), **data}
@@ -120,6 +120,15 @@ def normalise_layer(
     -------
     (GeoDataFrame, list of dict)
         The layer (index = id, EPSG:4326) and load issues (duplicate/missing ids, repairs).
+
+    Notes
+    -----
+    The dtypes are the same with and without pyarrow (see :mod:`gridparty.core.dtypes`):
+    the index (ids) and the parent id are ``string`` (:data:`~gridparty.core.dtypes.ID_DTYPE`,
+    Python-backed, missing = ``pd.NA``), text attributes ``string``, yes/no attributes
+    ``boolean`` and counts ``Int64``, whatever the input held (object, pandas' ``str``, Arrow's
+    ``string[pyarrow]``/``bool[pyarrow]``/``int64[pyarrow]``, numpy). Other columns are kept
+    as given.
     """
     argument = argument or level.layer
     if coords not in COORDS:
