@@ -519,8 +519,8 @@ def _pair_lines(
     c, d = _points(com, dep, crs)
     lines = shapely.shortest_line(c[i], d[j])  # None where a department has no point
     table = pairs.assign(
-        community=com["name"].to_numpy()[i],
-        department=dep["name"].to_numpy()[j],
+        community=pd.array(com["name"].to_numpy()[i], dtype=TEXT_DTYPE),
+        department=pd.array(dep["name"].to_numpy()[j], dtype=TEXT_DTYPE),
         distance_m=cost[i, j],
     )
     table = table.sort_values(

@@ -254,7 +254,7 @@ def problem_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     Rows are numbered from 1 in an index named ``problem`` (序号 in exports).
     """
-    table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS)).astype(TEXT_DTYPE)
+    table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS), dtype=object).astype(TEXT_DTYPE)
     return table.set_axis(pd.RangeIndex(1, len(table) + 1, name="problem"))
 
 

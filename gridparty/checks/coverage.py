@@ -706,7 +706,7 @@ def _real(table: pd.DataFrame) -> pd.DataFrame:
 def _names(frame: gpd.GeoDataFrame) -> pd.Series:
     if "name" in frame.columns:
         return pd.Series(
-            frame["name"].astype(TEXT_DTYPE).to_numpy(), index=frame.index.astype(TEXT_DTYPE)
+            frame["name"].astype(TEXT_DTYPE).array, index=frame.index.astype(TEXT_DTYPE)
         )
     return pd.Series(pd.NA, index=frame.index.astype(TEXT_DTYPE), dtype=TEXT_DTYPE)
 

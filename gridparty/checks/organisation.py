@@ -277,7 +277,7 @@ def unit_tables(
     """
     street = h.communities["street"]
     grids = h.summary("grid").join(h.grids[["has_branch", "full_time_workers"]])
-    grids.insert(1, "street", street.reindex(grids["community_id"]).to_numpy())
+    grids.insert(1, "street", street.reindex(grids["community_id"]).array)
     formal = grids["formal_members"]
     grids["should_have_branch"] = formal >= rules.branch_min_formal
     grids["form"] = _forms(formal, grids["has_branch"], rules)
@@ -286,7 +286,7 @@ def unit_tables(
     buildings[list(_MEMBER_COLUMNS)] = buildings[list(_MEMBER_COLUMNS)].fillna(0).astype("int64")
     community = h.grids["community_id"].reindex(buildings["grid_id"]).to_numpy()
     buildings.insert(1, "community_id", pd.array(community, dtype=TEXT_DTYPE))
-    buildings.insert(2, "street", street.reindex(community).to_numpy())
+    buildings.insert(2, "street", street.reindex(community).array)
     buildings["members"] = buildings["formal_members"] + buildings["probationary_members"]
     buildings["should_have_group"] = (buildings["members"] >= rules.group_min_members) & (
         buildings["formal_members"] >= rules.group_min_formal
@@ -756,8 +756,15 @@ def coverage_rates(
     for scope, key in (("community", "community_id"), ("street", "street"), ("total", None)):
         keys = ["level"] if key is None else [key, "level"]
         grouped = table.groupby(keys, dropna=True)[sums].sum().reset_index()
-        unit = "all" if key is None else grouped.pop(key)
-        parts.append(grouped.assign(scope=scope, unit=unit))
+        # text columns in TEXT_DTYPE: a scalar would be inferred as pandas' str (Arrow-backed
+        # with pyarrow), which the concat below would then force on every name
+        unit = ["all"] * len(grouped) if key is None else grouped.pop(key)
+        parts.append(
+            grouped.assign(
+                scope=pd.array([scope] * len(grouped), dtype=TEXT_DTYPE),
+                unit=pd.array(unit, dtype=TEXT_DTYPE),
+            )
+        )
     rates = pd.concat(parts, ignore_index=True)
     for rate, (num, den) in {
         "organisation_coverage": ("have", "should"),

@@ -308,7 +308,7 @@ def _with_parent(children: pd.DataFrame, parents: pd.DataFrame, key: str) -> pd.
 
 
 def _issue_frame(issues: list[LoadIssue]) -> pd.DataFrame:
-    return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)).astype(TEXT_DTYPE)
+    return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS), dtype=object).astype(TEXT_DTYPE)
 
 
 def member_counts(households: pd.DataFrame, key: pd.Series) -> pd.DataFrame:

@@ -71,7 +71,7 @@ def _custom(rule: Callable[[pd.DataFrame], pd.Series]) -> _Chooser:
                 "flagship_id": flagship_ids.to_numpy()[cols],
                 "distance_m": dist[rows, cols],
                 "level": orgs["level"].to_numpy()[rows],
-                "name": orgs["name"].to_numpy()[rows],
+                "name": pd.array(orgs["name"].to_numpy()[rows], dtype=TEXT_DTYPE),
                 "members": orgs["members"].to_numpy()[rows],
             }
         )

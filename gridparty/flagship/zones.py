@@ -195,7 +195,7 @@ def flagship_origins(
     index = pd.Index(ids, name="flagship_id", dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(
         {
-            "name": h.communities["name"].loc[ids].to_numpy(),
+            "name": pd.array(h.communities["name"].loc[ids], dtype=TEXT_DTYPE),
             "centre_source": pd.array(source, dtype=TEXT_DTYPE),
             "service_centre_id": centre_id,
         },
