@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from gridparty.core.arguments import positive_number, whole_number
 from gridparty.core.coords import check_metric_crs, ensure_wgs84
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.layers import normalise_layer
@@ -196,9 +197,9 @@ def centre_layer(
     layer, _ = normalise_layer(
         centres, CENTRE_LEVEL, columns=columns, coords=coords, argument="centres"
     )
-    given = layer["tier_given"].astype("string") if "tier_given" in layer else layer["tier"]
+    given = layer["tier_given"].astype(TEXT_DTYPE) if "tier_given" in layer else layer["tier"]
     lookup = tier_lookup(tier_names)
-    tier = given.str.strip().str.casefold().map(lookup, na_action="ignore").astype("string")
+    tier = given.str.strip().str.casefold().map(lookup, na_action="ignore").astype(TEXT_DTYPE)
     return layer.assign(tier=tier, tier_given=given)
 
 
@@ -427,10 +428,10 @@ class _Measured:
         ids = np.r_[np.asarray(centre_ids, dtype=object), None]  # position -1: no centre
         out |= {
             "distance_m": distance,
-            "centre_id": pd.array(ids[near], dtype="string"),
+            "centre_id": pd.array(ids[near], dtype=TEXT_DTYPE),
             "snap_m": snap_m,
             "component": pd.array(component, dtype="Float64").astype("Int64"),  # type: ignore[dict-item]  # an ExtensionArray column
-            "status": pd.array(status, dtype="string"),  # type: ignore[dict-item]  # an ExtensionArray column
+            "status": pd.array(status, dtype=TEXT_DTYPE),
         }
         for code in _TIER_CODES:
             mask = tiers == code
@@ -803,9 +804,9 @@ def _compounds(
     owner = np.full(len(buildings), -1, dtype=np.int64)
     b_i, c_i = shapely.STRtree(polys).query(shapely.points(xy[present]), predicate="within")
     owner[np.flatnonzero(present)[b_i]] = c_i
-    ids = compounds.index.astype("string")
-    compound = np.where(owner >= 0, ids.to_numpy()[np.maximum(owner, 0)], None)  # type: ignore[call-overload]  # None marks a missing value
-    inside = buildings.assign(compound_id=pd.array(compound, dtype="string"))
+    ids = compounds.index.astype(TEXT_DTYPE)
+    compound = np.where(owner >= 0, ids.to_numpy()[np.maximum(owner, 0)], None)
+    inside = buildings.assign(compound_id=pd.array(compound, dtype=TEXT_DTYPE))
     served = inside[inside["compound_id"].notna()]
     bad = served[served["under_served"]]
     sums = bad.groupby("compound_id")[["households", "member_households", "members"]].sum()
@@ -816,7 +817,7 @@ def _compounds(
     )
     table = table.join(served.groupby("compound_id")["households"].sum().rename("all_households"))
     names = compounds["name"] if "name" in compounds else pd.Series(pd.NA, index=compounds.index)
-    table.insert(0, "name", names.set_axis(ids).reindex(table.index).astype("string"))
+    table.insert(0, "name", names.set_axis(ids).reindex(table.index).astype(TEXT_DTYPE))
     geometry = compounds.geometry.set_axis(ids).reindex(table.index)
     out = gpd.GeoDataFrame(table, geometry=geometry.to_crs(4326).array, crs=4326)  # type: ignore[operator]  # a GeoSeries' to_crs (the stubs see a geometry)
     out.index.name = "compound_id"
@@ -904,7 +905,7 @@ def _issues(
                 ],
             )
         )
-    return pd.concat(rows, ignore_index=True).astype("string")
+    return pd.concat(rows, ignore_index=True).astype(TEXT_DTYPE)
 
 
 def _status_message(check: str, snap_m: float, component: object) -> str:
@@ -1298,7 +1299,7 @@ def _posts(
     points = to_wgs84_array(shapely.points(xy[chosen]), crs)
     return gpd.GeoDataFrame(
         {
-            "candidate_id": pd.array(np.asarray(ids)[chosen].astype(str), dtype="string"),
+            "candidate_id": pd.array(np.asarray(ids)[chosen].astype(str), dtype=TEXT_DTYPE),
             "households": households.astype("int64"),
             "buildings": count.astype("int64"),
         },

@@ -42,6 +42,7 @@ from gridparty.alliances.tables import (
 )
 from gridparty.core import coords as _coords
 from gridparty.core.arguments import positive_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
@@ -299,7 +300,7 @@ def _fill_locations(frame: gpd.GeoDataFrame, owner: str, owners: pd.DataFrame) -
     """Rows without a point take their owner's point (a community's representative point)."""
     geoms = np.asarray(frame.geometry.array).copy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    pos = owners.index.get_indexer(frame[owner].astype("string").fillna(""))  # type: ignore[arg-type]  # pandas-stubs: any array-like
+    pos = owners.index.get_indexer(frame[owner].astype(TEXT_DTYPE).fillna(""))  # type: ignore[arg-type]  # pandas-stubs: any array-like
     take = empty & (pos >= 0)
     if take.any():
         source = np.asarray(owners.geometry.array)[pos[take]]
@@ -397,8 +398,8 @@ def _need_table(
     return need[["community_id", "category", "size", "title", "geometry"]].assign(
         served=served,
         unserved=unserved,
-        status=pd.array(status, dtype="string"),
-        reason=pd.array(np.where(status != "matched", reason, None), dtype="string"),  # type: ignore[call-overload]  # None marks a missing value
+        status=pd.array(status, dtype=TEXT_DTYPE),
+        reason=pd.array(np.where(status != "matched", reason, None), dtype=TEXT_DTYPE),  # type: ignore[call-overload]  # None marks a missing value
         nearest_m=nearest,
     )[
         [
@@ -444,11 +445,11 @@ def _match_lines(
     )
     table = pd.DataFrame(
         {
-            "need_id": pd.array(need.index[i], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "resource_id": pd.array(res.index[j], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "unit_id": pd.array(res["unit_id"].to_numpy()[j], dtype="string"),
-            "community_id": pd.array(need["community_id"].to_numpy()[i], dtype="string"),
-            "category": pd.array(need["category"].to_numpy()[i], dtype="string"),
+            "need_id": pd.array(need.index[i], dtype=TEXT_DTYPE),
+            "resource_id": pd.array(res.index[j], dtype=TEXT_DTYPE),
+            "unit_id": pd.array(res["unit_id"].to_numpy()[j], dtype=TEXT_DTYPE),
+            "community_id": pd.array(need["community_id"].to_numpy()[i], dtype=TEXT_DTYPE),
+            "category": pd.array(need["category"].to_numpy()[i], dtype=TEXT_DTYPE),
             "amount": amount.astype(np.int64),
             "distance_m": dist,
         }

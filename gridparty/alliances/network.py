@@ -54,6 +54,7 @@ from gridparty.alliances.tables import (
     resolve,
 )
 from gridparty.core import coords as _coords
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
@@ -252,7 +253,7 @@ def alliance_network(
 
 
 def _empty_agreements() -> pd.DataFrame:
-    return pd.DataFrame({"party_a": [], "party_b": []}, dtype="string")
+    return pd.DataFrame({"party_a": [], "party_b": []}, dtype=TEXT_DTYPE)
 
 
 def _communities(communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -304,7 +305,7 @@ def _check_agreements(
     com = (
         communities
         if communities is not None
-        else gpd.GeoDataFrame({"name": pd.Series(dtype="string")}, geometry=[], crs=4326)
+        else gpd.GeoDataFrame({"name": pd.Series(dtype=TEXT_DTYPE)}, geometry=[], crs=4326)
     )
     for side in ("a", "b"):
         values = frame[f"party_{side}"]
@@ -313,7 +314,7 @@ def _check_agreements(
         is_unit = ~not_unit & values.notna()
         out[f"party_{side}"] = as_unit.where(is_unit, as_com)
         kind = np.where(is_unit, "unit", np.where(~not_com & values.notna(), "community", None))  # type: ignore[call-overload]  # None marks a missing value
-        out[f"kind_{side}"] = pd.array(kind, dtype="string")
+        out[f"kind_{side}"] = pd.array(kind, dtype=TEXT_DTYPE)
         unknown = not_unit & not_com
         rows += [
             problem(
@@ -614,8 +615,8 @@ def _unit_places(net: AllianceNetwork) -> gpd.GeoDataFrame:
     """Public columns of the units plus the community and street they lie in."""
     keep = [c for c in UNIT.public_columns if c in net.units.columns and c != "unit_id"]
     out = net.units[[*keep, "geometry"]].copy()
-    community = pd.Series(pd.NA, index=out.index, dtype="string")
-    street = pd.Series(pd.NA, index=out.index, dtype="string")
+    community = pd.Series(pd.NA, index=out.index, dtype=TEXT_DTYPE)
+    street = pd.Series(pd.NA, index=out.index, dtype=TEXT_DTYPE)
     com = net.communities
     if com is not None and len(com):
         pos, _ = locate_points(out.geometry, com.geometry)
@@ -637,7 +638,7 @@ def _alliance_table(
 
     def of_lead(values: pd.Series) -> pd.Series:
         """The lead's value for each membership row (NA where the alliance has no lead)."""
-        return values.reindex(m["alliance_id"]).set_axis(m.index).astype("string")
+        return values.reindex(m["alliance_id"]).set_axis(m.index).astype(TEXT_DTYPE)
 
     m = m.assign(
         outside=m["street"].ne(of_lead(lead_street)).fillna(True),
@@ -731,7 +732,7 @@ def _unit_network(
     valid = net.valid_memberships.drop_duplicates(["unit_id", "alliance_id"])
     per_unit = valid.groupby("unit_id")["alliance_id"]
     count = per_unit.size().reindex(units.index).fillna(0).astype("int64")
-    joined = per_unit.agg(lambda s: ", ".join(sorted(s))).reindex(units.index).astype("string")
+    joined = per_unit.agg(lambda s: ", ".join(sorted(s))).reindex(units.index).astype(TEXT_DTYPE)
     ag = net.agreements[net.agreements["check"].isna()]
     parties = pd.concat(
         [ag["party_a"][ag["kind_a"] == "unit"], ag["party_b"][ag["kind_b"] == "unit"]]

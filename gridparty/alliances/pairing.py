@@ -40,6 +40,7 @@ from gridparty.alliances.tables import (
     require_points,
 )
 from gridparty.core import coords as _coords
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.results import Tables, figures
@@ -77,7 +78,7 @@ def _read(
         strict=strict,
         argument="departments",
     )
-    table = pd.DataFrame({"community_id": [], "department_id": []}, dtype="string")
+    table = pd.DataFrame({"community_id": [], "department_id": []}, dtype=TEXT_DTYPE)
     pairs, found = read_table(
         table if pairings is None else pairings,
         PAIRING,
@@ -94,7 +95,7 @@ def _status(own: pd.Series, other_degree: pd.Series, many: str, shared: str) -> 
     out = np.where(
         own == 0, "unpaired", np.where(own > 1, many, np.where(other_degree > 1, shared, "1+1"))
     )
-    return pd.Series(out, index=own.index, dtype="string")
+    return pd.Series(out, index=own.index, dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 @dataclass(frozen=True)
@@ -544,8 +545,8 @@ def _same(com: gpd.GeoDataFrame, dep: gpd.GeoDataFrame, within: str | None) -> n
             "it. Pass e.g. within='district' or leave it None."
         )
     # a missing value matches nothing: the two sides are filled with different markers
-    a = com[within].astype("string").fillna("\0 no community value").to_numpy(dtype=str)
-    b = dep[within].astype("string").fillna("\0 no department value").to_numpy(dtype=str)
+    a = com[within].astype(TEXT_DTYPE).fillna("\0 no community value").to_numpy(dtype=str)
+    b = dep[within].astype(TEXT_DTYPE).fillna("\0 no department value").to_numpy(dtype=str)
     return np.asarray(a[:, None] == b[None, :])
 
 
@@ -561,8 +562,8 @@ def _pair_lines(
     c, d = _points(com, dep, crs)
     lines = shapely.shortest_line(c[i], d[j])  # None where a department has no point
     table = pairs.assign(
-        community=com["name"].to_numpy()[i],
-        department=dep["name"].to_numpy()[j],
+        community=pd.array(com["name"].to_numpy()[i], dtype=TEXT_DTYPE),
+        department=pd.array(dep["name"].to_numpy()[j], dtype=TEXT_DTYPE),
         distance_m=cost[i, j],
     )
     table = table.sort_values(

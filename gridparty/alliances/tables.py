@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gridparty.core.columns import LoadIssue, map_columns, set_id_index
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.layers import normalise_layer, typed_columns
 from gridparty.core.model import ISSUE_COLUMNS
@@ -224,14 +225,14 @@ def codes(values: pd.Series, vocabulary: Mapping[str, str]) -> tuple[pd.Series, 
     """
     lookup = {str(k).strip().lower(): v for k, v in vocabulary.items()}
     text = _text(values)
-    mapped = text.str.lower().map(lookup, na_action="ignore").astype("string")
+    mapped = text.str.lower().map(lookup, na_action="ignore").astype(TEXT_DTYPE)
     unknown = (mapped.isna() & text.notna()).astype(bool)
     return mapped.fillna(text), unknown
 
 
 def _text(values: pd.Series) -> pd.Series:
     """Cells as stripped strings; blank cells (``""``, ``"  "``) are missing (NA)."""
-    text = values.astype("string").str.strip()
+    text = values.astype(TEXT_DTYPE).str.strip()
     return text.mask(text == "")
 
 
@@ -253,7 +254,7 @@ def problem_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     Rows are numbered from 1 in an index named ``problem`` (序号 in exports).
     """
-    table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS)).astype("string")
+    table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS), dtype=object).astype(TEXT_DTYPE)
     return table.set_axis(pd.RangeIndex(1, len(table) + 1, name="problem"))
 
 
@@ -262,7 +263,7 @@ def first_checks(rows: list[dict[str, Any]], ids: pd.Index) -> pd.Series:
     first: dict[str, str] = {}
     for row in rows:
         first.setdefault(row["id"], row["check"])
-    return pd.Series([first.get(str(i), pd.NA) for i in ids], index=ids, dtype="string")
+    return pd.Series([first.get(str(i), pd.NA) for i in ids], index=ids, dtype=TEXT_DTYPE)
 
 
 def resolve(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -275,11 +276,11 @@ def resolve(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Serie
         are present but name no row.
     """
     text = _text(values)
-    names = table["name"].astype("string") if "name" in table else pd.Series(dtype="string")
+    names = table["name"].astype(TEXT_DTYPE) if "name" in table else pd.Series(dtype=TEXT_DTYPE)
     unique = names[~names.duplicated(keep=False)]
-    by_name = pd.Series(unique.index.astype("string"), index=unique.to_numpy())
-    known = text.isin(table.index.astype("string")).fillna(False).astype(bool)
-    named = text.map(by_name, na_action="ignore").astype("string")
+    by_name = pd.Series(unique.index.astype(TEXT_DTYPE), index=unique.to_numpy())
+    known = text.isin(table.index.astype(TEXT_DTYPE)).fillna(False).astype(bool)
+    named = text.map(by_name, na_action="ignore").astype(TEXT_DTYPE)
     out = text.where(known, named.fillna(text))
     unknown = text.notna() & ~known & named.isna()
     return out, unknown.astype(bool)

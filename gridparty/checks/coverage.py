@@ -36,6 +36,7 @@ import pyproj
 import shapely
 
 from gridparty.core import coords as _coords
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.geometry import measurable, take_or, to_wgs84_array
 from gridparty.core.model import ISSUE_COLUMNS
@@ -378,15 +379,15 @@ def street_outlines(
     check_tolerances(0.0, slit_m)
     named = _layer(communities, "communities")
     named = named[named[by].notna()]
-    groups = pd.Index(named[by].astype("string").unique()).sort_values()
-    row = groups.get_indexer(named[by].astype("string"))
+    groups = pd.Index(named[by].astype(TEXT_DTYPE).unique()).sort_values()
+    row = groups.get_indexer(named[by].astype(TEXT_DTYPE))
     geoms = np.asarray(shapely.make_valid(named.geometry.array), dtype=object)  # type: ignore[type-var, call-overload]  # a GeometryArray is array-like
     merged = shapely.union_all(padded(geoms, row, len(groups)), axis=1)
     if fill_holes and len(groups):
         merged = holes_filled(merged)  # type: ignore[arg-type]  # shapely returns an array for arrays
         if slit_m > 0:
             merged = leaking_holes_filled(merged, _coords.metric_crs(named), slit_m)
-    index = pd.Index(groups, name=by, dtype="string")
+    index = pd.Index(groups, name=by, dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(merged, index=index, crs=4326))
 
 
@@ -548,8 +549,8 @@ class _Layers:
         cls, parents: gpd.GeoDataFrame, children: gpd.GeoDataFrame, column: str, crs: pyproj.CRS
     ) -> _Layers:
         parent_m, child_m = measurable(parents, crs), measurable(children, crs)
-        declared = children[column].astype("string")
-        pos = parents.index.astype("string").get_indexer(declared)  # type: ignore[arg-type]  # pandas-stubs: any array-like
+        declared = children[column].astype(TEXT_DTYPE)
+        pos = parents.index.astype(TEXT_DTYPE).get_indexer(declared)
         return cls(
             parents,
             children,
@@ -569,11 +570,11 @@ class _Layers:
 
     @property
     def parent_ids(self) -> np.ndarray:
-        return self.parents.index.astype("string").to_numpy(dtype=object)
+        return self.parents.index.astype(TEXT_DTYPE).to_numpy(dtype=object)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
     @property
     def child_ids(self) -> np.ndarray:
-        return self.children.index.astype("string").to_numpy(dtype=object)
+        return self.children.index.astype(TEXT_DTYPE).to_numpy(dtype=object)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 # -- the geometry --------------------------------------------------------------------------------
@@ -729,7 +730,7 @@ def _part_table(
     table = pd.DataFrame(
         {
             **columns,
-            "kind": pd.array(np.where(sliver, "sliver", kind), dtype="string"),
+            "kind": pd.array(np.where(sliver, "sliver", kind), dtype=TEXT_DTYPE),
             "area_m2": area,
             "width_m": width,
             **counter.count(parts),
@@ -744,15 +745,15 @@ def _part_table(
 def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) -> dict[str, Any]:
     parent_ids, child_ids = layers.parent_ids, layers.child_ids
     if kind == "gap":
-        return {"parent_id": pd.array(parent_ids[owner], dtype="string")}
+        return {"parent_id": pd.array(parent_ids[owner], dtype=TEXT_DTYPE)}
     if kind == "outside":
         return {
-            "child_id": pd.array(child_ids[owner], dtype="string"),
-            "parent_id": pd.array(parent_ids[other], dtype="string"),
+            "child_id": pd.array(child_ids[owner], dtype=TEXT_DTYPE),
+            "parent_id": pd.array(parent_ids[other], dtype=TEXT_DTYPE),
         }
     return {
-        "child_id": pd.array(child_ids[owner], dtype="string"),
-        "other_id": pd.array(child_ids[other], dtype="string"),
+        "child_id": pd.array(child_ids[owner], dtype=TEXT_DTYPE),
+        "other_id": pd.array(child_ids[other], dtype=TEXT_DTYPE),
         "parent_id": _parent_of(layers, owner),
         "other_parent_id": _parent_of(layers, other),
     }
@@ -761,13 +762,13 @@ def _owners(layers: _Layers, owner: np.ndarray, other: np.ndarray, kind: str) ->
 def _parent_of(layers: _Layers, rows: np.ndarray) -> pd.arrays.StringArray:
     pos = layers.parent_pos[rows]
     ids = take_or(layers.parent_ids, pos, None)
-    return pd.array(ids, dtype="string")  # type: ignore[return-value]  # pd.array(dtype='string') is a StringArray
+    return pd.array(ids, dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 def _by_parent(
     layers: _Layers, gaps: pd.DataFrame, overlaps: pd.DataFrame, outside: pd.DataFrame
 ) -> pd.DataFrame:
-    index = pd.Index(layers.parent_ids, name="parent_id", dtype="string")
+    index = pd.Index(layers.parent_ids, name="parent_id", dtype=TEXT_DTYPE)
     area = pd.Series(np.where(layers.parent_ok, layers.area(layers.parent_m), 0.0), index=index)
     own = layers.parent_pos[layers.parent_pos >= 0]
     real_gaps = _real(gaps)
@@ -820,7 +821,7 @@ def _by_parent(
 
 
 def _by_child(layers: _Layers, overlaps: pd.DataFrame, outside: pd.DataFrame) -> pd.DataFrame:
-    index = pd.Index(layers.child_ids, name="child_id", dtype="string")
+    index = pd.Index(layers.child_ids, name="child_id", dtype=TEXT_DTYPE)
     real = _real(overlaps)
     both = pd.concat(
         [
@@ -851,9 +852,9 @@ def _real(table: pd.DataFrame) -> pd.DataFrame:
 def _names(frame: gpd.GeoDataFrame) -> pd.Series:
     if "name" in frame.columns:
         return pd.Series(
-            frame["name"].astype("string").to_numpy(), index=frame.index.astype("string")
+            frame["name"].astype(TEXT_DTYPE).array, index=frame.index.astype(TEXT_DTYPE)
         )
-    return pd.Series(pd.NA, index=frame.index.astype("string"), dtype="string")
+    return pd.Series(pd.NA, index=frame.index.astype(TEXT_DTYPE), dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 def _ratio(numerator: object, denominator: object) -> object:
@@ -868,7 +869,7 @@ def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFr
         (child_level, layers.children, layers.child_m),
     ):
         raw = np.asarray(frame.geometry.array, dtype=object)
-        ids = frame.index.astype("string")
+        ids = frame.index.astype(TEXT_DTYPE)
         missing = shapely.is_missing(raw) | shapely.is_empty(raw)
         wrong = ~missing & ~_usable(geoms)
         invalid = ~missing & ~wrong & ~shapely.is_valid(raw)
@@ -883,7 +884,7 @@ def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFr
             for i, r in zip(ids[invalid], reasons, strict=True)
         ]
     declared = layers.children[layers.parent_column]
-    child_ids = layers.children.index.astype("string")
+    child_ids = layers.children.index.astype(TEXT_DTYPE)
     none, unknown = (
         declared.isna().to_numpy(),
         (declared.notna() & (layers.parent_pos < 0)).to_numpy(),
@@ -896,9 +897,9 @@ def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFr
     has = np.bincount(layers.parent_pos[layers.parent_pos >= 0], minlength=len(layers.parents))
     rows += [
         (parent_level, i, "no_children", f"no {child_level} declares it: all of it is a gap")
-        for i in layers.parents.index.astype("string")[has == 0]
+        for i in layers.parents.index.astype(TEXT_DTYPE)[has == 0]
     ]
     table = pd.DataFrame(rows, columns=["level", "id", "check", "message"])
     table["severity"] = table["check"].map(lambda c: COVERAGE_CHECKS[c][0])
-    table = table[list(ISSUE_COLUMNS)].astype("string")
+    table = table[list(ISSUE_COLUMNS)].astype(TEXT_DTYPE)
     return table.set_axis(pd.RangeIndex(1, len(table) + 1, name="problem"))

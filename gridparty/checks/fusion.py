@@ -25,6 +25,7 @@ import shapely
 
 from gridparty.core import coords as _coords
 from gridparty.core.coords import choose_metric_crs, in_own_zones
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.geometry import measurable, take_or
 from gridparty.core.results import Tables, figures
@@ -133,8 +134,8 @@ def grid_fusion(
     ia, ib, inter = _overlapping_pairs(a, b, area_a, metric)
     iou = inter / (area_a[ia] + area_b[ib] - inter)
     matched = _match(ia, ib, iou, min_iou, len(a), len(b))
-    ids_a = a_frame.index.astype("string")
-    ids_b = b_frame.index.astype("string")
+    ids_a = a_frame.index.astype(TEXT_DTYPE)
+    ids_b = b_frame.index.astype(TEXT_DTYPE)
     pairs = pd.DataFrame(
         {
             "grid_id": ids_a[ia],
@@ -249,7 +250,7 @@ def _matches(
         {
             "area_m2": area_a,
             "other_id": pd.array(
-                take_or(ids_b.to_numpy(dtype=object), partner, None), dtype="string"
+                take_or(ids_b.to_numpy(dtype=object), partner, None), dtype=TEXT_DTYPE
             ),
             "iou": iou,
             "mismatch_m2": mismatch,
@@ -261,7 +262,7 @@ def _matches(
 def _unmatched(
     frame: gpd.GeoDataFrame, mask: np.ndarray, area: np.ndarray, best: np.ndarray, name: str
 ) -> gpd.GeoDataFrame:
-    index = pd.Index(frame.index.astype("string")[mask], name=name)
+    index = pd.Index(frame.index.astype(TEXT_DTYPE)[mask], name=name)
     return gpd.GeoDataFrame(
         {"area_m2": area[mask], "best_iou": best[mask]},
         index=index,

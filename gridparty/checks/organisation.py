@@ -52,6 +52,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.model import Hierarchy, building_counts
@@ -284,7 +285,7 @@ def unit_tables(
     """
     street = h.communities["street"]
     grids = h.summary("grid").join(h.grids[["has_branch", "full_time_workers"]])
-    grids.insert(1, "street", street.reindex(grids["community_id"]).to_numpy())
+    grids.insert(1, "street", street.reindex(grids["community_id"]).array)
     formal = grids["formal_members"]
     grids["should_have_branch"] = formal >= rules.branch_min_formal
     grids["form"] = _forms(formal, grids["has_branch"], rules)
@@ -292,8 +293,8 @@ def unit_tables(
     buildings = h.buildings[["grid_id", "households", "has_group"]].join(counts)
     buildings[list(_MEMBER_COLUMNS)] = buildings[list(_MEMBER_COLUMNS)].fillna(0).astype("int64")
     community = h.grids["community_id"].reindex(buildings["grid_id"]).to_numpy()
-    buildings.insert(1, "community_id", pd.array(community, dtype="string"))  # type: ignore[arg-type]  # pandas-stubs: any array-like
-    buildings.insert(2, "street", street.reindex(community).to_numpy())
+    buildings.insert(1, "community_id", pd.array(community, dtype=TEXT_DTYPE))
+    buildings.insert(2, "street", street.reindex(community).array)
     buildings["members"] = buildings["formal_members"] + buildings["probationary_members"]
     buildings["should_have_group"] = (buildings["members"] >= rules.group_min_members) & (
         buildings["formal_members"] >= rules.group_min_formal
@@ -315,7 +316,7 @@ def _forms(formal: pd.Series, has_branch: pd.Series, rules: PartyRules) -> pd.Se
         ["joint_branch", "none", "primary_committee", "general_branch", "branch_with_committee"],
         default="branch",
     )
-    return pd.Series(form, index=formal.index, dtype="string")
+    return pd.Series(form, index=formal.index, dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 # -- findings -------------------------------------------------------------------------------------
@@ -465,14 +466,14 @@ def _finding_rows(
     n = len(ids)
     return pd.DataFrame(
         {
-            "level": pd.array([level] * n, dtype="string"),
-            "id": pd.array(ids, dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "check": pd.array([check] * n, dtype="string"),
-            "severity": pd.array([severity] * n, dtype="string"),
+            "level": pd.array([level] * n, dtype=TEXT_DTYPE),
+            "id": pd.array(ids, dtype=TEXT_DTYPE),
+            "check": pd.array([check] * n, dtype=TEXT_DTYPE),
+            "severity": pd.array([severity] * n, dtype=TEXT_DTYPE),
             "value": values,
-            "threshold": pd.array([threshold] * n, dtype="string"),
-            "message": pd.array(messages, dtype="string"),
-            "community_id": pd.array(table["community_id"][hit], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
+            "threshold": pd.array([threshold] * n, dtype=TEXT_DTYPE),
+            "message": pd.array(messages, dtype=TEXT_DTYPE),
+            "community_id": pd.array(table["community_id"][hit], dtype=TEXT_DTYPE),
             "geometry": gpd.GeoSeries(h.layer(level).geometry.reindex(ids).array, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
         },
         columns=list(_FINDING_COLUMNS),
@@ -486,14 +487,14 @@ def _not_recorded_rows(h: Hierarchy) -> pd.DataFrame:
     _, severity, _ = ORGANISATION_CHECKS["not_recorded"]
     return pd.DataFrame(
         {
-            "level": pd.array(table["level"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "id": pd.array(table["attribute"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "check": pd.array(["not_recorded"] * n, dtype="string"),
-            "severity": pd.array([severity] * n, dtype="string"),
+            "level": pd.array(table["level"], dtype=TEXT_DTYPE),
+            "id": pd.array(table["attribute"], dtype=TEXT_DTYPE),
+            "check": pd.array(["not_recorded"] * n, dtype=TEXT_DTYPE),
+            "severity": pd.array([severity] * n, dtype=TEXT_DTYPE),
             "value": pd.array([pd.NA] * n, dtype="Int64"),
-            "threshold": pd.array([pd.NA] * n, dtype="string"),
-            "message": pd.array(table["message"], dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
-            "community_id": pd.array([pd.NA] * n, dtype="string"),
+            "threshold": pd.array([pd.NA] * n, dtype=TEXT_DTYPE),
+            "message": pd.array(table["message"], dtype=TEXT_DTYPE),
+            "community_id": pd.array([pd.NA] * n, dtype=TEXT_DTYPE),
             "geometry": gpd.GeoSeries([None] * n, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
         },
         columns=list(_FINDING_COLUMNS),
@@ -569,7 +570,7 @@ def unrecorded_attributes(
         )
     columns = ["level", "attribute", "units", "checks", "rates", "message"]
     table = pd.DataFrame(rows, columns=columns)
-    return table.astype({c: "string" for c in columns if c != "units"} | {"units": "int64"})
+    return table.astype({c: TEXT_DTYPE for c in columns if c != "units"} | {"units": "int64"})
 
 
 def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
@@ -671,7 +672,7 @@ def joint_branches(
     table["neighbours"] = _joined(ids[a[both]], ids[b[both]], table.index)
     table["branch_neighbours"] = _joined(ids[a[with_branch]], ids[b[with_branch]], table.index)
     group = _groups(table.index, ids[a[both]], ids[b[both]], rules.joint_branch_max_units)
-    table["group"] = pd.array(group.reindex(table.index), dtype="string")  # type: ignore[call-overload]  # pandas-stubs: any array-like
+    table["group"] = pd.array(group.reindex(table.index), dtype=TEXT_DTYPE)
     sizes = table.groupby("group")["formal_members"].agg(["size", "sum"])
     table["group_units"] = sizes["size"].reindex(table["group"]).to_numpy()
     table["group_formal_members"] = sizes["sum"].reindex(table["group"]).to_numpy()
@@ -680,9 +681,9 @@ def joint_branches(
 
 
 def _joined(left: np.ndarray, right: np.ndarray, index: pd.Index) -> pd.Series:
-    pairs = pd.Series(right, index=pd.Index(left, dtype="string")).sort_values()
+    pairs = pd.Series(right, index=pd.Index(left, dtype=TEXT_DTYPE)).sort_values()
     text = pairs.groupby(level=0).agg(", ".join)
-    return text.reindex(index).fillna("").astype("string")
+    return text.reindex(index).fillna("").astype(TEXT_DTYPE)
 
 
 def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int) -> pd.Series:
@@ -719,7 +720,7 @@ def _groups(nodes: pd.Index, left: np.ndarray, right: np.ndarray, max_units: int
                 if other in free:
                     degree[other] -= 1
                     heapq.heappush(heap, (degree[other], str(other), next(pushed), other))
-    return pd.Series(group, dtype="string")
+    return pd.Series(group, dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # pandas-stubs type this call's result as Any
 
 
 def _walk(graph: nx.Graph[Any], seed: object, free: set[Any], size: int) -> list[Any]:
@@ -802,8 +803,15 @@ def coverage_rates(
     for scope, key in (("community", "community_id"), ("street", "street"), ("total", None)):
         keys = ["level"] if key is None else [key, "level"]
         grouped = table.groupby(keys, dropna=True)[sums].sum().reset_index()
-        unit = "all" if key is None else grouped.pop(key)
-        parts.append(grouped.assign(scope=scope, unit=unit))
+        # text columns in TEXT_DTYPE: a scalar would be inferred as pandas' str (Arrow-backed
+        # with pyarrow), which the concat below would then force on every name
+        unit = ["all"] * len(grouped) if key is None else grouped.pop(key)
+        parts.append(
+            grouped.assign(
+                scope=pd.array([scope] * len(grouped), dtype=TEXT_DTYPE),
+                unit=pd.array(unit, dtype=TEXT_DTYPE),
+            )
+        )
     rates = pd.concat(parts, ignore_index=True)
     for rate, (num, den) in {
         "organisation_coverage": ("have", "should"),
@@ -811,7 +819,7 @@ def coverage_rates(
         "member_work_coverage": ("member_households_reached", "member_households"),
     }.items():
         rates[rate] = (rates[num] / rates[den].where(rates[den] > 0)).astype("float64")
-    rates["reasons"] = pd.Series(pd.NA, index=rates.index, dtype="string")
+    rates["reasons"] = pd.Series(pd.NA, index=rates.index, dtype=TEXT_DTYPE)
     for level, (unknown, reason) in _unknown_rates(h).items():
         rows = rates["level"] == level
         rates.loc[rows, unknown] = np.nan
@@ -828,7 +836,7 @@ def coverage_rates(
         "member_work_coverage",
         "reasons",
     ]
-    return rates[columns].astype({"scope": "string", "unit": "string", "level": "string"})
+    return rates[columns].astype({"scope": TEXT_DTYPE, "unit": TEXT_DTYPE, "level": TEXT_DTYPE})
 
 
 def _unknown_rates(h: Hierarchy) -> dict[str, tuple[list[str], str]]:

@@ -33,6 +33,7 @@ from gridparty.checks.organisation import (
     organisation_coverage,
 )
 from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
@@ -441,7 +442,7 @@ def grid_status(
         grids.problems.loc[grids.problems["level"] == "grid", ["id", "check"]],
         organisation.findings.loc[organisation.findings["level"] == "grid", ["id", "check"]],
     ]
-    found = pd.concat(reasons, ignore_index=True).astype("string")
+    found = pd.concat(reasons, ignore_index=True).astype(TEXT_DTYPE)
     status = pd.Series("ok", index=h.grids.index, dtype="object")
     for name in reversed(GRID_STATUSES[:-1]):  # the most urgent status is set last and wins
         hit = found.loc[found["check"].isin(_STATUS_CHECKS[name]), "id"]
@@ -450,8 +451,8 @@ def grid_status(
     return gpd.GeoDataFrame(
         {
             "community_id": h.grids["community_id"],
-            "status": status.astype("string"),
-            "reasons": text.reindex(h.grids.index).fillna("").astype("string"),
+            "status": status.astype(TEXT_DTYPE),
+            "reasons": text.reindex(h.grids.index).fillna("").astype(TEXT_DTYPE),
         },
         geometry=h.grids.geometry,
         crs=4326,

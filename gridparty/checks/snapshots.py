@@ -24,6 +24,7 @@ from gridparty.checks.coverage import (
     spatial_coverage,
 )
 from gridparty.checks.organisation import coverage_rates
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.model import Hierarchy
 from gridparty.core.results import Tables, figures
@@ -187,9 +188,9 @@ def _change_table(
     area, width, sliver = classify_parts(parts, after.min_area_m2, after.min_width_m)
     table = pd.DataFrame(
         {
-            "parent_id": pd.array(ids.to_numpy()[owner], dtype="string"),
-            "change": pd.array(change, dtype="string"),
-            "kind": pd.array(np.where(sliver, "sliver", "gap"), dtype="string"),
+            "parent_id": pd.array(ids.to_numpy()[owner], dtype=TEXT_DTYPE),
+            "change": pd.array(change, dtype=TEXT_DTYPE),
+            "kind": pd.array(np.where(sliver, "sliver", "gap"), dtype=TEXT_DTYPE),
             "area_m2": area,
             "width_m": width,
         }

@@ -20,6 +20,7 @@ from gridparty.checks.coverage import (
 )
 from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
 from gridparty.core.arguments import positive_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
@@ -177,11 +178,11 @@ def _rows(
     ids = list(ids)
     return pd.DataFrame(
         {
-            "level": pd.Series([level] * len(ids), dtype="string"),
-            "id": pd.Series(ids, dtype="string"),
-            "check": pd.Series([check] * len(ids), dtype="string"),
-            "severity": pd.Series([CHECKS[check][0]] * len(ids), dtype="string"),
-            "message": pd.Series(list(messages), dtype="string"),
+            "level": pd.Series([level] * len(ids), dtype=TEXT_DTYPE),
+            "id": pd.Series(ids, dtype=TEXT_DTYPE),
+            "check": pd.Series([check] * len(ids), dtype=TEXT_DTYPE),
+            "severity": pd.Series([CHECKS[check][0]] * len(ids), dtype=TEXT_DTYPE),
+            "message": pd.Series(list(messages), dtype=TEXT_DTYPE),
             "geometry": gpd.GeoSeries(list(geometry), crs=4326),
         }
     )

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
 
@@ -195,7 +196,7 @@ def as_id_strings(values: pd.Series | pd.Index) -> pd.Series:
         whole = series.notna() & np.isfinite(series) & (series == np.round(series))
         if whole.all() or (whole | series.isna()).all():
             series = series.astype("Int64")
-    out = series.astype("string").str.strip()
+    out = series.astype(TEXT_DTYPE).str.strip()
     return out.mask(out == "", pd.NA)
 
 
@@ -213,7 +214,7 @@ def coerce_attribute(
         If values cannot be read as the kind, naming the column and showing the bad values.
     """
     if kind == "str":
-        return values.astype("string")
+        return values.astype(TEXT_DTYPE)
     column = column_label(column, source)
     if kind == "int":
         number, bad = _numbers(values)
@@ -253,7 +254,7 @@ def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _cell_text(values: pd.Series) -> pd.Series:
     """Cells as NFKC-normalised, stripped text; blank cells and :data:`MISSING_VALUES` are NA."""
-    text = values.astype("string").str.normalize("NFKC").str.strip()
+    text = values.astype(TEXT_DTYPE).str.normalize("NFKC").str.strip()
     return text.mask(text.str.lower().isin(_MISSING) | (text == ""))
 
 
@@ -295,7 +296,7 @@ def set_id_index(
             f"{list(frame.columns)}. Pass columns={{'<your id column>': {id_col!r}}}."
         )
     ids, issues = _repair_ids(ids, level, argument, strict=strict)
-    frame = frame.set_axis(pd.Index(ids, name=id_col, dtype="string"), axis=0)
+    frame = frame.set_axis(pd.Index(ids, name=id_col, dtype=TEXT_DTYPE), axis=0)
     return frame, issues
 
 
@@ -317,7 +318,7 @@ def _repair_ids(
     ]
     rank = fixed.groupby(fixed).cumcount() + 1
     dup_rows = np.flatnonzero(duplicated.to_numpy())
-    fixed[duplicated] = fixed[duplicated] + "#" + rank[duplicated].astype("string")
+    fixed[duplicated] = fixed[duplicated] + "#" + rank[duplicated].astype(TEXT_DTYPE)
     issues += [
         _issue(
             level,

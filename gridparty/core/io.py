@@ -23,6 +23,7 @@ import pyogrio
 
 from gridparty.core.atomic import atomic_path
 from gridparty.core.columns import ColumnMapping, mapping_for_level
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
 from gridparty.core.labels import check_lang
 from gridparty.core.layers import normalise_layer
@@ -281,7 +282,9 @@ def _table_points(
     lon_col = _pick_column(table, lon, _LON, "lon", path)
     lat_col = _pick_column(table, lat, _LAT, "lat", path)
     text = table[[lon_col, lat_col]].apply(
-        lambda column: column.astype("string").str.normalize("NFKC").str.strip().replace("", pd.NA)
+        lambda column: (
+            column.astype(TEXT_DTYPE).str.normalize("NFKC").str.strip().replace("", pd.NA)
+        )
     )
     xy = text.apply(pd.to_numeric, errors="coerce").astype(float)
     bad = xy.isna().any(axis=1) & text.notna().any(axis=1)

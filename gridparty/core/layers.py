@@ -24,6 +24,7 @@ from gridparty.core.columns import (
     row_ids,
     set_id_index,
 )
+from gridparty.core.dtypes import ID_DTYPE, KIND_DTYPES
 from gridparty.core.errors import GeometryError, InputError, RepairWarning
 from gridparty.core.schema import LEVELS, Level
 
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 COORDS = ("wgs84", "cgcs2000", "gcj02", "bd09")
-_DTYPES = {"str": "string", "int": "Int64", "bool": "boolean"}
 
 
 def coords_by_level(coords: str | Mapping[str, str]) -> dict[str, str]:
@@ -65,11 +65,11 @@ def coords_by_level(coords: str | Mapping[str, str]) -> dict[str, str]:
 
 
 def empty_layer(level: Level) -> gpd.GeoDataFrame:
-    """An empty layer with the schema of ``level`` in EPSG:4326."""
-    data = {c: pd.Series(dtype=_DTYPES[k]) for c, k in level.attributes.items()}
+    """An empty layer with the schema and dtypes of ``level`` in EPSG:4326."""
+    data = {c: pd.Series(dtype=KIND_DTYPES[k]) for c, k in level.attributes.items()}
     if level.parent_column:
-        data = {level.parent_column: pd.Series(dtype="string"), **data}
-    index = pd.Index([], name=level.id_column, dtype="string")
+        data = {level.parent_column: pd.Series(dtype=ID_DTYPE), **data}
+    index = pd.Index([], name=level.id_column, dtype=ID_DTYPE)
     return gpd.GeoDataFrame(data, index=index, geometry=gpd.GeoSeries([], crs=4326, index=index))
 
 
@@ -77,12 +77,12 @@ def is_normalised(frame: object, level: Level) -> bool:
     """True when ``frame`` already has the schema of ``level`` (cheap checks only)."""
     if not isinstance(frame, gpd.GeoDataFrame) or frame.index.name != level.id_column:
         return False
-    if frame.crs is None or frame.crs.to_epsg() != 4326 or frame.index.dtype != "string":
+    if frame.crs is None or frame.crs.to_epsg() != 4326 or frame.index.dtype != ID_DTYPE:
         return False
-    wanted = {c: _DTYPES[k] for c, k in level.attributes.items()}
+    wanted = {c: KIND_DTYPES[k] for c, k in level.attributes.items()}
     if level.parent_column:
-        wanted[level.parent_column] = "string"
-    return all(c in frame.columns and str(frame[c].dtype) == d for c, d in wanted.items()) and (
+        wanted[level.parent_column] = ID_DTYPE
+    return all(c in frame.columns and frame[c].dtype == d for c, d in wanted.items()) and (
         frame.index.is_unique
     )
 
@@ -129,6 +129,15 @@ def normalise_layer(
     (GeoDataFrame, list of dict)
         The layer (index = id, EPSG:4326) and load issues (duplicate/missing ids, merged
         parts and their conflicts, repairs).
+
+    Notes
+    -----
+    The dtypes are the same with and without pyarrow (see :mod:`gridparty.core.dtypes`):
+    the index (ids) and the parent id are ``string`` (:data:`~gridparty.core.dtypes.ID_DTYPE`,
+    Python-backed, missing = ``pd.NA``), text attributes ``string``, yes/no attributes
+    ``boolean`` and counts ``Int64``, whatever the input held (object, pandas' ``str``, Arrow's
+    ``string[pyarrow]``/``bool[pyarrow]``/``int64[pyarrow]``, numpy). Other columns are kept
+    as given.
     """
     argument = argument or level.layer
     if coords not in COORDS:

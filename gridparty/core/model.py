@@ -19,6 +19,7 @@ import pyproj
 
 from gridparty.core import coords as _coords
 from gridparty.core.columns import ID_ADVICE, ColumnMapping, LoadIssue, nest_by_layer
+from gridparty.core.dtypes import ID_DTYPE, TEXT_DTYPE
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import coords_by_level, empty_layer, normalise_layer
 from gridparty.core.paths import frame_sources
@@ -263,17 +264,17 @@ class Hierarchy:
         if by == "grid":
             return self.grids[["community_id", "name"]].copy()
         values = sorted(self.communities[by].dropna().unique())
-        return pd.DataFrame(index=pd.Index(values, name=by, dtype="string"))
+        return pd.DataFrame(index=pd.Index(values, name=by, dtype=TEXT_DTYPE))
 
     def _chains(self) -> dict[str, pd.DataFrame]:
         """For each level, its ancestors' ids (grid, community, street, district) by row."""
         community = self.communities[["street", "district"]].assign(
-            community=self.communities.index.astype("string")
+            community=self.communities.index.astype(ID_DTYPE)
         )
-        grid = self.grids[["community_id"]].join(community, on="community_id")
-        grid = grid.assign(grid=self.grids.index.astype("string"))
-        building = self.buildings[["grid_id"]].join(grid, on="grid_id")
-        household = self.households[["building_id"]].join(building, on="building_id")
+        grid = _with_parent(self.grids[["community_id"]], community, "community_id")
+        grid = grid.assign(grid=self.grids.index.astype(ID_DTYPE))
+        building = _with_parent(self.buildings[["grid_id"]], grid, "grid_id")
+        household = _with_parent(self.households[["building_id"]], building, "building_id")
         return {"grid": grid, "building": building, "household": household}
 
     def to_graph(self) -> nx.DiGraph:  # type: ignore[type-arg]  # DiGraph[...] fails at run time
@@ -314,8 +315,20 @@ class Hierarchy:
         graph.add_edges_from((("district", d), ("community", c)) for c, d in direct.items())
 
 
+def _with_parent(children: pd.DataFrame, parents: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``children`` beside the row of ``parents`` (indexed by unique id) that ``key`` names.
+
+    A left join by position lookup: rows whose parent id is missing or unknown get NA, and
+    empty layers give empty frames with the parents' columns and dtypes (``DataFrame.join``
+    on empty Arrow-backed columns fails in some pandas versions).
+    """
+    pos = parents.index.get_indexer(pd.Index(children[key].astype(ID_DTYPE)))
+    found = parents.reset_index(drop=True).reindex(pos).set_axis(children.index)
+    return pd.concat([children, found], axis=1)
+
+
 def _issue_frame(issues: list[LoadIssue]) -> pd.DataFrame:
-    return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)).astype("string")
+    return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS), dtype=object).astype(TEXT_DTYPE)
 
 
 def member_counts(households: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
@@ -344,7 +357,7 @@ def member_counts(households: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
         },
         index=households.index,
     )
-    keys = key.astype("string")
+    keys = key.astype(TEXT_DTYPE)
     named = keys[keys.notna()].rename(key.name)  # type: ignore[call-overload]  # any hashable name
     return table[keys.notna().to_numpy()].groupby(named).sum()
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import DataFileError, LayerError
 from gridparty.core.model import Hierarchy
 
@@ -335,7 +336,7 @@ def _read_layer(path: Path, name: str) -> gpd.GeoDataFrame:
 def _typed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The dtypes of a built layer: nullable string / Int64 / boolean, float heights."""
     out = frame.copy()
-    out.index = out.index.astype("string")
+    out.index = out.index.astype(TEXT_DTYPE)
     for column in out.columns:
         if column == "geometry":
             continue
@@ -346,5 +347,5 @@ def _typed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         elif column in _FLOAT_COLUMNS:
             out[column] = out[column].astype("float64")
         else:
-            out[column] = out[column].astype("string")
+            out[column] = out[column].astype(TEXT_DTYPE)
     return out

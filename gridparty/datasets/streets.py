@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
+
 __all__ = ["boundary_streets", "street_frame"]
 
 
@@ -53,11 +55,11 @@ def street_frame(
     geoms: np.ndarray, *, kinds: np.ndarray | None, names: np.ndarray | None, width: int = 6
 ) -> gpd.GeoDataFrame:
     n = len(geoms)
-    index = pd.Index([f"R{i:0{width}d}" for i in range(1, n + 1)], name="road_id", dtype="string")
+    index = pd.Index([f"R{i:0{width}d}" for i in range(1, n + 1)], name="road_id", dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(
         {
-            "name": pd.array(names if names is not None else [None] * n, dtype="string"),
-            "kind": pd.array(kinds if kinds is not None else ["street"] * n, dtype="string"),
+            "name": pd.array(names if names is not None else [None] * n, dtype=TEXT_DTYPE),
+            "kind": pd.array(kinds if kinds is not None else ["street"] * n, dtype=TEXT_DTYPE),
         },
         index=index,
         geometry=gpd.GeoSeries(np.asarray(geoms, dtype=object), index=index, crs=4326),

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from gridparty.core.arguments import positive_number, whole_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.model import Hierarchy
 from gridparty.datasets.streets import boundary_streets
@@ -404,7 +405,7 @@ def _ids(prefix: str, n: int, width: int) -> pd.Index:
     digits = (numbers[:, None] // 10 ** np.arange(width - 1, -1, -1)) % 10 + ord("0")
     head = np.broadcast_to(np.frombuffer(prefix.encode(), np.uint8), (n, len(prefix)))
     raw = np.ascontiguousarray(np.hstack([head, digits.astype(np.uint8)]))
-    return pd.Index(raw.view(f"S{raw.shape[1]}").ravel().astype(str), dtype="string")  # type: ignore[no-any-return]  # an Index
+    return pd.Index(raw.view(f"S{raw.shape[1]}").ravel().astype(str), dtype=TEXT_DTYPE)  # type: ignore[no-any-return]  # an Index
 
 
 def _numbered(stem: np.ndarray, number: np.ndarray, suffix: str) -> np.ndarray:
@@ -428,9 +429,11 @@ def _community_layer(geoms: np.ndarray) -> gpd.GeoDataFrame:
     name = np.char.add(np.char.add(_COMMUNITY_NAMES[number % pool], repeat), "社区")
     street = number // 8
     columns = {
-        "name": pd.array(name, dtype="string"),
-        "street": pd.array(_STREET_NAMES[street % len(_STREET_NAMES)], dtype="string"),
-        "district": pd.array(_DISTRICT_NAMES[(street // 6) % len(_DISTRICT_NAMES)], dtype="string"),
+        "name": pd.array(name, dtype=TEXT_DTYPE),
+        "street": pd.array(_STREET_NAMES[street % len(_STREET_NAMES)], dtype=TEXT_DTYPE),
+        "district": pd.array(
+            _DISTRICT_NAMES[(street // 6) % len(_DISTRICT_NAMES)], dtype=TEXT_DTYPE
+        ),
     }
     return _frame(columns, _ids("C", n, 4), "community_id", geoms)
 
@@ -447,7 +450,7 @@ def _grid_layer(
     columns = {
         "community_id": _ids("C", len(counts), 4)[community].array,
         "name": pd.array(
-            _numbered(np.full(n, "第"), _rank(community, counts) + 1, "网格"), dtype="string"
+            _numbered(np.full(n, "第"), _rank(community, counts) + 1, "网格"), dtype=TEXT_DTYPE
         ),
         "has_branch": pd.array(formal >= 3, dtype="boolean"),
         "full_time_workers": pd.array(1 + (rng.random(n) < 0.2), dtype="Int64"),
@@ -467,7 +470,7 @@ def _building_layer(
     columns = {
         "grid_id": _ids("G", len(per_grid), 6)[grid].array,
         "name": pd.array(
-            _numbered(np.full(n, ""), _rank(grid, per_grid) + 1, "栋"), dtype="string"
+            _numbered(np.full(n, ""), _rank(grid, per_grid) + 1, "栋"), dtype=TEXT_DTYPE
         ),
         "households": pd.array(households, dtype="Int64"),
         "has_group": pd.array(members >= 1, dtype="boolean"),

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.model import Hierarchy
@@ -386,7 +387,7 @@ def _setup(
     origins = flagship_origins(h, eligible, centres=centres, argument="candidates")
     orgs_m, origins_m = measurable(orgs, h.metric_crs), origin_geometries(h, origins, definition)
     cost = _cost_matrix(orgs_m, origins_m, definition.radius_m)
-    home = owning_flagship(orgs, pd.Index(eligible, dtype="string"))
+    home = owning_flagship(orgs, pd.Index(eligible, dtype=TEXT_DTYPE))
     if not _reach(cost, home).any():
         raise InputError(_out_of_reach(definition, orgs_m, origins_m, home))
     values, name = _weights(weights, orgs)
@@ -467,7 +468,7 @@ def _scores(scores: pd.Series | Mapping[str, float] | None, index: pd.Index) -> 
     if scores is None:
         return pd.Series(np.nan, index=index, dtype="float64")
     series = pd.Series(scores)
-    series.index = series.index.astype("string")
+    series.index = series.index.astype(TEXT_DTYPE)
     unknown = series.index.difference(index)
     if len(unknown):
         raise InputError(f"scores names {list(unknown[:5])}, which are not community ids.")
@@ -512,7 +513,7 @@ def _weights(weights: Weights, orgs: pd.DataFrame) -> tuple[np.ndarray, str]:
             return orgs["members"].fillna(0).to_numpy(dtype=float), weights
         raise InputError(f"weights={weights!r} is not known; use one of {WEIGHTS} or a Series.")
     series = pd.Series(weights)
-    series.index = series.index.astype("string")
+    series.index = series.index.astype(TEXT_DTYPE)
     missing = orgs.index.difference(series.index)
     if len(missing):
         raise InputError(

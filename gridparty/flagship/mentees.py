@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 
 __all__ = ["RULES", "MenteeRule", "rule_function"]
@@ -70,7 +71,7 @@ def _custom(rule: Callable[[pd.DataFrame], pd.Series]) -> _Chooser:
                 "flagship_id": flagship_ids.to_numpy()[cols],
                 "distance_m": dist[rows, cols],
                 "level": orgs["level"].to_numpy()[rows],
-                "name": orgs["name"].to_numpy()[rows],
+                "name": pd.array(orgs["name"].to_numpy()[rows], dtype=TEXT_DTYPE),
                 "members": orgs["members"].to_numpy()[rows],
             }
         )
@@ -80,8 +81,8 @@ def _custom(rule: Callable[[pd.DataFrame], pd.Series]) -> _Chooser:
                 f"rule returned {type(picked).__name__}; it must return a Series "
                 "organisation_id → flagship_id."
             )
-        pos = orgs.index.get_indexer(pd.Index(picked.index.astype(str), dtype="string"))
-        col = flagship_ids.get_indexer(pd.Index(picked.astype("string"), dtype="string"))
+        pos = orgs.index.get_indexer(pd.Index(picked.index.astype(str), dtype=TEXT_DTYPE))
+        col = flagship_ids.get_indexer(pd.Index(picked.astype(TEXT_DTYPE), dtype=TEXT_DTYPE))
         known = (pos >= 0) & (col >= 0)
         choice = np.full(len(orgs), -1)
         choice[pos[known]] = col[known]

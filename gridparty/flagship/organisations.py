@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
@@ -170,9 +171,9 @@ def _hierarchy_part(h: Hierarchy, level: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "level": level,
-            "name": frame["name"].astype("string"),
-            "kind": pd.Series(pd.NA, index=frame.index, dtype="string"),
-            "community_id": pd.array(community, dtype="string"),  # type: ignore[call-overload]  # pandas-stubs: any array-like
+            "name": frame["name"].astype(TEXT_DTYPE),
+            "kind": pd.Series(pd.NA, index=frame.index, dtype=TEXT_DTYPE),
+            "community_id": pd.array(community, dtype=TEXT_DTYPE),
             "members": members.astype("Int64"),
             **_contacts(frame),
             "geometry": frame.geometry,
@@ -200,7 +201,7 @@ def _organisation_part(
         points = shapely.point_on_surface(np.asarray(layer.geometry.array)[missing])
         pos, _ = locate_points(points, h.communities, engine="shapely")
         found = np.where(pos >= 0, h.communities.index.to_numpy()[np.maximum(pos, 0)], None)
-        community[missing] = pd.array(found, dtype="string")  # type: ignore[index, call-overload]  # a boolean mask; pandas-stubs: any array-like
+        community[missing] = pd.array(found, dtype=TEXT_DTYPE)
     return pd.DataFrame(
         {
             "level": "organisation",
@@ -221,5 +222,5 @@ def _contacts(frame: pd.DataFrame) -> dict[str, pd.Series]:
     for code, aliases in CONTACT_ALIASES.items():
         found = next((c for c in aliases if c in frame.columns), None)
         if found is not None:
-            out[code] = frame[found].astype("string")
+            out[code] = frame[found].astype(TEXT_DTYPE)
     return out

@@ -40,6 +40,7 @@ import pyproj
 import shapely
 
 from gridparty.core.arguments import positive_number
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable, to_wgs84_array
 from gridparty.core.labels import check_lang, text
@@ -199,15 +200,15 @@ def flagship_origins(
     ids = checked_flagship_ids(h, flagships, argument)
     polygons = h.communities.geometry.loc[ids]
     points = np.asarray(shapely.point_on_surface(np.asarray(polygons.array)), dtype=object)
-    centre_id = pd.array([pd.NA] * len(ids), dtype="string")
+    centre_id = pd.array([pd.NA] * len(ids), dtype=TEXT_DTYPE)
     if centres is not None and len(centres):
-        points, centre_id = _centre_points(polygons, points, centres)  # type: ignore[assignment, arg-type]  # StringArray; loc of a GeoSeries is a GeoSeries
+        points, centre_id = _centre_points(polygons, points, centres)  # type: ignore[arg-type]  # a GeoSeries of points
     source = np.where(pd.isna(centre_id), "representative_point", "service_centre")
-    index = pd.Index(ids, name="flagship_id", dtype="string")
+    index = pd.Index(ids, name="flagship_id", dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(
         {
-            "name": h.communities["name"].loc[ids].to_numpy(),
-            "centre_source": pd.array(source, dtype="string"),
+            "name": pd.array(h.communities["name"].loc[ids], dtype=TEXT_DTYPE),
+            "centre_source": pd.array(source, dtype=TEXT_DTYPE),
             "service_centre_id": centre_id,
         },
         index=index,
@@ -250,10 +251,10 @@ def _centre_points(
     flagship, first = np.unique(pos[inside], return_index=True)  # stations sorted by id
     rows = inside[first]
     out = points.copy()
-    ids = pd.array([pd.NA] * len(points), dtype="string")
+    ids = pd.array([pd.NA] * len(points), dtype=TEXT_DTYPE)
     out[flagship] = centre_pts[rows]
     ids[flagship] = station.index.to_numpy()[rows]
-    return out, ids  # type: ignore[return-value]  # pd.array(dtype='string') is a StringArray
+    return out, ids
 
 
 def origin_geometries(
@@ -393,7 +394,7 @@ class MentoringZones(Tables):
         table = pd.DataFrame(
             {
                 "flagship_id": m["flagship_id"],
-                "flagship_name": pd.array(names, dtype="string"),
+                "flagship_name": pd.array(names, dtype=TEXT_DTYPE),
                 "level": m["level"].map(lambda v: text(v, lang_)),
                 "name": m["name"],
                 "kind": m["kind"],
@@ -558,7 +559,7 @@ def mentoring_zones(
         unreached=_unreached(public, origins.index, dist, inside, own, definition.radius_m),
         own=pd.DataFrame(
             orgs.loc[own >= 0, ["level", "name"]].assign(
-                flagship_id=pd.array(origins.index.to_numpy()[own[own >= 0]], dtype="string")
+                flagship_id=pd.array(origins.index.to_numpy()[own[own >= 0]], dtype=TEXT_DTYPE)
             )
         ),
         contacts=pd.DataFrame(orgs[[c for c in CONTACT_ALIASES if c in orgs.columns]]),
@@ -581,7 +582,7 @@ def owning_flagship(orgs: pd.DataFrame, flagship_ids: pd.Index) -> np.ndarray:
     """Position of the flagship an organisation belongs to (its community, its grids), else -1."""
     level = orgs["level"].to_numpy()
     key = np.where(level == "community", orgs.index.to_numpy(), orgs["community_id"].to_numpy())
-    pos = flagship_ids.get_indexer(pd.Index(key, dtype="string"))
+    pos = flagship_ids.get_indexer(pd.Index(key, dtype=TEXT_DTYPE))
     return np.where(level == "organisation", -1, pos)
 
 
@@ -600,7 +601,7 @@ def _mentees(
     table.insert(
         len(PUBLIC_COLUMNS),
         "flagship_id",
-        pd.array(flagship_ids.to_numpy()[choice[rows]], dtype="string"),
+        pd.array(flagship_ids.to_numpy()[choice[rows]], dtype=TEXT_DTYPE),
     )
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", dist[rows, choice[rows]])
     table.insert(len(PUBLIC_COLUMNS) + 2, "zones_count", inside[rows].sum(axis=1))
@@ -618,8 +619,8 @@ def _multiple(
     rows, cols = np.nonzero(several)
     return pd.DataFrame(
         {
-            "organisation_id": pd.array(org_ids.to_numpy()[rows], dtype="string"),
-            "flagship_id": pd.array(flagship_ids.to_numpy()[cols], dtype="string"),
+            "organisation_id": pd.array(org_ids.to_numpy()[rows], dtype=TEXT_DTYPE),
+            "flagship_id": pd.array(flagship_ids.to_numpy()[cols], dtype=TEXT_DTYPE),
             "distance_m": dist[rows, cols],
             "assigned": choice[rows] == cols,
         }
@@ -641,7 +642,7 @@ def _unreached(
     distance = np.where(measured, part[np.arange(len(rows)), np.maximum(nearest, 0)], np.nan)
     ids = np.where(nearest >= 0, flagship_ids.to_numpy()[np.maximum(nearest, 0)], None)  # type: ignore[call-overload]  # None marks a missing value
     table = orgs.iloc[rows].copy()
-    table.insert(len(PUBLIC_COLUMNS), "nearest_flagship_id", pd.array(ids, dtype="string"))
+    table.insert(len(PUBLIC_COLUMNS), "nearest_flagship_id", pd.array(ids, dtype=TEXT_DTYPE))
     table.insert(len(PUBLIC_COLUMNS) + 1, "distance_m", distance)
     table.insert(len(PUBLIC_COLUMNS) + 2, "beyond_m", distance - radius_m)
     return table.sort_values("distance_m")

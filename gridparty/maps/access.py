@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gridparty.access.service import TIERS, PostSiting, ServiceAccess
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.maps.base import base_map, map_settings
@@ -124,8 +125,8 @@ def add_streets(m: folium.Map, access: ServiceAccess, *, show: bool = True) -> f
     segments = access.network.to_frame()  # type: ignore[union-attr]
     lines = segments.dissolve(by="road_id", aggfunc={"length_m": "sum"})
     roads = access.network.roads  # type: ignore[union-attr]
-    given = roads["kind"] if "kind" in roads else pd.Series(dtype="string")
-    kind = given.astype("string").reindex(lines.index).fillna("street")
+    given = roads["kind"] if "kind" in roads else pd.Series(dtype=TEXT_DTYPE)
+    kind = given.astype(TEXT_DTYPE).reindex(lines.index).fillna("street")
     crossing = kind.ne("street").to_numpy()
     keys = {"street": "access_street_kind"}
     tips = [text(keys.get(k, f"access_{k}"), lang) for k in kind]
@@ -156,7 +157,7 @@ def add_under_served(
     values = pd.DataFrame(
         {
             "rank": frame["rank"].astype(str),
-            "community_id": frame["community_id"].astype("string"),
+            "community_id": frame["community_id"].astype(TEXT_DTYPE),
             "distance_m": _metres(frame["distance_m"]),
             "households": suppress_small_counts(frame["households"], min_count),
             "member_households": suppress_small_counts(frame["member_households"], min_count),
@@ -189,14 +190,14 @@ def add_centres(
     """Add the service centres, one style per tier (top tiers drawn last, on top)."""
     lang = _lang(m)
     order = {t.code: i for i, t in enumerate(TIERS)}
-    tier = centres["tier"].astype("string")
+    tier = centres["tier"].astype(TEXT_DTYPE)
     frame = centres.assign(_order=-tier.map(order).fillna(len(TIERS)).astype(int)).sort_values(
         "_order", kind="stable"
     )
-    tier = frame["tier"].astype("string").fillna("unknown")
+    tier = frame["tier"].astype(TEXT_DTYPE).fillna("unknown")
     styles = [f"access_centre_{t}" for t in tier]
     names = (
-        frame["name"].astype("string") if "name" in frame else pd.Series(pd.NA, index=frame.index)
+        frame["name"].astype(TEXT_DTYPE) if "name" in frame else pd.Series(pd.NA, index=frame.index)
     )
     tips = names.fillna(pd.Series(frame.index.astype(str), index=frame.index)).tolist()
     values = pd.DataFrame(
@@ -226,7 +227,7 @@ def add_posts(
     frame = posts.posts
     values = pd.DataFrame(
         {
-            "candidate": frame["candidate_id"].astype("string"),
+            "candidate": frame["candidate_id"].astype(TEXT_DTYPE),
             "households": suppress_small_counts(frame["households"], min_count),
         }
     )
@@ -244,5 +245,5 @@ def add_posts(
 
 
 def _metres(values: pd.Series) -> pd.Series:
-    out = values.round().astype("Float64").astype("Int64").astype("string")
+    out = values.round().astype("Float64").astype("Int64").astype(TEXT_DTYPE)
     return out.mask(np.isinf(values.to_numpy(float)), "∞")

@@ -27,6 +27,7 @@ from gridparty.alliances.network import AllianceAnalysis
 from gridparty.alliances.pairing import PairingProposal
 from gridparty.alliances.schema import CATEGORIES, DEPARTMENT
 from gridparty.alliances.tables import read_table
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.maps.base import base_map
@@ -54,7 +55,7 @@ def _yes_no(values: pd.Series, lang: Lang) -> pd.Series:
 
 def _category(values: pd.Series, lang: Lang) -> pd.Series:
     k = 0 if lang == "zh" else 1
-    return values.astype("string").map(lambda c: CATEGORIES.get(c, (c, c))[k], na_action="ignore")
+    return values.astype(TEXT_DTYPE).map(lambda c: CATEGORIES.get(c, (c, c))[k], na_action="ignore")
 
 
 def add_alliance_hulls(
@@ -66,18 +67,18 @@ def add_alliance_hulls(
             ["party_members", "hull_area_m2", "farthest_m", "outside_lead_street_share"]
         ]
     )
-    kind = hulls["kind"].astype("string").fillna("unknown")
+    kind = hulls["kind"].astype(TEXT_DTYPE).fillna("unknown")
     values = pd.DataFrame(
         {
             "kind": kind.map(lambda k: text(f"alliance_{k}", lang)),
-            "member_units": hulls["member_units"].astype("string"),
+            "member_units": hulls["member_units"].astype(TEXT_DTYPE),
             "party_members": suppress_small_counts(hulls["party_members"], min_count),
-            "hull_area_m2": hulls["hull_area_m2"].round(-2).astype("int64").astype("string"),
-            "farthest_m": hulls["farthest_m"].round().astype("int64").astype("string"),
+            "hull_area_m2": hulls["hull_area_m2"].round(-2).astype("int64").astype(TEXT_DTYPE),
+            "farthest_m": hulls["farthest_m"].round().astype("int64").astype(TEXT_DTYPE),
             "outside_lead_street_share": (100 * hulls["outside_lead_street_share"])
             .round()
             .astype("Int64")
-            .astype("string")
+            .astype(TEXT_DTYPE)
             + " %",
         }
     )
@@ -85,7 +86,7 @@ def add_alliance_hulls(
     return add_features(
         m,
         hulls,
-        tips=hulls["name"].astype("string").fillna(hulls.index.to_series()).tolist(),
+        tips=hulls["name"].astype(TEXT_DTYPE).fillna(hulls.index.to_series()).tolist(),
         labels=_labels(values.columns, lang),
         values=values,
         styles=styles,
@@ -113,8 +114,8 @@ def add_alliance_links(
         np.asarray(units.geometry.loc[links["unit_id"]].array),
     )
     frame = gpd.GeoDataFrame(links, geometry=gpd.GeoSeries(lines, index=links.index, crs=4326))
-    names = units["name"].astype("string")
-    tips = links["name"].astype("string") + " — " + names.reindex(links["unit_id"]).to_numpy()
+    names = units["name"].astype(TEXT_DTYPE)
+    tips = links["name"].astype(TEXT_DTYPE) + " — " + names.reindex(links["unit_id"]).to_numpy()
     values = pd.DataFrame({"alliance_id": links["alliance_id"], "unit_id": links["unit_id"]})
     return add_features(
         m,
@@ -142,20 +143,20 @@ def add_alliance_units(
     values = pd.DataFrame(
         {
             "unit_id": u.index.to_series(),
-            "kind": u["kind"].astype("string"),
-            "industry": u["industry"].astype("string"),
-            "party_org": u["party_org"].astype("string"),
+            "kind": u["kind"].astype(TEXT_DTYPE),
+            "industry": u["industry"].astype(TEXT_DTYPE),
+            "party_org": u["party_org"].astype(TEXT_DTYPE),
             "formal_members": suppress_small_counts(u["formal_members"], min_count),
-            "alliance_ids": u["alliance_ids"].astype("string"),
-            "agreements": u["agreements"].astype("string"),
-            "betweenness": u["betweenness"].round(3).astype("string"),
+            "alliance_ids": u["alliance_ids"].astype(TEXT_DTYPE),
+            "agreements": u["agreements"].astype(TEXT_DTYPE),
+            "betweenness": u["betweenness"].round(3).astype(TEXT_DTYPE),
             "bridging": _yes_no(u["bridging"], lang),
         }
     )
     return add_features(
         m,
         u,
-        tips=u["name"].astype("string").fillna(u.index.to_series()).tolist(),
+        tips=u["name"].astype(TEXT_DTYPE).fillna(u.index.to_series()).tolist(),
         labels=_labels(values.columns, lang),
         values=values,
         styles=style.tolist(),
@@ -176,13 +177,13 @@ def add_pairing(
     fixed = pairs["fixed"].to_numpy(dtype=bool) if "fixed" in pairs else np.ones(len(pairs), bool)
     values = pd.DataFrame(
         {
-            "community_id": pairs["community_id"].astype("string"),
-            "department_id": pairs["department_id"].astype("string"),
-            "distance_m": pairs["distance_m"].round().astype("int64").astype("string"),
+            "community_id": pairs["community_id"].astype(TEXT_DTYPE),
+            "department_id": pairs["department_id"].astype(TEXT_DTYPE),
+            "distance_m": pairs["distance_m"].round().astype("int64").astype(TEXT_DTYPE),
             "fixed": _yes_no(pd.Series(fixed), lang).to_numpy(),
         }
     )
-    tips = pairs["community"].astype("string") + " — " + pairs["department"].astype("string")
+    tips = pairs["community"].astype(TEXT_DTYPE) + " — " + pairs["department"].astype(TEXT_DTYPE)
     groups = [
         add_features(
             m,
@@ -199,15 +200,15 @@ def add_pairing(
         departments, _ = read_table(departments, DEPARTMENT, argument="departments")  # type: ignore[assignment]  # the departments table, read as points
         table = pd.DataFrame(
             {
-                "department_id": departments.index.to_series().astype("string"),
-                "district": departments["district"].astype("string"),
+                "department_id": departments.index.to_series().astype(TEXT_DTYPE),
+                "district": departments["district"].astype(TEXT_DTYPE),
             }
         )
         groups.append(
             add_features(
                 m,
                 departments,
-                tips=departments["name"].astype("string").tolist(),
+                tips=departments["name"].astype(TEXT_DTYPE).tolist(),
                 labels=_labels(table.columns, lang),
                 values=table,
                 styles=["pairing_department"] * len(departments),
@@ -225,7 +226,7 @@ def add_lists(
     n, r, x = match.needs, match.resources, match.matches
     need_values = pd.DataFrame(
         {
-            "community_id": n["community_id"].astype("string"),
+            "community_id": n["community_id"].astype(TEXT_DTYPE),
             "size": suppress_small_counts(n["size"], min_count),
             "served": suppress_small_counts(n["served"], min_count),
             "status": n["status"].map(lambda s: text(f"list_{s}", lang), na_action="ignore"),
@@ -234,17 +235,17 @@ def add_lists(
     )
     res_values = pd.DataFrame(
         {
-            "unit_id": r["unit_id"].astype("string"),
-            "capacity": r["capacity"].astype("string"),
-            "used": r["used"].astype("string"),
+            "unit_id": r["unit_id"].astype(TEXT_DTYPE),
+            "capacity": r["capacity"].astype(TEXT_DTYPE),
+            "used": r["used"].astype(TEXT_DTYPE),
         }
     )
     match_values = pd.DataFrame(
         {
             "need_id": x["need_id"],
             "resource_id": x["resource_id"],
-            "amount": x["amount"].astype("string"),
-            "distance_m": x["distance_m"].round().astype("int64").astype("string"),
+            "amount": x["amount"].astype(TEXT_DTYPE),
+            "distance_m": x["distance_m"].round().astype("int64").astype(TEXT_DTYPE),
         }
     )
     return [

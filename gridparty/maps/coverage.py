@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.results import header
@@ -131,12 +132,12 @@ def _add_grids(
 ) -> folium.FeatureGroup:
     status = report.grid_status
     counts = report.hierarchy.summary("grid").reindex(status.index)
-    names = counts["name"].astype("string")
-    ids = pd.Series(status.index.astype("string"), index=status.index)
+    names = counts["name"].astype(TEXT_DTYPE)
+    ids = pd.Series(status.index.astype(TEXT_DTYPE), index=status.index)
     values = pd.DataFrame(
         {
             "grid_id": ids,
-            "community_id": status["community_id"].astype("string"),
+            "community_id": status["community_id"].astype(TEXT_DTYPE),
             "status": [text(f"coverage_grid_{s}", lang) for s in status["status"]],
             "reasons": [
                 ", ".join(header(r, lang) for r in str(v).split(", ") if r)
@@ -212,7 +213,7 @@ def _part_values(table: pd.DataFrame, columns: list[str], min_count: int) -> pd.
         elif column in ("area_m2", "width_m"):
             out[column] = [f"{v:,.1f}" for v in values]  # type: ignore[assignment]  # a column of text
         else:
-            out[column] = values.astype("string")
+            out[column] = values.astype(TEXT_DTYPE)
     return pd.DataFrame(out, index=table.index)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.flagship.zones import MentoringZones
@@ -102,8 +103,8 @@ def add_zones(m: folium.Map, zones: MentoringZones, *, show: bool = True) -> fol
     values = pd.DataFrame(
         {
             "definition": zones.definition.describe(lang),
-            "radius_m": z["radius_m"].round(0).astype("int64").astype("string"),
-            "zone_km2": z["zone_km2"].round(2).astype("string"),
+            "radius_m": z["radius_m"].round(0).astype("int64").astype(TEXT_DTYPE),
+            "zone_km2": z["zone_km2"].round(2).astype(TEXT_DTYPE),
         },
         index=z.index,
     )
@@ -127,12 +128,12 @@ def add_flagships(
     f = zones.flagships
     values = pd.DataFrame(
         {
-            "flagship_id": f.index.astype("string"),
+            "flagship_id": f.index.astype(TEXT_DTYPE),
             "centre_source": f["centre_source"].map(lambda v: text(str(v), lang)),
-            "mentees": f["mentees"].astype("string"),
-            "mentee_communities": f["mentee_communities"].astype("string"),
-            "mentee_grids": f["mentee_grids"].astype("string"),
-            "mentee_organisations": f["mentee_organisations"].astype("string"),
+            "mentees": f["mentees"].astype(TEXT_DTYPE),
+            "mentee_communities": f["mentee_communities"].astype(TEXT_DTYPE),
+            "mentee_grids": f["mentee_grids"].astype(TEXT_DTYPE),
+            "mentee_organisations": f["mentee_organisations"].astype(TEXT_DTYPE),
             "members_reached": suppress_small_counts(f["members_reached"], min_count),
         },
         index=f.index,
@@ -156,7 +157,7 @@ def add_mentees(
     t = zones.mentees
     extra = {
         "distance_m": _metres(t["distance_m"]),
-        "zones_count": t["zones_count"].astype("string"),
+        "zones_count": t["zones_count"].astype(TEXT_DTYPE),
     }
     styles = np.where(t["zones_count"] > 1, "flagship_multiple", "flagship_mentee").tolist()
     return _organisation_layer(
@@ -208,11 +209,11 @@ def _organisation_layer(
     names = zones.flagships["name"].reindex(table[flagship_column]).to_numpy()
     values = pd.DataFrame(
         {
-            "organisation_id": table.index.astype("string"),
+            "organisation_id": table.index.astype(TEXT_DTYPE),
             "level": table["level"].map(lambda v: text(str(v), lang)),
-            "kind": table["kind"].astype("string"),
+            "kind": table["kind"].astype(TEXT_DTYPE),
             "members": suppress_small_counts(table["members"], min_count),
-            flagship_column: pd.array(names, dtype="string"),
+            flagship_column: pd.array(names, dtype=TEXT_DTYPE),
             **extra,
         },
         index=table.index,
@@ -270,13 +271,13 @@ def _markers(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _org_tips(table: pd.DataFrame, lang: Lang) -> list[str]:
     colon = "：" if lang == "zh" else ": "
     levels = table["level"].map(lambda v: text(str(v), lang))
-    names = table["name"].astype("string").fillna(pd.Series(table.index, index=table.index))
+    names = table["name"].astype(TEXT_DTYPE).fillna(pd.Series(table.index, index=table.index))
     return [f"{lv}{colon}{n}" for lv, n in zip(levels, names, strict=True)]
 
 
 def _titled(key: str, names: pd.Series, lang: Lang) -> list[str]:
     colon = "：" if lang == "zh" else ": "
-    return [f"{text(key, lang)}{colon}{n}" for n in names.astype("string").fillna("")]
+    return [f"{text(key, lang)}{colon}{n}" for n in names.astype(TEXT_DTYPE).fillna("")]
 
 
 def _labels(values: pd.DataFrame, lang: Lang) -> Sequence[str]:
@@ -286,4 +287,4 @@ def _labels(values: pd.DataFrame, lang: Lang) -> Sequence[str]:
 
 
 def _metres(values: pd.Series) -> pd.Series:
-    return values.round(0).astype("Int64").astype("string")
+    return values.round(0).astype("Int64").astype(TEXT_DTYPE)

@@ -6,6 +6,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy, building_counts
@@ -95,7 +96,7 @@ def hierarchy_map(
     notes: list[str] = []
     if issues is not None:
         groups.append(add_issues(m, issues, messages=messages))
-        hidden = int(issues["level"].astype("string").eq("household").fillna(False).sum())
+        hidden = int(issues["level"].astype(TEXT_DTYPE).eq("household").fillna(False).sum())
         if hidden:
             notes.append(text("household_issues_hidden", m.gridparty.lang).format(n=hidden))
     add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)  # type: ignore[attr-defined]  # set by gridparty on the folium object

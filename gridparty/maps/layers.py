@@ -22,6 +22,7 @@ from folium.map import CustomPane
 from folium.utilities import JsCode
 
 from gridparty.core.coords import ensure_wgs84
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.model import ISSUE_COLUMNS
@@ -185,7 +186,7 @@ def _display_table(table: pd.DataFrame, lang: Lang, min_count: int) -> pd.DataFr
                 {True: text("yes", lang), False: text("no", lang)}, na_action="ignore"
             )
         else:
-            out[column] = values.astype("string")
+            out[column] = values.astype(TEXT_DTYPE)
     return pd.DataFrame(out, index=table.index)
 
 
@@ -206,7 +207,7 @@ def _unit_layer(
     # The name is the popup's title, so it is not repeated as a row.
     public = public_table(frame, level, counts).drop(columns="name", errors="ignore")
     values = _display_table(public, lang, min_count)
-    ids = pd.Series(frame.index.astype("string"), index=frame.index)
+    ids = pd.Series(frame.index.astype(TEXT_DTYPE), index=frame.index)
     values.insert(0, spec.id_column, ids)
     names = _column(frame, "name", "string")
     head = text(level, lang) + _colon(lang)
@@ -375,14 +376,14 @@ def add_issues(
     """
     lang_ = check_lang(lang or map_settings(m).lang)
     table = _issue_table(issues)
-    household = table["level"].astype("string").eq("household").fillna(False).to_numpy(bool)
+    household = table["level"].astype(TEXT_DTYPE).eq("household").fillna(False).to_numpy(bool)
     frame = _layer_frame(table[~household], "issues")
-    severity = frame["severity"].astype("string").fillna("info")
+    severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
     styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
     checks = [text(str(c), lang_) + _colon(lang_) for c in frame["check"]]
     tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
     columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
-    values = pd.DataFrame({c: frame[c].astype("string") for c in columns})
+    values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
     for column in ("level", "check", "severity"):
         values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
     labels = [text(c, lang_) for c in columns]

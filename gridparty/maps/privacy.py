@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.schema import LEVELS
 
@@ -63,7 +64,7 @@ def suppress_small_counts(values: pd.Series, min_count: int = DEFAULT_MIN_COUNT)
     """
     min_count = check_min_count(min_count)
     numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
-    out = numbers.round().astype("Int64").astype("string")
+    out = numbers.round().astype("Int64").astype(TEXT_DTYPE)
     return out.mask((numbers < min_count).fillna(False), f"<{min_count}")
 
 

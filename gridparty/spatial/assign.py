@@ -30,6 +30,7 @@ import pyproj
 import shapely
 
 from gridparty.core.coords import check_metric_crs
+from gridparty.core.dtypes import FLAG_DTYPE, TEXT_DTYPE
 from gridparty.core.errors import CRSError, GeometryError, InputError
 from gridparty.core.geometry import measurable
 from gridparty.core.model import Hierarchy
@@ -702,17 +703,17 @@ def _level_table(
     name: str, ids: object, declared: object, spatial: object, found: _Found
 ) -> pd.DataFrame:
     # pandas-stubs type neither array inputs as object nor categories as a tuple; pandas takes both.
-    declared_s = pd.array(declared, dtype="string")  # type: ignore[call-overload]
-    spatial_s = pd.array(spatial, dtype="string")  # type: ignore[call-overload]
+    declared_s = pd.array(declared, dtype=TEXT_DTYPE)  # type: ignore[call-overload]
+    spatial_s = pd.array(spatial, dtype=TEXT_DTYPE)  # type: ignore[call-overload]
     return pd.DataFrame(
         {
             "level": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 np.full(len(found.pos), _CHILD_LEVELS.index(name)), categories=_CHILD_LEVELS
             ),
-            "id": pd.array(ids, dtype="string"),  # type: ignore[call-overload]
+            "id": pd.array(ids, dtype=TEXT_DTYPE),  # type: ignore[call-overload]
             "declared": declared_s,
             "spatial": spatial_s,
-            "agree": declared_s == spatial_s,
+            "agree": pd.array(declared_s == spatial_s, dtype=FLAG_DTYPE),
             "share": found.share,
             "distance_m": found.distance_m,
             "n_hits": found.n_hits.astype(np.int64),

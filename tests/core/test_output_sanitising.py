@@ -161,10 +161,16 @@ NASTY = {
 }
 
 
+def objects(*values: str, index: pd.Index | None = None) -> pd.Series:
+    """Text cells in an object column, as a user's frame may hold them: pandas' inferred
+    ``str`` dtype cannot hold lone surrogates when pyarrow is installed (it stores UTF-8)."""
+    return pd.Series(list(values), dtype=object, index=index)
+
+
 def nasty_table() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "text": list(NASTY.values()),
+            "text": objects(*NASTY.values()),
             "number": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0],
             "=SUM(A1:A9)": ["=1+2", "+1", "-1", "@x", "\t=1", "\r=1"],
             "名\x00称": PLAIN[:6],
@@ -247,9 +253,9 @@ def test_a_workbook_cleans_sheet_names_headers_and_the_index(tmp_path: Path) -> 
 
 
 def test_a_geopackage_replaces_what_it_cannot_hold_and_keeps_the_rest(tmp_path: Path) -> None:
-    grids = tc.grids().assign(name=list(NASTY.values())[:3])
+    grids = tc.grids().assign(name=objects(*list(NASTY.values())[:3]))
     grids["=col\x00"] = ["=1+2", "-1", "@x"]
-    plain = pd.DataFrame({"text": list(NASTY.values()), "n": range(6)})
+    plain = pd.DataFrame({"text": objects(*NASTY.values()), "n": range(6)})
     with pytest.warns(OutputTextWarning) as record:
         path = write_layers({"grids\x00": grids, "plain": plain}, tmp_path / "g.gpkg")
     (message,) = output_warnings(record.list)
@@ -298,7 +304,7 @@ def test_any_text_is_stored_as_the_rules_say(
     folder = tmp_path_factory.mktemp("any")
     # a header of its own: not empty, not the other column, the index (id) or GDAL's fid/geom
     name = "c" + column if column.casefold() in ("", "n", "id", "fid", "geom") else column
-    table = pd.DataFrame({name: texts, "n": [-float(i) for i in range(len(texts))]})
+    table = pd.DataFrame({name: objects(*texts), "n": [-float(i) for i in range(len(texts))]})
     warn = any(needs_warning(t) for t in (*texts, name))
 
     csv, said = writing(write_table, table, folder / "t.csv")
@@ -332,11 +338,15 @@ EVIL_ID = "=1+2"
 
 def evil_tiny() -> Hierarchy:
     layers = tc.layers()
-    layers["communities"] = layers["communities"].assign(name=[EVIL, "西社区"], street=EVIL)
-    layers["grids"] = layers["grids"].assign(
-        name=[EVIL, "二网格", EVIL], grid_id=["G1", EVIL_ID, "G3"]
+    layers["communities"] = layers["communities"].assign(
+        name=objects(EVIL, "西社区"), street=objects(EVIL, EVIL)
     )
-    layers["buildings"] = layers["buildings"].assign(grid_id=["G1", "G1", EVIL_ID, "G3"], name=EVIL)
+    layers["grids"] = layers["grids"].assign(
+        name=objects(EVIL, "二网格", EVIL), grid_id=["G1", EVIL_ID, "G3"]
+    )
+    layers["buildings"] = layers["buildings"].assign(
+        grid_id=["G1", "G1", EVIL_ID, "G3"], name=objects(*[EVIL] * 4)
+    )
     grids = layers["grids"]
     layers["grids"] = grids[grids["grid_id"] != "G3"]  # community C2 becomes a gap
     return Hierarchy(**layers, strict=False)
@@ -344,10 +354,11 @@ def evil_tiny() -> Hierarchy:
 
 def evil_results() -> dict[str, object]:
     tiny = evil_tiny()
-    fh = Hierarchy(fc.communities().assign(name=[EVIL, "乙社区", EVIL]), fc.grids())
-    organisations = fc.organisations().assign(name=EVIL)
+    fh = Hierarchy(fc.communities().assign(name=objects(EVIL, "乙社区", EVIL)), fc.grids())
+    organisations = fc.organisations()
+    organisations = organisations.assign(name=objects(*[EVIL] * len(organisations)))
     centres = tc.frame(
-        {"编号": [EVIL_ID, "K2"], "名称": [EVIL, "站"], "层级": ["驿站", "社区"]},
+        {"编号": [EVIL_ID, "K2"], "名称": objects(EVIL, "站"), "层级": ["驿站", "社区"]},
         [tc.point(0, -5), tc.point(300, -10)],
     )
     access = service_access(tiny, centres, threshold_m=100)
@@ -356,9 +367,9 @@ def evil_results() -> dict[str, object]:
     t = {n: ds.sample_layer(n) for n in ("communities", *ALLIANCE_LAYERS)}
     for name in ("communities", "units", "alliances", "departments"):
         t[name] = t[name].assign(
-            name=t[name]["name"].where(pd.RangeIndex(len(t[name])) % 2 == 1, EVIL)
+            name=t[name]["name"].astype(object).where(pd.RangeIndex(len(t[name])) % 2 == 1, EVIL)
         )
-    t["needs"] = t["needs"].assign(title=EVIL)
+    t["needs"] = t["needs"].assign(title=objects(*[EVIL] * len(t["needs"]), index=t["needs"].index))
     net = alliance_network(
         t["units"],
         t["alliances"],
