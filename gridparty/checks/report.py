@@ -126,8 +126,8 @@ class CoverageReport(Tables):
                 if found is not None
                 else pd.DataFrame({"area_m2": []})
             )
-            rows[f"{level}_overlaps"] = len(real)
-            rows[f"{level}_overlap_m2"] = float(real["area_m2"].sum())
+            rows[f"{level}_unit_overlaps"] = len(real)
+            rows[f"{level}_unit_overlap_m2"] = float(real["area_m2"].sum())
         rows["spill_overs"], rows["outside_m2"] = grids["spill_overs"], grids["outside_m2"]
         rows["problems"] = len(self.problems)
         return figures(rows)

@@ -123,7 +123,8 @@ def _check(
     from gridparty.maps import hierarchy_map
 
     assignment = assign_input(args, h)
-    progress(assignment.describe())
+    if any(assignment.filled.values()):
+        print(assignment.describe())
     progress("validating")
     issues = validate(
         h,

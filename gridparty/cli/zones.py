@@ -165,7 +165,8 @@ def _run(args: argparse.Namespace) -> int:
 
     named = _check_arguments(args)
     filled = with_parents(read_input(args))
-    progress(filled.describe())
+    if any(filled.filled.values()):
+        print(filled.describe())
     h = filled.hierarchy
     _check_against(h, args, named)
     organisations = extra_layer(

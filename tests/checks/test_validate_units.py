@@ -83,12 +83,14 @@ def test_check_coverage_headline_counts_overlaps_at_every_polygon_level() -> Non
 
     report = check_coverage(_overlapping_communities(street="南京东路街道"))
     figures = report.headline()["value"]
-    assert figures[["community_overlaps", "street_overlaps", "district_overlaps"]].tolist() == [
+    assert figures[
+        ["community_unit_overlaps", "street_unit_overlaps", "district_unit_overlaps"]
+    ].tolist() == [
         1,
         1,
         0,
     ]
-    assert figures["community_overlap_m2"] == pytest.approx(5000, rel=1e-6)
+    assert figures["community_unit_overlap_m2"] == pytest.approx(5000, rel=1e-6)
     assert report.unit_overlaps[["level", "id", "other_id"]].values.tolist() == [
         ["community", "C1", "C2"],
         ["street", "南京东路街道", "外滩街道"],

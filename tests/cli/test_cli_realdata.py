@@ -64,17 +64,17 @@ def test_check_headline_names_units_of_one_level_that_overlap(
     communities.loc[1, "street"] = "南京东路街道"
     layers["communities"] = communities.to_crs(4326)
     path = write_layers(layers, tmp_path / "city.gpkg")
-    assert main(["check", str(path)]) == 0
+    assert main(["check", str(path), "--lang", "en"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split() for line in lines if "_overlap" in line] == [
-        ["grid_overlaps", "0"],
-        ["grid_overlap_m2", "0.0"],
-        ["community_overlaps", "1"],
-        ["community_overlap_m2", "5000.0"],
-        ["street_overlaps", "1"],
-        ["street_overlap_m2", "5000.0"],
-        ["district_overlaps", "0"],
-        ["district_overlap_m2", "0.0"],
+    assert [line.split() for line in lines if "verlap" in line] == [
+        ["Grid", "overlaps", "0"],
+        ["Grid", "overlap", "area", "(m²)", "0", "m²"],
+        ["Overlaps", "between", "communities", "1"],
+        ["Area", "of", "overlaps", "between", "communities", "(m²)", "5,000", "m²"],
+        ["Overlaps", "between", "streets", "1"],
+        ["Area", "of", "overlaps", "between", "streets", "(m²)", "5,000", "m²"],
+        ["Overlaps", "between", "districts", "0"],
+        ["Area", "of", "overlaps", "between", "districts", "(m²)", "0", "m²"],
     ]
 
 
@@ -89,7 +89,7 @@ def test_zones_fills_grid_parents_first_and_says_how_many(
         ["zones", str(path), "--flagships", "C1", "--radius-m", "1000", "--xlsx", str(xlsx)]
     )
     assert code == 0
-    assert "parents filled from space: 3 grids → community" in capsys.readouterr().err
+    assert "parents filled from space: 3 grids → community" in capsys.readouterr().out
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert sheets["帮带对象"]["组织编号"].tolist() == ["C2", "G3"]  # not its own G1, G2
     assert sheets["旗舰社区自身及其网格"]["组织编号"].tolist() == ["C1", "G1", "G2"]
