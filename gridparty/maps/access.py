@@ -14,7 +14,7 @@ import pandas as pd
 from gridparty.access.service import TIERS, PostSiting, ServiceAccess
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
-from gridparty.maps.base import base_map, map_settings
+from gridparty.maps.base import Tiles, map_settings, start_map
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
@@ -35,10 +35,12 @@ def access_map(
     communities: gpd.GeoDataFrame | None = None,
     posts: PostSiting | None = None,
     streets: bool = True,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     assets: str = "inline",
     min_count: int = DEFAULT_MIN_COUNT,
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of the service-centre network and its reach.
 
@@ -56,6 +58,10 @@ def access_map(
         As for :func:`gridparty.maps.base_map`.
     min_count : int
         Household and member counts below this are shown as ``"<min_count"``.
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -66,7 +72,9 @@ def access_map(
             f"access must be the result of service_access(), got {type(access).__name__}."
         )
     check_min_count(min_count)
-    m = base_map(access.buildings.total_bounds, tiles=tiles, lang=lang, assets=assets)
+    m = start_map(
+        m, access.buildings.total_bounds, tiles=tiles, lang=lang, assets=assets, title=title
+    )
     groups = [add_service_areas(m, access)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))
@@ -84,7 +92,7 @@ def access_map(
         )
         for minutes, metres in access.bands_m.items()
     ]
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes, groups=groups)
     add_layer_control(m)
     return m
 

@@ -241,24 +241,25 @@ def test_none_mode_has_no_tile_layer() -> None:
     assert "background: #f4f3ee" in page
 
 
-def test_inline_assets_need_no_network(h: Hierarchy) -> None:
+def test_inline_assets_inline_leaflet_and_jquery_and_keep_folium_links(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, issues=issues_table()))
-    assert not re.search(r"<script[^>]*\ssrc=", page)
-    assert not re.search(r"<link\b", page)
-    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert not any("leaflet@" in s or "jquery" in s for s in scripts)
     assert "Leaflet 1.9.4" in page
+    assert "jQuery v3.7.1" in page
     assert "sourceMappingURL" not in page
     assert "url(data:image/png;base64," in page
-    for unused in ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons"):
-        assert unused not in page.lower()
+    assert 'L.Icon.Default.imagePath="";' in page  # markers find the vendored images
+    # folium's own assets stay linked, so users' icon markers work online
+    assert "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/" in page
 
 
-def test_cdn_assets_link_leaflet_only(h: Hierarchy) -> None:
+def test_cdn_assets_link_leaflet_194_and_folium_assets(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, assets="cdn"))
     scripts = re.findall(r'<script src="([^"]+)"', page)
-    links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
-    assert scripts == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
-    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    assert scripts[0] == "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
+    assert "https://code.jquery.com/jquery-3.7.1.min.js" in scripts
+    assert "Leaflet 1.9.4" not in page
 
 
 def test_osm_mode_draws_wgs84_rounded_to_a_micro_degree(h: Hierarchy) -> None:
