@@ -113,7 +113,7 @@ def tile_source(tiles: Tiles, attr: str | None = None) -> tuple[str, TileSource 
     tiles : str or xyzservices.TileProvider
         A name of :data:`TILES` (``"osm"``, ``"cartodb"``, ``"gaode"``, ``"none"``), an
         ``xyzservices.TileProvider`` or the dotted name of one (``"Gaode.Normal"``,
-        ``"CartoDB.Positron"``), or a URL template such as
+        ``"OpenStreetMap.Mapnik"``), or a URL template such as
         ``"https://tiles.example.cn/{z}/{x}/{y}.png"`` (then ``attr`` is required).
         Gaode/AutoNavi and Tencent tiles are GCJ-02: the data is shifted to them for display.
     attr : str, optional
