@@ -83,7 +83,7 @@ def test_bad_tiles_say_what_to_pass() -> None:
         hierarchy_map(H, tiles="googl")
     with pytest.raises(InputError, match="needs an API key"):
         base_map(BOUNDS, tiles=xyzservices.providers.Thunderforest.OpenCycleMap)
-    with pytest.raises(InputError, match="not a single xyzservices.TileProvider"):
+    with pytest.raises(InputError, match=r"not a single xyzservices\.TileProvider"):
         base_map(BOUNDS, tiles=xyzservices.providers.CartoDB)
     with pytest.raises(InputError, match="neither a name"):
         base_map(BOUNDS, tiles=3)  # type: ignore[arg-type]
