@@ -55,8 +55,10 @@ Datum = Literal["wgs84", "gcj02"]
 Tiles = str | Mapping[str, Any]
 E = TypeVar("E", bound=Element)
 
-#: Display coordinates are rounded to this many degrees (≈ 0.1 m); analysis never is.
-DISPLAY_PRECISION_DEG = 1e-6
+#: Display coordinates are rounded to this many degrees (≈ 1 m); analysis never is.
+DISPLAY_PRECISION_DEG = 1e-5
+#: Outlines are simplified for display within this many degrees (≈ 0.5 m) first.
+DISPLAY_SIMPLIFY_DEG = 5e-6
 
 
 @dataclass(frozen=True)
@@ -497,7 +499,8 @@ def _display_corners(
 
 
 def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
-    """Geometries as drawn: converted to the tiles' datum, rounded to 1e-6 degrees.
+    """Geometries as drawn: converted to the tiles' datum, simplified within 5e-6 degrees
+    (≈ 0.5 m) and rounded to 1e-5 degrees (≈ 1 m), which keeps maps of big cities small.
 
     Parameters
     ----------
@@ -516,6 +519,7 @@ def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
         from gridparty.core.coords import convert_geometries
 
         array = np.asarray(convert_geometries(array, "wgs84", "gcj02"), dtype=object)
+    array = shapely.simplify(array, DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
     return shapely.set_precision(array, DISPLAY_PRECISION_DEG, mode="pointwise")
 
 

@@ -167,10 +167,21 @@ def _add_grids(
         tips=tips.tolist(),
         labels=[header(c, lang) for c in values.columns],
         values=values,
-        styles=[f"coverage_grid_{s}" for s in status["status"]],
+        styles=_grid_styles(status),
         name=header("grid_status", lang),
         show=True,
     )
+
+
+def _grid_styles(status: pd.DataFrame) -> list[str]:
+    """Style per grid: its status, with a ``spatial`` grid that neither overlaps nor spills
+    over (only its geometry or parent is wrong) in a class of its own."""
+    styles = []
+    for value, reasons in zip(status["status"], status["reasons"].fillna(""), strict=True):
+        checks = {r for r in str(reasons).split(", ") if r}
+        spatial_only = value == "spatial" and not checks & {"overlap", "outside"}
+        styles.append("coverage_grid_geometry" if spatial_only else f"coverage_grid_{value}")
+    return styles
 
 
 def _add_parts(
@@ -195,6 +206,7 @@ def _add_parts(
         styles=[style] * len(table),
         name=header(name, lang),
         show=show,
+        markers=True,
     )
 
 
