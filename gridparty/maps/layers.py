@@ -42,7 +42,7 @@ __all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add
 
 _LABEL_KEYS = {"grids": "grids_count", "buildings": "buildings_count"}
 #: Zoom from which names show as labels (communities from street level, grids closer in).
-LABEL_ZOOM = {"community": 13, "grid": 15}
+LABEL_ZOOM = {"community": 14, "grid": 16}
 _PANE = "gp-boundaries"
 
 # Runs for each feature: style from the layer's table, tooltip, and a popup table built from
