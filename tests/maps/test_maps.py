@@ -339,7 +339,7 @@ def test_layer_counts_and_styles(h: Hierarchy) -> None:
     assert [tip(f) for f in issues[2:]] == [tip(f) for f in issues[:2]]
     b2 = next(f for f in features(page) if tip(f) == "楼栋：B2")
     assert b2["properties"]["s"] == "building_no_group"
-    assert '"building_no_group": {"color": "#9a7d0a"' in page
+    assert '"building_no_group": {"color": "#8c7f00"' in page
 
 
 def test_builders_take_the_maps_language_and_can_override_it(h: Hierarchy) -> None:
