@@ -123,13 +123,26 @@ def add_sliver_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_map_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--tiles`` and ``--lang`` to a command."""
+    """Add ``--tiles``, ``--tiles-attribution`` and ``--lang`` to a command.
+
+    ``args.tiles`` is what the map functions take: a name, an xyzservices provider name, or
+    (a URL template with ``--tiles-attribution``) an ``xyzservices.TileProvider``.
+    """
     parser.add_argument(
         "--tiles",
         default="osm",
-        choices=["osm", "cartodb", "gaode", "none"],
-        help="map background (gaode shifts the data to GCJ-02 for display; "
-        "none works without internet)",
+        action=_TilesAction,
+        metavar="NAME|PROVIDER|URL",
+        help="map background: osm (default), cartodb, gaode, none (works without internet), an "
+        "xyzservices provider such as Gaode.Normal or OpenStreetMap.Mapnik, or a URL template "
+        "such as https://tiles.example.cn/{z}/{x}/{y}.png with --tiles-attribution; Gaode and "
+        "Tencent tiles are GCJ-02 and the data is shifted to them for display",
+    )
+    parser.add_argument(
+        "--tiles-attribution",
+        action=_TilesAction,
+        metavar="TEXT",
+        help="attribution of a --tiles URL template, e.g. '© 天地图' (required with a URL)",
     )
     parser.add_argument(
         "--lang",
@@ -141,6 +154,36 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
 
 #: Whether progress lines are shown: on a terminal, unless ``--quiet`` (set by the main parser).
 SHOW_PROGRESS = {"quiet": False}
+
+
+class _TilesAction(argparse.Action):
+    """Check ``--tiles`` when parsed and join a URL template with its attribution."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from gridparty.maps.base import tile_source
+
+        setattr(namespace, f"_{self.dest}", str(values))
+        tiles = getattr(namespace, "_tiles", "osm")
+        attribution = getattr(namespace, "_tiles_attribution", None)
+        try:
+            tile_source(tiles, attribution or "-")
+        except InputError as exc:
+            parser.error(f"--tiles {tiles!r}: {exc}")
+        if "{z}" in tiles and attribution:
+            import xyzservices
+
+            namespace.tiles = xyzservices.TileProvider(
+                name="custom", url=tiles, attribution=attribution
+            )
+        else:
+            namespace.tiles = tiles
+        namespace.tiles_attribution = attribution
 
 
 def progress(message: str) -> None:

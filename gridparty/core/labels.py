@@ -102,6 +102,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "coverage_grid_joint_branch": ("网格：宜建联合党支部", "grid: joint-branch candidate"),
     "coverage_grid_no_branch": ("网格：应建未建党支部", "grid: branch missing"),
     "coverage_grid_spatial": ("网格：重叠或超出社区", "grid: overlap or spill-over"),
+    "coverage_grid_geometry": (
+        "网格：几何或所属社区有误",
+        "grid: invalid geometry or parent",
+    ),
     # flagship zones
     "flagship_radius": ("半径 {radius} 米", "radius {radius} m"),
     "flagship_area": ("面积 {area} km²（半径 {radius} 米）", "area {area} km² (radius {radius} m)"),

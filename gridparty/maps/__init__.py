@@ -2,8 +2,10 @@
 
 * Every string that reaches HTML or JavaScript passes :func:`escape` (folium escapes nothing).
 * No household-level points and no personal fields; counts below ``min_count`` show as ``"<5"``.
-* Works offline: Leaflet is inlined from the vendored copy (``assets="inline"``, default).
-* Gaode tiles are GCJ-02: every layer drawn on them is converted for display.
+* Works offline: Leaflet and jQuery are inlined from vendored copies (``assets="inline"``).
+* Gaode and Tencent tiles are GCJ-02: every layer drawn on them is converted for display.
+* Ordinary folium maps: every map function takes ``m=`` to draw onto an existing map, and the
+  layer control is created when the map is rendered, so folium layers added later are listed.
 
 Examples
 --------
@@ -20,9 +22,11 @@ from gridparty.maps.base import (
     TILES,
     GridpartyMap,
     MapSettings,
+    Tiles,
     base_map,
     map_settings,
     save_map,
+    tile_source,
     to_display,
 )
 from gridparty.maps.coverage import coverage_map
@@ -47,6 +51,7 @@ __all__ = [
     "GridpartyMap",
     "MapSettings",
     "Style",
+    "Tiles",
     "access_map",
     "add_buildings",
     "add_communities",
@@ -65,5 +70,6 @@ __all__ = [
     "map_settings",
     "save_map",
     "suppress_small_counts",
+    "tile_source",
     "to_display",
 ]

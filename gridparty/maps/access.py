@@ -15,7 +15,7 @@ from gridparty.access.service import TIERS, PostSiting, ServiceAccess
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
-from gridparty.maps.base import base_map, map_settings
+from gridparty.maps.base import Tiles, map_settings, start_map
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
@@ -36,10 +36,12 @@ def access_map(
     communities: gpd.GeoDataFrame | None = None,
     posts: PostSiting | None = None,
     streets: bool = True,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     assets: str = "inline",
     min_count: int = DEFAULT_MIN_COUNT,
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of the service-centre network and its reach.
 
@@ -57,6 +59,10 @@ def access_map(
         As for :func:`gridparty.maps.base_map`.
     min_count : int
         Household and member counts below this are shown as ``"<min_count"``.
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -67,7 +73,14 @@ def access_map(
             f"access must be the result of service_access(), got {type(access).__name__}."
         )
     check_min_count(min_count)
-    m = base_map(access.buildings.total_bounds, tiles=tiles, lang=lang, assets=assets)  # type: ignore[arg-type]  # total_bounds: four floats
+    m = start_map(
+        m,
+        access.buildings.total_bounds,
+        tiles=tiles,
+        lang=lang,
+        assets=assets,
+        title=title,  # type: ignore[arg-type]  # the library accepts it at run time
+    )
     groups = [add_service_areas(m, access)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))
@@ -85,7 +98,7 @@ def access_map(
         )
         for minutes, metres in access.bands_m.items()
     ]
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)  # type: ignore[attr-defined]  # set by gridparty on the folium object
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes, groups=groups)  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m
 

@@ -30,7 +30,7 @@ from gridparty.alliances.tables import read_table
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
-from gridparty.maps.base import base_map
+from gridparty.maps.base import Tiles, start_map
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
@@ -289,10 +289,12 @@ def alliance_map(
     pairing: PairingProposal | None = None,
     departments: gpd.GeoDataFrame | None = None,
     lists: ListMatch | None = None,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     min_count: int = DEFAULT_MIN_COUNT,
     assets: str = "inline",
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of alliances, pairing and the three lists, safe to share.
 
@@ -308,14 +310,19 @@ def alliance_map(
         Department points shown with the pairing lines.
     lists : ListMatch, optional
         From :func:`gridparty.match_lists`: needs, resources and matches.
-    tiles : {"osm", "cartodb", "gaode", "none"}
-        Base tiles (``"gaode"`` shows everything in GCJ-02).
+    tiles : str or xyzservices.TileProvider
+        Base tiles, as for :func:`gridparty.maps.base_map` (Gaode tiles show everything in
+        GCJ-02).
     lang : {"zh", "en"}
         Label language.
     min_count : int
         Member counts and need sizes below this show as ``"<min_count"`` (0 shows all).
     assets : {"inline", "cdn"}
         Inline Leaflet (works offline) or link it.
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -341,11 +348,13 @@ def alliance_map(
         )
     bounds = np.array([f.to_crs(4326).total_bounds for f in frames])
     bounds = bounds[np.isfinite(bounds).all(axis=1)]
-    m = base_map(
+    m = start_map(
+        m,
         (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)),
         tiles=tiles,
         lang=lang_,
         assets=assets,
+        title=title,
     )
     groups = []
     if communities is not None:
@@ -359,6 +368,6 @@ def alliance_map(
         groups += add_lists(m, lists, lang=lang_, min_count=min_count, show=analysis is None)
     if analysis is not None:
         groups.append(add_alliance_units(m, analysis, lang=lang_, min_count=min_count))
-    add_legend(m, list(dict.fromkeys(k for g in groups for k in g.legend_keys)))  # type: ignore[attr-defined]  # set by gridparty on the folium object
+    add_legend(m, [k for g in groups for k in g.legend_keys], groups=groups)  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m

@@ -1,11 +1,12 @@
-"""The base map: tiles (OpenStreetMap, CartoDB, Gaode or none), assets, display coordinates."""
+"""The base map: tiles (a name, an xyzservices provider or a URL template), assets, title,
+display coordinates, and the layer control placed when the map is rendered."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -14,8 +15,9 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
 from folium.map import FitBounds
+from folium.template import Template
 
 from gridparty.core.atomic import write_text
 from gridparty.core.errors import InputError
@@ -37,18 +39,26 @@ __all__ = [
     "GridpartyMap",
     "MapSettings",
     "TileSource",
+    "Tiles",
     "base_map",
     "map_settings",
     "owned",
     "save_map",
+    "start_map",
+    "tile_source",
     "to_display",
 ]
 
 Datum = Literal["wgs84", "gcj02"]
+#: What ``tiles=`` takes: a name of :data:`TILES`, an ``xyzservices.TileProvider`` (or the
+#: dotted name of one, e.g. ``"Gaode.Normal"``) or a URL template with ``{z}``, ``{x}``, ``{y}``.
+Tiles = str | Mapping[str, Any]
 E = TypeVar("E", bound=Element)
 
-#: Display coordinates are rounded to this many degrees (≈ 0.1 m); analysis never is.
-DISPLAY_PRECISION_DEG = 1e-6
+#: Display coordinates are rounded to this many degrees (≈ 1 m); analysis never is.
+DISPLAY_PRECISION_DEG = 1e-5
+#: Outlines are simplified for display within this many degrees (≈ 0.5 m) first.
+DISPLAY_SIMPLIFY_DEG = 5e-6
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,11 @@ class TileSource:
     subdomains: str = "abc"
 
     def attribution_html(self) -> str:
-        """Attribution as HTML, every text and link escaped."""
-        return " ".join(f'<a href="{escape(href)}">{escape(t)}</a>' for t, href in self.attribution)
+        """Attribution as HTML, every text and link escaped (a pair without link is text)."""
+        return " ".join(
+            f'<a href="{escape(href)}">{escape(t)}</a>' if href else escape(t)
+            for t, href in self.attribution
+        )
 
 
 _OSM = ("© OpenStreetMap contributors", "https://www.openstreetmap.org/copyright")
@@ -89,6 +102,87 @@ TILES: dict[str, TileSource | None] = {
     "none": None,
 }
 
+# Tile services drawn in GCJ-02 (data is shifted to match them): Gaode/AutoNavi and Tencent.
+_GCJ02_NAMES = ("gaode", "tencent", "autonavi")
+_GCJ02_HOSTS = ("autonavi.com", "amap.com", "gtimg.com", "map.qq.com")
+
+
+def tile_source(tiles: Tiles, attr: str | None = None) -> tuple[str, TileSource | None]:
+    """Resolve ``tiles=`` to a display name and a :class:`TileSource` (None: no tiles).
+
+    Parameters
+    ----------
+    tiles : str or xyzservices.TileProvider
+        A name of :data:`TILES` (``"osm"``, ``"cartodb"``, ``"gaode"``, ``"none"``), an
+        ``xyzservices.TileProvider`` or the dotted name of one (``"Gaode.Normal"``,
+        ``"OpenStreetMap.Mapnik"``), or a URL template such as
+        ``"https://tiles.example.cn/{z}/{x}/{y}.png"`` (then ``attr`` is required).
+        Gaode/AutoNavi and Tencent tiles are GCJ-02: the data is shifted to them for display.
+    attr : str, optional
+        Attribution shown for a URL template (plain text).
+
+    Raises
+    ------
+    InputError
+        For an unknown name, a URL template without ``attr``, or a provider needing a key.
+    """
+    if isinstance(tiles, Mapping):
+        return _provider_source(tiles)
+    if not isinstance(tiles, str):
+        raise InputError(
+            f"tiles={tiles!r} is neither a name, an xyzservices.TileProvider nor a URL template; "
+            f"use one of {', '.join(TILES)}, e.g. xyzservices.providers.Gaode.Normal, or "
+            "'https://host/{z}/{x}/{y}.png' with attr='© …'."
+        )
+    if tiles in TILES:
+        return tiles, TILES[tiles]
+    if all(part in tiles for part in ("{z}", "{x}", "{y}")):
+        if not attr or not str(attr).strip():
+            raise InputError(
+                f"tiles={tiles!r} is a URL template without attribution; pass attr='© the tile "
+                "owner' (tile services require it)."
+            )
+        host = tiles.split("//", 1)[-1].split("/", 1)[0].lower()
+        datum: Datum = "gcj02" if host.endswith(_GCJ02_HOSTS) else "wgs84"
+        return "custom", TileSource(tiles, ((str(attr), ""),), datum, 20)
+    import xyzservices
+
+    try:
+        provider = xyzservices.providers.query_name(tiles)
+    except ValueError:
+        raise InputError(
+            f"tiles={tiles!r} is not known; use one of {', '.join(TILES)}, the name of an "
+            "xyzservices provider (e.g. 'Gaode.Normal') or a URL template with {z}, {x}, {y}."
+        ) from None
+    return _provider_source(provider)
+
+
+def _provider_source(provider: Mapping[str, Any]) -> tuple[str, TileSource]:
+    import xyzservices
+
+    if not isinstance(provider, xyzservices.TileProvider) or "url" not in provider:
+        raise InputError(
+            f"tiles={dict(provider)!r} is not a single xyzservices.TileProvider; pick one, "
+            "e.g. xyzservices.providers.Gaode.Normal."
+        )
+    name = str(provider.get("name", "custom"))
+    if provider.requires_token():
+        raise InputError(
+            f"tiles={name!r} needs an API key; pass the provider with it, e.g. "
+            f"xyzservices.providers.{name}(apikey='…')."
+        )
+    url = provider.build_url(fill_subdomain=False)
+    attribution = str(provider.get("attribution") or provider.get("html_attribution") or name)
+    gcj02 = name.lower().startswith(_GCJ02_NAMES)
+    return name, TileSource(
+        url,
+        ((attribution, ""),),
+        "gcj02" if gcj02 else "wgs84",
+        int(provider.get("max_zoom", 19)),
+        str(provider.get("subdomains", "abc")),
+    )
+
+
 _CSS = """<style>
 .leaflet-container { font-family: "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC",
   "Source Han Sans SC", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif; }
@@ -101,7 +195,35 @@ _CSS = """<style>
 .gp-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
   vertical-align: -2px; box-sizing: border-box; }
 .gp-legend .gp-note { color: #666; margin-top: 4px; max-width: 220px; }
+.gp-title { position: absolute; top: 10px; left: 50%; transform: translateX(-50%);
+  z-index: 1000; background: rgba(255,255,255,0.92); padding: 4px 14px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 18px; font-weight: bold;
+  pointer-events: none; white-space: nowrap; }
+.gp-label { background: transparent; border: none; box-shadow: none; font-weight: bold;
+  color: #1b2631; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
+.gp-label::before { display: none; }
 </style>"""
+
+
+class MapTitle(MacroElement):
+    """A title box at the top centre of the map (pre-escaped text, JSON-encoded)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var box = L.DomUtil.create("div", "gp-title",
+                {{ this._parent.get_name() }}.getContainer());
+            box.innerHTML = {{ this.html|tojson }};
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
+        self._name = "MapTitle"
+        self.html = html
 
 
 @dataclass(frozen=True)
@@ -128,12 +250,19 @@ class GridpartyMap(folium.Map):
 
     def __init__(self, settings: MapSettings, **kwargs: Any) -> None:
         super().__init__(tiles=None, **kwargs)
-        self.default_js = [("leaflet", LEAFLET_JS_URL)]
-        self.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+        # folium's own assets stay (users add markers, icons, popups); Leaflet is 1.9.4.
+        self.default_js = [
+            (n, LEAFLET_JS_URL if n == "leaflet" else u) for n, u in folium.Map.default_js
+        ]
+        self.default_css = [
+            (n, LEAFLET_CSS_URL if n == "leaflet_css" else u) for n, u in folium.Map.default_css
+        ]
         self.gridparty = settings
+        self.layer_control: dict[str, Any] | None = None
         owned(self)
 
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's Map.render returns None
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's render returns None at run time
+        self._place_layer_control()
         _renumber(self)
         super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium is not annotated
         _check_no_template_text(self)
@@ -144,6 +273,31 @@ class GridpartyMap(folium.Map):
             header.add_child(RawHtml(style), name="gridparty_no_tiles")
         if self.gridparty.assets == "inline":
             inline_leaflet(header)
+        # Offline, folium.Icon's plugin cannot load: its markers fall back to Leaflet's
+        # default marker instead of stopping every script after them.
+        header.add_child(RawHtml(_ICON_FALLBACK), name="gridparty_icon_fallback")
+
+    def _place_layer_control(self) -> None:
+        """Add the layer control as the map's last element, so it lists every layer, also
+        those added after the gridparty builders; none when the user added a LayerControl."""
+        self._children.pop(_CONTROL, None)
+        if self.layer_control is None:
+            return
+        if any(isinstance(c, folium.LayerControl) for c in self._children.values()):
+            return
+        control = folium.LayerControl(**self.layer_control)
+        self.add_child(control, name=_CONTROL)
+        # Checked for template text when every layer it lists is gridparty's own.
+        listed = [c for c in self._children.values() if getattr(c, "control", False)]
+        if all(getattr(c, "_gridparty_owned", False) for c in listed):
+            owned(control)
+
+
+_CONTROL = "gridparty_layer_control"
+_ICON_FALLBACK = (
+    "<script>if (window.L && !L.AwesomeMarkers) { L.AwesomeMarkers = "
+    "{icon: function () { return new L.Icon.Default(); }}; }</script>"
+)
 
 
 def owned(element: E) -> E:
@@ -199,9 +353,11 @@ def map_settings(m: folium.Map) -> MapSettings:
 def base_map(
     bounds: Sequence[float],
     *,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     assets: str = "inline",
+    title: str | None = None,
+    attr: str | None = None,
 ) -> GridpartyMap:
     """An empty map fitted to ``bounds``, ready for the layer builders.
 
@@ -209,15 +365,22 @@ def base_map(
     ----------
     bounds : sequence of 4 floats
         ``(min_lon, min_lat, max_lon, max_lat)`` in WGS84 degrees, e.g. ``gdf.total_bounds``.
-    tiles : {"osm", "cartodb", "gaode", "none"}
-        OpenStreetMap (default), CartoDB Positron, Gaode (GCJ-02: every layer drawn on this map
-        is converted to GCJ-02 for display) or no tiles at all (intranets).
+    tiles : str or xyzservices.TileProvider
+        ``"osm"`` (default), ``"cartodb"``, ``"gaode"`` or ``"none"`` (no tiles, intranets); an
+        ``xyzservices.TileProvider`` or its dotted name (``"Gaode.Normal"``); or a URL template
+        (``"https://host/{z}/{x}/{y}.png"``, with ``attr``). Gaode and Tencent tiles are
+        GCJ-02: every layer drawn on this map is converted to GCJ-02 for display.
     lang : {"zh", "en"}
         Language of labels, legends and popups.
     assets : {"inline", "cdn"}
-        ``"inline"`` (default) writes the vendored Leaflet 1.9.4 into the HTML, so the map
-        opens without internet (tiles then simply stay blank); ``"cdn"`` links it instead
-        (smaller files). Only Leaflet is used; folium's jQuery/Bootstrap/Font Awesome are not.
+        ``"inline"`` (default) writes the vendored Leaflet 1.9.4 and jQuery into the HTML, so
+        the map opens without internet (tiles then simply stay blank); ``"cdn"`` links them
+        instead (smaller files). folium's other assets (Bootstrap, Font Awesome,
+        awesome-markers, used by ``folium.Icon``) are always linked.
+    title : str, optional
+        Title shown at the top of the map and as the page title (plain text).
+    attr : str, optional
+        Attribution of a URL-template ``tiles`` (plain text).
 
     Returns
     -------
@@ -229,15 +392,21 @@ def base_map(
     InputError
         For an unknown ``tiles``, ``lang`` or ``assets``, or bounds that are not finite
         WGS84 degrees.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> h = gp.sample_city()
+    >>> m = base_map(h.communities.total_bounds, tiles="none", title="示例街道")
+    >>> m.gridparty.datum
+    'wgs84'
     """
-    if tiles not in TILES:
-        raise InputError(f"tiles={tiles!r} is not known; use one of {', '.join(TILES)}.")
+    tiles_name, source = tile_source(tiles, attr)
     if assets not in ASSETS:
         raise InputError(f"assets={assets!r} is not known; use 'inline' (works offline) or 'cdn'.")
-    source = TILES[tiles]
     settings = MapSettings(
         lang=check_lang(lang),
-        tiles=tiles,
+        tiles=tiles_name,
         datum="wgs84" if source is None else source.datum,
         assets=assets,
     )
@@ -249,13 +418,15 @@ def base_map(
         control_scale=True,
         max_zoom=source.max_zoom if source else 20,
     )
-    m.get_root().title = escape(text("map_title", settings.lang))  # type: ignore[attr-defined]  # the root is a branca Figure
+    m.get_root().title = escape(title if title else text("map_title", settings.lang))  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
+    if title:
+        owned(MapTitle(escape(title))).add_to(m)
     if source is not None:
         owned(
             folium.TileLayer(
                 tiles=source.url,
                 attr=source.attribution_html(),
-                name=escape(tiles),
+                name=escape(tiles_name),
                 control=False,
                 max_zoom=source.max_zoom,
                 subdomains=source.subdomains,
@@ -265,6 +436,36 @@ def base_map(
     fit = owned(FitBounds([[y0, x0], [y1, x1]], padding=(12, 12)))
     fit.options["animate"] = False
     m.add_child(fit)
+    return m
+
+
+def start_map(
+    m: folium.Map | None,
+    bounds: Sequence[float],
+    *,
+    tiles: Tiles = "osm",
+    lang: str = "zh",
+    assets: str = "inline",
+    title: str | None = None,
+    sources: Sequence[object] = (),
+) -> folium.Map:
+    """The map a map function draws on: ``m`` when given, else a new :func:`base_map`.
+
+    On a given ``m`` the map's own tiles, display datum and language stay (``tiles``,
+    ``assets`` and ``lang`` apply to new maps only); a ``title`` is added to it. ``sources``
+    (files the drawn data was read from) join the map's ``gridparty_sources``, which
+    :func:`save_map` refuses to write over.
+    """
+    if m is None:
+        m = base_map(bounds, tiles=tiles, lang=lang, assets=assets, title=title)
+    elif not isinstance(m, folium.Map):
+        raise InputError(
+            f"m must be a folium.Map to draw on (a gridparty map or folium.Map()), got "
+            f"{type(m).__name__}; or leave m=None for a new map."
+        )
+    elif title:
+        owned(MapTitle(escape(title))).add_to(m)
+    m.gridparty_sources = (*getattr(m, "gridparty_sources", ()), *sources)  # type: ignore[attr-defined]
     return m
 
 
@@ -298,7 +499,8 @@ def _display_corners(
 
 
 def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
-    """Geometries as drawn: converted to the tiles' datum, rounded to 1e-6 degrees.
+    """Geometries as drawn: converted to the tiles' datum, simplified within 5e-6 degrees
+    (≈ 0.5 m) and rounded to 1e-5 degrees (≈ 1 m), which keeps maps of big cities small.
 
     Parameters
     ----------
@@ -317,6 +519,7 @@ def to_display(geoms: gpd.GeoSeries | np.ndarray, datum: Datum) -> np.ndarray:
         from gridparty.core.coords import convert_geometries
 
         array = np.asarray(convert_geometries(array, "wgs84", "gcj02"), dtype=object)
+    array = shapely.simplify(array, DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
     return shapely.set_precision(array, DISPLAY_PRECISION_DEG, mode="pointwise")
 
 

@@ -16,7 +16,7 @@ from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.results import header
-from gridparty.maps.base import base_map
+from gridparty.maps.base import Tiles, start_map
 from gridparty.maps.hierarchy import layer_bounds
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
@@ -54,11 +54,13 @@ _HOUSEHOLD_COUNTS = ("households", "member_households")
 def coverage_map(
     report: CoverageReport,
     *,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     min_count: int = DEFAULT_MIN_COUNT,
     assets: str = "inline",
     slivers: bool = False,
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of a :class:`~gridparty.checks.report.CoverageReport` for sharing.
 
@@ -70,8 +72,9 @@ def coverage_map(
     ----------
     report : CoverageReport
         From :func:`gridparty.check_coverage`.
-    tiles : {"osm", "cartodb", "gaode", "none"}
-        Base tiles; with ``"gaode"`` everything is drawn in GCJ-02.
+    tiles : str or xyzservices.TileProvider
+        Base tiles, as for :func:`gridparty.maps.base_map`; with Gaode tiles everything is
+        drawn in GCJ-02.
     lang : {"zh", "en"}
         Label language.
     min_count : int
@@ -80,6 +83,10 @@ def coverage_map(
         Inline Leaflet (offline, default) or link it.
     slivers : bool
         Switch the sliver layer on when the map opens.
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -95,8 +102,15 @@ def coverage_map(
     lang_ = check_lang(lang)
     min_count = check_min_count(min_count)
     h = report.hierarchy
-    m = base_map(layer_bounds([h.communities, h.grids]), tiles=tiles, lang=lang_, assets=assets)
-    m.gridparty_sources = h.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
+    m = start_map(
+        m,
+        layer_bounds([h.communities, h.grids]),
+        tiles=tiles,
+        lang=lang_,
+        assets=assets,
+        title=title,
+        sources=h.sources,
+    )
     groups = []
     if len(h.communities):
         groups.append(
@@ -122,7 +136,7 @@ def coverage_map(
     note = text("coverage_sliver_note", lang_).format(
         area=spatial.min_area_m2, width=spatial.min_width_m
     )
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])  # type: ignore[attr-defined]  # set by gridparty on the folium object
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note], groups=groups)  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m
 
@@ -154,10 +168,21 @@ def _add_grids(
         tips=tips.tolist(),
         labels=[header(c, lang) for c in values.columns],
         values=values,
-        styles=[f"coverage_grid_{s}" for s in status["status"]],
+        styles=_grid_styles(status),
         name=header("grid_status", lang),
         show=True,
     )
+
+
+def _grid_styles(status: pd.DataFrame) -> list[str]:
+    """Style per grid: its status, with a ``spatial`` grid that neither overlaps nor spills
+    over (only its geometry or parent is wrong) in a class of its own."""
+    styles = []
+    for value, reasons in zip(status["status"], status["reasons"].fillna(""), strict=True):
+        checks = {r for r in str(reasons).split(", ") if r}
+        spatial_only = value == "spatial" and not checks & {"overlap", "outside"}
+        styles.append("coverage_grid_geometry" if spatial_only else f"coverage_grid_{value}")
+    return styles
 
 
 def _add_parts(
@@ -182,6 +207,7 @@ def _add_parts(
         styles=[style] * len(table),
         name=header(name, lang),
         show=show,
+        markers=True,
     )
 
 

@@ -20,7 +20,7 @@ from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.flagship.zones import MentoringZones
-from gridparty.maps.base import base_map, map_settings
+from gridparty.maps.base import Tiles, map_settings, start_map
 from gridparty.maps.layers import add_communities, add_features
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
@@ -40,10 +40,12 @@ def flagship_map(
     *,
     communities: gpd.GeoDataFrame | None = None,
     links: bool = True,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     assets: str = "inline",
     min_count: int = DEFAULT_MIN_COUNT,
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of flagship mentoring zones to hand to the flagship secretaries.
 
@@ -59,6 +61,10 @@ def flagship_map(
         As for :func:`gridparty.maps.base_map`.
     min_count : int
         Member counts below this are shown as ``"<min_count"``.
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -71,8 +77,9 @@ def flagship_map(
     check_min_count(min_count)
     frames = [zones.zones, zones.mentees, zones.unreached]
     bounds = pd.concat([f.geometry for f in frames if len(f)]).total_bounds
-    m = base_map(bounds, tiles=tiles, lang=lang, assets=assets)
-    m.gridparty_sources = zones.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
+    m = start_map(
+        m, bounds, tiles=tiles, lang=lang, assets=assets, title=title, sources=zones.sources
+    )
     groups = [add_zones(m, zones)]
     if communities is not None and len(communities):
         groups.append(add_communities(m, communities, show=True))
@@ -90,8 +97,8 @@ def flagship_map(
             mentees=len(zones.mentees), unreached=len(zones.unreached)
         ),
     ]
-    keys = [k for g in groups for k in g.legend_keys]  # type: ignore[attr-defined]  # set by gridparty on the folium object
-    add_legend(m, list(dict.fromkeys(keys)), notes=notes)
+    keys = [k for g in groups for k in g.legend_keys]  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
+    add_legend(m, keys, notes=notes, groups=groups)
     add_layer_control(m)
     return m
 

@@ -10,7 +10,7 @@ from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy, building_counts
-from gridparty.maps.base import base_map
+from gridparty.maps.base import Tiles, map_settings, start_map
 from gridparty.maps.layers import add_buildings, add_communities, add_grids, add_issues
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT
@@ -25,11 +25,13 @@ def hierarchy_map(
     h: Hierarchy,
     *,
     issues: gpd.GeoDataFrame | None = None,
-    tiles: str = "osm",
+    tiles: Tiles = "osm",
     lang: str = "zh",
     min_count: int = DEFAULT_MIN_COUNT,
     assets: str = "inline",
     messages: bool = False,
+    m: folium.Map | None = None,
+    title: str | None = None,
 ) -> folium.Map:
     """A map of the hierarchy for sharing: aggregates only, no household points.
 
@@ -46,8 +48,9 @@ def hierarchy_map(
     issues : GeoDataFrame, optional
         :func:`gridparty.checks.validate` output to draw on top (household-level rows are counted
         in the legend, never drawn).
-    tiles : {"osm", "cartodb", "gaode", "none"}
-        Base tiles; with ``"gaode"`` all data is shown in GCJ-02.
+    tiles : str or xyzservices.TileProvider
+        Base tiles, as for :func:`gridparty.maps.base_map`; with Gaode tiles all data is
+        shown in GCJ-02.
     lang : {"zh", "en"}
         Label language.
     min_count : int
@@ -56,6 +59,10 @@ def hierarchy_map(
         Inline Leaflet (works offline, default) or link it from a CDN.
     messages : bool
         Show issue messages in popups (they may quote small member counts).
+    m : folium.Map, optional
+        Draw onto this map (its tiles and language stay) instead of a new one.
+    title : str, optional
+        Title shown at the top of the map (plain text).
 
     Returns
     -------
@@ -80,8 +87,15 @@ def hierarchy_map(
             "gridparty.Hierarchy(communities, grids, buildings, households)."
         )
     layers = [h.communities, h.grids, h.buildings]
-    m = base_map(layer_bounds(layers), tiles=tiles, lang=lang, assets=assets)
-    m.gridparty_sources = h.sources  # type: ignore[attr-defined]  # save_map refuses to write over them; set by gridparty on the folium object
+    m = start_map(
+        m,
+        layer_bounds(layers),
+        tiles=tiles,
+        lang=lang,
+        assets=assets,
+        title=title,
+        sources=h.sources,
+    )
     groups = []
     if len(h.communities):
         groups.append(
@@ -98,8 +112,8 @@ def hierarchy_map(
         groups.append(add_issues(m, issues, messages=messages))
         hidden = int(issues["level"].astype(TEXT_DTYPE).eq("household").fillna(False).sum())
         if hidden:
-            notes.append(text("household_issues_hidden", m.gridparty.lang).format(n=hidden))
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes)  # type: ignore[attr-defined]  # set by gridparty on the folium object
+            notes.append(text("household_issues_hidden", map_settings(m).lang).format(n=hidden))
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes, groups=groups)  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m
 

@@ -18,7 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
 from folium.map import CustomPane
+from folium.template import Template
 from folium.utilities import JsCode
 
 from gridparty.core.coords import ensure_wgs84
@@ -41,6 +43,8 @@ from gridparty.maps.styles import STYLES
 __all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add_issues"]
 
 _LABEL_KEYS = {"grids": "grids_count", "buildings": "buildings_count"}
+#: Zoom from which names show as labels (communities from street level, grids closer in).
+LABEL_ZOOM = {"community": 14, "grid": 16}
 _PANE = "gp-boundaries"
 
 # Runs for each feature: style from the layer's table, tooltip, and a popup table built from
@@ -113,6 +117,8 @@ def add_features(
     name: str,
     show: bool,
     pane: str | None = None,
+    markers: bool = False,
+    label_zoom: int | None = None,
 ) -> folium.FeatureGroup:
     """Add ``frame``'s geometry as a named layer with tooltips, popups and styles; return it.
 
@@ -139,18 +145,28 @@ def add_features(
         Whether the layer is on when the map opens.
     pane : str, optional
         Leaflet pane to draw in.
+    markers : bool
+        Also draw a circle marker (style key + ``"_marker"``, a fixed size in pixels) at a
+        point on each feature, with the same tooltip and popup: problems stay visible when
+        zoomed out far enough for their outline to vanish.
+    label_zoom : int, optional
+        Show each tooltip as a permanent label at a point on the feature from this zoom level
+        on, while the layer is switched on.
     """
+    if markers:
+        frame, tips, values, styles = _with_markers(frame, tips, values, styles)
     rows = [[escape(v) for v in row] for row in values.itertuples(index=False)]
     collection = _feature_collection(
         frame.geometry, [escape(t) for t in tips], rows, styles, map_settings(m).datum
     )
     used = [k for k in STYLES if k in set(styles)]
+    legend_keys = tuple(k for k in used if not k.endswith("_marker"))
     bind = _BIND % {
         "labels": js_literal([escape(label) for label in labels]),
         "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
     }
     group = owned(folium.FeatureGroup(name=escape(name), show=show))
-    group.legend_keys = tuple(used)  # type: ignore[attr-defined]  # set by gridparty on the folium object
+    group.legend_keys = legend_keys  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     owned(
         folium.GeoJson(
             collection,
@@ -160,8 +176,95 @@ def add_features(
             **({"pane": pane} if pane else {}),  # type: ignore[arg-type]  # pane is a keyword folium passes on
         )
     ).add_to(group)
+    if label_zoom is not None:
+        _add_labels(group, frame, tips, label_zoom, map_settings(m).datum)
     group.add_to(m)
     return group
+
+
+def _with_markers(
+    frame: gpd.GeoDataFrame,
+    tips: Sequence[str],
+    values: pd.DataFrame,
+    styles: Sequence[str],
+) -> tuple[gpd.GeoDataFrame, list[str], pd.DataFrame, list[str]]:
+    """``frame`` followed by one point per non-point feature (style key + ``_marker``)."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    areal = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) != 0)
+    where = np.flatnonzero(areal)
+    points = gpd.GeoSeries(shapely.point_on_surface(geoms[where]), crs=frame.crs)
+    both = gpd.GeoDataFrame(
+        geometry=pd.concat([frame.geometry, points], ignore_index=True), crs=frame.crs
+    )
+    more_values = pd.concat([values, values.iloc[where]], ignore_index=True)
+    more_tips = [*tips, *(tips[i] for i in where)]  # type: ignore[call-overload]  # numpy integer index
+    more_styles = [*styles, *(f"{styles[i]}_marker" for i in where)]  # type: ignore[call-overload]  # numpy integer index
+    return both, more_tips, more_values, more_styles
+
+
+class _Labels(MacroElement):
+    """Permanent labels (pre-escaped text at display coordinates) shown from ``min_zoom`` on
+    while their layer is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group, items, minZoom) {
+            var labels = L.layerGroup();
+            items.forEach(function (item) {
+                labels.addLayer(L.tooltip({permanent: true, direction: "center",
+                    className: "gp-label", interactive: false})
+                    .setLatLng([item[0], item[1]]).setContent(item[2]));
+            });
+            var bound = null;
+            function update() {
+                var on = bound.hasLayer(group) && bound.getZoom() >= minZoom;
+                if (on && !bound.hasLayer(labels)) { bound.addLayer(labels); }
+                if (!on && bound.hasLayer(labels)) { bound.removeLayer(labels); }
+            }
+            function attach() {
+                if (group._map && bound !== group._map) {
+                    bound = group._map;
+                    bound.on("zoomend", update);
+                }
+                if (bound) { update(); }
+            }
+            group.on("add", attach);
+            group.on("remove", function () { if (labels._map) { labels.remove(); } });
+            attach();
+        })({{ this._parent.get_name() }}, {{ this.items|tojson }}, {{ this.min_zoom }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, items: list[tuple[float, float, str]], min_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
+        self._name = "Labels"
+        self.items = items
+        self.min_zoom = int(min_zoom)
+
+
+def _add_labels(
+    group: folium.FeatureGroup,
+    frame: gpd.GeoDataFrame,
+    tips: Sequence[str],
+    min_zoom: int,
+    datum: str,
+) -> None:
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    keep = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    at = shapely.get_coordinates(to_display(shapely.point_on_surface(geoms[keep]), datum))  # type: ignore[arg-type]  # the library accepts it at run time
+    # The label is the name after the level's prefix ("网格：" / "Grid: ").
+    names = [_short(tips[i]) for i in keep]  # type: ignore[call-overload]  # numpy integer index
+    items = [(round(y, 6), round(x, 6), escape(n)) for (x, y), n in zip(at, names, strict=True)]
+    owned(_Labels(items, min_zoom)).add_to(group)
+
+
+def _short(tip: str) -> str:
+    for sep in ("：", ": "):
+        if sep in tip:
+            return tip.split(sep, 1)[1]
+    return tip
 
 
 def _layer_frame(frame: object, argument: str) -> gpd.GeoDataFrame:
@@ -223,6 +326,7 @@ def _unit_layer(
         name=text(spec.layer, lang),
         show=show,
         pane=pane,
+        label_zoom=LABEL_ZOOM.get(level),
     )
 
 
@@ -396,6 +500,7 @@ def add_issues(
         styles=styles,
         name=text("issues", lang_),
         show=show,
+        markers=True,
     )
 
 

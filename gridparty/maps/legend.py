@@ -1,9 +1,10 @@
-"""The legend (a Leaflet control drawn from :data:`~gridparty.maps.styles.STYLES`) and the
-layer control."""
+"""The legend (a Leaflet control drawn from :data:`~gridparty.maps.styles.STYLES`, listing
+the classes of the layers switched on) and the layer control."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import folium
 from branca.element import MacroElement
@@ -12,7 +13,7 @@ from folium.template import Template
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.safe import escape, is_color
-from gridparty.maps.base import map_settings, owned
+from gridparty.maps.base import GridpartyMap, map_settings, owned
 from gridparty.maps.styles import STYLES, Style
 
 __all__ = ["Legend", "add_layer_control", "add_legend", "legend_html"]
@@ -21,7 +22,13 @@ _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
 
 class Legend(MacroElement):
-    """A Leaflet control showing pre-escaped legend HTML (JSON-encoded into the script)."""
+    """A Leaflet control showing pre-escaped legend HTML (JSON-encoded into the script).
+
+    Rows carry their style class (``data-k``); a class drawn by known layers (``layers``:
+    class → layers) is shown only while one of them is on, and the legend hides when no row
+    is shown, following the layer control. Layers are looked up when the map has loaded, so
+    the legend may come before them.
+    """
 
     _template = Template(
         """
@@ -35,15 +42,42 @@ class Legend(MacroElement):
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (map, control, layers) {
+            function update() {
+                var div = control.getContainer(), shown = 0;
+                if (!div) { return; }
+                div.querySelectorAll("[data-k]").forEach(function (row) {
+                    var names = layers[row.getAttribute("data-k")];
+                    var on = !names || names.some(function (n) {
+                        return window[n] && map.hasLayer(window[n]);
+                    });
+                    row.style.display = on ? "" : "none";
+                    shown += on ? 1 : 0;
+                });
+                div.style.display = shown ? "" : "none";
+            }
+            map.on("overlayadd overlayremove", update);
+            setTimeout(update, 0);
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.layer_names()|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html: str, position: str = "bottomright") -> None:
+    def __init__(
+        self,
+        html: str,
+        position: str = "bottomright",
+        layers: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
         self._name = "Legend"
         self.html = html
         self.position = position
+        self.layers = {k: list(v) for k, v in (layers or {}).items()}
+
+    def layer_names(self) -> dict[str, list[str]]:
+        """Style class → JavaScript names of the layers drawing it (known at render time)."""
+        return {k: [layer.get_name() for layer in v] for k, v in self.layers.items()}
 
 
 def _swatch(style: Style) -> str:
@@ -73,7 +107,9 @@ def legend_html(keys: Sequence[str], lang: Lang, notes: Sequence[str] = ()) -> s
     unknown = [k for k in keys if k not in STYLES]
     if unknown:
         raise InputError(f"keys={unknown!r} are not legend classes; use keys of STYLES.")
-    rows = "".join(f"{_swatch(STYLES[k])}{escape(text(k, lang))}<br>" for k in keys)
+    rows = "".join(
+        f'<div data-k="{escape(k)}">{_swatch(STYLES[k])}{escape(text(k, lang))}</div>' for k in keys
+    )
     extra = "".join(f'<div class="gp-note">{escape(n)}</div>' for n in notes)
     return f"<b>{escape(text('legend', lang))}</b>{rows}{extra}"
 
@@ -85,6 +121,7 @@ def add_legend(
     notes: Sequence[str] = (),
     lang: str | None = None,
     position: str = "bottomright",
+    groups: Sequence[folium.FeatureGroup] = (),
 ) -> Legend:
     """Add a legend of the given style classes to ``m`` and return it.
 
@@ -93,27 +130,46 @@ def add_legend(
     m : folium.Map
         The map (from :func:`~gridparty.maps.base_map`).
     keys : sequence of str
-        Legend classes (keys of :data:`~gridparty.maps.styles.STYLES`) in display order.
+        Legend classes (keys of :data:`~gridparty.maps.styles.STYLES`) in display order;
+        repeated keys are shown once.
     notes : sequence of str
         Plain-text lines shown under the entries.
     lang : {"zh", "en"}, optional
         Label language; the map's by default.
     position : {"topleft", "topright", "bottomleft", "bottomright"}
         Corner of the map.
+    groups : sequence of folium.FeatureGroup
+        Layers from the builders (their ``legend_keys``): a class they draw is listed only
+        while one of its layers is switched on.
     """
     if position not in _POSITIONS:
         raise InputError(f"position={position!r} is not a corner; use one of {_POSITIONS}.")
     lang = check_lang(lang or map_settings(m).lang)
-    legend = owned(Legend(legend_html(keys, lang, notes), position))
+    layers: dict[str, list[folium.FeatureGroup]] = {}
+    for group in groups:
+        for key in getattr(group, "legend_keys", ()):
+            layers.setdefault(key, []).append(group)
+    keys = list(dict.fromkeys(keys))
+    legend = owned(Legend(legend_html(keys, lang, notes), position, layers))
     legend.add_to(m)
     return legend
 
 
-def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.LayerControl:
-    """Add the layer control (call it after the layers: it lists what is on the map then).
+def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.LayerControl | None:
+    """Give ``m`` a layer control listing every layer.
+
+    On a :class:`~gridparty.maps.base.GridpartyMap` the control is created when the map is
+    rendered, as its last element, so layers added afterwards (``folium.GeoJson``,
+    ``gdf.explore(m=m)``) are listed too; returns None. When you add your own
+    ``folium.LayerControl`` to such a map, gridparty adds none. On another ``folium.Map`` the
+    control is added now (returned): add it after your own layers.
 
     Layer names are escaped by the builders; Leaflet shows them as HTML.
     """
-    control = owned(folium.LayerControl(collapsed=collapsed, position="topright"))
+    options = {"collapsed": collapsed, "position": "topright"}
+    if isinstance(m, GridpartyMap):
+        m.layer_control = options
+        return None
+    control = owned(folium.LayerControl(**options))  # type: ignore[arg-type]  # the library accepts it at run time
     control.add_to(m)
     return control

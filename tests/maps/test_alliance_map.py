@@ -136,12 +136,12 @@ def test_gaode_tiles_shift_the_units() -> None:
     wgs = alliance_map(r, tiles="osm").get_root().render()
     gcj = alliance_map(r, tiles="gaode").get_root().render()
     point = units.geometry.iloc[1]
-    lon = f"{point.x:.6f}"
+    lon = repr(round(point.x, 5))
     assert lon in wgs
     assert lon not in gcj
-    gcj_lon, gcj_lat = (round(float(v), 6) for v in wgs84_to_gcj02(point.x, point.y))
-    assert f"{gcj_lon:.6f}" != lon
-    assert f"[{gcj_lat!r}, {gcj_lon!r}]" in gcj  # drawn rounded to 6 decimals, lat first
+    gcj_lon, gcj_lat = (round(float(v), 5) for v in wgs84_to_gcj02(point.x, point.y))
+    assert repr(gcj_lon) != lon
+    assert f"[{gcj_lat!r}, {gcj_lon!r}]" in gcj  # drawn rounded to 5 decimals (≈ 1 m), lat first
 
 
 # -- the command --------------------------------------------------------------------------------

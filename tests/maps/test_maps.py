@@ -241,33 +241,34 @@ def test_none_mode_has_no_tile_layer() -> None:
     assert "background: #f4f3ee" in page
 
 
-def test_inline_assets_need_no_network(h: Hierarchy) -> None:
+def test_inline_assets_inline_leaflet_and_jquery_and_keep_folium_links(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, issues=issues_table()))
-    assert not re.search(r"<script[^>]*\ssrc=", page)
-    assert not re.search(r"<link\b", page)
-    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert not any("leaflet@" in s or "jquery" in s for s in scripts)
     assert "Leaflet 1.9.4" in page
+    assert "jQuery v3.7.1" in page
     assert "sourceMappingURL" not in page
     assert "url(data:image/png;base64," in page
-    for unused in ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons"):
-        assert unused not in page.lower()
+    assert 'L.Icon.Default.imagePath="";' in page  # markers find the vendored images
+    # folium's own assets stay linked, so users' icon markers work online
+    assert "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/" in page
 
 
-def test_cdn_assets_link_leaflet_only(h: Hierarchy) -> None:
+def test_cdn_assets_link_leaflet_194_and_folium_assets(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, assets="cdn"))
     scripts = re.findall(r'<script src="([^"]+)"', page)
-    links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
-    assert scripts == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
-    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    assert scripts[0] == "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
+    assert "https://code.jquery.com/jquery-3.7.1.min.js" in scripts
+    assert "Leaflet 1.9.4" not in page
 
 
-def test_osm_mode_draws_wgs84_rounded_to_a_micro_degree(h: Hierarchy) -> None:
+def test_osm_mode_draws_wgs84_rounded_to_about_a_metre(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, tiles="osm"))
     drawn = shapely.from_geojson(json.dumps(features(page)[0]["geometry"]))
     original = h.communities.geometry.iloc[0]
-    assert shapely.get_coordinates(drawn) == pytest.approx(
-        shapely.get_coordinates(original), abs=5e-7
-    )
+    xy = shapely.get_coordinates(drawn)
+    assert xy == pytest.approx(shapely.get_coordinates(original), abs=5e-6)
+    assert np.allclose(xy * 1e5, np.round(xy * 1e5), atol=1e-6)  # on the 1e-5° grid
 
 
 def test_gaode_mode_shifts_coordinates_to_gcj02(h: Hierarchy) -> None:
@@ -281,7 +282,7 @@ def test_gaode_mode_shifts_coordinates_to_gcj02(h: Hierarchy) -> None:
     frames = (h.communities, h.grids, h.buildings)
     wgs = np.vstack([shapely.get_coordinates(f.geometry.array) for f in frames])
     lon, lat = wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
-    assert drawn == pytest.approx(np.column_stack([lon, lat]), abs=5e-7)
+    assert drawn == pytest.approx(np.column_stack([lon, lat]), abs=5e-6)
     # The shift near the Bund is a few hundred metres: about +0.0045° lon, -0.0020° lat.
     shift = drawn - wgs
     assert shift[:, 0] == pytest.approx(0.0045, abs=0.0005)
@@ -325,10 +326,20 @@ def test_english_labels(h: Hierarchy) -> None:
 def test_layer_counts_and_styles(h: Hierarchy) -> None:
     page = render(hierarchy_map(h, issues=issues_table()))
     sizes = [len(c["features"]) for c in collections(page)]
-    assert sizes == [2, 3, 4, 2]  # issues: household row and row without geometry not drawn
+    # issues: household row and row without geometry not drawn; a marker per drawn problem
+    assert sizes == [2, 3, 4, 4]
+    issues = collections(page)[3]["features"]
+    assert [f["geometry"]["type"] for f in issues] == ["Polygon", "Polygon", "Point", "Point"]
+    assert [f["properties"]["s"] for f in issues] == [
+        "issue_warning",
+        "issue_warning",
+        "issue_warning_marker",
+        "issue_warning_marker",
+    ]
+    assert [tip(f) for f in issues[2:]] == [tip(f) for f in issues[:2]]
     b2 = next(f for f in features(page) if tip(f) == "楼栋：B2")
     assert b2["properties"]["s"] == "building_no_group"
-    assert '"building_no_group": {"color": "#9a7d0a"' in page
+    assert '"building_no_group": {"color": "#8c7f00"' in page
 
 
 def test_builders_take_the_maps_language_and_can_override_it(h: Hierarchy) -> None:
