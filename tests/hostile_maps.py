@@ -58,7 +58,8 @@ SCRIPT = (
 PAYLOADS = (MATH, *MKDIR, COMMENT, SCRIPT)
 
 _GEOJSON = re.compile(r"geo_json_\w+_add\(")
-_LABELS = re.compile(r"var labels = ")
+_LABELS = re.compile(r"var labels = (?=\[)")
+_MAP_LABELS = re.compile(r"\}\)\(\w+, (?=\[)")  # permanent name labels: [[lat, lon, text], ...]
 _LAYER_NAME = re.compile(r'"((?:[^"\\]|\\.)*)" : feature_group_')
 _LEGEND = re.compile(r"div\.innerHTML = ")
 _DECODER = json.JSONDecoder()
@@ -74,6 +75,8 @@ def shown_texts(page: str) -> list[str]:
     for match in _LABELS.finditer(page):
         found += _DECODER.raw_decode(page, match.end())[0]
     found += [json.loads(f'"{m.group(1)}"') for m in _LAYER_NAME.finditer(page)]
+    for match in _MAP_LABELS.finditer(page):
+        found += [item[2] for item in _DECODER.raw_decode(page, match.end())[0]]
     found += [_DECODER.raw_decode(page, m.end())[0] for m in _LEGEND.finditer(page)]
     return [htmllib.unescape(t) for t in found]
 

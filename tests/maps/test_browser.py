@@ -119,7 +119,8 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
     opened = open_map(path)
 
     _check_map(opened, page, ["Communities", "Grids", "Buildings", "Validation issues"])
-    assert opened.js("document.querySelectorAll('.leaflet-map-pane svg path').length") == 10
+    # 10 shapes and one circle marker for the one issue (problems show at overview zoom)
+    assert opened.js("document.querySelectorAll('.leaflet-map-pane svg path').length") == 11
     opened.page.screenshot(path="/tmp/gridparty_tiny_map.png")  # type: ignore[attr-defined]
     # A real mouse over a building shows its tooltip: the outline pane above lets it through.
     box = opened.js("""() => {
@@ -132,15 +133,17 @@ def test_hand_made_map_runs_without_errors_and_shows_hostile_text_literally(
         return found;
     }""")
     opened.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
-    assert opened.js("document.querySelector('.leaflet-tooltip').textContent") == "building: B3"
+    hovered = "document.querySelector('.leaflet-tooltip:not(.gp-label)').textContent"
+    assert opened.js(hovered) == "building: B3"
     shown = opened.js(OPEN_ALL)
-    assert len(shown["tips"]) == len(shown["pops"]) == 10
+    # 10 features and the issue's marker, which repeats the issue's tooltip and popup
+    assert len(shown["tips"]) == len(shown["pops"]) == 11
     core = HOSTILE.strip()  # ids are stripped on loading (U+2028 is whitespace)
-    # 1 community, 3 grids, 1 building, 1 issue (its id; its message in the popup too)
-    assert sum(core in t for t in shown["tips"]) == 6
-    assert sum(core in p for p in shown["pops"]) == 6
-    # names in 4 titles; the issue id in its title and id row, and its message
-    assert sum(p.count(HOSTILE) for p in shown["pops"]) == 4 + 3
+    # 1 community, 3 grids, 1 building, 1 issue and its marker (its id; its message too)
+    assert sum(core in t for t in shown["tips"]) == 7
+    assert sum(core in p for p in shown["pops"]) == 7
+    # names in 4 titles; the issue id in its title and id row, and its message, twice
+    assert sum(p.count(HOSTILE) for p in shown["pops"]) == 4 + 3 + 3
     opened.page.wait_for_timeout(300)  # type: ignore[attr-defined]  # let any onerror fire
     assert opened.js("window.__pwned") == 0
     assert (

@@ -84,7 +84,8 @@ def test_sample_city_coverage_map_renders_offline(chromium: object, tmp_path: Pa
     )
     assert names == ["社区（大党委）", "网格状态", "空白区域", "重叠区域", "超出上级部分"]
     drawn = page.evaluate("document.querySelectorAll('.leaflet-map-pane svg path').length")
-    assert drawn == 9 + 60 + 3  # communities, grids, the gap, the overlap, the spill-over
+    # communities, grids, the gap, the overlap, the spill-over, and a marker for each of the three
+    assert drawn == 9 + 60 + 3 + 3
     page.screenshot(path=str(tmp_path / "coverage.png"))
     context.close()
     assert errors == []
