@@ -119,6 +119,10 @@ if TYPE_CHECKING:
         synthetic_city,
         synthetic_layers,
     )
+    from gridparty.delineation.grids import (
+        GridDelineation,
+        delineate_grids,
+    )
     from gridparty.flagship.choice import (
         FlagshipChoice,
         choose_flagships,
@@ -223,6 +227,8 @@ _NAMES: dict[str, str] = {
     "sample_layer": "gridparty.datasets.sample",
     "synthetic_city": "gridparty.datasets.synthetic",
     "synthetic_layers": "gridparty.datasets.synthetic",
+    "GridDelineation": "gridparty.delineation.grids",
+    "delineate_grids": "gridparty.delineation.grids",
     "FlagshipChoice": "gridparty.flagship.choice",
     "choose_flagships": "gridparty.flagship.choice",
     "fewest_flagships": "gridparty.flagship.choice",
@@ -268,6 +274,7 @@ __all__ = [
     "DuplicateIdError",
     "FlagshipChoice",
     "GeometryError",
+    "GridDelineation",
     "GridpartyError",
     "GridpartyWarning",
     "Hierarchy",
@@ -303,6 +310,7 @@ __all__ = [
     "convert_geometries",
     "coords",
     "coverage_rates",
+    "delineate_grids",
     "detect_datum_offset",
     "fewest_flagships",
     "grid_fusion",
