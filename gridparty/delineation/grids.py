@@ -546,9 +546,7 @@ class _Run:
                 "community_id": comm,
                 "grid_id": new,
                 "previous_grid_id": self.previous,
-                "households": pd.array(self.households, dtype="Float64").astype("Int64")
-                if not np.isnan(self.households).any() or True
-                else None,
+                "households": pd.array(self.households, dtype="Float64").astype("Int64"),
             },
             index=b.index,
         )
@@ -595,12 +593,7 @@ class _Run:
             prev = pd.Series(self.previous[rows]).dropna()
             if prev.empty:
                 continue
-            weight = pd.Series(
-                np.nan_to_num(self.households[rows]),
-                index=prev.index if len(prev) == len(rows) else None,
-            )
-            best = prev.value_counts().index
-            for candidate in best:
+            for candidate in prev.value_counts().index:
                 if candidate not in taken:
                     ids[pos] = str(candidate)
                     taken.add(str(candidate))
@@ -611,7 +604,6 @@ class _Run:
                     ):
                         self._kept_ids.add(str(candidate))
                     break
-            del weight
         return ids
 
 

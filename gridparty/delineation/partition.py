@@ -186,34 +186,43 @@ def _fill(g: Graph, nbrs: list[dict[int, float]], labels: np.ndarray, weight: np
             left.discard(a)
 
 
-def _connected_without(nbrs: list[dict[int, float]], labels: np.ndarray, r: int, a: int) -> bool:
-    members = np.flatnonzero(labels == r)
-    rest = [int(m) for m in members if m != a]
-    if not rest:
+def _off_band(weight: float, low: int, high: int) -> float:
+    """Households of one region outside the band (a scalar :func:`violation`)."""
+    return low - weight if weight < low else weight - high if weight > high else 0.0
+
+
+def _connected_without(
+    nbrs: list[dict[int, float]], labels: list[int], r: int, a: int, size: int
+) -> bool:
+    """Whether region ``r`` (``size`` atoms, ``a`` among them) stays connected without ``a``:
+    a search from one of ``a``'s neighbours in ``r`` reaches the other ``size - 1`` atoms."""
+    start = next((j for j in nbrs[a] if labels[j] == r), None)
+    if start is None:
         return False
-    seen = {rest[0]}
-    stack = [rest[0]]
+    seen = {start}
+    stack = [start]
     while stack:
         x = stack.pop()
         for y in nbrs[x]:
             if y != a and y not in seen and labels[y] == r:
                 seen.add(y)
                 stack.append(y)
-    return len(seen) == len(rest)
+    return len(seen) == size - 1
 
 
-def _moves(nbrs: list[dict[int, float]], labels: np.ndarray):
+def _moves(nbrs: list[dict[int, float]], labels: list[int]):
     for a in range(len(labels)):
         r = labels[a]
         gain: dict[int, float] = {}
+        inside = 0.0
         for j, c in nbrs[a].items():
             s = labels[j]
             if s != r:
                 gain[s] = gain.get(s, 0.0) + c
-        if gain:
-            inside = sum(c for j, c in nbrs[a].items() if labels[j] == r)
-            for s, c in gain.items():
-                yield a, int(r), int(s), c - inside
+            else:
+                inside += c
+        for s, c in gain.items():
+            yield a, r, s, c - inside
 
 
 def _local_search(
@@ -226,22 +235,23 @@ def _local_search(
 ) -> np.ndarray:
     """Move boundary atoms between regions while the band violation falls, then while the
     cut falls at no band cost; every region stays connected and non-empty."""
-    labels = labels.copy()
-    weight = np.bincount(labels, weights=g.w).astype(float)
-    count = np.bincount(labels)
+    lab = labels.tolist()
+    w = g.w.tolist()
+    weight = np.bincount(labels, weights=g.w).astype(float).tolist()
+    count = np.bincount(labels).tolist()
     for _ in range(max_passes):
         moved = False
-        for a, r, s, cut_gain in list(_moves(nbrs, labels)):
-            if labels[a] != r:
+        for a, r, s, cut_gain in list(_moves(nbrs, lab)):
+            if lab[a] != r:
                 continue
-            wa = g.w[a]
-            before = violation(np.array([weight[r], weight[s]]), low, high).sum()
-            after = violation(np.array([weight[s] + wa]), low, high).sum()
+            wa = w[a]
+            before = _off_band(weight[r], low, high) + _off_band(weight[s], low, high)
+            after = _off_band(weight[s] + wa, low, high)
             if count[r] > 1:  # a region left empty disappears (one grid fewer)
-                after += violation(np.array([weight[r] - wa]), low, high).sum()
+                after += _off_band(weight[r] - wa, low, high)
             better = after < before or (after == before and cut_gain > 1e-9)
-            if better and (count[r] == 1 or _connected_without(nbrs, labels, r, a)):
-                labels[a] = s
+            if better and (count[r] == 1 or _connected_without(nbrs, lab, r, a, count[r])):
+                lab[a] = s
                 weight[r] -= wa
                 weight[s] += wa
                 count[r] -= 1
@@ -249,7 +259,7 @@ def _local_search(
                 moved = True
         if not moved:
             break
-    return labels
+    return np.asarray(lab, dtype=np.int64)
 
 
 def _spread_members(
@@ -262,29 +272,32 @@ def _spread_members(
 ) -> np.ndarray:
     """Move boundary atoms that give a region its ``branch_min``-th formal member, when the
     donor keeps enough and no household leaves the band."""
-    labels = labels.copy()
-    weight = np.bincount(labels, weights=g.w).astype(float)
-    formal = np.bincount(labels, weights=g.members, minlength=len(weight)).astype(float)
-    for a, r, s, _ in list(_moves(nbrs, labels)):
-        if labels[a] != r or g.members[a] <= 0:
+    lab = labels.tolist()
+    w, members = g.w.tolist(), g.members.tolist()
+    weight = np.bincount(labels, weights=g.w).astype(float).tolist()
+    formal = np.bincount(labels, weights=g.members, minlength=len(weight)).astype(float).tolist()
+    count = np.bincount(labels).tolist()
+    for a, r, s, _ in list(_moves(nbrs, lab)):
+        if lab[a] != r or members[a] <= 0:
             continue
-        if formal[s] >= branch_min or formal[s] + g.members[a] < branch_min:
+        if formal[s] >= branch_min or formal[s] + members[a] < branch_min:
             continue
-        if formal[r] >= branch_min and formal[r] - g.members[a] < branch_min:
+        if formal[r] >= branch_min and formal[r] - members[a] < branch_min:
             continue
-        wa = g.w[a]
-        if (
-            violation(np.array([weight[r] - wa, weight[s] + wa]), low, high).sum()
-            > violation(np.array([weight[r], weight[s]]), low, high).sum()
-        ):
+        wa = w[a]
+        if _off_band(weight[r] - wa, low, high) + _off_band(weight[s] + wa, low, high) > _off_band(
+            weight[r], low, high
+        ) + _off_band(weight[s], low, high):
             continue
-        if _connected_without(nbrs, labels, r, a):
-            labels[a] = s
+        if _connected_without(nbrs, lab, r, a, count[r]):
+            lab[a] = s
             weight[r] -= wa
             weight[s] += wa
-            formal[r] -= g.members[a]
-            formal[s] += g.members[a]
-    return labels
+            formal[r] -= members[a]
+            formal[s] += members[a]
+            count[r] -= 1
+            count[s] += 1
+    return np.asarray(lab, dtype=np.int64)
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:
@@ -302,6 +315,8 @@ def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) 
     Meant for small graphs (tens of atoms) to validate :func:`grow`.
     """
     import pulp
+
+    from gridparty.spatial.siting import _cbc, _quiet_pulp
 
     n = g.n
     arcs = [(int(i), int(j)) for i, j in g.edges] + [(int(j), int(i)) for i, j in g.edges]
@@ -342,7 +357,8 @@ def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) 
         for r in range(k):
             prob += cutv[e] >= x[i][r] - x[j][r]
             prob += cutv[e] >= x[j][r] - x[i][r]
-    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
+    with _quiet_pulp():
+        prob.solve(_cbc(time_limit_s))
     labels = np.array(
         [max(range(k), key=lambda r: pulp.value(x[i][r]) or 0.0) for i in range(n)],
         dtype=np.int64,
