@@ -314,9 +314,16 @@ def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) 
 
     Meant for small graphs (tens of atoms) to validate :func:`grow`.
     """
+    from gridparty.spatial.siting import _quiet_pulp
+
+    with _quiet_pulp():  # PuLP 3 notices about its 4.0 API
+        return _exact(g, low, high, k, time_limit_s)
+
+
+def _exact(g: Graph, low: int, high: int, k: int, time_limit_s: float) -> np.ndarray:
     import pulp
 
-    from gridparty.spatial.siting import _cbc, _quiet_pulp
+    from gridparty.spatial.siting import _cbc
 
     n = g.n
     arcs = [(int(i), int(j)) for i, j in g.edges] + [(int(j), int(i)) for i, j in g.edges]
@@ -357,8 +364,7 @@ def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) 
         for r in range(k):
             prob += cutv[e] >= x[i][r] - x[j][r]
             prob += cutv[e] >= x[j][r] - x[i][r]
-    with _quiet_pulp():
-        prob.solve(_cbc(time_limit_s))
+    prob.solve(_cbc(time_limit_s))
     labels = np.array(
         [max(range(k), key=lambda r: pulp.value(x[i][r]) or 0.0) for i in range(n)],
         dtype=np.int64,
