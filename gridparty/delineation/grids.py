@@ -46,7 +46,8 @@ class GridDelineation(Tables):
         ``member_households``, ``formal_members``, ``buildings``, ``unknown_buildings`` (without
         a household count), ``status`` (``in band``, ``below min``, ``above max``),
         ``polsby_popper`` (4πA/P², 1 for a circle), ``kept`` (an existing grid kept as it was),
-        ``organisation`` and ``joint_branch`` (see :attr:`organisations`), ``full_time``,
+        ``party_organisation`` (``branch with committee``, ``branch``, ``general branch`` or
+        ``joint branch``) and ``joint_branch`` (the joint branch's id), ``full_time``,
         ``part_time`` (workers).
     buildings : DataFrame
         Every building (index ``building_id``): ``community_id``, ``grid_id`` (proposed; missing
@@ -75,12 +76,12 @@ class GridDelineation(Tables):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
-            "grids": self.grids,
-            "building_grids": self.buildings.reset_index(),
-            "community_grids": self.communities.reset_index(),
-            "moves": self.moves,
+            "proposed_grids": self.grids,
+            "building_grids": self.buildings,
+            "community_grids": self.communities,
+            "moves": self.moves.set_index("building_id"),
             "staffing": self.staffing(),
-            "problems": self.problems,
+            "problems": self.problems.rename_axis("problem"),
         }
 
     def summary(self) -> pd.DataFrame:
@@ -104,12 +105,11 @@ class GridDelineation(Tables):
         )
 
     def staffing(self) -> pd.DataFrame:
-        """Full- and part-time grid workers per community (sums of :attr:`grids`)."""
-        return (
-            self.grids.groupby("community_id", sort=True)[["households", "full_time", "part_time"]]
-            .sum()
-            .reset_index()
-        )
+        """Full- and part-time grid workers per community (sums of :attr:`grids`; index
+        ``community_id``)."""
+        return self.grids.groupby("community_id", sort=True)[
+            ["households", "full_time", "part_time"]
+        ].sum()
 
 
 def delineate_grids(
@@ -632,7 +632,7 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
             np.where(formal >= rules.branch_min_formal, "branch", "joint branch"),
         ),
     )
-    grids["organisation"] = org
+    grids["party_organisation"] = org
     joint = pd.Series(pd.NA, index=grids.index, dtype="string")
     short = grids.index[org == "joint branch"]
     for cid, part in grids.loc[short].groupby("community_id", sort=True):

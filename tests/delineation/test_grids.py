@@ -188,3 +188,26 @@ def test_input_not_mutated():
     before = h.buildings.copy()
     delineate_grids(h, 300, 500)
     assert h.buildings.equals(before)
+
+
+def test_workbook_has_chinese_sheets_and_headers(sample, tmp_path):
+    from openpyxl import load_workbook
+
+    _, d = sample
+    path = d.to_excel(tmp_path / "网格划分.xlsx")
+    book = load_workbook(path)
+    assert book.sheetnames == [
+        "概要",
+        "拟划网格",
+        "楼栋所属网格",
+        "各社区网格划分",
+        "调整网格的楼栋",
+        "网格员配备",
+        "输入数据问题",
+    ]
+    heads = [c.value for c in next(book["拟划网格"].iter_rows(max_row=1))]
+    assert {"紧凑度（Polsby–Popper）", "党组织设置", "专职网格员", "兼职网格员"} <= set(heads)
+    # no header falls back to its code name
+    for sheet in book.worksheets:
+        for cell in next(sheet.iter_rows(max_row=1)):
+            assert not str(cell.value).isascii(), (sheet.title, cell.value)
