@@ -6,6 +6,7 @@ See :func:`delineate_grids` and docs/guides/delineation.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,9 @@ from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.delineation.partition import STREET_CUT_WEIGHT, Graph, bounds, exact, grow, score
 from gridparty.delineation.tessellation import METRES_PER_DEGREE, tessellate
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = [
     "HOUSEHOLDS_PER_PART_TIME",
@@ -103,6 +107,13 @@ class GridDelineation(Tables):
                 "problems": len(self.problems),
             }
         )
+
+    def map(self, **kwargs: object) -> folium.Map:
+        """Proposed against existing grids, moving buildings highlighted (see
+        :func:`gridparty.maps.delineation.delineation_map` for options)."""
+        from gridparty.maps.delineation import delineation_map
+
+        return delineation_map(self, **kwargs)  # type: ignore[arg-type]
 
     def staffing(self) -> pd.DataFrame:
         """Full- and part-time grid workers per community (sums of :attr:`grids`; index
