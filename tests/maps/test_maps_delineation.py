@@ -11,7 +11,7 @@ import tiny_city
 from gridparty.core.errors import InputError
 from gridparty.core.model import Hierarchy
 from gridparty.delineation.grids import delineate_grids
-from gridparty.maps.delineation import delineation_map
+from gridparty.maps.delineation import _STATUS_STYLES, delineation_map
 
 
 def _features(html: str) -> list[dict]:
@@ -33,8 +33,7 @@ def test_layers_moves_and_legend(redraw) -> None:
     by_style: dict[str, list[dict]] = {}
     for f in features:
         by_style.setdefault(f["properties"]["s"], []).append(f)
-    statuses = {"in band": "delineation_in_band", "below min": "delineation_below_min"}
-    expected = redraw.grids["status"].map(statuses).value_counts().to_dict()
+    expected = redraw.grids["status"].map(_STATUS_STYLES).value_counts().to_dict()
     assert {s: len(by_style.get(s, [])) for s in expected} == expected
     assert len(by_style["delineation_existing"]) == len(redraw.hierarchy.grids)
     moved = by_style["delineation_moved"]
@@ -53,7 +52,7 @@ def test_small_counts_suppressed_and_bad_input_named(redraw) -> None:
     grid_rows = [
         f["properties"]["row"]
         for f in _features(html)
-        if f["properties"]["s"] in ("delineation_in_band", "delineation_below_min")
+        if f["properties"]["s"] in _STATUS_STYLES.values()
     ]
     assert len(grid_rows) == len(redraw.grids)
     assert all(r[2] == "&lt;1000" for r in grid_rows)
