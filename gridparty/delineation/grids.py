@@ -196,15 +196,7 @@ def delineate_grids(
     >>> bool(len(d.grids) <= 1.1 * d.communities["fewest_grids"].sum())
     True
     """
-    low = rules.grid_households_min if min_households is None else min_households
-    high = rules.grid_households_max if max_households is None else max_households
-    for name, value in (("min_households", low), ("max_households", high)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise InputError(f"{name}={value!r} must be a whole number of households >= 1.")
-    if low > high:
-        raise InputError(
-            f"min_households={low} exceeds max_households={high}; give the band low, high."
-        )
+    low, high = household_band(min_households, max_households, rules)
     full_time = rules.grid_min_full_time if full_time_per_grid is None else full_time_per_grid
     if not isinstance(households_per_part_time, (int, np.integer)) or households_per_part_time < 1:
         raise InputError(
@@ -218,6 +210,28 @@ def delineate_grids(
     for cid in h.communities.index:
         run.community(cid)
     return run.result(int(full_time), int(households_per_part_time))
+
+
+def household_band(
+    min_households: int | None, max_households: int | None, rules: PartyRules = DEFAULT_RULES
+) -> tuple[int, int]:
+    """The band of households per grid: the given bounds, else the rules' (300–500).
+
+    Raises
+    ------
+    InputError
+        A bound that is not a whole number >= 1, or a minimum above the maximum.
+    """
+    low = rules.grid_households_min if min_households is None else min_households
+    high = rules.grid_households_max if max_households is None else max_households
+    for name, value in (("min_households", low), ("max_households", high)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{name}={value!r} must be a whole number of households >= 1.")
+    if low > high:
+        raise InputError(
+            f"min_households={low} exceeds max_households={high}; give the band low, high."
+        )
+    return int(low), int(high)
 
 
 def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict:
