@@ -18,7 +18,7 @@ from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.delineation.partition import STREET_CUT_WEIGHT, Graph, bounds, exact, grow, score
-from gridparty.delineation.tessellation import METRES_PER_DEGREE, tessellate
+from gridparty.delineation.tessellation import METRES_PER_DEGREE, Tessellation, tessellate
 
 if TYPE_CHECKING:
     import folium
@@ -330,6 +330,21 @@ class _Run:
             self._grid(cid, 1, shape, np.array([], dtype=np.int64), "below min", False)
             self._community_row(cid, rows, 1, "no buildings", "none")
             return
+        t, atom_of_face, atom_of_building, g, main_edge = self.graph(shape, rows)
+        labels, method = self._partition(g, main_edge, rows, atom_of_building)
+        note = self._note(cid, float(g.w.sum()), labels, g)
+        for r in range(int(labels.max()) + 1):
+            faces = t.faces[labels[atom_of_face] == r]
+            members = rows[labels[atom_of_building] == r]
+            polygon = _polygon(faces)
+            self._grid(cid, r + 1, polygon, members, None, False)
+        self._community_row(cid, rows, int(labels.max()) + 1, note, method)
+
+    def graph(
+        self, shape: shapely.Geometry, rows: np.ndarray
+    ) -> tuple[Tessellation, np.ndarray, np.ndarray, Graph, np.ndarray]:
+        """The community's tessellation, atom of each face and building, the atoms' graph
+        and its main-road edges (``rows``: positions of its buildings)."""
         xy = shapely.get_coordinates(self.points[rows])
         sites, site_of = np.unique(xy, axis=0, return_inverse=True)
         site_of = site_of.ravel()
@@ -368,14 +383,7 @@ class _Run:
         cut = np.bincount(inverse.ravel(), weights=cost[keep], minlength=len(edges))
         main_edge = np.bincount(inverse.ravel(), weights=barrier[keep], minlength=len(edges)) > 0
         g = Graph(w, m, axy, edges.reshape(-1, 2).astype(np.int64), cut)
-        labels, method = self._partition(g, main_edge, rows, atom_of_building)
-        note = self._note(cid, float(w.sum()), labels, g)
-        for r in range(int(labels.max()) + 1):
-            faces = t.faces[labels[atom_of_face] == r]
-            members = rows[labels[atom_of_building] == r]
-            polygon = _polygon(faces)
-            self._grid(cid, r + 1, polygon, members, None, False)
-        self._community_row(cid, rows, int(labels.max()) + 1, note, method)
+        return t, atom_of_face, atom_of_building, g, main_edge
 
     def _streets_in(self, shape: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
         if self.street_tree is None:
