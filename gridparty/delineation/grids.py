@@ -382,7 +382,10 @@ class _Run:
         )
         cut = np.bincount(inverse.ravel(), weights=cost[keep], minlength=len(edges))
         main_edge = np.bincount(inverse.ravel(), weights=barrier[keep], minlength=len(edges)) > 0
-        g = Graph(w, m, axy, edges.reshape(-1, 2).astype(np.int64), cut)
+        edges, cut, main_edge = _bridge_parts(
+            edges.reshape(-1, 2).astype(np.int64), cut, main_edge, axy
+        )
+        g = Graph(w, m, axy, edges, cut)
         return t, atom_of_face, atom_of_building, g, main_edge
 
     def _streets_in(self, shape: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -852,6 +855,29 @@ def _groups(
             changed = True
             break
     return [np.flatnonzero(comp == c) for c in sorted(set(comp[free].tolist()))]
+
+
+def _bridge_parts(
+    edges: np.ndarray, cut: np.ndarray, main_edge: np.ndarray, xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the parts of a community that share no border (islands of a MultiPolygon): each
+    part but the largest gets an edge from its atom nearest another part to that atom, treated
+    as a main road (a part that meets the band alone stays alone; one that cannot joins its
+    nearest neighbour) at no border cost."""
+    n = len(xy)
+    while True:
+        comp = _components(n, edges, np.ones(len(edges), dtype=bool))
+        labels, sizes = np.unique(comp, return_counts=True)
+        if len(labels) < 2:
+            return edges, cut, main_edge
+        part = comp == labels[np.argmin(sizes)]
+        inside, outside = np.flatnonzero(part), np.flatnonzero(~part)
+        d = np.hypot(*(xy[inside, None, :] - xy[None, outside, :]).transpose(2, 0, 1))
+        i, j = np.unravel_index(np.argmin(d), d.shape)
+        a, b = sorted((int(inside[i]), int(outside[j])))
+        edges = np.vstack([edges, [[a, b]]]).astype(np.int64)
+        cut = np.append(cut, 0.0)
+        main_edge = np.append(main_edge, True)
 
 
 def _subgraph(g: Graph, atoms: np.ndarray) -> Graph:

@@ -82,12 +82,13 @@ def grow(
     *,
     branch_min: int = 3,
     tries: int = 3,
+    max_tries: int = 8,
     max_passes: int = 60,
 ) -> np.ndarray:
     """Heuristic partition of a connected graph: region labels 0..k-1 per atom.
 
-    Tries ``k`` from ⌈W / high⌉ upwards (while the band allows) and ``tries`` seedings each;
-    keeps the best by :func:`score`.
+    Tries ``k`` from ⌈W / high⌉ upwards (while the band allows) and ``tries`` seedings each,
+    up to ``max_tries`` while no seeding meets the band; keeps the best by :func:`score`.
     """
     if g.n == 0:
         return np.empty(0, dtype=np.int64)
@@ -97,9 +98,16 @@ def grow(
     best: tuple[tuple[float, int, float], np.ndarray] | None = None
     for k in range(fewest, max(fewest, min(most, fewest + 2)) + 1):
         k = min(k, g.n)
-        for t in range(tries):
+        for t in range(max(tries, max_tries)):
+            if t >= tries and best is not None and best[0][0] == 0:
+                break
             labels = _grow_once(g, nbrs, k, t, high)
             labels = _local_search(g, nbrs, labels, low, high, max_passes)
+            for _ in range(3):  # spread an excess over the regions, then search again
+                if score(g, _renumber(labels), low, high)[0] == 0:
+                    break
+                labels = _balance(g, nbrs, labels, low, high, max_passes)
+                labels = _local_search(g, nbrs, labels, low, high, max_passes)
             labels = _spread_members(g, nbrs, labels, low, high, branch_min)
             labels = _renumber(labels)
             s = score(g, labels, low, high)
@@ -251,6 +259,41 @@ def _local_search(
                 after += _off_band(weight[r] - wa, low, high)
             better = after < before or (after == before and cut_gain > 1e-9)
             if better and (count[r] == 1 or _connected_without(nbrs, lab, r, a, count[r])):
+                lab[a] = s
+                weight[r] -= wa
+                weight[s] += wa
+                count[r] -= 1
+                count[s] += 1
+                moved = True
+        if not moved:
+            break
+    return np.asarray(lab, dtype=np.int64)
+
+
+def _balance(
+    g: Graph,
+    nbrs: list[dict[int, float]],
+    labels: np.ndarray,
+    low: int,
+    high: int,
+    max_passes: int,
+) -> np.ndarray:
+    """Move boundary atoms from heavier to lighter regions while the band violation does not
+    grow (each move lowers Σ weight², so it ends): an excess a single move cannot cure flows
+    through the regions between toward one with room."""
+    lab = labels.tolist()
+    w = g.w.tolist()
+    weight = np.bincount(labels, weights=g.w).astype(float).tolist()
+    count = np.bincount(labels).tolist()
+    for _ in range(max_passes):
+        moved = False
+        for a, r, s, _ in list(_moves(nbrs, lab)):
+            wa = w[a]
+            if lab[a] != r or count[r] == 1 or not 0 < wa < weight[r] - weight[s]:
+                continue
+            before = _off_band(weight[r], low, high) + _off_band(weight[s], low, high)
+            after = _off_band(weight[r] - wa, low, high) + _off_band(weight[s] + wa, low, high)
+            if after <= before and _connected_without(nbrs, lab, r, a, count[r]):
                 lab[a] = s
                 weight[r] -= wa
                 weight[s] += wa

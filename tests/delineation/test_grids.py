@@ -211,3 +211,31 @@ def test_workbook_has_chinese_sheets_and_headers(sample, tmp_path):
     for sheet in book.worksheets:
         for cell in next(sheet.iter_rows(max_row=1)):
             assert not str(cell.value).isascii(), (sheet.title, cell.value)
+
+
+def test_sample_band_met_wherever_a_building_allows():
+    h = gp.sample_city()
+    d = delineate_grids(h, streets=gp.sample_layer("streets"))
+    # one community holds a building of 502 households (never split): the only miss
+    assert list(d.communities.index[~d.communities["in_band"]]) == ["310115005001"]
+    assert d.problems["check"].tolist() == ["building_above_max"]
+
+
+def test_an_island_below_the_band_joins_the_nearest_grid():
+    from shapely.geometry import MultiPolygon
+
+    main, island = box(121.0, 31.0, 121.004, 31.002), box(121.0050, 31.0, 121.0056, 31.0006)
+    community = gpd.GeoDataFrame(
+        {"community_id": ["C1"]}, geometry=[MultiPolygon([main, island])], crs=4326
+    )
+    xs = [121.0005, 121.0015, 121.0025, 121.0035, 121.0052]
+    buildings = gpd.GeoDataFrame(
+        {"building_id": [f"B{i}" for i in range(5)], "households": [100, 100, 100, 100, 50]},
+        geometry=[box(x, 31.0002, x + 0.0001, 31.0003) for x in xs],
+        crs=4326,
+    )
+    d = delineate_grids(gp.Hierarchy(community, None, buildings), 150, 250)
+    assert sorted(d.grids["households"]) == [200, 250]
+    assert (d.grids["status"] == "in band").all()
+    island_grid = d.buildings.at["B4", "grid_id"]
+    assert d.grids.geometry[island_grid].geom_type == "MultiPolygon"
