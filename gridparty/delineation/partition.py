@@ -95,6 +95,8 @@ def grow(
     total = float(g.w.sum())
     fewest, most = bounds(total, low, high)
     nbrs = g.neighbours()
+    if fewest > most or g.w.max() > high:  # the band cannot be met: no extra seedings
+        max_tries = tries
     best: tuple[tuple[float, int, float], np.ndarray] | None = None
     for k in range(fewest, max(fewest, min(most, fewest + 2)) + 1):
         k = min(k, g.n)
