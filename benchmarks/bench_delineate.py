@@ -104,16 +104,24 @@ def _frame(c: dict):
     return c["atoms"].assign(households=c["graph"].w, x=xy[:, 0], y=xy[:, 1])
 
 
-def _spopt(cells: list[dict], low: int, iterations: int) -> list[np.ndarray]:
-    from libpysal.weights import Queen
-    from spopt.region import MaxPHeuristic
-
+def _each(cells: list[dict], low: int, solve) -> list[np.ndarray]:
+    """``solve(frame)`` per community; a community below the floor (or of one cell) is one
+    region."""
     out = []
     for c in cells:
         frame = _frame(c)
         if frame["households"].sum() < low or len(frame) < 2:
             out.append(np.zeros(len(frame), dtype=np.int64))
-            continue
+        else:
+            out.append(_regions(np.asarray(solve(frame))))
+    return out
+
+
+def _spopt(cells: list[dict], low: int, iterations: int) -> list[np.ndarray]:
+    from libpysal.weights import Queen
+    from spopt.region import MaxPHeuristic
+
+    def solve(frame):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
@@ -128,30 +136,26 @@ def _spopt(cells: list[dict], low: int, iterations: int) -> list[np.ndarray]:
                 max_iterations_sa=1,
             )
             model.solve()
-        out.append(_regions(np.asarray(model.labels_)))
-    return out
+        return model.labels_
+
+    return _each(cells, low, solve)
 
 
 def _pygeoda(cells: list[dict], low: int, iterations: int) -> list[np.ndarray]:
     import pygeoda
 
-    out = []
-    for c in cells:
-        frame = _frame(c)
-        if frame["households"].sum() < low or len(frame) < 2:
-            out.append(np.zeros(len(frame), dtype=np.int64))
-            continue
+    def solve(frame):
         data = pygeoda.open(frame[["x", "y", "households", "geometry"]])
-        w = pygeoda.queen_weights(data)
         result = pygeoda.maxp_greedy(
-            w,
+            pygeoda.queen_weights(data),
             data[["x", "y"]],
             bound_variable=data["households"],
             min_bound=float(low),
             iterations=iterations,
         )
-        out.append(_regions(np.asarray(result["Clusters"])))
-    return out
+        return result["Clusters"]
+
+    return _each(cells, low, solve)
 
 
 def _regions(labels: np.ndarray) -> np.ndarray:

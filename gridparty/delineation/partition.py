@@ -235,6 +235,17 @@ def _moves(nbrs: list[dict[int, float]], labels: list[int]):
             yield a, r, s, c - inside
 
 
+def _move(
+    lab: list[int], weight: list[float], count: list[int], a: int, r: int, s: int, wa: float
+) -> None:
+    """Move atom ``a`` (weight ``wa``) from region ``r`` to ``s``, keeping the tallies."""
+    lab[a] = s
+    weight[r] -= wa
+    weight[s] += wa
+    count[r] -= 1
+    count[s] += 1
+
+
 def _local_search(
     g: Graph,
     nbrs: list[dict[int, float]],
@@ -261,11 +272,7 @@ def _local_search(
                 after += _off_band(weight[r] - wa, low, high)
             better = after < before or (after == before and cut_gain > 1e-9)
             if better and (count[r] == 1 or _connected_without(nbrs, lab, r, a, count[r])):
-                lab[a] = s
-                weight[r] -= wa
-                weight[s] += wa
-                count[r] -= 1
-                count[s] += 1
+                _move(lab, weight, count, a, r, s, wa)
                 moved = True
         if not moved:
             break
@@ -296,11 +303,7 @@ def _balance(
             before = _off_band(weight[r], low, high) + _off_band(weight[s], low, high)
             after = _off_band(weight[r] - wa, low, high) + _off_band(weight[s] + wa, low, high)
             if after <= before and _connected_without(nbrs, lab, r, a, count[r]):
-                lab[a] = s
-                weight[r] -= wa
-                weight[s] += wa
-                count[r] -= 1
-                count[s] += 1
+                _move(lab, weight, count, a, r, s, wa)
                 moved = True
         if not moved:
             break
@@ -335,13 +338,9 @@ def _spread_members(
         ) + _off_band(weight[s], low, high):
             continue
         if _connected_without(nbrs, lab, r, a, count[r]):
-            lab[a] = s
-            weight[r] -= wa
-            weight[s] += wa
+            _move(lab, weight, count, a, r, s, wa)
             formal[r] -= members[a]
             formal[s] += members[a]
-            count[r] -= 1
-            count[s] += 1
     return np.asarray(lab, dtype=np.int64)
 
 
