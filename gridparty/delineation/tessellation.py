@@ -96,7 +96,8 @@ def _voronoi_edges(sites: np.ndarray, community: shapely.Geometry, scale: float)
     frame = shapely.transform(shapely.envelope(community), lambda xy: xy * [scale, 1.0])
     cells = shapely.get_parts(shapely.voronoi_polygons(stretch, extend_to=frame))
     cells = shapely.transform(cells, lambda xy: xy / [scale, 1.0])
-    return list(shapely.intersection(shapely.boundary(cells), community))
+    # whole cell boundaries: clipped ends would not lie exactly on the community boundary
+    return list(shapely.boundary(cells))
 
 
 def _faces(community: shapely.Geometry, lines: list) -> np.ndarray:

@@ -239,3 +239,19 @@ def test_an_island_below_the_band_joins_the_nearest_grid():
     assert (d.grids["status"] == "in band").all()
     island_grid = d.buildings.at["B4", "grid_id"]
     assert d.grids.geometry[island_grid].geom_type == "MultiPolygon"
+
+
+def test_every_building_keeps_its_own_cell():
+    """Voronoi cells cut by the community's boundary close exactly: no building loses its cell
+    to a neighbour (which would make a cell of several buildings above the maximum)."""
+    import shapely
+
+    from gridparty.delineation.tessellation import tessellate
+
+    h = gp.synthetic_city(0.2)
+    for cid in h.communities.index[:3]:
+        shape = h.communities.geometry[cid]
+        points = shapely.point_on_surface(h.buildings.geometry.to_numpy())
+        inside = points[shapely.contains(shape, points)]
+        t = tessellate(shape, inside, np.array([], dtype=object), np.array([], dtype=bool))
+        assert sorted(set(t.site[t.site >= 0].tolist())) == list(range(len(inside)))
