@@ -119,6 +119,10 @@ if TYPE_CHECKING:
         synthetic_city,
         synthetic_layers,
     )
+    from gridparty.delineation.grids import (
+        GridDelineation,
+        delineate_grids,
+    )
     from gridparty.distributed.engine import (
         distributed_assign,
     )
@@ -231,6 +235,8 @@ _NAMES: dict[str, str] = {
     "sample_layer": "gridparty.datasets.sample",
     "synthetic_city": "gridparty.datasets.synthetic",
     "synthetic_layers": "gridparty.datasets.synthetic",
+    "GridDelineation": "gridparty.delineation.grids",
+    "delineate_grids": "gridparty.delineation.grids",
     "distributed_assign": "gridparty.distributed.engine",
     "PartitionedHierarchy": "gridparty.distributed.partitioned",
     "read_partitioned": "gridparty.distributed.partitioned",
@@ -280,6 +286,7 @@ __all__ = [
     "DuplicateIdError",
     "FlagshipChoice",
     "GeometryError",
+    "GridDelineation",
     "GridpartyError",
     "GridpartyWarning",
     "Hierarchy",
@@ -316,6 +323,7 @@ __all__ = [
     "convert_geometries",
     "coords",
     "coverage_rates",
+    "delineate_grids",
     "detect_datum_offset",
     "distributed_assign",
     "fewest_flagships",

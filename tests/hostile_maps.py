@@ -31,6 +31,7 @@ from gridparty.checks.snapshots import compare_snapshots
 from gridparty.checks.validate import validate
 from gridparty.core.model import Hierarchy
 from gridparty.datasets.sample import ALLIANCE_LAYERS
+from gridparty.delineation.grids import GridDelineation, delineate_grids
 from gridparty.flagship.choice import choose_flagships
 from gridparty.flagship.zones import mentoring_zones
 from gridparty.maps import hierarchy_map
@@ -124,6 +125,15 @@ def hierarchy_map_of(text: str) -> folium.Map:
 
 def coverage_map_of(text: str) -> folium.Map:
     return check_coverage(tiny(text)).map(lang="zh", tiles="gaode")
+
+
+def delineation_of(text: str) -> GridDelineation:
+    """A redraw of the tiny city with a band so narrow that hostile buildings move."""
+    return delineate_grids(tiny(text), 1, 2, keep_existing=True)
+
+
+def delineation_map_of(text: str) -> folium.Map:
+    return delineation_of(text).map(lang="zh", tiles="none")
 
 
 # -- flagship zones -----------------------------------------------------------------------------
@@ -240,6 +250,7 @@ def alliance_map_of(text: str) -> folium.Map:
 MAPS: dict[str, Callable[[str], folium.Map]] = {
     "hierarchy": hierarchy_map_of,
     "coverage": coverage_map_of,
+    "delineation": delineation_map_of,
     "flagship": flagship_map_of,
     "access": access_map_of,
     "alliance": alliance_map_of,
@@ -274,4 +285,5 @@ def results_of(text: str) -> dict[str, object]:
         "PairingProposal": alliances["pairing"],
         "PairingCheck": alliances["check"],
         "ListMatch": alliances["lists"],
+        "GridDelineation": delineation_of(text),
     }

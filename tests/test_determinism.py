@@ -41,6 +41,18 @@ ROOT = Path(__file__).resolve().parents[1]
 #: seconds) go to the console, never into a file.
 RUNS = [
     [
+        "delineate",
+        "{city}",
+        "--keep-existing",
+        "--gpkg",
+        "{out}/delineate.gpkg",
+        "--html",
+        "{out}/delineate.html",
+        "--xlsx",
+        "{out}/delineate.xlsx",
+    ],
+    ["delineate", "{city}", "--out", "{out}/delineation"],
+    [
         "validate",
         "{city}",
         "--csv",

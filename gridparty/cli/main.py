@@ -19,7 +19,7 @@ from gridparty.core.workbook import VERSION
 __all__ = ["COMMANDS", "main"]
 
 #: Command modules of ``gridparty.cli``, in the order ``--help`` lists them.
-COMMANDS = ("validate", "check", "access", "alliances", "zones")
+COMMANDS = ("validate", "check", "access", "alliances", "zones", "delineate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

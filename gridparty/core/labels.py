@@ -106,6 +106,18 @@ _TEXT: dict[str, tuple[str, str]] = {
         "网格：几何或所属社区有误",
         "grid: invalid geometry or parent",
     ),
+    # grid delineation
+    "delineation_in_band": ("拟划网格：户数达标", "proposed grid: households in band"),
+    "delineation_below_min": ("拟划网格：户数低于下限", "proposed grid: below the minimum"),
+    "delineation_above_max": ("拟划网格：户数高于上限", "proposed grid: above the maximum"),
+    "delineation_existing": ("现有网格", "existing grid"),
+    "delineation_existing_layer": ("现有网格", "Existing grids"),
+    "delineation_moved": ("调整网格的楼栋", "building changing grid"),
+    "delineation_proposed": ("拟划网格", "proposed grid"),
+    "delineation_note": (
+        "每个网格 {low}–{high} 户；{moved} 栋楼调整网格",
+        "{low}–{high} households per grid; {moved} buildings change grid",
+    ),
     # flagship zones
     "flagship_radius": ("半径 {radius} 米", "radius {radius} m"),
     "flagship_area": ("面积 {area} km²（半径 {radius} 米）", "area {area} km² (radius {radius} m)"),

@@ -30,6 +30,7 @@ from gridparty.maps.base import (
     to_display,
 )
 from gridparty.maps.coverage import coverage_map
+from gridparty.maps.delineation import delineation_map
 from gridparty.maps.flagship import flagship_map
 from gridparty.maps.hierarchy import hierarchy_map
 from gridparty.maps.layers import (
@@ -63,6 +64,7 @@ __all__ = [
     "alliance_map",
     "base_map",
     "coverage_map",
+    "delineation_map",
     "escape",
     "flagship_map",
     "hierarchy_map",

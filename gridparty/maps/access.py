@@ -75,11 +75,11 @@ def access_map(
     check_min_count(min_count)
     m = start_map(
         m,
-        access.buildings.total_bounds,
+        access.buildings.total_bounds,  # type: ignore[arg-type]  # the library accepts it at run time
         tiles=tiles,
         lang=lang,
         assets=assets,
-        title=title,  # type: ignore[arg-type]  # the library accepts it at run time
+        title=title,
     )
     groups = [add_service_areas(m, access)]
     if communities is not None and len(communities):

@@ -119,6 +119,12 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "access_post_new": Style(
             "#000000", "#f0e442", weight=2.5, fill_opacity=1.0, dash="3 2", radius=9
         ),
+        # grid delineation
+        "delineation_in_band": Style("#1e8449", "#82e0aa", weight=1.5, fill_opacity=0.3),
+        "delineation_below_min": Style("#1f618d", "#85c1e9", weight=1.5, fill_opacity=0.45),
+        "delineation_above_max": Style("#a04000", "#f0b27a", weight=1.5, fill_opacity=0.45),
+        "delineation_existing": Style("#000000", "#000000", weight=2.0, fill=False, dash="6 4"),
+        "delineation_moved": Style("#922b21", "#e74c3c", weight=1.5, fill_opacity=0.9, radius=5),
         # alliances
         "alliance_regional": Style("#1f618d", "#56b4e9", weight=2.0, fill_opacity=0.08),
         "alliance_industry": Style("#6c3483", "#cc79a7", weight=2.0, fill_opacity=0.08),

@@ -114,7 +114,14 @@ def tiny() -> Hierarchy:
 
 
 #: Least number of tooltips and popups showing the names, per map.
-SHOWN = {"hierarchy": 4, "coverage": 3, "flagship": 4, "access": 2, "alliance": 10}
+SHOWN = {
+    "hierarchy": 4,
+    "coverage": 3,
+    "delineation": 3,
+    "flagship": 4,
+    "access": 2,
+    "alliance": 10,
+}
 
 
 @pytest.mark.parametrize("kind", list(hm.MAPS))

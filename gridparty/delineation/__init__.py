@@ -1,0 +1,1 @@
+"""Grid delineation (网格划分): propose party grids from buildings and streets."""
