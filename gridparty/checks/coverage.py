@@ -319,7 +319,7 @@ def _nothing_loaded(result: SpatialCoverage) -> SpatialCoverage:
             }
         ],
         columns=list(ISSUE_COLUMNS),
-    ).astype("string")
+    ).astype(TEXT_DTYPE)
     by_parent = result.by_parent.assign(
         gaps=0,
         gap_m2=0.0,
@@ -452,7 +452,10 @@ def same_level_overlaps(
     units = _layer(units, "units")
     columns = ["id", "other_id", "kind", "area_m2", "width_m"]
     empty = gpd.GeoDataFrame(
-        {c: pd.Series(dtype="string" if "id" in c or c == "kind" else "float64") for c in columns},
+        {
+            c: pd.Series(dtype=TEXT_DTYPE if "id" in c or c == "kind" else "float64")
+            for c in columns
+        },
         geometry=gpd.GeoSeries([], crs=4326),
     )
     usable = _usable(np.asarray(units.geometry.array, dtype=object))
@@ -460,7 +463,7 @@ def same_level_overlaps(
         return empty
     metric = _coords.choose_metric_crs(metric_crs, units)
     geoms = measurable(units[usable], metric)
-    ids = units.index[usable].astype("string").to_numpy()
+    ids = units.index[usable].astype(TEXT_DTYPE).to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
@@ -483,11 +486,11 @@ def same_level_overlaps(
     swap = first > second
     table = pd.DataFrame(
         {
-            "id": pd.array(np.where(swap, second, first), dtype="string"),
-            "other_id": pd.array(np.where(swap, first, second), dtype="string"),
+            "id": pd.array(np.where(swap, second, first), dtype=TEXT_DTYPE),
+            "other_id": pd.array(np.where(swap, first, second), dtype=TEXT_DTYPE),
             "kind": pd.array(
                 np.where(totals["width"].to_numpy() < min_width_m, "sliver", "overlap"),
-                dtype="string",
+                dtype=TEXT_DTYPE,
             ),
             "area_m2": totals["area"].to_numpy(),
             "width_m": totals["width"].to_numpy(),

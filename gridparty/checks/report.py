@@ -384,7 +384,7 @@ def _unit_overlaps(
             min_area_m2=min_area_m2,
             min_width_m=min_width_m,
         )
-        frames.append(found.assign(level=pd.array([level] * len(found), dtype="string")))
+        frames.append(found.assign(level=pd.array([level] * len(found), dtype=TEXT_DTYPE)))
     table = pd.concat(frames, ignore_index=True)
     columns = ["level", *(c for c in frames[0].columns if c != "level")]
     return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=4326)

@@ -408,13 +408,15 @@ def part_ids(frame: pd.DataFrame, level: Level) -> tuple[pd.DataFrame, pd.Series
         return frame, None
     rank = ids[shared].groupby(ids[shared]).cumcount()
     stand_in = ids.copy()
-    stand_in[shared] = ids[shared] + _PART + rank.astype("string")
+    stand_in[shared] = ids[shared] + _PART + rank.astype(TEXT_DTYPE)
     out = frame.copy()
     if id_col in out.columns:
         out[id_col] = stand_in.to_numpy()
     else:
         out.index = pd.Index(stand_in.to_numpy(), name=id_col)
-    originals = pd.Series(ids[shared].to_numpy(), index=stand_in[shared].to_numpy(), dtype="string")
+    originals = pd.Series(
+        ids[shared].to_numpy(), index=stand_in[shared].to_numpy(), dtype=TEXT_DTYPE
+    )
     return out, originals
 
 
@@ -437,12 +439,12 @@ def dissolve_parts(
     """
     named = sources or {}
     stand_in = layer.index.isin(originals.index)
-    key = pd.Series(layer.index.astype("string"), index=layer.index, dtype="string")
+    key = pd.Series(layer.index.astype(TEXT_DTYPE), index=layer.index, dtype=TEXT_DTYPE)
     key[stand_in] = originals.reindex(layer.index[stand_in]).to_numpy()
     position = pd.Series(np.arange(len(layer)), index=layer.index)
     first = ~key.duplicated(keep="first").to_numpy()
     merged = layer[first].copy()
-    merged.index = pd.Index(key[first].to_numpy(), name=level.id_column, dtype="string")
+    merged.index = pd.Index(key[first].to_numpy(), name=level.id_column, dtype=TEXT_DTYPE)
     issues: list[LoadIssue] = []
     geometry_name = getattr(layer, "_geometry_column_name", None)
     columns = [c for c in layer.columns if c != geometry_name]
@@ -468,7 +470,7 @@ def dissolve_parts(
                 )
         if geometry_name is not None:
             parts = np.asarray(rows[geometry_name].array)
-            merged.at[id_, geometry_name] = _dissolve(parts)  # type: ignore[assignment]  # a geometry cell
+            merged.at[id_, geometry_name] = _dissolve(parts)
         issues.append(
             {
                 "level": level.name,

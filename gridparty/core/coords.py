@@ -51,6 +51,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import CRSError, InputError, MetricCRSWarning
 
 __all__ = [
@@ -1131,19 +1132,19 @@ def _by_declared_parents(
                 "feature's declared parent id or name, or pass a Series aligned with layer."
             )
         declared = layer[declared]
-    keys = pd.Series(declared).reindex(geoms.index).astype("string").str.strip()
+    keys = pd.Series(declared).reindex(geoms.index).astype(TEXT_DTYPE).str.strip()
     parents = ensure_wgs84(
         gpd.GeoDataFrame(geometry=_check_layer(reference, "reference")), "reference"
     )
-    pos = pd.Index(parents.index.astype("string")).get_indexer(keys)
+    pos = pd.Index(parents.index.astype(TEXT_DTYPE)).get_indexer(keys)
     names = (
         reference["name"]
         if isinstance(reference, gpd.GeoDataFrame) and "name" in reference
         else None
     )
     if names is not None:
-        unique = names.astype("string")[~names.astype("string").duplicated(keep=False)]
-        by_name = pd.Index(names.astype("string")).get_indexer(
+        unique = names.astype(TEXT_DTYPE)[~names.astype(TEXT_DTYPE).duplicated(keep=False)]
+        by_name = pd.Index(names.astype(TEXT_DTYPE)).get_indexer(
             pd.Index(keys.where(keys.isin(unique)))
         )
         pos = np.where(pos >= 0, pos, by_name)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
@@ -669,7 +670,7 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
         ),
     )
     grids["party_organisation"] = org
-    joint = pd.Series(pd.NA, index=grids.index, dtype="string")
+    joint = pd.Series(pd.NA, index=grids.index, dtype=TEXT_DTYPE)
     short = grids.index[org == "joint branch"]
     for cid, part in grids.loc[short].groupby("community_id", sort=True):
         pending = list(part.index)

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gridparty.core.coords import ensure_wgs84
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.results import header
@@ -128,15 +129,15 @@ def delineation_map(
 def _add_proposed(
     m: folium.Map, grids: gpd.GeoDataFrame, lang: Lang, min_count: int
 ) -> folium.FeatureGroup:
-    ids = pd.Series(grids.index.astype("string"), index=grids.index)
+    ids = pd.Series(grids.index.astype(TEXT_DTYPE), index=grids.index)
     values = pd.DataFrame(
         {
             "grid_id": ids,
-            "community_id": grids["community_id"].astype("string"),
+            "community_id": grids["community_id"].astype(TEXT_DTYPE),
             "households": suppress_small_counts(grids["households"], min_count),
-            "buildings": grids["buildings"].astype("string"),
+            "buildings": grids["buildings"].astype(TEXT_DTYPE),
             "formal_members": suppress_small_counts(grids["formal_members"], min_count),
-            "party_organisation": grids["party_organisation"].astype("string"),
+            "party_organisation": grids["party_organisation"].astype(TEXT_DTYPE),
             "polsby_popper": [f"{v:.2f}" for v in grids["polsby_popper"]],
             "kept": [text("yes" if k else "no", lang) for k in grids["kept"]],
         },
@@ -158,13 +159,13 @@ def _add_proposed(
 def _add_existing(
     m: folium.Map, grids: gpd.GeoDataFrame, lang: Lang, show: bool
 ) -> folium.FeatureGroup:
-    ids = pd.Series(grids.index.astype("string"), index=grids.index)
+    ids = pd.Series(grids.index.astype(TEXT_DTYPE), index=grids.index)
     values = pd.DataFrame(
         {
             "grid_id": ids,
-            "community_id": grids["community_id"].astype("string")
+            "community_id": grids["community_id"].astype(TEXT_DTYPE)
             if "community_id" in grids
-            else pd.Series(pd.NA, index=grids.index, dtype="string"),
+            else pd.Series(pd.NA, index=grids.index, dtype=TEXT_DTYPE),
         }
     )
     head = text("delineation_existing", lang) + _colon(lang)
@@ -186,12 +187,12 @@ def _add_moves(
     assert result.hierarchy is not None
     moves = result.moves.set_index("building_id")
     buildings = ensure_wgs84(result.hierarchy.buildings.loc[moves.index], "buildings")
-    ids = pd.Series(moves.index.astype("string"), index=moves.index)
+    ids = pd.Series(moves.index.astype(TEXT_DTYPE), index=moves.index)
     values = pd.DataFrame(
         {
             "building_id": ids,
-            "from_grid": moves["from_grid"].astype("string"),
-            "to_grid": moves["to_grid"].astype("string"),
+            "from_grid": moves["from_grid"].astype(TEXT_DTYPE),
+            "to_grid": moves["to_grid"].astype(TEXT_DTYPE),
             "households": suppress_small_counts(
                 result.buildings.loc[moves.index, "households"], min_count
             ),
