@@ -13,7 +13,7 @@ import gridparty
 
 #: Hints that name a class of the map engine: folium is imported only when a map is drawn
 #: (``import gridparty`` and the analyses stay light), so these resolve once it is supplied.
-MAP_ENGINE_HINTS = {"CoverageReport.map"}
+MAP_ENGINE_HINTS = {"CoverageReport.map", "GridDelineation.map"}
 
 
 def _public_callables() -> Iterator[tuple[str, Callable[..., object]]]:

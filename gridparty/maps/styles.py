@@ -124,7 +124,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "delineation_below_min": Style("#1f618d", "#85c1e9", weight=1.5, fill_opacity=0.45),
         "delineation_above_max": Style("#a04000", "#f0b27a", weight=1.5, fill_opacity=0.45),
         "delineation_existing": Style("#000000", "#000000", weight=2.0, fill=False, dash="6 4"),
-        "delineation_moved": Style("#922b21", "#e74c3c", weight=1.5, fill_opacity=0.9, radius=5),
+        "delineation_moved": Style("#004b75", "#0072b2", weight=1.5, fill_opacity=0.9, radius=5),
         # alliances
         "alliance_regional": Style("#1f618d", "#56b4e9", weight=2.0, fill_opacity=0.08),
         "alliance_industry": Style("#6c3483", "#cc79a7", weight=2.0, fill_opacity=0.08),
@@ -149,6 +149,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
 #: The classes that mark a problem: the only ones drawn in red or orange.
 PROBLEMS: frozenset[str] = frozenset(
     {
+        "delineation_above_max",
         "issue_error",
         "issue_warning",
         "issue_error_marker",

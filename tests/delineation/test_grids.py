@@ -204,6 +204,7 @@ def test_workbook_has_chinese_sheets_and_headers(sample, tmp_path):
         "调整网格的楼栋",
         "网格员配备",
         "输入数据问题",
+        "说明",  # the notes sheet every workbook ends with
     ]
     heads = [c.value for c in next(book["拟划网格"].iter_rows(max_row=1))]
     assert {"紧凑度（Polsby–Popper）", "党组织设置", "专职网格员", "兼职网格员"} <= set(heads)
