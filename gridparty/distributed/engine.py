@@ -65,7 +65,7 @@ def distributed_assign(
     >>> import gridparty as gp, tempfile, pathlib
     >>> folder = gp.write_partitioned(gp.synthetic_city(0.2), pathlib.Path(tempfile.mkdtemp()) / "c")
     >>> table = gp.distributed_assign(gp.read_partitioned(folder))
-    >>> table["agree"].all()
+    >>> bool(table["agree"].all())
     True
     """
     import dask
