@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -18,7 +19,15 @@ from gridparty.core.errors import ColumnError, InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
-from gridparty.delineation.partition import STREET_CUT_WEIGHT, Graph, bounds, exact, grow, score
+from gridparty.delineation.partition import (
+    STREET_CUT_WEIGHT,
+    Graph,
+    IntArray,
+    bounds,
+    exact,
+    grow,
+    score,
+)
 from gridparty.delineation.tessellation import METRES_PER_DEGREE, Tessellation, tessellate
 
 if TYPE_CHECKING:
@@ -645,8 +654,11 @@ class _Run:
 
 
 def _polygon(faces: np.ndarray) -> shapely.Geometry:
-    """Union of faces as a Polygon or MultiPolygon (no lines or points left by the union)."""
-    union = shapely.union_all(faces)
+    """Union of faces as a Polygon or MultiPolygon (no lines or points left by the union).
+
+    The faces of one tessellation form a coverage (shared edges are bit-identical), so their
+    union is a coverage union: edges shared by two faces drop out, no overlay is needed."""
+    union = shapely.coverage_union_all(faces)
     parts = shapely.get_parts(union)
     parts = parts[shapely.get_type_id(parts) == 3]
     return parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
@@ -797,19 +809,13 @@ def _connected(nbrs: list[dict[int, float]], atoms: set[int]) -> bool:
     return len(seen) == len(atoms)
 
 
-def _components(n: int, edges: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    parent = np.arange(n)
+def _components(n: int, edges: IntArray, allowed: npt.NDArray[np.bool_]) -> IntArray:
+    from gridparty.delineation.kernels import components
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for (i, j), ok in zip(edges.tolist(), allowed.tolist(), strict=True):
-        if ok:
-            parent[find(i)] = find(j)
-    return np.array([find(i) for i in range(n)])
+    out: IntArray = components(
+        n, np.ascontiguousarray(edges, dtype=np.int64).reshape(-1, 2), np.asarray(allowed, bool)
+    )
+    return out
 
 
 def _groups(

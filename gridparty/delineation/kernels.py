@@ -22,7 +22,16 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["BALANCE", "LOCAL_SEARCH", "SPREAD_MEMBERS", "csr", "grow_once", "improve"]
+__all__ = [
+    "BALANCE",
+    "LOCAL_SEARCH",
+    "SPREAD_MEMBERS",
+    "components",
+    "csr",
+    "grow_once",
+    "improve",
+    "seeds",
+]
 
 #: Modes of :func:`improve`.
 LOCAL_SEARCH, BALANCE, SPREAD_MEMBERS = 0, 1, 2
@@ -31,7 +40,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def csr(n: int, edges: IntArray, cut: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
     """Adjacency of ``n`` atoms from ``edges`` (m, 2) and their ``cut`` costs: ``indptr``,
     ``indices``, ``cost`` (repeated edges summed, neighbours in order of first mention)."""
@@ -69,7 +78,7 @@ def csr(n: int, edges: IntArray, cut: FloatArray) -> tuple[IntArray, IntArray, F
     return indptr, indices[:k], cost[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _off_band(weight: float, low: int, high: int) -> float:
     """Households of one region outside the band."""
     if weight < low:
@@ -79,7 +88,7 @@ def _off_band(weight: float, low: int, high: int) -> float:
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _push(
     keys: FloatArray, atoms: IntArray, size: IntArray, r: int, key: float, atom: int
 ) -> tuple[FloatArray, IntArray]:
@@ -103,7 +112,7 @@ def _push(
     return keys, atoms
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pop(keys: FloatArray, atoms: IntArray, size: IntArray, r: int) -> int:
     """Remove the smallest ``(key, atom)`` of region ``r``'s heap; its atom."""
     top = atoms[r, 0]
@@ -130,12 +139,12 @@ def _pop(keys: FloatArray, atoms: IntArray, size: IntArray, r: int) -> int:
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _distance(xy: FloatArray, a: int, b: int) -> float:
     return math.hypot(xy[a, 0] - xy[b, 0], xy[a, 1] - xy[b, 1])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lighter(a: float, b: float, target: float) -> bool:
     """Whether a region of weight ``a`` grows before one of ``b``: under the target first,
     then the lighter."""
@@ -144,7 +153,7 @@ def _lighter(a: float, b: float, target: float) -> bool:
     return a < b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def grow_once(
     indptr: IntArray,
     indices: IntArray,
@@ -202,7 +211,7 @@ def grow_once(
     return labels
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill(
     indptr: IntArray, indices: IntArray, w: FloatArray, labels: IntArray, weight: FloatArray, k: int
 ) -> None:
@@ -230,7 +239,7 @@ def _fill(
         left = left[labels[left] < 0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _moves(
     indptr: IntArray, indices: IntArray, cost: FloatArray, lab: IntArray
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
@@ -264,7 +273,7 @@ def _moves(
     return move_atom[:m], move_from[:m], move_to[:m], move_gain[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _connected_without(
     indptr: IntArray,
     indices: IntArray,
@@ -301,7 +310,7 @@ def _connected_without(
     return reached == size - 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def improve(
     mode: int,
     indptr: IntArray,
@@ -387,3 +396,47 @@ def improve(
         if not moved:
             break
     return lab
+
+
+@njit(cache=True, nogil=True)
+def seeds(xy: FloatArray, centre: FloatArray, k: int, turn: int) -> IntArray:
+    """``k`` spread atoms: the ``turn``-th farthest from ``centre`` (ties by position), then
+    each the farthest from those already chosen."""
+    n = xy.shape[0]
+    d = np.empty(n)
+    for i in range(n):
+        d[i] = math.hypot(xy[i, 0] - centre[0], xy[i, 1] - centre[1])
+    order = np.argsort(-d, kind="mergesort")
+    out = np.empty(k, dtype=np.int64)
+    out[0] = order[min(turn, n - 1)]
+    near = np.empty(n)
+    for i in range(n):
+        near[i] = _distance(xy, i, out[0])
+    for q in range(1, k):
+        out[q] = np.argmax(near)
+        for i in range(n):
+            near[i] = min(near[i], _distance(xy, i, out[q]))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _root(parent: IntArray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@njit(cache=True, nogil=True)
+def components(n: int, edges: IntArray, allowed: npt.NDArray[np.bool_]) -> IntArray:
+    """Connected component of each of ``n`` atoms over the ``allowed`` edges, named by a
+    root atom (union-find with path halving, edges in order)."""
+    parent = np.arange(n)
+    for e in range(edges.shape[0]):
+        if allowed[e]:
+            b = _root(parent, edges[e, 1])
+            parent[_root(parent, edges[e, 0])] = b
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = _root(parent, i)
+    return out

@@ -111,6 +111,7 @@ def grow(
         return kernel if engine == "numba" else kernel.py_func  # type: ignore[attr-defined]
 
     csr, grow_once, improve = run(kernels.csr), run(kernels.grow_once), run(kernels.improve)
+    spread = run(kernels.seeds)
     w = np.ascontiguousarray(g.w, dtype=np.float64)
     members = np.ascontiguousarray(g.members, dtype=np.float64)
     xy = np.ascontiguousarray(g.xy, dtype=np.float64)
@@ -124,6 +125,7 @@ def grow(
         return out
 
     total = float(g.w.sum())
+    centre = np.average(xy, axis=0, weights=np.maximum(g.w, 1))  # seeds spread from here
     fewest, most = bounds(total, low, high)
     if fewest > most or g.w.max() > high:  # the band cannot be met: no extra seedings
         max_tries = tries
@@ -133,7 +135,7 @@ def grow(
         for t in range(max(tries, max_tries)):
             if t >= tries and best is not None and best[0][0] == 0:
                 break
-            seeds = np.asarray(_seeds(g, k, t), dtype=np.int64)
+            seeds = spread(xy, centre, k, t)
             labels = grow_once(indptr, indices, w, xy, seeds, total / k, high)
             labels = search(kernels.LOCAL_SEARCH, labels)
             for _ in range(3):  # spread an excess over the regions, then search again
@@ -151,22 +153,6 @@ def grow(
             break
     assert best is not None
     return best[1]
-
-
-def _seeds(g: Graph, k: int, turn: int) -> list[int]:
-    """``k`` spread atoms: the ``turn``-th farthest from the weighted centre, then each the
-    farthest from those chosen."""
-    xy = g.xy
-    centre = np.average(xy, axis=0, weights=np.maximum(g.w, 1))
-    d = np.hypot(*(xy - centre).T)
-    order = np.argsort(-d, kind="stable")
-    seeds = [int(order[min(turn, g.n - 1)])]
-    near = np.hypot(*(xy - xy[seeds[0]]).T)
-    while len(seeds) < k:
-        nxt = int(np.argmax(near))
-        seeds.append(nxt)
-        near = np.minimum(near, np.hypot(*(xy - xy[nxt]).T))
-    return seeds
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:

@@ -76,9 +76,9 @@ def tessellate(
     scale = np.cos(np.radians(lat))
     edges = _voronoi_edges(sites, community, scale)
     faces = _faces(community, [boundary, *inside, *edges])
-    blocks = _faces(community, [boundary, *inside])
+    blocks = _faces(community, [boundary, *inside]) if len(inside) else _parts(community)
     main_lines = inside[main] if len(inside) else inside
-    supers = _faces(community, [boundary, *main_lines])
+    supers = _faces(community, [boundary, *main_lines]) if len(main_lines) else _parts(community)
     points = shapely.point_on_surface(faces)
     block = _containing(blocks, points)
     superblock = _containing(supers, points)
@@ -106,6 +106,11 @@ def _faces(community: shapely.Geometry, lines: list) -> np.ndarray:
     keep = shapely.contains_properly(community, shapely.point_on_surface(faces))
     keep |= shapely.covers(community, shapely.point_on_surface(faces))
     return faces[keep & (shapely.area(faces) > 0)]
+
+
+def _parts(community: shapely.Geometry) -> np.ndarray:
+    """The faces of a community cut by no line: its polygons."""
+    return shapely.get_parts(community)
 
 
 def _containing(polygons: np.ndarray, points: np.ndarray) -> np.ndarray:
