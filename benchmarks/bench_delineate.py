@@ -61,7 +61,7 @@ def _cells(h, low: int, high: int) -> list[dict]:
         rows = np.flatnonzero(run.community_of == cpos)
         if len(rows) == 0:
             continue
-        t, atom_of_face, _, g, _ = run.graph(h.communities.geometry.iloc[cpos], rows)
+        t, atom_of_face, _, g, _ = run.graph(cpos, rows)
         faces = gpd.GeoDataFrame({"atom": atom_of_face}, geometry=t.faces, crs=h.communities.crs)
         atoms = faces.dissolve("atom").sort_index()
         atoms["geometry"] = shapely.make_valid(atoms.geometry.to_numpy())

@@ -5,6 +5,8 @@ See :func:`delineate_grids` and docs/guides/delineation.md.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -146,6 +148,7 @@ def delineate_grids(
     full_time_per_grid: int | None = None,
     households_per_part_time: int = HOUSEHOLDS_PER_PART_TIME,
     exact_max_atoms: int = 0,
+    workers: int | None = None,
 ) -> GridDelineation:
     """Propose grids of ``min_households``–``max_households`` households for every community.
 
@@ -186,6 +189,9 @@ def delineate_grids(
     exact_max_atoms : int
         Solve communities with at most this many cells exactly (PuLP/CBC) instead of by the
         heuristic (default 0: never).
+    workers : int, optional
+        Threads working on communities side by side (default: one per CPU core; one when
+        ``exact_max_atoms`` is set). The result does not depend on it.
 
     Returns
     -------
@@ -194,7 +200,7 @@ def delineate_grids(
     Raises
     ------
     InputError
-        A bad band or staffing parameter, ``keep_existing`` without grids.
+        A bad band, staffing or ``workers`` parameter, ``keep_existing`` without grids.
     ColumnError
         ``compounds`` names a column the buildings do not have.
 
@@ -215,11 +221,37 @@ def delineate_grids(
         )
     if keep_existing and h.grids.empty:
         raise InputError("keep_existing=True needs existing grids; the hierarchy has none.")
+    threads = _workers(workers, exact_max_atoms)
     run = _Run(h, int(low), int(high), rules, keep_whole, exact_max_atoms)
     run.prepare(streets, compounds, keep_existing)
-    for cid in h.communities.index:
-        run.community(cid)
+    ids = list(h.communities.index)
+    if threads == 1 or len(ids) < 2:
+        parts = [run.community(cid) for cid in ids]
+    else:  # GEOS and the compiled loops release the GIL: communities run side by side
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(run.community, ids))
+    for part in parts:
+        run.add(part)
     return run.result(int(full_time), int(households_per_part_time))
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _workers(workers: int | None, exact_max_atoms: int) -> int:
+    """Threads for the communities: ``workers``, default one per core; one with the exact
+    solver (CBC runs in its own process)."""
+    if workers is None:
+        return 1 if exact_max_atoms else _cores()
+    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
+        raise InputError(
+            f"workers={workers!r} must be a whole number of threads >= 1 (default: one per core)."
+        )
+    return 1 if exact_max_atoms else int(workers)
 
 
 def household_band(
@@ -246,6 +278,15 @@ def household_band(
 
 def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict:
     return dict(zip(ISSUE_COLUMNS, (level, str(id_), check, severity, message), strict=True))
+
+
+@dataclass
+class _Part:
+    """One community's share of the result: problems, grid rows and its summary row."""
+
+    problems: list[dict[str, object]] = field(default_factory=list)
+    grid_rows: list[dict[str, object]] = field(default_factory=list)
+    community_rows: list[dict[str, object]] = field(default_factory=list)
 
 
 class _Run:
@@ -307,7 +348,7 @@ class _Run:
         self.formal = formal.groupby(by_building).sum().reindex(b.index, fill_value=0).to_numpy()
         self.compound = _compounds(b, self.points, compounds)
         self.streets, self.main = _streets(streets, h)
-        self.street_tree = shapely.STRtree(self.streets) if len(self.streets) else None
+        self.street_hits = _street_hits(self.streets, h.communities.geometry.to_numpy())
         self.previous = (
             h.grids.index.to_numpy()[_locate(self.points, h.grids.geometry.to_numpy())]
             if len(h.grids)
@@ -322,13 +363,16 @@ class _Run:
 
     # -- one community ----------------------------------------------------------------------
 
-    def community(self, cid: str) -> None:
+    def community(self, cid: str) -> _Part:
+        """Grids, problems and the summary row of one community (reads only shared state:
+        communities run in parallel threads)."""
         h = self.h
+        part = _Part()
         cpos = h.communities.index.get_loc(cid)
         shape = h.communities.geometry.iloc[cpos]
         rows = np.flatnonzero(self.community_of == cpos)
         if len(rows) == 0:
-            self.problems.append(
+            part.problems.append(
                 _problem(
                     "community",
                     cid,
@@ -337,28 +381,37 @@ class _Run:
                     "the community has no buildings: one grid of 0 households.",
                 )
             )
-            self._grid(cid, 1, shape, np.array([], dtype=np.int64), "below min", False)
-            self._community_row(cid, rows, 1, "no buildings", "none")
-            return
-        t, atom_of_face, atom_of_building, g, main_edge = self.graph(shape, rows)
+            self._grid(part, cid, 1, shape, np.array([], dtype=np.int64), "below min", False)
+            self._community_row(part, cid, rows, 1, "no buildings", "none")
+            return part
+        t, atom_of_face, atom_of_building, g, main_edge = self.graph(cpos, rows)
         labels, method = self._partition(g, main_edge, rows, atom_of_building)
-        note = self._note(cid, float(g.w.sum()), labels, g)
+        note = self._note(part, cid, float(g.w.sum()), labels, g)
         for r in range(int(labels.max()) + 1):
             faces = t.faces[labels[atom_of_face] == r]
             members = rows[labels[atom_of_building] == r]
             polygon = _polygon(faces)
-            self._grid(cid, r + 1, polygon, members, None, False)
-        self._community_row(cid, rows, int(labels.max()) + 1, note, method)
+            self._grid(part, cid, r + 1, polygon, members, None, False)
+        self._community_row(part, cid, rows, int(labels.max()) + 1, note, method)
+        return part
+
+    def add(self, part: _Part) -> None:
+        """Record one community's result (in community order)."""
+        self.problems += part.problems
+        self.grid_rows += part.grid_rows
+        self.community_rows += part.community_rows
 
     def graph(
-        self, shape: shapely.Geometry, rows: np.ndarray
+        self, cpos: int, rows: np.ndarray
     ) -> tuple[Tessellation, np.ndarray, np.ndarray, Graph, np.ndarray]:
         """The community's tessellation, atom of each face and building, the atoms' graph
-        and its main-road edges (``rows``: positions of its buildings)."""
+        and its main-road edges (``cpos``: position of the community, ``rows``: of its
+        buildings)."""
+        shape = self.h.communities.geometry.iloc[cpos]
         xy = shapely.get_coordinates(self.points[rows])
         sites, site_of = np.unique(xy, axis=0, return_inverse=True)
         site_of = site_of.ravel()
-        lines, main = self._streets_in(shape)
+        lines, main = self._streets_in(cpos)
         t = tessellate(shape, shapely.points(sites), lines, main)
         atom_of_face, _atom_sites = _atoms(t.site, t.block)
         atom_of_building = atom_of_face_site(atom_of_face, t.site, site_of)
@@ -398,10 +451,8 @@ class _Run:
         g = Graph(w, m, axy, edges, cut)
         return t, atom_of_face, atom_of_building, g, main_edge
 
-    def _streets_in(self, shape: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
-        if self.street_tree is None:
-            return np.array([], dtype=object), np.array([], dtype=bool)
-        idx = self.street_tree.query(shape, predicate="intersects")
+    def _streets_in(self, cpos: int) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+        idx = self.street_hits[cpos]
         return self.streets[idx], self.main[idx]
 
     def _merge_compounds(
@@ -458,9 +509,6 @@ class _Run:
                 methods.add("heuristic")
             labels[group] = lab + next_label
             next_label += int(lab.max()) + 1
-        self._kept_labels = {
-            int(labels[np.flatnonzero(fixed == k)[0]]) for k in set(fixed[fixed >= 0].tolist())
-        }
         return labels, "+".join(sorted(methods)) or "kept"
 
     def _kept(self, g: Graph, rows: np.ndarray, atom_of_building: np.ndarray) -> np.ndarray:
@@ -469,7 +517,6 @@ class _Run:
         codes, uniques = pd.factorize(pd.Series(prev, dtype=object))
         fixed = np.full(g.n, -1, dtype=np.int64)
         nbrs = g.neighbours()
-        self._previous_ids = uniques
         atom_grid = np.full(g.n, -2, dtype=np.int64)
         for b, a in zip(codes, atom_of_building, strict=True):
             atom_grid[a] = b if atom_grid[a] in (-2, b) else -3
@@ -482,10 +529,10 @@ class _Run:
                 fixed[atoms] = k
         return fixed
 
-    def _note(self, cid: str, total: float, labels: np.ndarray, g: Graph) -> str:
+    def _note(self, part: _Part, cid: str, total: float, labels: np.ndarray, g: Graph) -> str:
         fewest, most = bounds(total, self.low, self.high)
         if total < self.low:
-            self.problems.append(
+            part.problems.append(
                 _problem(
                     "community",
                     cid,
@@ -500,28 +547,35 @@ class _Run:
                 f"no split of {total:.0f} households meets {self.low}–{self.high}: "
                 f"{fewest - 1} grids exceed the maximum, {fewest} fall below the minimum"
             )
-            self.problems.append(
+            part.problems.append(
                 _problem("community", cid, "band_infeasible", "warning", msg + ".")
             )
             return msg
         big = g.w > self.high
         if big.any():
             msg = f"{int(big.sum())} building(s)/compound(s) above max_households (never split)"
-            self.problems.append(
+            part.problems.append(
                 _problem("community", cid, "building_above_max", "warning", msg + ".")
             )
             return msg
         v, _, _ = score(g, labels, self.low, self.high)
         if v > 0:
             msg = f"{v:.0f} households outside the band: the streets and buildings allow no better split found"
-            self.problems.append(_problem("community", cid, "band_not_met", "warning", msg + "."))
+            part.problems.append(_problem("community", cid, "band_not_met", "warning", msg + "."))
             return msg
         return ""
 
     # -- rows -------------------------------------------------------------------------------
 
     def _grid(
-        self, cid: str, number: int, polygon, members: np.ndarray, status: str | None, kept: bool
+        self,
+        part: _Part,
+        cid: str,
+        number: int,
+        polygon,
+        members: np.ndarray,
+        status: str | None,
+        kept: bool,
     ) -> None:
         hh = self.households[members]
         total = float(np.nansum(hh))
@@ -529,7 +583,7 @@ class _Run:
             status = (
                 "below min" if total < self.low else "above max" if total > self.high else "in band"
             )
-        self.grid_rows.append(
+        part.grid_rows.append(
             {
                 "community_id": cid,
                 "number": number,
@@ -545,11 +599,11 @@ class _Run:
         )
 
     def _community_row(
-        self, cid: str, rows: np.ndarray, grids: int, note: str, method: str
+        self, part: _Part, cid: str, rows: np.ndarray, grids: int, note: str, method: str
     ) -> None:
         total = float(np.nansum(self.households[rows]))
         fewest, most = bounds(total, self.low, self.high)
-        self.community_rows.append(
+        part.community_rows.append(
             {
                 "community_id": cid,
                 "households": int(total),
@@ -707,6 +761,17 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
                 shape = shape.union(grids.geometry[nxt])
             joint[group] = f"{cid}-J{number:02d}"
     grids["joint_branch"] = joint
+
+
+def _street_hits(streets: np.ndarray, communities: np.ndarray) -> list[IntArray]:
+    """Positions of the streets meeting each community (one bulk STRtree query)."""
+    if not len(streets):
+        return [np.empty(0, dtype=np.int64) for _ in communities]
+    comm, street = shapely.STRtree(streets).query(communities, predicate="intersects")
+    order = np.argsort(comm, kind="stable")  # each community's streets in tree order
+    comm, street = comm[order], street[order]
+    cuts = np.searchsorted(comm, np.arange(len(communities) + 1))
+    return [street[cuts[c] : cuts[c + 1]].astype(np.int64) for c in range(len(communities))]
 
 
 def _locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:

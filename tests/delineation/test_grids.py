@@ -283,3 +283,14 @@ def test_compiled_and_python_engines_give_the_same_partition(seed):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine='gpu' is not known"):
         grow(_lattice(2, 2, np.full(4, 100.0)), 300, 500, engine="gpu")
+
+
+def test_threads_give_the_same_grids(sample):
+    h, d = sample
+    one = delineate_grids(h, streets=gp.sample_layer("streets"), workers=1)
+    assert one.grids.index.equals(d.grids.index)
+    assert one.grids.geometry.geom_equals_exact(d.grids.geometry, 0).all()
+    assert one.buildings["grid_id"].equals(d.buildings["grid_id"])
+    assert one.problems.equals(d.problems)
+    with pytest.raises(gp.InputError, match="workers=0 must be a whole number"):
+        delineate_grids(h, workers=0)
