@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -120,7 +120,7 @@ class GridDelineation(Tables):
             }
         )
 
-    def map(self, **kwargs: object) -> folium.Map:
+    def map(self, **kwargs: Any) -> folium.Map:
         """Proposed against existing grids, moving buildings highlighted (see
         :func:`gridparty.maps.delineation.delineation_map` for options)."""
         from gridparty.maps.delineation import delineation_map
@@ -276,7 +276,7 @@ def household_band(
     return int(low), int(high)
 
 
-def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict:
+def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict[str, object]:
     return dict(zip(ISSUE_COLUMNS, (level, str(id_), check, severity, message), strict=True))
 
 
@@ -295,9 +295,9 @@ class _Run:
     ) -> None:
         self.h, self.low, self.high, self.rules = h, low, high, rules
         self.keep_whole, self.exact_max = keep_whole, exact_max
-        self.problems: list[dict] = []
-        self.grid_rows: list[dict] = []
-        self.community_rows: list[dict] = []
+        self.problems: list[dict[str, object]] = []
+        self.grid_rows: list[dict[str, object]] = []
+        self.community_rows: list[dict[str, object]] = []
         self.building_grid: dict[str, str] = {}
 
     # -- inputs -----------------------------------------------------------------------------
@@ -319,7 +319,7 @@ class _Run:
             self.problems.append(
                 _problem(
                     "building",
-                    b.index[pos],
+                    b.index[int(pos)],
                     "outside_communities",
                     "error",
                     "the building stands in no community; it is in no proposed grid.",
@@ -329,7 +329,7 @@ class _Run:
             self.problems.append(
                 _problem(
                     "building",
-                    b.index[pos],
+                    b.index[int(pos)],
                     "households_unknown",
                     "warning",
                     "the building has no household count: unknown, not counted as 0.",
@@ -349,16 +349,10 @@ class _Run:
         self.compound = _compounds(b, self.points, compounds)
         self.streets, self.main = _streets(streets, h)
         self.street_hits = _street_hits(self.streets, h.communities.geometry.to_numpy())
-        self.previous = (
-            h.grids.index.to_numpy()[_locate(self.points, h.grids.geometry.to_numpy())]
-            if len(h.grids)
-            else np.array([], dtype=object)
-        )
-        if len(h.grids):
-            pos = _locate(self.points, h.grids.geometry.to_numpy())
-            self.previous = np.where(pos >= 0, h.grids.index.to_numpy()[np.maximum(pos, 0)], None)
-        else:
-            self.previous = np.full(len(b), None, dtype=object)
+        self.previous: npt.NDArray[np.object_] = np.full(len(b), None, dtype=object)
+        if len(h.grids):  # the existing grid holding each building's point
+            hit = _locate(self.points, h.grids.geometry.to_numpy())
+            self.previous[hit >= 0] = h.grids.index.to_numpy()[hit[hit >= 0]]
         self.keep_existing = keep_existing
 
     # -- one community ----------------------------------------------------------------------
@@ -368,7 +362,7 @@ class _Run:
         communities run in parallel threads)."""
         h = self.h
         part = _Part()
-        cpos = h.communities.index.get_loc(cid)
+        cpos = int(cast(int, h.communities.index.get_loc(cid)))
         shape = h.communities.geometry.iloc[cpos]
         rows = np.flatnonzero(self.community_of == cpos)
         if len(rows) == 0:
@@ -412,7 +406,7 @@ class _Run:
         sites, site_of = np.unique(xy, axis=0, return_inverse=True)
         site_of = site_of.ravel()
         lines, main = self._streets_in(cpos)
-        t = tessellate(shape, shapely.points(sites), lines, main)
+        t = tessellate(shape, np.asarray(shapely.points(sites)), lines, main)
         atom_of_face, _atom_sites = _atoms(t.site, t.block)
         atom_of_building = atom_of_face_site(atom_of_face, t.site, site_of)
         # a site whose cell the noding merged into a neighbour's (sites closer than the
@@ -421,7 +415,7 @@ class _Run:
         if lost.any():
             from gridparty.delineation.tessellation import _containing
 
-            face = _containing(t.faces, shapely.points(sites[site_of[lost]]))
+            face = _containing(t.faces, np.asarray(shapely.points(sites[site_of[lost]])))
             atom_of_building[lost] = atom_of_face[face]
         atom_of_building = self._merge_compounds(rows, atom_of_building, t, atom_of_face)
         _, atom_of_building = np.unique(atom_of_building, return_inverse=True)
@@ -448,7 +442,7 @@ class _Run:
         edges, cut, main_edge = _bridge_parts(
             edges.reshape(-1, 2).astype(np.int64), cut, main_edge, axy
         )
-        g = Graph(w, m, axy, edges, cut)
+        g = Graph(w.astype(np.float64), m.astype(np.float64), axy, edges, cut.astype(np.float64))
         return t, atom_of_face, atom_of_building, g, main_edge
 
     def _streets_in(self, cpos: int) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
@@ -456,7 +450,7 @@ class _Run:
         return self.streets[idx], self.main[idx]
 
     def _merge_compounds(
-        self, rows: np.ndarray, atom: np.ndarray, t, atom_of_face: np.ndarray
+        self, rows: np.ndarray, atom: np.ndarray, t: Tessellation, atom_of_face: np.ndarray
     ) -> np.ndarray:
         if not self.keep_whole or self.compound is None:
             return atom
@@ -572,7 +566,7 @@ class _Run:
         part: _Part,
         cid: str,
         number: int,
-        polygon,
+        polygon: shapely.Geometry,
         members: np.ndarray,
         status: str | None,
         kept: bool,
@@ -715,7 +709,8 @@ def _polygon(faces: np.ndarray) -> shapely.Geometry:
     union = shapely.coverage_union_all(faces)
     parts = shapely.get_parts(union)
     parts = parts[shapely.get_type_id(parts) == 3]
-    return parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+    out: shapely.Geometry = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+    return out
 
 
 def _same_grid(previous: np.ndarray, gid: object, rows: np.ndarray) -> bool:
@@ -725,9 +720,10 @@ def _same_grid(previous: np.ndarray, gid: object, rows: np.ndarray) -> bool:
 def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
     """Branch, committee or joint branch per grid (PartyRules); joint branches group adjacent
     grids of one community with too few formal members, at most ``joint_branch_max_units``."""
-    formal = grids["formal_members"]
+    formal = grids["formal_members"].astype(np.int64)
+    formal_of = formal.to_dict()
     org = np.where(
-        rules.general_branch_possible(formal),
+        np.asarray(rules.general_branch_possible(formal), dtype=bool),
         "general branch",
         np.where(
             formal >= rules.committee_min_formal,
@@ -744,7 +740,7 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
         while pending:
             number += 1
             group = [pending.pop(0)]
-            total = int(grids.at[group[0], "formal_members"])
+            total = int(formal_of[group[0]])
             shape = grids.geometry[group[0]]
             while (
                 pending
@@ -757,7 +753,7 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
                 nxt = touching[0]
                 pending.remove(nxt)
                 group.append(nxt)
-                total += int(grids.at[nxt, "formal_members"])
+                total += int(formal_of[nxt])
                 shape = shape.union(grids.geometry[nxt])
             joint[group] = f"{cid}-J{number:02d}"
     grids["joint_branch"] = joint
@@ -800,10 +796,11 @@ def _compounds(
             f"compounds={type(compounds).__name__} must be a GeoDataFrame of polygons or a "
             "building column name."
         )
-    poly = compounds.to_crs(b.crs).geometry.to_numpy()
+    poly = (compounds.to_crs(b.crs) if b.crs is not None else compounds).geometry.to_numpy()
     pos = _locate(points, poly)
-    ids = compounds.index.to_numpy()
-    return np.where(pos >= 0, ids[np.maximum(pos, 0)], None)
+    out: npt.NDArray[np.object_] = np.full(len(points), None, dtype=object)
+    out[pos >= 0] = compounds.index.to_numpy()[pos[pos >= 0]]
+    return out
 
 
 def _streets(streets: gpd.GeoDataFrame | None, h: Hierarchy) -> tuple[np.ndarray, np.ndarray]:
@@ -813,7 +810,8 @@ def _streets(streets: gpd.GeoDataFrame | None, h: Hierarchy) -> tuple[np.ndarray
         raise InputError(
             f"streets={type(streets).__name__} must be a GeoDataFrame of street lines."
         )
-    s = streets.to_crs(h.communities.crs) if streets.crs is not None else streets
+    crs = h.communities.crs
+    s = streets.to_crs(crs) if streets.crs is not None and crs is not None else streets
     geoms = s.geometry.to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     main = np.zeros(len(s), dtype=bool)
@@ -839,7 +837,8 @@ def atom_of_face_site(
     lookup = np.full(int(max(site.max(), site_of.max())) + 1, -1, dtype=np.int64)
     ok = site >= 0
     lookup[site[ok]] = atom_of_face[ok]
-    return lookup[site_of]
+    out: IntArray = lookup[site_of]
+    return out
 
 
 def _remap_faces(

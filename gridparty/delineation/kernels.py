@@ -136,7 +136,7 @@ def _pop(keys: FloatArray, atoms: IntArray, size: IntArray, r: int) -> int:
         keys[r, i], atoms[r, i] = ck, ca
         i = child
     keys[r, i], atoms[r, i] = key, atom
-    return top
+    return int(top)
 
 
 @njit(cache=True, nogil=True)

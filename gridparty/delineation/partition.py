@@ -29,6 +29,7 @@ import numpy.typing as npt
 __all__ = ["STREET_CUT_WEIGHT", "Graph", "exact", "grow", "score"]
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 #: Weight of a metre of grid border along a street, against 1 for a metre through a block.
 STREET_CUT_WEIGHT = 0.05
@@ -39,11 +40,11 @@ class Graph:
     """Atoms (weight ``w``, formal ``members``, centroid ``xy`` in metres) and edges ``(i, j)``
     with their ``cut`` cost (see the module's objective)."""
 
-    w: np.ndarray
-    members: np.ndarray
-    xy: np.ndarray
-    edges: np.ndarray
-    cut: np.ndarray
+    w: FloatArray
+    members: FloatArray
+    xy: FloatArray
+    edges: IntArray
+    cut: FloatArray
 
     @property
     def n(self) -> int:
@@ -57,15 +58,16 @@ class Graph:
         return out
 
 
-def violation(weights: np.ndarray, low: int, high: int) -> np.ndarray:
+def violation(weights: FloatArray, low: int, high: int) -> FloatArray:
     """Households outside the band, per region."""
-    return np.maximum(0, low - weights) + np.maximum(0, weights - high)
+    out: FloatArray = np.maximum(0, low - weights) + np.maximum(0, weights - high)
+    return out
 
 
-def score(g: Graph, labels: np.ndarray, low: int, high: int) -> tuple[float, int, float]:
+def score(g: Graph, labels: IntArray, low: int, high: int) -> tuple[float, int, float]:
     """(band violation, regions, cut) of a labelling (regions numbered 0..k-1)."""
     k = int(labels.max()) + 1 if len(labels) else 0
-    weights = np.bincount(labels, weights=g.w, minlength=k)
+    weights = np.bincount(labels, weights=g.w, minlength=k).astype(np.float64)
     cut = (
         float(g.cut[labels[g.edges[:, 0]] != labels[g.edges[:, 1]]].sum()) if len(g.edges) else 0.0
     )
@@ -155,15 +157,17 @@ def grow(
     return best[1]
 
 
-def _renumber(labels: np.ndarray) -> np.ndarray:
+def _renumber(labels: IntArray) -> IntArray:
+    """Labels 0..k-1 in order of first appearance."""
     _, first = np.unique(labels, return_index=True)
     order = labels[np.sort(first)]
     mapping = np.empty(labels.max() + 1, dtype=np.int64)
     mapping[order] = np.arange(len(order))
-    return mapping[labels]
+    out: IntArray = mapping[labels]
+    return out
 
 
-def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) -> np.ndarray:
+def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) -> IntArray:
     """Optimal partition into ``k`` connected regions for :func:`score`'s objective (band
     violation weighted above the cut), by PuLP/CBC with single-commodity flow contiguity.
 
@@ -175,7 +179,7 @@ def exact(g: Graph, low: int, high: int, k: int, *, time_limit_s: float = 60.0) 
         return _exact(g, low, high, k, time_limit_s)
 
 
-def _exact(g: Graph, low: int, high: int, k: int, time_limit_s: float) -> np.ndarray:
+def _exact(g: Graph, low: int, high: int, k: int, time_limit_s: float) -> IntArray:
     import pulp
 
     from gridparty.spatial.siting import _cbc

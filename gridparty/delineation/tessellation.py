@@ -89,7 +89,9 @@ def tessellate(
     return Tessellation(faces, site, block, superblock, pairs, length, float(scale))
 
 
-def _voronoi_edges(sites: np.ndarray, community: shapely.Geometry, scale: float) -> list:
+def _voronoi_edges(
+    sites: np.ndarray, community: shapely.Geometry, scale: float
+) -> list[shapely.Geometry]:
     if len(sites) < 2:
         return []
     stretch = shapely.transform(shapely.multipoints(sites), lambda xy: xy * [scale, 1.0])
@@ -100,7 +102,7 @@ def _voronoi_edges(sites: np.ndarray, community: shapely.Geometry, scale: float)
     return list(shapely.boundary(cells))
 
 
-def _faces(community: shapely.Geometry, lines: list) -> np.ndarray:
+def _faces(community: shapely.Geometry, lines: list[shapely.Geometry]) -> np.ndarray:
     noded = shapely.union_all(np.asarray(lines, dtype=object))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     keep = shapely.contains_properly(community, shapely.point_on_surface(faces))
