@@ -481,29 +481,61 @@ class _Run:
 
     def _partition(
         self, g: Graph, main_edge: np.ndarray, rows: np.ndarray, atom_of_building: np.ndarray
-    ) -> tuple[np.ndarray, str]:
+    ) -> tuple[IntArray, str]:
         fixed = np.full(g.n, -1, dtype=np.int64)
         if self.keep_existing:
             fixed = self._kept(g, rows, atom_of_building)
-        groups = _groups(g, main_edge, fixed, self.low, self.high)
+        solved = []
+        methods = set()
+        for group in _groups(g, main_edge, fixed, self.low, self.high):
+            lab, method = self._solve(g, group)
+            if self.keep_existing:
+                group, lab = self._release(g, group, lab, fixed)
+            solved.append((group, lab))
+            methods.add(method)
         labels = np.full(g.n, -1, dtype=np.int64)
         next_label = 0
-        methods = set()
         for kept_id in sorted(set(fixed[fixed >= 0].tolist())):
             labels[fixed == kept_id] = next_label
             next_label += 1
-        for group in groups:
-            sub = _subgraph(g, group)
-            fewest, _ = bounds(float(sub.w.sum()), self.low, self.high)
-            if self.exact_max and sub.n <= self.exact_max:
-                lab = exact(sub, self.low, self.high, min(fewest, sub.n))
-                methods.add("exact")
-            else:
-                lab = grow(sub, self.low, self.high, branch_min=self.rules.branch_min_formal)
-                methods.add("heuristic")
+        for group, lab in solved:
             labels[group] = lab + next_label
             next_label += int(lab.max()) + 1
         return labels, "+".join(sorted(methods)) or "kept"
+
+    def _solve(self, g: Graph, group: IntArray) -> tuple[IntArray, str]:
+        """Regions of one group of atoms (labels 0..k-1 over ``group``) and the method."""
+        sub = _subgraph(g, group)
+        fewest, _ = bounds(float(sub.w.sum()), self.low, self.high)
+        if self.exact_max and sub.n <= self.exact_max:
+            return exact(sub, self.low, self.high, min(fewest, sub.n)), "exact"
+        return grow(sub, self.low, self.high, branch_min=self.rules.branch_min_formal), "heuristic"
+
+    def _release(
+        self, g: Graph, group: IntArray, lab: IntArray, fixed: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """Redraw: while a group's grids miss the band, free the kept grid next to it whose
+        atoms, drawn again with the group, miss it least (ties: the lighter grid); stop when
+        the band is met or freeing no longer helps. Freed grids leave ``fixed``."""
+        off = score(_subgraph(g, group), lab, self.low, self.high)[0]
+        while off > 0:
+            inside = np.zeros(g.n, dtype=bool)
+            inside[group] = True
+            a, b = g.edges[:, 0], g.edges[:, 1]
+            near = np.concatenate([fixed[b][inside[a]], fixed[a][inside[b]]])
+            best: tuple[tuple[float, float], IntArray, IntArray, int] | None = None
+            for kept_id in np.unique(near[near >= 0]).tolist():
+                atoms = np.flatnonzero(fixed == kept_id)
+                wider = np.sort(np.concatenate([group, atoms]))
+                trial, _ = self._solve(g, wider)
+                key = (score(_subgraph(g, wider), trial, self.low, self.high)[0], g.w[atoms].sum())
+                if best is None or key < best[0]:
+                    best = (key, wider, trial, kept_id)
+            if best is None or best[0][0] >= off:
+                break
+            (off, _), group, lab, kept_id = best
+            fixed[fixed == kept_id] = -1
+        return group, lab
 
     def _kept(self, g: Graph, rows: np.ndarray, atom_of_building: np.ndarray) -> np.ndarray:
         """Atoms of existing grids in the band, contiguous and made of whole atoms: fixed."""

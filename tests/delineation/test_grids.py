@@ -294,3 +294,17 @@ def test_threads_give_the_same_grids(sample):
     assert one.problems.equals(d.problems)
     with pytest.raises(gp.InputError, match="workers=0 must be a whole number"):
         delineate_grids(h, workers=0)
+
+
+def test_redraw_meets_the_band_where_feasible_and_keeps_most_grids():
+    h = gp.sample_city()
+    d = delineate_grids(h, streets=gp.sample_layer("streets"), keep_existing=True)
+    feasible = d.communities.index[~d.communities["note"].astype(bool)]
+    assert len(feasible) == 8  # one community has a building above the maximum
+    inside = d.grids[d.grids["community_id"].isin(feasible)]
+    assert (inside["status"] == "in band").all()
+    hh = d.buildings.groupby("previous_grid_id")["households"].sum()
+    in_band = hh.index[(hh >= 300) & (hh <= 500)]
+    # in-band grids are freed only where a neighbour cannot meet the band without them
+    assert d.grids["kept"].sum() >= 0.75 * len(in_band)
+    assert set(d.moves["from_grid"]).isdisjoint(d.grids.index[d.grids["kept"]])
