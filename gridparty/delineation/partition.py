@@ -19,9 +19,7 @@ with flow contiguity (PuLP/CBC) for small graphs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -81,9 +79,6 @@ def bounds(total: float, low: int, high: int) -> tuple[int, int]:
     return fewest, most
 
 
-Engine = Literal["numba", "python"]
-
-
 def grow(
     g: Graph,
     low: int,
@@ -93,39 +88,22 @@ def grow(
     tries: int = 3,
     max_tries: int = 8,
     max_passes: int = 60,
-    engine: Engine = "numba",
 ) -> IntArray:
     """Heuristic partition of a connected graph: region labels 0..k-1 per atom.
 
     Tries ``k`` from ⌈W / high⌉ upwards (while the band allows) and ``tries`` seedings each,
     up to ``max_tries`` while no seeding meets the band; keeps the best by :func:`score`.
-    The loops are :mod:`gridparty.delineation.kernels`, compiled by numba
-    (``engine="numba"``) or run as plain Python (``engine="python"``, same labels, for
-    checking and debugging).
+    Each seeding is :func:`gridparty.delineation.kernels.attempt` (compiled by numba).
     """
-    if engine not in ("numba", "python"):
-        raise ValueError(f"engine={engine!r} is not known; use 'numba' or 'python'")
     if g.n == 0:
         return np.empty(0, dtype=np.int64)
-    from gridparty.delineation import kernels
+    from gridparty.delineation.kernels import attempt, csr
 
-    def run(kernel: Callable[..., Any]) -> Any:
-        return kernel if engine == "numba" else kernel.py_func  # type: ignore[attr-defined]
-
-    csr, grow_once, improve = run(kernels.csr), run(kernels.grow_once), run(kernels.improve)
-    spread = run(kernels.seeds)
     w = np.ascontiguousarray(g.w, dtype=np.float64)
     members = np.ascontiguousarray(g.members, dtype=np.float64)
     xy = np.ascontiguousarray(g.xy, dtype=np.float64)
     edges = np.ascontiguousarray(np.asarray(g.edges, dtype=np.int64).reshape(-1, 2))
     indptr, indices, cost = csr(g.n, edges, np.ascontiguousarray(g.cut, dtype=np.float64))
-
-    def search(mode: int, labels: IntArray) -> IntArray:
-        out: IntArray = improve(
-            mode, indptr, indices, cost, w, members, labels, low, high, branch_min, max_passes
-        )
-        return out
-
     total = float(g.w.sum())
     centre = np.average(xy, axis=0, weights=np.maximum(g.w, 1))  # seeds spread from here
     fewest, most = bounds(total, low, high)
@@ -137,15 +115,10 @@ def grow(
         for t in range(max(tries, max_tries)):
             if t >= tries and best is not None and best[0][0] == 0:
                 break
-            seeds = spread(xy, centre, k, t)
-            labels = grow_once(indptr, indices, w, xy, seeds, total / k, high)
-            labels = search(kernels.LOCAL_SEARCH, labels)
-            for _ in range(3):  # spread an excess over the regions, then search again
-                if score(g, _renumber(labels), low, high)[0] == 0:
-                    break
-                labels = search(kernels.BALANCE, labels)
-                labels = search(kernels.LOCAL_SEARCH, labels)
-            labels = _renumber(search(kernels.SPREAD_MEMBERS, labels))
+            labels: IntArray = attempt(
+                indptr, indices, cost, w, members, xy, centre, k, t, total,
+                low, high, branch_min, max_passes,
+            )  # fmt: skip
             s = score(g, labels, low, high)
             if best is None or s < best[0]:
                 best = (s, labels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import delineation_reference
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -269,20 +270,31 @@ def _lattice(nx: int, ny: int, w: np.ndarray) -> Graph:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_compiled_and_python_engines_give_the_same_partition(seed):
+def test_compiled_heuristic_gives_the_reference_labels(seed):
     rng = np.random.default_rng(seed)
     g = _lattice(9, 7, rng.integers(5, 60, 63).astype(float))
-    fast = grow(g, 300, 500, engine="numba")
-    slow = grow(g, 300, 500, engine="python")
-    np.testing.assert_array_equal(fast, slow)
+    fast = grow(g, 300, 500)
+    np.testing.assert_array_equal(fast, delineation_reference.grow(g, 300, 500))
     v, k, _ = score(g, fast, 300, 500)
     assert v == 0  # 1,9xx households on a lattice: the band is met
     assert k == int(np.ceil(g.w.sum() / 500))
 
 
-def test_unknown_engine_is_refused():
-    with pytest.raises(ValueError, match="engine='gpu' is not known"):
-        grow(_lattice(2, 2, np.full(4, 100.0)), 300, 500, engine="gpu")
+def test_compiled_heuristic_matches_the_reference_on_tessellated_communities():
+    from gridparty.delineation.grids import _Run
+
+    h = gp.synthetic_city(0.6, seed=3)
+    run = _Run(h, 300, 500, gp.PartyRules(), True, 0)
+    run.prepare(None, None, False)
+    graphs = [
+        run.graph(c, np.flatnonzero(run.community_of == c))[3] for c in range(len(h.communities))
+    ]
+    assert sum(g.n for g in graphs) == 600
+    for g in graphs:  # tight band too: balance and the extra seedings run
+        for low, high in ((300, 500), (380, 420)):
+            np.testing.assert_array_equal(
+                grow(g, low, high), delineation_reference.grow(g, low, high)
+            )
 
 
 def test_threads_give_the_same_grids(sample):
