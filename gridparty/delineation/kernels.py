@@ -92,6 +92,12 @@ def _off_band(weight: float, low: int, high: int) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _before(key: float, atom: int, other_key: float, other_atom: int) -> bool:
+    """Whether heap entry ``(key, atom)`` comes before ``(other_key, other_atom)``."""
+    return key < other_key or (key == other_key and atom < other_atom)
+
+
+@njit(cache=True, nogil=True)
 def _push(
     keys: FloatArray, atoms: IntArray, size: IntArray, r: int, key: float, atom: int
 ) -> tuple[FloatArray, IntArray]:
@@ -107,7 +113,7 @@ def _push(
     while i > 0:
         parent = (i - 1) // 2
         pk, pa = keys[r, parent], atoms[r, parent]
-        if pk < key or (pk == key and pa <= atom):
+        if not _before(key, atom, pk, pa):
             break
         keys[r, i], atoms[r, i] = pk, pa
         i = parent
@@ -128,13 +134,12 @@ def _pop(keys: FloatArray, atoms: IntArray, size: IntArray, r: int) -> int:
         if child >= last:
             break
         right = child + 1
-        if right < last and (
-            keys[r, right] < keys[r, child]
-            or (keys[r, right] == keys[r, child] and atoms[r, right] < atoms[r, child])
+        if right < last and _before(
+            keys[r, right], atoms[r, right], keys[r, child], atoms[r, child]
         ):
             child = right
         ck, ca = keys[r, child], atoms[r, child]
-        if key < ck or (key == ck and atom <= ca):
+        if not _before(ck, ca, key, atom):
             break
         keys[r, i], atoms[r, i] = ck, ca
         i = child
