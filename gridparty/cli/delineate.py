@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from gridparty.cli.common import (
     add_input_options,
@@ -15,6 +16,9 @@ from gridparty.cli.common import (
     write_map,
 )
 from gridparty.core.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["register"]
 
@@ -38,7 +42,7 @@ households are in the band is kept and the moving buildings are listed and mappe
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``delineate`` command."""
     cmd = sub.add_parser(
         "delineate",
@@ -127,8 +131,8 @@ def _run(args: argparse.Namespace) -> int:
         h,
         low,
         high,
-        streets=streets,
-        compounds=compounds,
+        streets=cast("gpd.GeoDataFrame | None", streets),  # delineate_grids checks the types
+        compounds=cast("gpd.GeoDataFrame | None", compounds),
         keep_existing=args.keep_existing,
         exact_max_atoms=args.exact_max_atoms,
     )

@@ -5,11 +5,14 @@ See :func:`delineate_grids` and docs/guides/delineation.md.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -18,7 +21,15 @@ from gridparty.core.errors import ColumnError, InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
-from gridparty.delineation.partition import STREET_CUT_WEIGHT, Graph, bounds, exact, grow, score
+from gridparty.delineation.partition import (
+    STREET_CUT_WEIGHT,
+    Graph,
+    IntArray,
+    bounds,
+    exact,
+    grow,
+    score,
+)
 from gridparty.delineation.tessellation import METRES_PER_DEGREE, Tessellation, tessellate
 
 if TYPE_CHECKING:
@@ -109,7 +120,7 @@ class GridDelineation(Tables):
             }
         )
 
-    def map(self, **kwargs: object) -> folium.Map:
+    def map(self, **kwargs: Any) -> folium.Map:
         """Proposed against existing grids, moving buildings highlighted (see
         :func:`gridparty.maps.delineation.delineation_map` for options)."""
         from gridparty.maps.delineation import delineation_map
@@ -137,6 +148,7 @@ def delineate_grids(
     full_time_per_grid: int | None = None,
     households_per_part_time: int = HOUSEHOLDS_PER_PART_TIME,
     exact_max_atoms: int = 0,
+    workers: int | None = None,
 ) -> GridDelineation:
     """Propose grids of ``min_households``–``max_households`` households for every community.
 
@@ -177,6 +189,9 @@ def delineate_grids(
     exact_max_atoms : int
         Solve communities with at most this many cells exactly (PuLP/CBC) instead of by the
         heuristic (default 0: never).
+    workers : int, optional
+        Threads working on communities side by side (default: one per CPU core; one when
+        ``exact_max_atoms`` is set). The result does not depend on it.
 
     Returns
     -------
@@ -185,7 +200,7 @@ def delineate_grids(
     Raises
     ------
     InputError
-        A bad band or staffing parameter, ``keep_existing`` without grids.
+        A bad band, staffing or ``workers`` parameter, ``keep_existing`` without grids.
     ColumnError
         ``compounds`` names a column the buildings do not have.
 
@@ -206,11 +221,37 @@ def delineate_grids(
         )
     if keep_existing and h.grids.empty:
         raise InputError("keep_existing=True needs existing grids; the hierarchy has none.")
+    threads = _workers(workers, exact_max_atoms)
     run = _Run(h, int(low), int(high), rules, keep_whole, exact_max_atoms)
     run.prepare(streets, compounds, keep_existing)
-    for cid in h.communities.index:
-        run.community(cid)
+    ids = list(h.communities.index)
+    if threads == 1 or len(ids) < 2:
+        parts = [run.community(cid) for cid in ids]
+    else:  # GEOS and the compiled loops release the GIL: communities run side by side
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(run.community, ids))
+    for part in parts:
+        run.add(part)
     return run.result(int(full_time), int(households_per_part_time))
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _workers(workers: int | None, exact_max_atoms: int) -> int:
+    """Threads for the communities: ``workers``, default one per core; one with the exact
+    solver (CBC runs in its own process)."""
+    if workers is None:
+        return 1 if exact_max_atoms else _cores()
+    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
+        raise InputError(
+            f"workers={workers!r} must be a whole number of threads >= 1 (default: one per core)."
+        )
+    return 1 if exact_max_atoms else int(workers)
 
 
 def household_band(
@@ -235,8 +276,17 @@ def household_band(
     return int(low), int(high)
 
 
-def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict:
+def _problem(level: str, id_: object, check: str, severity: str, message: str) -> dict[str, object]:
     return dict(zip(ISSUE_COLUMNS, (level, str(id_), check, severity, message), strict=True))
+
+
+@dataclass
+class _Part:
+    """One community's share of the result: problems, grid rows and its summary row."""
+
+    problems: list[dict[str, object]] = field(default_factory=list)
+    grid_rows: list[dict[str, object]] = field(default_factory=list)
+    community_rows: list[dict[str, object]] = field(default_factory=list)
 
 
 class _Run:
@@ -245,9 +295,9 @@ class _Run:
     ) -> None:
         self.h, self.low, self.high, self.rules = h, low, high, rules
         self.keep_whole, self.exact_max = keep_whole, exact_max
-        self.problems: list[dict] = []
-        self.grid_rows: list[dict] = []
-        self.community_rows: list[dict] = []
+        self.problems: list[dict[str, object]] = []
+        self.grid_rows: list[dict[str, object]] = []
+        self.community_rows: list[dict[str, object]] = []
         self.building_grid: dict[str, str] = {}
 
     # -- inputs -----------------------------------------------------------------------------
@@ -269,7 +319,7 @@ class _Run:
             self.problems.append(
                 _problem(
                     "building",
-                    b.index[pos],
+                    b.index[int(pos)],
                     "outside_communities",
                     "error",
                     "the building stands in no community; it is in no proposed grid.",
@@ -279,7 +329,7 @@ class _Run:
             self.problems.append(
                 _problem(
                     "building",
-                    b.index[pos],
+                    b.index[int(pos)],
                     "households_unknown",
                     "warning",
                     "the building has no household count: unknown, not counted as 0.",
@@ -298,28 +348,25 @@ class _Run:
         self.formal = formal.groupby(by_building).sum().reindex(b.index, fill_value=0).to_numpy()
         self.compound = _compounds(b, self.points, compounds)
         self.streets, self.main = _streets(streets, h)
-        self.street_tree = shapely.STRtree(self.streets) if len(self.streets) else None
-        self.previous = (
-            h.grids.index.to_numpy()[_locate(self.points, h.grids.geometry.to_numpy())]
-            if len(h.grids)
-            else np.array([], dtype=object)
-        )
-        if len(h.grids):
-            pos = _locate(self.points, h.grids.geometry.to_numpy())
-            self.previous = np.where(pos >= 0, h.grids.index.to_numpy()[np.maximum(pos, 0)], None)
-        else:
-            self.previous = np.full(len(b), None, dtype=object)
+        self.street_hits = _street_hits(self.streets, h.communities.geometry.to_numpy())
+        self.previous: npt.NDArray[np.object_] = np.full(len(b), None, dtype=object)
+        if len(h.grids):  # the existing grid holding each building's point
+            hit = _locate(self.points, h.grids.geometry.to_numpy())
+            self.previous[hit >= 0] = h.grids.index.to_numpy()[hit[hit >= 0]]
         self.keep_existing = keep_existing
 
     # -- one community ----------------------------------------------------------------------
 
-    def community(self, cid: str) -> None:
+    def community(self, cid: str) -> _Part:
+        """Grids, problems and the summary row of one community (reads only shared state:
+        communities run in parallel threads)."""
         h = self.h
-        cpos = h.communities.index.get_loc(cid)
+        part = _Part()
+        cpos = int(cast(int, h.communities.index.get_loc(cid)))
         shape = h.communities.geometry.iloc[cpos]
         rows = np.flatnonzero(self.community_of == cpos)
         if len(rows) == 0:
-            self.problems.append(
+            part.problems.append(
                 _problem(
                     "community",
                     cid,
@@ -328,29 +375,38 @@ class _Run:
                     "the community has no buildings: one grid of 0 households.",
                 )
             )
-            self._grid(cid, 1, shape, np.array([], dtype=np.int64), "below min", False)
-            self._community_row(cid, rows, 1, "no buildings", "none")
-            return
-        t, atom_of_face, atom_of_building, g, main_edge = self.graph(shape, rows)
+            self._grid(part, cid, 1, shape, np.array([], dtype=np.int64), "below min", False)
+            self._community_row(part, cid, rows, 1, "no buildings", "none")
+            return part
+        t, atom_of_face, atom_of_building, g, main_edge = self.graph(cpos, rows)
         labels, method = self._partition(g, main_edge, rows, atom_of_building)
-        note = self._note(cid, float(g.w.sum()), labels, g)
+        note = self._note(part, cid, float(g.w.sum()), labels, g)
         for r in range(int(labels.max()) + 1):
             faces = t.faces[labels[atom_of_face] == r]
             members = rows[labels[atom_of_building] == r]
             polygon = _polygon(faces)
-            self._grid(cid, r + 1, polygon, members, None, False)
-        self._community_row(cid, rows, int(labels.max()) + 1, note, method)
+            self._grid(part, cid, r + 1, polygon, members, None, False)
+        self._community_row(part, cid, rows, int(labels.max()) + 1, note, method)
+        return part
+
+    def add(self, part: _Part) -> None:
+        """Record one community's result (in community order)."""
+        self.problems += part.problems
+        self.grid_rows += part.grid_rows
+        self.community_rows += part.community_rows
 
     def graph(
-        self, shape: shapely.Geometry, rows: np.ndarray
+        self, cpos: int, rows: np.ndarray
     ) -> tuple[Tessellation, np.ndarray, np.ndarray, Graph, np.ndarray]:
         """The community's tessellation, atom of each face and building, the atoms' graph
-        and its main-road edges (``rows``: positions of its buildings)."""
+        and its main-road edges (``cpos``: position of the community, ``rows``: of its
+        buildings)."""
+        shape = self.h.communities.geometry.iloc[cpos]
         xy = shapely.get_coordinates(self.points[rows])
         sites, site_of = np.unique(xy, axis=0, return_inverse=True)
         site_of = site_of.ravel()
-        lines, main = self._streets_in(shape)
-        t = tessellate(shape, shapely.points(sites), lines, main)
+        lines, main = self._streets_in(cpos)
+        t = tessellate(shape, np.asarray(shapely.points(sites)), lines, main)
         atom_of_face, _atom_sites = _atoms(t.site, t.block)
         atom_of_building = atom_of_face_site(atom_of_face, t.site, site_of)
         # a site whose cell the noding merged into a neighbour's (sites closer than the
@@ -359,7 +415,7 @@ class _Run:
         if lost.any():
             from gridparty.delineation.tessellation import _containing
 
-            face = _containing(t.faces, shapely.points(sites[site_of[lost]]))
+            face = _containing(t.faces, np.asarray(shapely.points(sites[site_of[lost]])))
             atom_of_building[lost] = atom_of_face[face]
         atom_of_building = self._merge_compounds(rows, atom_of_building, t, atom_of_face)
         _, atom_of_building = np.unique(atom_of_building, return_inverse=True)
@@ -386,17 +442,15 @@ class _Run:
         edges, cut, main_edge = _bridge_parts(
             edges.reshape(-1, 2).astype(np.int64), cut, main_edge, axy
         )
-        g = Graph(w, m, axy, edges, cut)
+        g = Graph(w.astype(np.float64), m.astype(np.float64), axy, edges, cut.astype(np.float64))
         return t, atom_of_face, atom_of_building, g, main_edge
 
-    def _streets_in(self, shape: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
-        if self.street_tree is None:
-            return np.array([], dtype=object), np.array([], dtype=bool)
-        idx = self.street_tree.query(shape, predicate="intersects")
+    def _streets_in(self, cpos: int) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+        idx = self.street_hits[cpos]
         return self.streets[idx], self.main[idx]
 
     def _merge_compounds(
-        self, rows: np.ndarray, atom: np.ndarray, t, atom_of_face: np.ndarray
+        self, rows: np.ndarray, atom: np.ndarray, t: Tessellation, atom_of_face: np.ndarray
     ) -> np.ndarray:
         if not self.keep_whole or self.compound is None:
             return atom
@@ -427,32 +481,61 @@ class _Run:
 
     def _partition(
         self, g: Graph, main_edge: np.ndarray, rows: np.ndarray, atom_of_building: np.ndarray
-    ) -> tuple[np.ndarray, str]:
+    ) -> tuple[IntArray, str]:
         fixed = np.full(g.n, -1, dtype=np.int64)
         if self.keep_existing:
             fixed = self._kept(g, rows, atom_of_building)
-        groups = _groups(g, main_edge, fixed, self.low, self.high)
+        solved = []
+        methods = set()
+        for group in _groups(g, main_edge, fixed, self.low, self.high):
+            lab, method = self._solve(g, group)
+            if self.keep_existing:
+                group, lab = self._release(g, group, lab, fixed)
+            solved.append((group, lab))
+            methods.add(method)
         labels = np.full(g.n, -1, dtype=np.int64)
         next_label = 0
-        methods = set()
         for kept_id in sorted(set(fixed[fixed >= 0].tolist())):
             labels[fixed == kept_id] = next_label
             next_label += 1
-        for group in groups:
-            sub = _subgraph(g, group)
-            fewest, _ = bounds(float(sub.w.sum()), self.low, self.high)
-            if self.exact_max and sub.n <= self.exact_max:
-                lab = exact(sub, self.low, self.high, min(fewest, sub.n))
-                methods.add("exact")
-            else:
-                lab = grow(sub, self.low, self.high, branch_min=self.rules.branch_min_formal)
-                methods.add("heuristic")
+        for group, lab in solved:
             labels[group] = lab + next_label
             next_label += int(lab.max()) + 1
-        self._kept_labels = {
-            int(labels[np.flatnonzero(fixed == k)[0]]) for k in set(fixed[fixed >= 0].tolist())
-        }
         return labels, "+".join(sorted(methods)) or "kept"
+
+    def _solve(self, g: Graph, group: IntArray) -> tuple[IntArray, str]:
+        """Regions of one group of atoms (labels 0..k-1 over ``group``) and the method."""
+        sub = _subgraph(g, group)
+        fewest, _ = bounds(float(sub.w.sum()), self.low, self.high)
+        if self.exact_max and sub.n <= self.exact_max:
+            return exact(sub, self.low, self.high, min(fewest, sub.n)), "exact"
+        return grow(sub, self.low, self.high, branch_min=self.rules.branch_min_formal), "heuristic"
+
+    def _release(
+        self, g: Graph, group: IntArray, lab: IntArray, fixed: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """Redraw: while a group's grids miss the band, free the kept grid next to it whose
+        atoms, drawn again with the group, miss it least (ties: the lighter grid); stop when
+        the band is met or freeing no longer helps. Freed grids leave ``fixed``."""
+        off = score(_subgraph(g, group), lab, self.low, self.high)[0]
+        while off > 0:
+            inside = np.zeros(g.n, dtype=bool)
+            inside[group] = True
+            a, b = g.edges[:, 0], g.edges[:, 1]
+            near = np.concatenate([fixed[b][inside[a]], fixed[a][inside[b]]])
+            best: tuple[tuple[float, float], IntArray, IntArray, int] | None = None
+            for kept_id in np.unique(near[near >= 0]).tolist():
+                atoms = np.flatnonzero(fixed == kept_id)
+                wider = np.sort(np.concatenate([group, atoms]))
+                trial, _ = self._solve(g, wider)
+                key = (score(_subgraph(g, wider), trial, self.low, self.high)[0], g.w[atoms].sum())
+                if best is None or key < best[0]:
+                    best = (key, wider, trial, kept_id)
+            if best is None or best[0][0] >= off:
+                break
+            (off, _), group, lab, kept_id = best
+            fixed[fixed == kept_id] = -1
+        return group, lab
 
     def _kept(self, g: Graph, rows: np.ndarray, atom_of_building: np.ndarray) -> np.ndarray:
         """Atoms of existing grids in the band, contiguous and made of whole atoms: fixed."""
@@ -460,7 +543,6 @@ class _Run:
         codes, uniques = pd.factorize(pd.Series(prev, dtype=object))
         fixed = np.full(g.n, -1, dtype=np.int64)
         nbrs = g.neighbours()
-        self._previous_ids = uniques
         atom_grid = np.full(g.n, -2, dtype=np.int64)
         for b, a in zip(codes, atom_of_building, strict=True):
             atom_grid[a] = b if atom_grid[a] in (-2, b) else -3
@@ -473,10 +555,10 @@ class _Run:
                 fixed[atoms] = k
         return fixed
 
-    def _note(self, cid: str, total: float, labels: np.ndarray, g: Graph) -> str:
+    def _note(self, part: _Part, cid: str, total: float, labels: np.ndarray, g: Graph) -> str:
         fewest, most = bounds(total, self.low, self.high)
         if total < self.low:
-            self.problems.append(
+            part.problems.append(
                 _problem(
                     "community",
                     cid,
@@ -491,28 +573,35 @@ class _Run:
                 f"no split of {total:.0f} households meets {self.low}–{self.high}: "
                 f"{fewest - 1} grids exceed the maximum, {fewest} fall below the minimum"
             )
-            self.problems.append(
+            part.problems.append(
                 _problem("community", cid, "band_infeasible", "warning", msg + ".")
             )
             return msg
         big = g.w > self.high
         if big.any():
             msg = f"{int(big.sum())} building(s)/compound(s) above max_households (never split)"
-            self.problems.append(
+            part.problems.append(
                 _problem("community", cid, "building_above_max", "warning", msg + ".")
             )
             return msg
         v, _, _ = score(g, labels, self.low, self.high)
         if v > 0:
             msg = f"{v:.0f} households outside the band: the streets and buildings allow no better split found"
-            self.problems.append(_problem("community", cid, "band_not_met", "warning", msg + "."))
+            part.problems.append(_problem("community", cid, "band_not_met", "warning", msg + "."))
             return msg
         return ""
 
     # -- rows -------------------------------------------------------------------------------
 
     def _grid(
-        self, cid: str, number: int, polygon, members: np.ndarray, status: str | None, kept: bool
+        self,
+        part: _Part,
+        cid: str,
+        number: int,
+        polygon: shapely.Geometry,
+        members: np.ndarray,
+        status: str | None,
+        kept: bool,
     ) -> None:
         hh = self.households[members]
         total = float(np.nansum(hh))
@@ -520,7 +609,7 @@ class _Run:
             status = (
                 "below min" if total < self.low else "above max" if total > self.high else "in band"
             )
-        self.grid_rows.append(
+        part.grid_rows.append(
             {
                 "community_id": cid,
                 "number": number,
@@ -536,11 +625,11 @@ class _Run:
         )
 
     def _community_row(
-        self, cid: str, rows: np.ndarray, grids: int, note: str, method: str
+        self, part: _Part, cid: str, rows: np.ndarray, grids: int, note: str, method: str
     ) -> None:
         total = float(np.nansum(self.households[rows]))
         fewest, most = bounds(total, self.low, self.high)
-        self.community_rows.append(
+        part.community_rows.append(
             {
                 "community_id": cid,
                 "households": int(total),
@@ -645,11 +734,15 @@ class _Run:
 
 
 def _polygon(faces: np.ndarray) -> shapely.Geometry:
-    """Union of faces as a Polygon or MultiPolygon (no lines or points left by the union)."""
-    union = shapely.union_all(faces)
+    """Union of faces as a Polygon or MultiPolygon (no lines or points left by the union).
+
+    The faces of one tessellation form a coverage (shared edges are bit-identical), so their
+    union is a coverage union: edges shared by two faces drop out, no overlay is needed."""
+    union = shapely.coverage_union_all(faces)
     parts = shapely.get_parts(union)
     parts = parts[shapely.get_type_id(parts) == 3]
-    return parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+    out: shapely.Geometry = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+    return out
 
 
 def _same_grid(previous: np.ndarray, gid: object, rows: np.ndarray) -> bool:
@@ -659,9 +752,10 @@ def _same_grid(previous: np.ndarray, gid: object, rows: np.ndarray) -> bool:
 def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
     """Branch, committee or joint branch per grid (PartyRules); joint branches group adjacent
     grids of one community with too few formal members, at most ``joint_branch_max_units``."""
-    formal = grids["formal_members"]
+    formal = grids["formal_members"].astype(np.int64)
+    formal_of = formal.to_dict()
     org = np.where(
-        rules.general_branch_possible(formal),
+        np.asarray(rules.general_branch_possible(formal), dtype=bool),
         "general branch",
         np.where(
             formal >= rules.committee_min_formal,
@@ -678,7 +772,7 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
         while pending:
             number += 1
             group = [pending.pop(0)]
-            total = int(grids.at[group[0], "formal_members"])
+            total = int(formal_of[group[0]])
             shape = grids.geometry[group[0]]
             while (
                 pending
@@ -691,10 +785,21 @@ def _organise(grids: gpd.GeoDataFrame, rules: PartyRules) -> None:
                 nxt = touching[0]
                 pending.remove(nxt)
                 group.append(nxt)
-                total += int(grids.at[nxt, "formal_members"])
+                total += int(formal_of[nxt])
                 shape = shape.union(grids.geometry[nxt])
             joint[group] = f"{cid}-J{number:02d}"
     grids["joint_branch"] = joint
+
+
+def _street_hits(streets: np.ndarray, communities: np.ndarray) -> list[IntArray]:
+    """Positions of the streets meeting each community (one bulk STRtree query)."""
+    if not len(streets):
+        return [np.empty(0, dtype=np.int64) for _ in communities]
+    comm, street = shapely.STRtree(streets).query(communities, predicate="intersects")
+    order = np.argsort(comm, kind="stable")  # each community's streets in tree order
+    comm, street = comm[order], street[order]
+    cuts = np.searchsorted(comm, np.arange(len(communities) + 1))
+    return [street[cuts[c] : cuts[c + 1]].astype(np.int64) for c in range(len(communities))]
 
 
 def _locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
@@ -723,10 +828,11 @@ def _compounds(
             f"compounds={type(compounds).__name__} must be a GeoDataFrame of polygons or a "
             "building column name."
         )
-    poly = compounds.to_crs(b.crs).geometry.to_numpy()
+    poly = (compounds.to_crs(b.crs) if b.crs is not None else compounds).geometry.to_numpy()
     pos = _locate(points, poly)
-    ids = compounds.index.to_numpy()
-    return np.where(pos >= 0, ids[np.maximum(pos, 0)], None)
+    out: npt.NDArray[np.object_] = np.full(len(points), None, dtype=object)
+    out[pos >= 0] = compounds.index.to_numpy()[pos[pos >= 0]]
+    return out
 
 
 def _streets(streets: gpd.GeoDataFrame | None, h: Hierarchy) -> tuple[np.ndarray, np.ndarray]:
@@ -736,7 +842,8 @@ def _streets(streets: gpd.GeoDataFrame | None, h: Hierarchy) -> tuple[np.ndarray
         raise InputError(
             f"streets={type(streets).__name__} must be a GeoDataFrame of street lines."
         )
-    s = streets.to_crs(h.communities.crs) if streets.crs is not None else streets
+    crs = h.communities.crs
+    s = streets.to_crs(crs) if streets.crs is not None and crs is not None else streets
     geoms = s.geometry.to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     main = np.zeros(len(s), dtype=bool)
@@ -762,7 +869,8 @@ def atom_of_face_site(
     lookup = np.full(int(max(site.max(), site_of.max())) + 1, -1, dtype=np.int64)
     ok = site >= 0
     lookup[site[ok]] = atom_of_face[ok]
-    return lookup[site_of]
+    out: IntArray = lookup[site_of]
+    return out
 
 
 def _remap_faces(
@@ -797,19 +905,13 @@ def _connected(nbrs: list[dict[int, float]], atoms: set[int]) -> bool:
     return len(seen) == len(atoms)
 
 
-def _components(n: int, edges: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    parent = np.arange(n)
+def _components(n: int, edges: IntArray, allowed: npt.NDArray[np.bool_]) -> IntArray:
+    from gridparty.delineation.kernels import components
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for (i, j), ok in zip(edges.tolist(), allowed.tolist(), strict=True):
-        if ok:
-            parent[find(i)] = find(j)
-    return np.array([find(i) for i in range(n)])
+    out: IntArray = components(
+        n, np.ascontiguousarray(edges, dtype=np.int64).reshape(-1, 2), np.asarray(allowed, bool)
+    )
+    return out
 
 
 def _groups(

@@ -76,9 +76,9 @@ def tessellate(
     scale = np.cos(np.radians(lat))
     edges = _voronoi_edges(sites, community, scale)
     faces = _faces(community, [boundary, *inside, *edges])
-    blocks = _faces(community, [boundary, *inside])
+    blocks = _faces(community, [boundary, *inside]) if len(inside) else _parts(community)
     main_lines = inside[main] if len(inside) else inside
-    supers = _faces(community, [boundary, *main_lines])
+    supers = _faces(community, [boundary, *main_lines]) if len(main_lines) else _parts(community)
     points = shapely.point_on_surface(faces)
     block = _containing(blocks, points)
     superblock = _containing(supers, points)
@@ -89,7 +89,9 @@ def tessellate(
     return Tessellation(faces, site, block, superblock, pairs, length, float(scale))
 
 
-def _voronoi_edges(sites: np.ndarray, community: shapely.Geometry, scale: float) -> list:
+def _voronoi_edges(
+    sites: np.ndarray, community: shapely.Geometry, scale: float
+) -> list[shapely.Geometry]:
     if len(sites) < 2:
         return []
     stretch = shapely.transform(shapely.multipoints(sites), lambda xy: xy * [scale, 1.0])
@@ -100,12 +102,17 @@ def _voronoi_edges(sites: np.ndarray, community: shapely.Geometry, scale: float)
     return list(shapely.boundary(cells))
 
 
-def _faces(community: shapely.Geometry, lines: list) -> np.ndarray:
+def _faces(community: shapely.Geometry, lines: list[shapely.Geometry]) -> np.ndarray:
     noded = shapely.union_all(np.asarray(lines, dtype=object))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     keep = shapely.contains_properly(community, shapely.point_on_surface(faces))
     keep |= shapely.covers(community, shapely.point_on_surface(faces))
     return faces[keep & (shapely.area(faces) > 0)]
+
+
+def _parts(community: shapely.Geometry) -> np.ndarray:
+    """The faces of a community cut by no line: its polygons."""
+    return shapely.get_parts(community)
 
 
 def _containing(polygons: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -105,7 +105,7 @@ def delineation_map(
         raise InputError("result has no hierarchy; build it with gridparty.delineate_grids(h).")
     grids = ensure_wgs84(result.grids, "grids")
     m = base_map(layer_bounds([h.communities, grids]), tiles=tiles, lang=lang_, assets=assets)
-    m.gridparty_sources = h.sources  # save_map refuses to write over them
+    m.gridparty_sources = h.sources  # type: ignore[attr-defined]  # save_map refuses to write over them
     groups = []
     if len(h.communities):
         groups.append(
@@ -121,7 +121,7 @@ def delineation_map(
     note = text("delineation_note", lang_).format(
         low=result.min_households, high=result.max_households, moved=len(moving)
     )
-    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])
+    add_legend(m, [k for g in groups for k in g.legend_keys], notes=[note])  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import delineation_reference
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -256,3 +257,85 @@ def test_every_building_keeps_its_own_cell():
         inside = points[shapely.contains(shape, points)]
         t = tessellate(shape, inside, np.array([], dtype=object), np.array([], dtype=bool))
         assert sorted(set(t.site[t.site >= 0].tolist())) == list(range(len(inside)))
+
+
+def _lattice(nx: int, ny: int, w: np.ndarray) -> Graph:
+    xy = np.array([(x * 100.0, y * 100.0) for y in range(ny) for x in range(nx)])
+    n = nx * ny
+    edges = [(i, i + 1) for i in range(n) if i % nx != nx - 1] + [
+        (i, i + nx) for i in range(n - nx)
+    ]
+    cut = np.where(np.arange(len(edges)) % 3 == 0, 5.0, 100.0)  # some borders along streets
+    return Graph(w, (np.arange(n) % 4 == 0).astype(float), xy, np.array(edges), cut)
+
+
+def _attempts_match(g: Graph, low: int, high: int) -> int:
+    """Compare every seeding grow would try with the reference; how many were compared."""
+    from gridparty.delineation.kernels import attempt, csr
+
+    indptr, indices, cost = csr(g.n, g.edges.astype(np.int64), g.cut.astype(float))
+    centre = np.average(g.xy, axis=0, weights=np.maximum(g.w, 1))
+    total = float(g.w.sum())
+    fewest = int(np.ceil(total / high))
+    compared = 0
+    for k in range(fewest, min(g.n, fewest + 2) + 1):
+        for turn in range(4):
+            fast = attempt(
+                indptr, indices, cost, g.w, g.members, g.xy, centre, k, turn, total,
+                low, high, 3, 60,
+            )  # fmt: skip
+            slow = delineation_reference.attempt(g, k, turn, low, high)
+            np.testing.assert_array_equal(fast, slow)
+            compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_heuristic_gives_the_reference_labels(seed):
+    rng = np.random.default_rng(seed)
+    g = _lattice(9, 7, rng.integers(5, 60, 63).astype(float))
+    assert _attempts_match(g, 300, 500) == 12
+    assert _attempts_match(g, 380, 420) == 12  # a tight band: balancing runs
+    v, k, _ = score(g, grow(g, 300, 500), 300, 500)
+    assert v == 0  # 1,9xx households on a lattice: the band is met
+    assert k == int(np.ceil(g.w.sum() / 500))
+
+
+def test_compiled_heuristic_matches_the_reference_on_tessellated_communities():
+    from gridparty.delineation.grids import _Run
+
+    h = gp.synthetic_city(0.6, seed=3)
+    run = _Run(h, 300, 500, gp.PartyRules(), True, 0)
+    run.prepare(None, None, False)
+    graphs = [
+        run.graph(c, np.flatnonzero(run.community_of == c))[3] for c in range(len(h.communities))
+    ]
+    assert sum(g.n for g in graphs) == 600
+    for g in graphs:
+        assert _attempts_match(g, 300, 500) >= 4
+        assert _attempts_match(g, 380, 420) >= 4
+
+
+def test_threads_give_the_same_grids(sample):
+    h, d = sample
+    one = delineate_grids(h, streets=gp.sample_layer("streets"), workers=1)
+    assert one.grids.index.equals(d.grids.index)
+    assert one.grids.geometry.geom_equals_exact(d.grids.geometry, 0).all()
+    assert one.buildings["grid_id"].equals(d.buildings["grid_id"])
+    assert one.problems.equals(d.problems)
+    with pytest.raises(gp.InputError, match="workers=0 must be a whole number"):
+        delineate_grids(h, workers=0)
+
+
+def test_redraw_meets_the_band_where_feasible_and_keeps_most_grids():
+    h = gp.sample_city()
+    d = delineate_grids(h, streets=gp.sample_layer("streets"), keep_existing=True)
+    feasible = d.communities.index[~d.communities["note"].astype(bool)]
+    assert len(feasible) == 8  # one community has a building above the maximum
+    inside = d.grids[d.grids["community_id"].isin(feasible)]
+    assert (inside["status"] == "in band").all()
+    hh = d.buildings.groupby("previous_grid_id")["households"].sum()
+    in_band = hh.index[(hh >= 300) & (hh <= 500)]
+    # in-band grids are freed only where a neighbour cannot meet the band without them
+    assert d.grids["kept"].sum() >= 0.75 * len(in_band)
+    assert set(d.moves["from_grid"]).isdisjoint(d.grids.index[d.grids["kept"]])
