@@ -2,7 +2,7 @@
 
 Proposed grids are coloured by whether their households lie in the band; existing grids are
 drawn as dashed outlines above them; buildings that change grid (a redraw with
-``keep_existing=True``) are drawn in red with their old and new grid. Popups show ids,
+``keep_existing=True``) are drawn in blue with their old and new grid. Popups show ids,
 counts (household counts below ``min_count`` show as ``"<5"``), the party organisation and
 the compactness. No household points, no personal data.
 """
