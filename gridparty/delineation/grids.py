@@ -5,8 +5,10 @@ See :func:`delineate_grids` and docs/guides/delineation.md.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -115,6 +117,18 @@ class GridDelineation(Tables):
         from gridparty.maps.delineation import delineation_map
 
         return delineation_map(self, **kwargs)
+
+    def to_png(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PNG for reports (see :func:`gridparty.to_png` for options)."""
+        from gridparty.maps.static import to_png
+
+        return to_png(self, path, **options)
+
+    def to_pdf(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PDF page for reports (see :func:`gridparty.to_pdf` for options)."""
+        from gridparty.maps.static import to_pdf
+
+        return to_pdf(self, path, **options)
 
     def staffing(self) -> pd.DataFrame:
         """Full- and part-time grid workers per community (sums of :attr:`grids`; index
