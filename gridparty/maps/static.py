@@ -176,7 +176,7 @@ def _folium_map(obj: object, lang: Lang) -> folium.Map:
     raise InputError(
         f"obj must be a gridparty map, a Hierarchy or a result with .map() (e.g. "
         f"gp.check_coverage(h)), got {type(obj).__name__}; for another result pass its map, "
-        "e.g. to_pdf(gp.flagship_map(zones), 'zones.pdf')."
+        "e.g. to_pdf(gridparty.maps.flagship_map(zones), 'zones.pdf')."
     )
 
 
@@ -680,7 +680,7 @@ def to_pdf(
     obj : Hierarchy, result with ``.map()`` or gridparty map
         A :class:`~gridparty.Hierarchy` (its :func:`~gridparty.maps.hierarchy_map`), a result
         such as :func:`gridparty.check_coverage`'s, or a map made by a gridparty map function
-        (``gp.flagship_map(zones)``, ``gp.hierarchy_map(h, issues=issues)``).
+        (``gridparty.maps.flagship_map(zones)``, ``gp.hierarchy_map(h, issues=issues)``).
     path : str or os.PathLike
         The file to write (``.pdf``); never one the data was read from.
     paper : {"A4", "A3"}
