@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import folium
 import geopandas as gpd
@@ -47,12 +47,34 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["CJK_FONTS", "PAPERS", "find_cjk_font", "print_map", "static_figure", "to_pdf", "to_png"]
+__all__ = [
+    "CJK_FONTS",
+    "PAPERS",
+    "PrintOptions",
+    "find_cjk_font",
+    "print_map",
+    "static_figure",
+    "to_pdf",
+    "to_png",
+]
 
 #: Paper sizes in millimetres (width, height), portrait.
 PAPERS: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 Orientation = Literal["auto", "portrait", "landscape"]
 _ORIENTATIONS = ("auto", "portrait", "landscape")
+
+
+class PrintOptions(TypedDict, total=False):
+    """Keyword options of :func:`to_pdf` and :func:`to_png` (described and defaulted there)."""
+
+    paper: str
+    orientation: Orientation
+    title: str | None
+    dpi: int
+    lang: str
+    font: str | os.PathLike[str] | None
+    basemap: bool
+
 
 #: CJK font families looked for, in order of preference.
 CJK_FONTS = (
@@ -269,9 +291,13 @@ def _draw_layer(ax: Axes, frame: gpd.GeoDataFrame, z: int) -> dict[str, str]:
         areas = frame[rows & np.isin(types, (3, 6))]
         if len(areas):
             areas.plot(
-                ax=ax, facecolor=face, edgecolor=style.color, linewidth=width, linestyle=dash,
+                ax=ax,
+                facecolor=face,
+                edgecolor=style.color,
+                linewidth=width,
+                linestyle=dash,
                 zorder=z + (50 if not style.fill else 0),
-            )  # fmt: skip
+            )
             kinds[key] = "area"
         if len(lines):
             lines.plot(ax=ax, color=style.color, linewidth=width, linestyle=dash, zorder=z + 60)
@@ -279,9 +305,14 @@ def _draw_layer(ax: Axes, frame: gpd.GeoDataFrame, z: int) -> dict[str, str]:
         if len(points):
             size = (2 * style.radius * _PX) ** 2
             points.plot(
-                ax=ax, marker="o", markersize=size, facecolor=face, edgecolor=style.color,
-                linewidth=width, zorder=z + 100,
-            )  # fmt: skip
+                ax=ax,
+                marker="o",
+                markersize=size,
+                facecolor=face,
+                edgecolor=style.color,
+                linewidth=width,
+                zorder=z + 100,
+            )
             kinds.setdefault(key.removesuffix("_marker"), "point")
     return kinds
 
@@ -381,8 +412,16 @@ def _scale_bar(ax: Axes, lang: Lang) -> None:
         )
     unit = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     for x, label in ((left, "0"), (left + length, unit)):
-        ax.text(x, bottom + height * 1.6, label, ha="center", va="bottom", fontsize=7.5,
-                zorder=500, parse_math=False)  # fmt: skip
+        ax.text(
+            x,
+            bottom + height * 1.6,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            zorder=500,
+            parse_math=False,
+        )
 
 
 def _north_arrow(ax: Axes, lang: Lang) -> None:
@@ -397,11 +436,18 @@ def _north_arrow(ax: Axes, lang: Lang) -> None:
         fontsize=11,
         fontweight="bold",
         zorder=500,
-        arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7", "color": "#1b2631",
-                    "linewidth": 1.6},
-        bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white", "edgecolor": "#1b2631",
-              "linewidth": 0.6},
-    )  # fmt: skip
+        arrowprops={
+            "arrowstyle": "-|>,head_width=0.35,head_length=0.7",
+            "color": "#1b2631",
+            "linewidth": 1.6,
+        },
+        bbox={
+            "boxstyle": "circle,pad=0.25",
+            "facecolor": "white",
+            "edgecolor": "#1b2631",
+            "linewidth": 0.6,
+        },
+    )
 
 
 def _legend_handles(keys: Sequence[str], kinds: dict[str, str], lang: Lang) -> list[Any]:
@@ -417,19 +463,38 @@ def _legend_handles(keys: Sequence[str], kinds: dict[str, str], lang: Lang) -> l
         kind = kinds.get(key, "area")
         if kind == "point":
             handles.append(
-                Line2D([], [], linestyle="none", marker="o", markersize=2 * style.radius * _PX,
-                       markerfacecolor=face, markeredgecolor=style.color, label=label)
-            )  # fmt: skip
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=2 * style.radius * _PX,
+                    markerfacecolor=face,
+                    markeredgecolor=style.color,
+                    label=label,
+                )
+            )
         elif kind == "line" or not style.fill:
             handles.append(
-                Line2D([], [], color=style.color, linewidth=max(width, 1.0),
-                       linestyle=_linestyle(style, max(width, 1.0)), label=label)
-            )  # fmt: skip
+                Line2D(
+                    [],
+                    [],
+                    color=style.color,
+                    linewidth=max(width, 1.0),
+                    linestyle=_linestyle(style, max(width, 1.0)),
+                    label=label,
+                )
+            )
         else:
             handles.append(
-                Patch(facecolor=face, edgecolor=style.color, linewidth=max(width, 0.6),
-                      linestyle=_linestyle(style, max(width, 0.6)), label=label)
-            )  # fmt: skip
+                Patch(
+                    facecolor=face,
+                    edgecolor=style.color,
+                    linewidth=max(width, 0.6),
+                    linestyle=_linestyle(style, max(width, 0.6)),
+                    label=label,
+                )
+            )
     return handles
 
 
@@ -526,8 +591,16 @@ def static_figure(
             _add_basemap(ax, crs)
         _scale_bar(ax, lang_)
         _north_arrow(ax, lang_)
-        fig.text(0.5, 1 - 9 / height_mm, _title(m, title, lang_), ha="center", va="center",
-                 fontsize=16, fontweight="bold", parse_math=False)  # fmt: skip
+        fig.text(
+            0.5,
+            1 - 9 / height_mm,
+            _title(m, title, lang_),
+            ha="center",
+            va="center",
+            fontsize=16,
+            fontweight="bold",
+            parse_math=False,
+        )
         handles = _legend_handles(keys, kinds, lang_)
         if landscape:
             anchor, ncol = (1 - margin[0] - panel + 0.012, top), 1
@@ -535,18 +608,41 @@ def static_figure(
             anchor, ncol = (margin[0], bottom - 0.012), 3
         if handles:
             legend = fig.legend(
-                handles=handles, loc="upper left", bbox_to_anchor=anchor, ncol=ncol, fontsize=8,
-                title=text("legend", lang_), title_fontsize=9, frameon=False,
-                alignment="left", handlelength=2.2,
-            )  # fmt: skip
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=anchor,
+                ncol=ncol,
+                fontsize=8,
+                title=text("legend", lang_),
+                title_fontsize=9,
+                frameon=False,
+                alignment="left",
+                handlelength=2.2,
+            )
             for t in legend.get_texts():
                 t.set_parse_math(False)
         note = "\n".join(_wrap(n, 44 if landscape else 110) for n in notes)
         if note:
-            fig.text(margin[0], margin[1] * 0.6, note, fontsize=6.5, color="#555555",
-                     ha="left", va="bottom", parse_math=False)  # fmt: skip
-        fig.text(1 - margin[0], margin[1] * 0.6, _crs_note(crs, lang_), fontsize=6.5,
-                 color="#555555", ha="right", va="bottom", parse_math=False)  # fmt: skip
+            fig.text(
+                margin[0],
+                margin[1] * 0.6,
+                note,
+                fontsize=6.5,
+                color="#555555",
+                ha="left",
+                va="bottom",
+                parse_math=False,
+            )
+        fig.text(
+            1 - margin[0],
+            margin[1] * 0.6,
+            _crs_note(crs, lang_),
+            fontsize=6.5,
+            color="#555555",
+            ha="right",
+            va="bottom",
+            parse_math=False,
+        )
     fig.gridparty_font = family  # type: ignore[attr-defined]  # kept for savefig
     fig.gridparty_sources = tuple(getattr(m, "gridparty_sources", ()))  # type: ignore[attr-defined]
     return fig
@@ -593,7 +689,7 @@ def print_map(
     obj: object,
     path: str | os.PathLike[str],
     fmt: Literal["png", "pdf"],
-    **options: Any,
+    **options: Unpack[PrintOptions],
 ) -> Path:
     """Write the printed page of ``obj`` to ``path`` as PNG or PDF, atomically; see :func:`to_pdf`."""
     from matplotlib import rc_context
@@ -622,18 +718,7 @@ def print_map(
     return target
 
 
-def to_png(
-    obj: object,
-    path: str | os.PathLike[str],
-    *,
-    paper: str = "A4",
-    orientation: Orientation = "auto",
-    title: str | None = None,
-    dpi: int = 200,
-    lang: str = "zh",
-    font: str | os.PathLike[str] | None = None,
-    basemap: bool = False,
-) -> Path:
+def to_png(obj: object, path: str | os.PathLike[str], **options: Unpack[PrintOptions]) -> Path:
     """Write a static map of ``obj`` as a PNG of the paper's size at ``dpi``; see :func:`to_pdf`.
 
     Returns
@@ -650,24 +735,10 @@ def to_png(
     >>> path.name
     'city.png'
     """
-    return print_map(
-        obj, path, "png", paper=paper, orientation=orientation, title=title, dpi=dpi,
-        lang=lang, font=font, basemap=basemap,
-    )  # fmt: skip
+    return print_map(obj, path, "png", **options)
 
 
-def to_pdf(
-    obj: object,
-    path: str | os.PathLike[str],
-    *,
-    paper: str = "A4",
-    orientation: Orientation = "auto",
-    title: str | None = None,
-    dpi: int = 200,
-    lang: str = "zh",
-    font: str | os.PathLike[str] | None = None,
-    basemap: bool = False,
-) -> Path:
+def to_pdf(obj: object, path: str | os.PathLike[str], **options: Unpack[PrintOptions]) -> Path:
     """Write a static map of ``obj`` for reports as a PDF page, atomically.
 
     The page shows the layers the interactive map of ``obj`` shows when it opens, in its
@@ -683,22 +754,26 @@ def to_pdf(
         (``gridparty.maps.flagship_map(zones)``, ``gp.hierarchy_map(h, issues=issues)``).
     path : str or os.PathLike
         The file to write (``.pdf``); never one the data was read from.
+    **options
+        Keyword options (:class:`PrintOptions`), as follows.
     paper : {"A4", "A3"}
-        Paper size (210 × 297 mm, 297 × 420 mm).
+        Paper size (210 × 297 mm, 297 × 420 mm); default A4.
     orientation : {"auto", "portrait", "landscape"}
-        ``"auto"``: landscape when the data is wider than tall.
+        Default ``"auto"``: landscape when the data is wider than tall.
     title : str, optional
         Title over the map (plain text, cut to 80 characters); the map's own title or
         "gridparty 网格党建地图" by default.
     dpi : int
-        Resolution of the PNG, and of any raster part of the PDF (dots per inch).
+        Resolution of the PNG, and of any raster part of the PDF (dots per inch, 20–1200;
+        default 200).
     lang : {"zh", "en"}
-        Language of the legend and labels (a given map keeps its own).
+        Language of the legend and labels (default zh; a given map keeps its own).
     font : str or os.PathLike, optional
         A font file with Chinese glyphs; by default an installed CJK font is found
         (:func:`find_cjk_font`).
     basemap : bool
-        Draw OpenStreetMap tiles under the data (needs ``contextily`` and internet).
+        Draw OpenStreetMap tiles under the data (needs ``contextily`` and internet; default
+        False).
 
     Returns
     -------
@@ -725,7 +800,4 @@ def to_pdf(
     >>> gp.to_pdf(report, os.path.join(tempfile.mkdtemp(), "coverage.pdf")).read_bytes()[:4]
     b'%PDF'
     """
-    return print_map(
-        obj, path, "pdf", paper=paper, orientation=orientation, title=title, dpi=dpi,
-        lang=lang, font=font, basemap=basemap,
-    )  # fmt: skip
+    return print_map(obj, path, "pdf", **options)
