@@ -755,7 +755,10 @@ def to_pdf(obj: object, path: str | os.PathLike[str], **options: Unpack[PrintOpt
     path : str or os.PathLike
         The file to write (``.pdf``); never one the data was read from.
     **options
-        Keyword options (:class:`PrintOptions`), as follows.
+        Keyword options (:class:`PrintOptions`), below.
+
+    Other Parameters
+    ----------------
     paper : {"A4", "A3"}
         Paper size (210 × 297 mm, 297 × 420 mm); default A4.
     orientation : {"auto", "portrait", "landscape"}
