@@ -3,6 +3,7 @@ hostile text and bad arguments."""
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -251,3 +252,27 @@ def test_results_with_a_map_print_themselves(city: Hierarchy, tmp_path: Path) ->
         assert image.size[0] > image.size[1]  # the sample city is wider than tall
     fig = static.static_figure(result, lang="en", dpi=40)
     assert legend_labels(fig) == [text(k, "en") for k in folium_legend(result.map(tiles="none"))]
+
+
+def test_a_gaode_map_prints_where_a_wgs84_map_does(report: gp.CoverageReport) -> None:
+    # Gaode maps draw in GCJ-02 (hundreds of metres off); the print converts back to WGS84
+    plain = static.static_figure(report.map(tiles="none"), dpi=40).axes[0]
+    gaode = static.static_figure(report.map(tiles="gaode"), dpi=40).axes[0]
+    for a, b in ((plain.get_xlim(), gaode.get_xlim()), (plain.get_ylim(), gaode.get_ylim())):
+        assert a == pytest.approx(b, abs=2.0)  # metres
+
+
+def test_a_basemap_needs_contextily(
+    city: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "contextily", None)  # not installed
+    with pytest.raises(InputError, match="basemap=True needs contextily: pip install contextily"):
+        gp.to_png(city, tmp_path / "city.png", basemap=True)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_plain_folium_map_has_nothing_to_print(tmp_path: Path) -> None:
+    import folium
+
+    with pytest.raises(InputError, match="nothing to print"):
+        gp.to_pdf(folium.Map(), tmp_path / "map.pdf")
