@@ -40,6 +40,7 @@ from gridparty.core.model import Hierarchy
 from gridparty.core.paths import refuse_sources
 from gridparty.core.results import Tables
 from gridparty.maps.base import MapTitle, map_settings
+from gridparty.maps.layers import _Labels
 from gridparty.maps.legend import Legend
 from gridparty.maps.styles import STYLES, Style
 
@@ -207,7 +208,7 @@ def _children(element: Any) -> Iterator[Any]:
 
 
 def _layers(m: folium.Map) -> tuple[list[_Layer], set[int]]:
-    """The gridparty layers switched on when ``m`` opens, and the style keys of every layer."""
+    """The gridparty layers switched on when ``m`` opens, and the ids of their groups."""
     datum = map_settings(m).datum
     layers: list[_Layer] = []
     shown_groups: set[int] = set()
@@ -219,7 +220,7 @@ def _layers(m: folium.Map) -> tuple[list[_Layer], set[int]]:
             data = getattr(child, "data", None)
             if isinstance(child, folium.GeoJson) and isinstance(data, dict):
                 layers.append(_Layer(_frame(data, datum)))
-            elif hasattr(child, "items") and hasattr(child, "min_zoom") and layers:
+            elif isinstance(child, _Labels) and layers:
                 layers[-1].labels = [(x, y, html.unescape(t)) for y, x, t in child.items]
                 layers[-1].label_zoom = int(child.min_zoom)
     return layers, shown_groups
