@@ -86,6 +86,7 @@ if TYPE_CHECKING:
         CRSError,
         DataFileError,
         DuplicateIdError,
+        FontWarning,
         GeometryError,
         GridpartyError,
         GridpartyWarning,
@@ -148,6 +149,10 @@ if TYPE_CHECKING:
     from gridparty.maps import (
         hierarchy_map,
         save_map,
+    )
+    from gridparty.maps.static import (
+        to_pdf,
+        to_png,
     )
     from gridparty.spatial import siting
     from gridparty.spatial.assign import (
@@ -217,6 +222,7 @@ _NAMES: dict[str, str] = {
     "GridpartyError": "gridparty.core.errors",
     "GridpartyWarning": "gridparty.core.errors",
     "InputError": "gridparty.core.errors",
+    "FontWarning": "gridparty.core.errors",
     "LayerError": "gridparty.core.errors",
     "MetricCRSWarning": "gridparty.core.errors",
     "NoSolutionError": "gridparty.core.errors",
@@ -251,6 +257,8 @@ _NAMES: dict[str, str] = {
     "zone_definition": "gridparty.flagship.zones",
     "hierarchy_map": "gridparty.maps",
     "save_map": "gridparty.maps",
+    "to_pdf": "gridparty.maps.static",
+    "to_png": "gridparty.maps.static",
     "Assignment": "gridparty.spatial.assign",
     "assign": "gridparty.spatial.assign",
     "largest_overlap": "gridparty.spatial.assign",
@@ -285,6 +293,7 @@ __all__ = [
     "DatumOffset",
     "DuplicateIdError",
     "FlagshipChoice",
+    "FontWarning",
     "GeometryError",
     "GridDelineation",
     "GridpartyError",
@@ -357,6 +366,8 @@ __all__ = [
     "swap_xy",
     "synthetic_city",
     "synthetic_layers",
+    "to_pdf",
+    "to_png",
     "unit_graph",
     "validate",
     "verify_points",

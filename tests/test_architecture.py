@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("folium", "branca", "numba", "pulp", "spopt", "networkx", "scipy", "dask", "distributed")
+HEAVY = (
+    "folium",
+    "branca",
+    "matplotlib",
+    "numba",
+    "pulp",
+    "spopt",
+    "networkx",
+    "scipy",
+    "dask",
+    "distributed",
+)
 
 
 def test_imports_point_one_way_cli_maps_analyses_spatial_core() -> None:

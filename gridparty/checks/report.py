@@ -10,9 +10,11 @@ another grid layer and what changed since an earlier snapshot. Tables, an Excel 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -204,6 +206,18 @@ class CoverageReport(Tables):
         from gridparty.maps.coverage import coverage_map
 
         return coverage_map(self, **kwargs)  # type: ignore[arg-type]
+
+    def to_png(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PNG for reports (see :func:`gridparty.to_png` for options)."""
+        from gridparty.maps.static import to_png
+
+        return to_png(self, path, **options)
+
+    def to_pdf(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PDF page for reports (see :func:`gridparty.to_pdf` for options)."""
+        from gridparty.maps.static import to_pdf
+
+        return to_pdf(self, path, **options)
 
     def _by_community(self) -> pd.DataFrame:
         spatial = self.grids.by_parent.rename_axis("community_id")

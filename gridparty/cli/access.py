@@ -13,6 +13,7 @@ from gridparty.cli.common import (
     extra_layer,
     fail_code,
     make_out,
+    map_wanted,
     out_paths,
     print_figures,
     progress,
@@ -164,13 +165,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.gpkg is not None:
         access.to_geopackage(args.gpkg)
         print(f"layers: {args.gpkg}")
-    if args.html is not None:
+    if map_wanted(args, args.html):
         progress("drawing the map")
         write_map(
             access_map(
                 access, communities=h.communities, posts=posts, tiles=args.tiles, lang=args.lang
             ),
             args.html,
+            args,
         )
     return fail_code(h.load_issues, args.fail_on)
 

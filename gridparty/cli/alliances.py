@@ -16,6 +16,7 @@ from gridparty.cli.common import (
     check_paths,
     fail_code,
     print_figures,
+    print_paths,
     print_problems,
     progress,
     run_notes,
@@ -131,7 +132,10 @@ def _run(args: argparse.Namespace) -> int:
     source = sample_city_path() if args.path is None else args.path
     names, renames = _table_options(args)
     check_paths(
-        {"PATH" if args.path else "the sample city": source}, out=args.out, out_files=_OUT_FILES
+        {"PATH" if args.path else "the sample city": source},
+        print_paths(args, args.out / _MAP),
+        out=args.out,
+        out_files=_OUT_FILES,
     )
     # Each analysis checks its tables (points or plain) and says what is wrong.
     tables: dict[str, Any] = (
@@ -203,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
             lang=args.lang,
         ),
         args.out / _MAP,
+        args,
     )
     return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on, args.lang)
 

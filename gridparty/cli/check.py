@@ -16,6 +16,7 @@ from gridparty.cli.common import (
     fail_code,
     input_columns,
     make_out,
+    map_wanted,
     out_paths,
     print_figures,
     print_problems,
@@ -175,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
         progress("writing the GeoPackage")
         report.to_geopackage(args.gpkg)
         print(f"geopackage: {args.gpkg}")
-    if args.html is not None:
+    if map_wanted(args, args.html):
         progress("drawing the map")
-        write_map(report.map(tiles=args.tiles, lang=args.lang), args.html)
+        write_map(report.map(tiles=args.tiles, lang=args.lang), args.html, args)
     return fail_code(h.load_issues, args.fail_on)

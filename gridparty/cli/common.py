@@ -41,7 +41,9 @@ __all__ = [
     "fail_code",
     "input_columns",
     "make_out",
+    "map_wanted",
     "out_paths",
+    "print_paths",
     "progress",
     "read_input",
     "run_notes",
@@ -149,6 +151,24 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
         default="zh",
         choices=["zh", "en"],
         help="language of the console summary, the map and the workbooks (default zh)",
+    )
+    for fmt, what in (("pdf", "a PDF page"), ("png", "a PNG image")):
+        parser.add_argument(
+            f"--{fmt}",
+            nargs="?",
+            const=NEXT_TO_MAP,
+            type=Path,
+            metavar="PATH",
+            help=f"also print the map as {what} for reports (title, legend, scale bar, north "
+            f"arrow; needs gridparty[print]): to PATH, or without PATH next to the HTML map "
+            f"(<name>.{fmt}, e.g. in --out)",
+        )
+    parser.add_argument(
+        "--paper",
+        default="A4",
+        choices=["A4", "A3"],
+        help="paper size of --pdf and --png (default A4; landscape when the data is wider "
+        "than tall)",
     )
 
 
@@ -302,12 +322,60 @@ def _console() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-def write_map(m: folium.Map, path: Path) -> None:
-    """Write a map atomically and say where."""
+#: The value of a bare ``--pdf``/``--png``: the file beside the HTML map.
+NEXT_TO_MAP = Path("<next to the HTML map>")
+_PRINTS = ("--pdf", "--png")
+
+
+def print_paths(args: argparse.Namespace, html: Path | None) -> dict[str, Path | None]:
+    """Resolve ``--pdf``/``--png`` on ``args`` and return them by flag (None: not asked for).
+
+    A bare flag names the HTML map's file (``html``, given or in ``--out``) with the
+    format's suffix.
+
+    Raises
+    ------
+    InputError
+        A bare flag without an HTML map to write beside.
+    """
+    found: dict[str, Path | None] = {}
+    for flag in _PRINTS:
+        dest = flag[2:]
+        value = getattr(args, dest, None)
+        if value == NEXT_TO_MAP:
+            if html is None:
+                raise InputError(
+                    f"{flag} without a path writes next to the HTML map, but there is none; "
+                    f"give a path (e.g. {flag} map.{dest}), --html FILE or --out DIR."
+                )
+            value = html.with_suffix(f".{dest}")
+            setattr(args, dest, value)
+        found[flag] = value
+    return found
+
+
+def map_wanted(args: argparse.Namespace, html: Path | None) -> bool:
+    """Whether the command draws its map: an HTML map or a print is asked for."""
+    return html is not None or any(getattr(args, f[2:], None) for f in _PRINTS)
+
+
+def write_map(m: folium.Map, path: Path | None, args: argparse.Namespace | None = None) -> None:
+    """Write a map atomically and say where; with ``args``, also its ``--pdf``/``--png``
+    prints (resolved by :func:`print_paths`) on ``--paper``."""
     from gridparty.maps import save_map
 
-    save_map(m, path)
-    print(f"map: {path}")
+    if path is not None:
+        save_map(m, path)
+        print(f"map: {path}")
+    for flag in _PRINTS if args is not None else ():
+        target = getattr(args, flag[2:], None)
+        if target is None:
+            continue
+        from gridparty.maps.static import print_map
+
+        progress(f"printing the map to {target}")
+        print_map(m, target, "pdf" if flag == "--pdf" else "png", paper=args.paper)  # type: ignore[union-attr]  # args is given here
+        print(f"print: {target}")
 
 
 def check_paths(
@@ -358,7 +426,10 @@ def check_paths(
                 f"{arg}: path={str(path)!r} is a folder; name a file in it, e.g. "
                 f"{str(path / ('report' + suffixes[0]))!r}."
             )
-        _writable_folder(arg, path, path.parent)
+        folder = path.parent
+        if out is not None and same_folder(folder, out):  # --out is created when missing
+            folder = next(p for p in (out, *out.parents) if p.exists())
+        _writable_folder(arg, path, folder)
     if out is not None:
         if out.exists() and not out.is_dir():
             raise InputError(
@@ -395,6 +466,8 @@ OUTPUT_FORMATS = {
     "--gpkg": ((".gpkg",), "a GeoPackage"),
     "--html": ((".html", ".htm"), "a map"),
     "--csv": ((".csv",), "a table"),
+    "--pdf": ((".pdf",), "a printed map"),
+    "--png": ((".png",), "a printed map"),
 }
 
 #: Files read with a Shapefile besides the .shp itself.
@@ -408,6 +481,11 @@ def _files(path: Path) -> list[Path]:
     if path.suffix.lower() == ".shp":
         return [path, *(s for s in map(path.with_suffix, _SIDECARS) if s.exists())]
     return [path] if path.exists() else []
+
+
+def same_folder(a: Path, b: Path) -> bool:
+    """Whether two folder paths name the same folder (either may not exist yet)."""
+    return Path(os.path.abspath(a)) == Path(os.path.abspath(b))
 
 
 def _writable_folder(arg: str, path: Path, folder: Path) -> None:
@@ -623,6 +701,9 @@ def out_paths(
     given.update(only_given or {})
     out = getattr(args, "out", None)
     filled = {flag: name for flag, name in names.items() if given[flag] is None}
+    if "--html" in names:
+        html = given["--html"] or (out / names["--html"] if out is not None else None)
+        given.update(print_paths(args, html))
     check_paths(inputs, given, out=out, out_files=tuple(filled.values()) if out else ())
     if out is not None:
         for flag, name in filled.items():
@@ -636,7 +717,20 @@ def make_out(args: argparse.Namespace) -> None:
 
 
 #: Options that are not parameters of the analysis (outputs, display), left off the notes sheet.
-_NOT_NOTED = {"run", "csv", "xlsx", "html", "gpkg", "roster", "out", "tiles", "_explicit_coords"}
+_NOT_NOTED = {
+    "run",
+    "csv",
+    "xlsx",
+    "html",
+    "gpkg",
+    "roster",
+    "out",
+    "tiles",
+    "pdf",
+    "png",
+    "paper",
+    "_explicit_coords",
+}
 
 
 def run_notes(args: argparse.Namespace) -> dict[str, object]:

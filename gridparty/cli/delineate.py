@@ -11,6 +11,8 @@ from gridparty.cli.common import (
     add_map_options,
     check_paths,
     extra_layer,
+    map_wanted,
+    print_paths,
     progress,
     read_input,
     write_map,
@@ -104,9 +106,10 @@ def _run(args: argparse.Namespace) -> int:
     from gridparty.delineation.grids import delineate_grids, household_band
     from gridparty.maps.delineation import delineation_map
 
+    html = args.html or (args.out / OUT_FILES[2] if args.out else None)
     check_paths(
         {"PATH": args.path, "--streets": args.streets, "--compounds": args.compounds},
-        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg},
+        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg, **print_paths(args, html)},
         out=args.out,
         out_files=OUT_FILES if args.out is not None else (),
     )
@@ -142,7 +145,6 @@ def _run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     xlsx = args.xlsx or (out / OUT_FILES[0] if out else None)
     gpkg = args.gpkg or (out / OUT_FILES[1] if out else None)
-    html = args.html or (out / OUT_FILES[2] if out else None)
     for path, write, what in (
         (xlsx, result.to_excel, "tables"),
         (gpkg, result.to_geopackage, "layers"),
@@ -150,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
         if path is not None:
             write(path)
             print(f"{what}: {path}")
-    if html is not None:
+    if map_wanted(args, html):
         progress("drawing the map")
-        write_map(delineation_map(result, tiles=args.tiles, lang=args.lang), html)
+        write_map(delineation_map(result, tiles=args.tiles, lang=args.lang), html, args)
     return 0

@@ -19,7 +19,9 @@ from gridparty.cli.common import (
     check_paths,
     fail_code,
     make_out,
+    map_wanted,
     out_paths,
+    print_paths,
     print_problems,
     progress,
     read_input,
@@ -85,7 +87,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from gridparty.datasets.sample import sample_city, sample_city_path
 
-    check_paths({"the sample city": sample_city_path()}, out=args.out, out_files=_DEMO_FILES)
+    check_paths(
+        {"the sample city": sample_city_path()},
+        print_paths(args, args.out / _DEMO_FILES[0]),
+        out=args.out,
+        out_files=_DEMO_FILES,
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     progress("loading the sample city")
     return _check(
@@ -140,11 +147,12 @@ def _check(
         if path is not None:
             write_table(shareable(issues), path, notes=notes)
             print(f"issues table: {path}")
-    if html is not None:
+    if map_wanted(args, html):
         progress("drawing the map")
         write_map(
             hierarchy_map(assignment.hierarchy, issues=issues, tiles=args.tiles, lang=args.lang),
             html,
+            args,
         )
     return fail_code(issues, args.fail_on)
 

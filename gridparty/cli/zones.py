@@ -17,6 +17,7 @@ from gridparty.cli.common import (
     extra_layer,
     fail_code,
     make_out,
+    map_wanted,
     out_paths,
     print_figures,
     progress,
@@ -195,10 +196,10 @@ def _run(args: argparse.Namespace) -> int:
         if path is not None:
             write(path)
             print(f"{what}: {path}")
-    if args.html is not None:
+    if map_wanted(args, args.html):
         progress("drawing the map")
         m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
-        write_map(m, args.html)
+        write_map(m, args.html, args)
     return fail_code(h.load_issues, args.fail_on)
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "ColumnError",
     "DataFileError",
     "DuplicateIdError",
+    "FontWarning",
     "GeometryError",
     "GridpartyError",
     "GridpartyWarning",
@@ -173,6 +174,19 @@ class RepairWarning(GridpartyWarning):
     --------
     >>> import gridparty as gp
     >>> issubclass(gp.RepairWarning, gp.GridpartyWarning)
+    True
+    """
+
+
+class FontWarning(GridpartyWarning):
+    """A printed map (``to_png``/``to_pdf``) is made without something it needs: no CJK font
+    was found (Chinese text would show as boxes; install one, e.g. ``apt install
+    fonts-noto-cjk``, or pass ``font=``), or basemap tiles could not be loaded.
+
+    Examples
+    --------
+    >>> import gridparty as gp
+    >>> issubclass(gp.FontWarning, gp.GridpartyWarning)
     True
     """
 

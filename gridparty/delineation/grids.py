@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
@@ -126,6 +127,18 @@ class GridDelineation(Tables):
         from gridparty.maps.delineation import delineation_map
 
         return delineation_map(self, **kwargs)
+
+    def to_png(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PNG for reports (see :func:`gridparty.to_png` for options)."""
+        from gridparty.maps.static import to_png
+
+        return to_png(self, path, **options)
+
+    def to_pdf(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """This map as a PDF page for reports (see :func:`gridparty.to_pdf` for options)."""
+        from gridparty.maps.static import to_pdf
+
+        return to_pdf(self, path, **options)
 
     def staffing(self) -> pd.DataFrame:
         """Full- and part-time grid workers per community (sums of :attr:`grids`; index

@@ -74,6 +74,9 @@ class Legend(MacroElement):
         self.html = html
         self.position = position
         self.layers = {k: list(v) for k, v in (layers or {}).items()}
+        #: The classes and notes listed (set by :func:`add_legend`; prints draw them too).
+        self.keys: tuple[str, ...] = ()
+        self.notes: tuple[str, ...] = ()
 
     def layer_names(self) -> dict[str, list[str]]:
         """Style class → JavaScript names of the layers drawing it (known at render time)."""
@@ -151,6 +154,7 @@ def add_legend(
             layers.setdefault(key, []).append(group)
     keys = list(dict.fromkeys(keys))
     legend = owned(Legend(legend_html(keys, lang, notes), position, layers))
+    legend.keys, legend.notes = tuple(keys), tuple(notes)
     legend.add_to(m)
     return legend
 
