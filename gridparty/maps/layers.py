@@ -49,6 +49,7 @@ __all__ = [
     "bind_js",
     "building_styles",
     "grid_styles",
+    "issue_table",
     "layer_frame",
     "unit_table",
 ]
@@ -521,18 +522,7 @@ def add_issues(
         The layer; ``legend_keys`` lists the style classes it uses.
     """
     lang_ = check_lang(lang or map_settings(m).lang)
-    table = _issue_table(issues)
-    household = table["level"].astype(TEXT_DTYPE).eq("household").fillna(False).to_numpy(bool)
-    frame = layer_frame(table[~household], "issues")
-    severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
-    styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
-    checks = [text(str(c), lang_) + _colon(lang_) for c in frame["check"]]
-    tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
-    columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
-    values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
-    for column in ("level", "check", "severity"):
-        values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
-    labels = [text(c, lang_) for c in columns]
+    frame, tips, labels, values, styles = issue_table(issues, lang=lang_, messages=messages)
     return add_features(
         m,
         frame,
@@ -544,6 +534,26 @@ def add_issues(
         show=show,
         markers=True,
     )
+
+
+def issue_table(
+    issues: object, *, lang: Lang, messages: bool
+) -> tuple[gpd.GeoDataFrame, list[str], list[str], pd.DataFrame, list[str]]:
+    """The issues drawn on a map (no household rows, none without geometry), with their
+    tooltips, popup labels and values (plain text) and style keys (by severity)."""
+    table = _issue_table(issues)
+    household = table["level"].astype(TEXT_DTYPE).eq("household").fillna(False).to_numpy(bool)
+    frame = layer_frame(table[~household], "issues")
+    severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
+    styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
+    checks = [text(str(c), lang) + _colon(lang) for c in frame["check"]]
+    tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
+    columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
+    values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
+    for column in ("level", "check", "severity"):
+        values[column] = values[column].map(lambda v: text(str(v), lang), na_action="ignore")
+    labels = [text(c, lang) for c in columns]
+    return frame, tips, labels, values, styles
 
 
 def _issue_table(issues: object) -> gpd.GeoDataFrame:
