@@ -381,12 +381,13 @@ def add_aggregated(
         tips, labels, values = unit_table(
             frame, "grid", grid_counts, lang=lang, min_count=min_count
         )
-        common = {"tips": tips, "labels": labels, "values": values}
         groups.append(
             add_compact(
                 m,
                 frame,
-                **common,
+                tips=tips,
+                labels=labels,
+                values=values,
                 styles=grid_styles(frame),
                 name=text(LEVELS["grid"].layer, lang),
                 show=False,
@@ -401,7 +402,9 @@ def add_aggregated(
             add_compact(
                 m,
                 frame,
-                **common,
+                tips=tips,
+                labels=labels,
+                values=values,
                 styles=count_classes(number),
                 name=text("grid_buildings_layer", lang),
                 show=True,

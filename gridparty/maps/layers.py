@@ -185,6 +185,8 @@ def add_features(
             **({"pane": pane} if pane else {}),  # type: ignore[arg-type]  # pane is a keyword folium passes on
         )
     ).add_to(group)
+    if markers:
+        owned(_Clusters(CLUSTER_ABOVE, CLUSTER_UNTIL_ZOOM)).add_to(group)
     if label_zoom is not None:
         _add_labels(group, frame, tips, label_zoom, map_settings(m).datum)
     group.add_to(m)
@@ -218,6 +220,67 @@ def _with_markers(
     more_tips = [*tips, *(tips[i] for i in where)]  # type: ignore[call-overload]  # numpy integer index
     more_styles = [*styles, *(f"{styles[i]}_marker" for i in where)]  # type: ignore[call-overload]  # numpy integer index
     return both, more_tips, more_values, more_styles
+
+
+#: Problem markers are clustered when a layer has more than this many.
+CLUSTER_ABOVE = 50
+#: From this zoom level on every problem marker is shown on its own.
+CLUSTER_UNTIL_ZOOM = 16
+
+
+class _Clusters(MacroElement):
+    """Clusters the problem markers of its layer's GeoJSON (style keys ending ``_marker``)
+    with Leaflet.markercluster when there are more than ``above``, up to ``until_zoom``.
+
+    A cluster shows its number of problems, coloured like its most severe one (the marker
+    style with the largest radius) and sized by the count; clicking it zooms in. Without the
+    plugin (a plain folium map) the markers stay as they are.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group, above, untilZoom) {
+            if (!L.markerClusterGroup) { return; }
+            group.getLayers().forEach(function (layer) {
+                if (!(layer instanceof L.GeoJSON)) { return; }
+                var markers = [];
+                layer.eachLayer(function (item) {
+                    var s = item.feature && item.feature.properties.s;
+                    if (s && /_marker$/.test(s)) { markers.push(item); }
+                });
+                if (markers.length <= above) { return; }
+                var clusters = L.markerClusterGroup({
+                    disableClusteringAtZoom: untilZoom,
+                    showCoverageOnHover: false,
+                    iconCreateFunction: function (cluster) {
+                        var worst = null, n = cluster.getChildCount();
+                        cluster.getAllChildMarkers().forEach(function (m) {
+                            if (!worst || m.options.radius > worst.options.radius) { worst = m; }
+                        });
+                        var size = Math.round(24 + 6 * Math.log10(n));
+                        var div = document.createElement("div");
+                        div.style.background = worst.options.fillColor;
+                        div.textContent = String(n);
+                        return L.divIcon({html: div, className: "gp-cluster",
+                                          iconSize: L.point(size, size)});
+                    }
+                });
+                markers.forEach(function (m) { layer.removeLayer(m); });
+                clusters.addLayers(markers);
+                group.addLayer(clusters);
+            });
+        })({{ this._parent.get_name() }}, {{ this.above }}, {{ this.until_zoom }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, above: int, until_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
+        self._name = "Clusters"
+        self._gridparty_clusters = True
+        self.above = int(above)
+        self.until_zoom = int(until_zoom)
 
 
 class _Labels(MacroElement):

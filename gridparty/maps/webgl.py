@@ -8,6 +8,7 @@ counts suppressed), under the popup labels. lonboard is optional:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ __all__ = ["hierarchy_lonboard", "import_lonboard", "rgba"]
 def import_lonboard() -> Any:
     """The ``lonboard`` module, or a one-line :class:`InputError` naming the extra."""
     try:
-        import lonboard
+        lonboard = importlib.import_module("lonboard")
     except ImportError:
         raise InputError(
             "backend='lonboard' needs the optional lonboard package; install it with "
@@ -140,15 +141,14 @@ def hierarchy_lonboard(
     lonboard = import_lonboard()
     lang_ = check_lang(lang)
     layers = []
-    for level, layer_of, styles_of in (
-        ("grid", h.grids, grid_styles),
-        ("building", h.buildings, building_styles),
-        ("community", h.communities, None),
+    for level, frame_of, argument, counts, styles_of in (
+        ("grid", h.grids, "grids", h.summary("grid"), grid_styles),
+        ("building", h.buildings, "buildings", building_counts(h.households), building_styles),
+        ("community", h.communities, "communities", h.summary("community"), None),
     ):
-        if not len(layer_of):
+        if not len(frame_of):
             continue
-        frame = layer_frame(layer_of, f"{level}s" if level != "community" else "communities")
-        counts = building_counts(h.households) if level == "building" else h.summary(level)
+        frame = layer_frame(frame_of, argument)
         tips, labels, values = unit_table(frame, level, counts, lang=lang_, min_count=min_count)
         styles = styles_of(frame) if styles_of else ["community_boundary"] * len(frame)
         options = {"filled": False} if level == "community" else {}
