@@ -13,11 +13,12 @@ import pytest
 import shapely
 
 import gridparty.maps.bigcity as bigcity
+from gridparty.checks.validate import validate
 from gridparty.core.errors import InputError
 from gridparty.core.model import Hierarchy
 from gridparty.datasets.synthetic import synthetic_city
 from gridparty.maps import hierarchy_map, save_map
-from gridparty.maps.layers import unit_table
+from gridparty.maps.layers import CLUSTER_ABOVE, CLUSTER_UNTIL_ZOOM, unit_table
 from gridparty.spatial.assign import assign
 
 
@@ -138,5 +139,42 @@ def test_zooming_in_shows_buildings_and_out_the_choropleth(
         0 < sum(v for k, v in zoomed_in.items() if k.startswith("building_")) < len(city.buildings)
     )
     assert page.evaluate(drawn, 13) == zoomed_out
+    assert errors == []
+    context.close()
+
+
+def test_cluster_plugin_is_inlined_only_where_problems_are_clustered(city: Hierarchy) -> None:
+    issues = validate(city)
+    page = _page(city, issues=issues)
+    assert "e.MarkerClusterGroup=t" in page  # the vendored plugin
+    assert "leaflet.markercluster@" not in page  # inlined, no CDN link
+    cdn = hierarchy_map(city, issues=issues, tiles="none", assets="cdn").get_root().render()
+    assert "leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js" in cdn
+    assert "e.MarkerClusterGroup=t" not in _page(city)  # no problems: no plugin
+
+
+@pytest.mark.browser
+def test_problems_cluster_at_overview_zoom(chromium: object, tmp_path: Path) -> None:
+    h = synthetic_city(1, seed=2, wrong_share=0.05)
+    issues = validate(h)
+    drawn = issues[(issues["level"] != "household") & issues.geometry.notna()]
+    assert len(drawn) > CLUSTER_ABOVE
+    path = save_map(hierarchy_map(h, issues=issues, tiles="none"), tmp_path / "city.html")
+    context = chromium.new_context(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri(), wait_until="load")
+    zoom = "z => window[document.querySelector('.folium-map').id].setZoom(z, {animate: false})"
+    clusters = "() => [...document.querySelectorAll('.gp-cluster')].map(c => +c.textContent)"
+    page.evaluate(zoom, 13)
+    page.wait_for_timeout(500)
+    counts = page.evaluate(clusters)
+    assert max(counts) > 1
+    assert sum(counts) <= len(drawn)  # a cluster counts problems, one marker each
+    page.evaluate(zoom, CLUSTER_UNTIL_ZOOM)
+    page.wait_for_timeout(500)
+    assert page.evaluate(clusters) == []  # every problem on its own
     assert errors == []
     context.close()
