@@ -103,7 +103,7 @@ def compact_layers(page: str) -> list[dict[str, list]]:
                 rings = []
                 for ring in part.split(","):
                     flat, x, y, vertices = _integers(ring, True), ox, oy, []
-                    for dx, dy in zip(flat[::2], flat[1::2]):
+                    for dx, dy in zip(flat[::2], flat[1::2], strict=True):
                         x, y = x + dx, y + dy
                         vertices.append((x * step, y * step))
                     rings.append(vertices)
@@ -113,7 +113,9 @@ def compact_layers(page: str) -> list[dict[str, list]]:
         layers.append(
             {
                 "tips": _column(data["tip"]),
-                "rows": [list(r) for r in zip(*rows)] if rows else [[] for _ in shapes],
+                "rows": [list(r) for r in zip(*rows, strict=True)]
+                if rows
+                else [[] for _ in shapes],
                 "styles": _column(data["s"]),
                 "shapes": shapes,
             }

@@ -308,22 +308,23 @@ class _CompactLayer(MacroElement):
 def add_compact(
     m: folium.Map,
     frame: gpd.GeoDataFrame,
-    *,
-    tips: Sequence[str],
-    labels: Sequence[str],
-    values: pd.DataFrame,
+    table: tuple[Sequence[str], Sequence[str], pd.DataFrame],
     styles: Sequence[str],
     name: str,
-    show: bool,
+    *,
+    show: bool = True,
     min_zoom: int = 0,
     max_zoom: int = 99,
 ) -> folium.FeatureGroup:
     """Like :func:`~gridparty.maps.layers.add_features`, from one compact JSON object: drawn
     on a canvas from ``min_zoom`` to below ``max_zoom``, only the features in view.
 
-    Outlines are simplified within :data:`SIMPLIFY_M` metres and rounded to 1e-5 degrees
-    (≈ 1 m); texts are escaped here and dictionary-coded.
+    ``table`` holds the tooltips, popup labels and popup values (plain text, as from
+    :func:`~gridparty.maps.layers.unit_table`); ``styles`` the style key per feature and
+    ``name`` the layer's name. Outlines are simplified within :data:`SIMPLIFY_M` metres and
+    rounded to 1e-5 degrees (≈ 1 m); texts are escaped here and dictionary-coded.
     """
+    tips, labels, values = table
     geoms = np.asarray(frame.geometry.array, dtype=object)
     display = to_display(simplify_m(geoms, SIMPLIFY_M), map_settings(m).datum)
     origin, shapes = compact_geometries(display)
@@ -378,55 +379,16 @@ def add_aggregated(
     groups = []
     if len(grids):
         frame = layer_frame(grids, "grids")
-        tips, labels, values = unit_table(
-            frame, "grid", grid_counts, lang=lang, min_count=min_count
-        )
-        groups.append(
-            add_compact(
-                m,
-                frame,
-                tips=tips,
-                labels=labels,
-                values=values,
-                styles=grid_styles(frame),
-                name=text(LEVELS["grid"].layer, lang),
-                show=False,
-            )
-        )
-        number = (
-            grid_counts["buildings"].reindex(frame.index)
-            if "buildings" in grid_counts
-            else pd.Series(0, index=frame.index)
-        )
-        groups.append(
-            add_compact(
-                m,
-                frame,
-                tips=tips,
-                labels=labels,
-                values=values,
-                styles=count_classes(number),
-                name=text("grid_buildings_layer", lang),
-                show=True,
-                max_zoom=zoom,
-            )
-        )
+        table = unit_table(frame, "grid", grid_counts, lang=lang, min_count=min_count)
+        name = text(LEVELS["grid"].layer, lang)
+        groups.append(add_compact(m, frame, table, grid_styles(frame), name, show=False))
+        number = grid_counts["buildings"] if "buildings" in grid_counts else pd.Series(dtype=float)
+        classes = count_classes(number.reindex(frame.index))
+        name = text("grid_buildings_layer", lang)
+        groups.append(add_compact(m, frame, table, classes, name, max_zoom=zoom))
     if len(buildings):
         frame = layer_frame(buildings, "buildings")
-        tips, labels, values = unit_table(
-            frame, "building", building_counts, lang=lang, min_count=min_count
-        )
-        groups.append(
-            add_compact(
-                m,
-                frame,
-                tips=tips,
-                labels=labels,
-                values=values,
-                styles=building_styles(frame),
-                name=text(LEVELS["building"].layer, lang),
-                show=True,
-                min_zoom=zoom,
-            )
-        )
+        table = unit_table(frame, "building", building_counts, lang=lang, min_count=min_count)
+        name = text(LEVELS["building"].layer, lang)
+        groups.append(add_compact(m, frame, table, building_styles(frame), name, min_zoom=zoom))
     return groups

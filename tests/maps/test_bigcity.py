@@ -4,13 +4,13 @@ zooming in and out in Chromium."""
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import hostile_maps as hm
 import numpy as np
 import pytest
 import shapely
+from browser_js import open_offline
 
 import gridparty.maps.bigcity as bigcity
 from gridparty.checks.validate import validate
@@ -103,20 +103,7 @@ def test_zooming_in_shows_buildings_and_out_the_choropleth(
     chromium: object, city: Hierarchy, tmp_path: Path
 ) -> None:
     path = save_map(hierarchy_map(city, tiles="none", detail="aggregate"), tmp_path / "city.html")
-    context = chromium.new_context(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
-    context.route(re.compile(r"^https?://"), lambda route: route.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "net::ERR_FAILED" not in msg.text  # aborted CDN links
-            else None
-        ),
-    )
-    page.goto(path.as_uri(), wait_until="load")
+    context, page, errors = open_offline(chromium, path)
     drawn = """zoom => {
         const map = window[document.querySelector('.folium-map').id];
         map.setZoom(zoom, {animate: false});
@@ -160,12 +147,7 @@ def test_problems_cluster_at_overview_zoom(chromium: object, tmp_path: Path) -> 
     drawn = issues[(issues["level"] != "household") & issues.geometry.notna()]
     assert len(drawn) > CLUSTER_ABOVE
     path = save_map(hierarchy_map(h, issues=issues, tiles="none"), tmp_path / "city.html")
-    context = chromium.new_context(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
-    context.route(re.compile(r"^https?://"), lambda route: route.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(path.as_uri(), wait_until="load")
+    context, page, errors = open_offline(chromium, path)
     zoom = "z => window[document.querySelector('.folium-map').id].setZoom(z, {animate: false})"
     clusters = "() => [...document.querySelectorAll('.gp-cluster')].map(c => +c.textContent)"
     page.evaluate(zoom, 13)
