@@ -132,7 +132,7 @@ def encode_integers(values: np.ndarray, *, signed: bool = True) -> tuple[str, np
     Examples
     --------
     >>> encode_integers(np.array([0, -1, 1, 40]))
-    ('012gC', array([1, 1, 1, 2]))
+    ('012m2', array([1, 1, 1, 2]))
     """
     ints = np.asarray(values, dtype=np.int64)
     v = ((ints << 1) ^ (ints >> 63)).astype(np.uint64) if signed else ints.astype(np.uint64)
