@@ -64,6 +64,63 @@ _MAP_LABELS = re.compile(r"\}\)\(\w+, (?=\[)")  # permanent name labels: [[lat, 
 _LAYER_NAME = re.compile(r'"((?:[^"\\]|\\.)*)" : feature_group_')
 _LEGEND = re.compile(r"div\.innerHTML = ")
 _DECODER = json.JSONDecoder()
+_COMPACT = re.compile(r"\}\)\(\w+, (?=\{\"g\")")  # compact layers of big-city maps
+
+
+def _integers(text: str, signed: bool) -> list[int]:
+    from gridparty.maps.bigcity import ALPHABET
+
+    out, v, scale = [], 0, 1
+    for char in text:
+        digit = ALPHABET.index(char)
+        v += (digit & 31) * scale
+        if digit >= 32:
+            scale *= 32
+            continue
+        out.append((-(v + 1) // 2 if v % 2 else v // 2) if signed else v)
+        v, scale = 0, 1
+    return out
+
+
+def _column(coded: list[str] | dict[str, object]) -> list[str]:
+    if isinstance(coded, list):
+        return coded
+    return [coded["v"][i] for i in _integers(coded["c"], False)]  # type: ignore[index]
+
+
+def compact_layers(page: str) -> list[dict[str, list]]:
+    """The compact layers of a rendered big-city map, decoded as the page's script does:
+    per feature its tooltip, popup values, style key and shapes (polygons of rings of
+    ``(lon, lat)`` vertices)."""
+    layers = []
+    for match in _COMPACT.finditer(page):
+        data, _ = _DECODER.raw_decode(page, match.end())
+        (ox, oy), step = data["o"], data["step"]
+        shapes = []
+        for text in data["g"]:
+            polygons = []
+            for part in text.split(";"):
+                rings = []
+                for ring in part.split(","):
+                    flat, x, y, vertices = _integers(ring, True), ox, oy, []
+                    for dx, dy in zip(flat[::2], flat[1::2], strict=True):
+                        x, y = x + dx, y + dy
+                        vertices.append((x * step, y * step))
+                    rings.append(vertices)
+                polygons.append(rings)
+            shapes.append(polygons)
+        rows = [_column(c) for c in data["rows"]]
+        layers.append(
+            {
+                "tips": _column(data["tip"]),
+                "rows": [list(r) for r in zip(*rows, strict=True)]
+                if rows
+                else [[] for _ in shapes],
+                "styles": _column(data["s"]),
+                "shapes": shapes,
+            }
+        )
+    return layers
 
 
 def shown_texts(page: str) -> list[str]:
@@ -79,6 +136,8 @@ def shown_texts(page: str) -> list[str]:
     for match in _MAP_LABELS.finditer(page):
         found += [item[2] for item in _DECODER.raw_decode(page, match.end())[0]]
     found += [_DECODER.raw_decode(page, m.end())[0] for m in _LEGEND.finditer(page)]
+    for layer in compact_layers(page):
+        found += layer["tips"] + [v for row in layer["rows"] for v in row]
     return [htmllib.unescape(t) for t in found]
 
 
@@ -121,6 +180,14 @@ def tiny(text: str) -> Hierarchy:
 def hierarchy_map_of(text: str) -> folium.Map:
     h = tiny(text)
     return hierarchy_map(assign(h).hierarchy, issues=validate(h), lang="en", messages=True)
+
+
+def aggregated_map_of(text: str) -> folium.Map:
+    """The hierarchy map drawn as for a big city (compact grids and buildings)."""
+    h = tiny(text)
+    return hierarchy_map(
+        assign(h).hierarchy, issues=validate(h), lang="zh", messages=True, detail="aggregate"
+    )
 
 
 def coverage_map_of(text: str) -> folium.Map:
@@ -249,6 +316,7 @@ def alliance_map_of(text: str) -> folium.Map:
 #: Every map function, each drawing ``text`` in every text field it shows.
 MAPS: dict[str, Callable[[str], folium.Map]] = {
     "hierarchy": hierarchy_map_of,
+    "hierarchy_aggregated": aggregated_map_of,
     "coverage": coverage_map_of,
     "delineation": delineation_map_of,
     "flagship": flagship_map_of,

@@ -32,6 +32,7 @@ __all__ = [
     "leaflet_css",
     "leaflet_js",
     "marker_images_js",
+    "markercluster_html",
 ]
 
 Assets = Literal["inline", "cdn"]
@@ -74,7 +75,7 @@ def _data_uri(name: str) -> str:
 def leaflet_js() -> str:
     """The vendored ``leaflet.js`` without its ``sourceMappingURL`` comment."""
     code = _static("leaflet.js").read_text(encoding="utf-8")
-    return _checked(re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", code), "leaflet.js")
+    return _checked(_without_source_map(code), "leaflet.js")
 
 
 @cache
@@ -107,6 +108,32 @@ def jquery_js() -> str:
     """The vendored ``jquery.min.js`` (folium's popups build their content with it)."""
     code = _static("jquery.min.js", folder=f"jquery-{JQUERY_VERSION}").read_text(encoding="utf-8")
     return _checked(code, "jquery.min.js")
+
+
+MARKERCLUSTER_VERSION = "1.5.3"
+_CLUSTER_DIR = f"leaflet.markercluster-{MARKERCLUSTER_VERSION}"
+_CLUSTER_CDN = f"https://cdn.jsdelivr.net/npm/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist"
+
+
+@cache
+def markercluster_html(assets: Assets) -> str:
+    """Leaflet.markercluster's script and stylesheets for a page header: the vendored files
+    (``"inline"``) or links to them (``"cdn"``)."""
+    styles = ("MarkerCluster.css", "MarkerCluster.Default.css")
+    if assets == "cdn":
+        links = "".join(f'<link rel="stylesheet" href="{_CLUSTER_CDN}/{n}"/>' for n in styles)
+        return f'<script src="{_CLUSTER_CDN}/leaflet.markercluster.js"></script>{links}'
+    code = _static("leaflet.markercluster.js", folder=_CLUSTER_DIR).read_text(encoding="utf-8")
+    code = _without_source_map(code)
+    css = "".join(_static(n, folder=_CLUSTER_DIR).read_text(encoding="utf-8") for n in styles)
+    return (
+        f"<script>{_checked(code, 'leaflet.markercluster.js')}</script>"
+        f"<style>{_checked(css, 'MarkerCluster.css')}</style>"
+    )
+
+
+def _without_source_map(code: str) -> str:
+    return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", code)
 
 
 def _checked(code: str, name: str) -> str:

@@ -31,6 +31,7 @@ from gridparty.maps.assets import (
     Assets,
     RawHtml,
     inline_leaflet,
+    markercluster_html,
 )
 
 __all__ = [
@@ -202,6 +203,9 @@ _CSS = """<style>
 .gp-label { background: transparent; border: none; box-shadow: none; font-weight: bold;
   color: #1b2631; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
 .gp-label::before { display: none; }
+.gp-cluster div { border-radius: 50%; display: flex; align-items: center; justify-content: center;
+  width: 100%; height: 100%; color: #fff; font: bold 12px sans-serif; box-sizing: border-box;
+  border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 1px 4px rgba(0,0,0,0.4); }
 </style>"""
 
 
@@ -273,6 +277,9 @@ class GridpartyMap(folium.Map):
             header.add_child(RawHtml(style), name="gridparty_no_tiles")
         if self.gridparty.assets == "inline":
             inline_leaflet(header)
+        if any(getattr(e, "_gridparty_clusters", False) for e in _tree(self)):
+            html = markercluster_html(self.gridparty.assets)
+            header.add_child(RawHtml(html), name="gridparty_markercluster")
         # Offline, folium.Icon's plugin cannot load: its markers fall back to Leaflet's
         # default marker instead of stopping every script after them.
         header.add_child(RawHtml(_ICON_FALLBACK), name="gridparty_icon_fallback")
@@ -418,6 +425,8 @@ def base_map(
         control_scale=True,
         max_zoom=source.max_zoom if source else 20,
     )
+    # The map's own limit too (folium gives it to the tiles only): clusters need it.
+    m.options["max_zoom"] = source.max_zoom if source else 20
     m.get_root().title = escape(title if title else text("map_title", settings.lang))  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     if title:
         owned(MapTitle(escape(title))).add_to(m)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -11,6 +13,7 @@ from gridparty.core.errors import InputError
 from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy, building_counts
 from gridparty.maps.base import Tiles, map_settings, start_map
+from gridparty.maps.bigcity import BUILDING_ZOOM, add_aggregated, aggregated
 from gridparty.maps.layers import add_buildings, add_communities, add_grids, add_issues
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT
@@ -32,7 +35,9 @@ def hierarchy_map(
     messages: bool = False,
     m: folium.Map | None = None,
     title: str | None = None,
-) -> folium.Map:
+    detail: str = "auto",
+    backend: str = "folium",
+) -> Any:
     """A map of the hierarchy for sharing: aggregates only, no household points.
 
     Layers (each switchable in the layer control): communities, grids (coloured by party
@@ -63,11 +68,20 @@ def hierarchy_map(
         Draw onto this map (its tiles and language stay) instead of a new one.
     title : str, optional
         Title shown at the top of the map (plain text).
+    detail : {"auto", "full", "aggregate"}
+        ``"full"`` draws every building as a feature; ``"aggregate"`` adds a layer of grids
+        coloured by their number of buildings, shown below zoom 16, and draws buildings (from a
+        compact encoding, outlines simplified within 1 m) only from zoom 16 on, those in view;
+        ``"auto"`` (default) aggregates above 5,000 buildings (see :mod:`gridparty.maps.bigcity`).
+    backend : {"folium", "lonboard"}
+        ``"lonboard"`` returns a ``lonboard.Map`` (WebGL, for notebooks, a million features) with
+        the same layers and colours; needs ``pip install gridparty[lonboard]``. ``tiles``,
+        ``assets``, ``m``, ``title`` and ``detail`` apply to folium maps only.
 
     Returns
     -------
-    folium.Map
-        Save it with :func:`gridparty.maps.save_map` or show it in Jupyter.
+    folium.Map or lonboard.Map
+        Save a folium map with :func:`gridparty.maps.save_map` or show it in Jupyter.
 
     Raises
     ------
@@ -86,6 +100,16 @@ def hierarchy_map(
             f"h must be a gridparty.Hierarchy, got {type(h).__name__}; build one with "
             "gridparty.Hierarchy(communities, grids, buildings, households)."
         )
+    if backend == "lonboard":
+        from gridparty.maps.webgl import hierarchy_lonboard
+
+        return hierarchy_lonboard(h, issues=issues, lang=lang, min_count=min_count)
+    if backend != "folium":
+        raise InputError(
+            f"backend={backend!r} is not known; use 'folium' (HTML maps) or 'lonboard' "
+            "(WebGL in notebooks, pip install gridparty[lonboard])."
+        )
+    big = aggregated(detail, len(h.buildings))
     layers = [h.communities, h.grids, h.buildings]
     m = start_map(
         m,
@@ -101,18 +125,30 @@ def hierarchy_map(
         groups.append(
             add_communities(m, h.communities, counts=h.summary("community"), min_count=min_count)
         )
-    if len(h.grids):
-        groups.append(add_grids(m, h.grids, counts=h.summary("grid"), min_count=min_count))
-    if len(h.buildings):
-        groups.append(
-            add_buildings(m, h.buildings, counts=building_counts(h.households), min_count=min_count)
-        )
+    lang_ = map_settings(m).lang
     notes: list[str] = []
+    if big:
+        groups += add_aggregated(
+            m,
+            h.grids,
+            h.buildings,
+            grid_counts=h.summary("grid"),
+            building_counts=building_counts(h.households),
+            min_count=min_count,
+            lang=lang_,
+        )
+        notes.append(text("buildings_zoom_note", lang_).format(zoom=BUILDING_ZOOM))
+    else:
+        if len(h.grids):
+            groups.append(add_grids(m, h.grids, counts=h.summary("grid"), min_count=min_count))
+        if len(h.buildings):
+            counts = building_counts(h.households)
+            groups.append(add_buildings(m, h.buildings, counts=counts, min_count=min_count))
     if issues is not None:
         groups.append(add_issues(m, issues, messages=messages))
         hidden = int(issues["level"].astype(TEXT_DTYPE).eq("household").fillna(False).sum())
         if hidden:
-            notes.append(text("household_issues_hidden", map_settings(m).lang).format(n=hidden))
+            notes.append(text("household_issues_hidden", lang_).format(n=hidden))
     add_legend(m, [k for g in groups for k in g.legend_keys], notes=notes, groups=groups)  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     add_layer_control(m)
     return m

@@ -40,7 +40,19 @@ from gridparty.maps.privacy import (
 )
 from gridparty.maps.styles import STYLES
 
-__all__ = ["add_buildings", "add_communities", "add_features", "add_grids", "add_issues"]
+__all__ = [
+    "add_buildings",
+    "add_communities",
+    "add_features",
+    "add_grids",
+    "add_issues",
+    "bind_js",
+    "building_styles",
+    "grid_styles",
+    "issue_table",
+    "layer_frame",
+    "unit_table",
+]
 
 _LABEL_KEYS = {"grids": "grids_count", "buildings": "buildings_count"}
 #: Zoom from which names show as labels (communities from street level, grids closer in).
@@ -161,10 +173,7 @@ def add_features(
     )
     used = [k for k in STYLES if k in set(styles)]
     legend_keys = tuple(k for k in used if not k.endswith("_marker"))
-    bind = _BIND % {
-        "labels": js_literal([escape(label) for label in labels]),
-        "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
-    }
+    bind = bind_js(labels, used)
     group = owned(folium.FeatureGroup(name=escape(name), show=show))
     group.legend_keys = legend_keys  # type: ignore[attr-defined]  # gridparty's own attribute on a folium object
     owned(
@@ -176,10 +185,21 @@ def add_features(
             **({"pane": pane} if pane else {}),  # type: ignore[arg-type]  # pane is a keyword folium passes on
         )
     ).add_to(group)
+    if markers:
+        owned(_Clusters(CLUSTER_ABOVE, CLUSTER_UNTIL_ZOOM)).add_to(group)
     if label_zoom is not None:
         _add_labels(group, frame, tips, label_zoom, map_settings(m).datum)
     group.add_to(m)
     return group
+
+
+def bind_js(labels: Sequence[str], used: Sequence[str]) -> str:
+    """The JavaScript function binding style, tooltip and popup to each feature of a layer
+    (``labels`` are escaped here; ``used`` are the layer's style keys)."""
+    return _BIND % {
+        "labels": js_literal([escape(label) for label in labels]),
+        "styles": js_literal({k: STYLES[k].leaflet() for k in used}),
+    }
 
 
 def _with_markers(
@@ -200,6 +220,67 @@ def _with_markers(
     more_tips = [*tips, *(tips[i] for i in where)]  # type: ignore[call-overload]  # numpy integer index
     more_styles = [*styles, *(f"{styles[i]}_marker" for i in where)]  # type: ignore[call-overload]  # numpy integer index
     return both, more_tips, more_values, more_styles
+
+
+#: Problem markers are clustered when a layer has more than this many.
+CLUSTER_ABOVE = 50
+#: From this zoom level on every problem marker is shown on its own.
+CLUSTER_UNTIL_ZOOM = 16
+
+
+class _Clusters(MacroElement):
+    """Clusters the problem markers of its layer's GeoJSON (style keys ending ``_marker``)
+    with Leaflet.markercluster when there are more than ``above``, up to ``until_zoom``.
+
+    A cluster shows its number of problems, coloured like its most severe one (the marker
+    style with the largest radius) and sized by the count; clicking it zooms in. Without the
+    plugin (a plain folium map) the markers stay as they are.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group, above, untilZoom) {
+            if (!L.markerClusterGroup) { return; }
+            group.getLayers().forEach(function (layer) {
+                if (!(layer instanceof L.GeoJSON)) { return; }
+                var markers = [];
+                layer.eachLayer(function (item) {
+                    var s = item.feature && item.feature.properties.s;
+                    if (s && /_marker$/.test(s)) { markers.push(item); }
+                });
+                if (markers.length <= above) { return; }
+                var clusters = L.markerClusterGroup({
+                    disableClusteringAtZoom: untilZoom,
+                    showCoverageOnHover: false,
+                    iconCreateFunction: function (cluster) {
+                        var worst = null, n = cluster.getChildCount();
+                        cluster.getAllChildMarkers().forEach(function (m) {
+                            if (!worst || m.options.radius > worst.options.radius) { worst = m; }
+                        });
+                        var size = Math.round(24 + 6 * Math.log10(n));
+                        var div = document.createElement("div");
+                        div.style.background = worst.options.fillColor;
+                        div.textContent = String(n);
+                        return L.divIcon({html: div, className: "gp-cluster",
+                                          iconSize: L.point(size, size)});
+                    }
+                });
+                markers.forEach(function (m) { layer.removeLayer(m); });
+                clusters.addLayers(markers);
+                group.addLayer(clusters);
+            });
+        })({{ this._parent.get_name() }}, {{ this.above }}, {{ this.until_zoom }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, above: int, until_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is not annotated
+        self._name = "Clusters"
+        self._gridparty_clusters = True
+        self.above = int(above)
+        self.until_zoom = int(until_zoom)
 
 
 class _Labels(MacroElement):
@@ -267,7 +348,7 @@ def _short(tip: str) -> str:
     return tip
 
 
-def _layer_frame(frame: object, argument: str) -> gpd.GeoDataFrame:
+def layer_frame(frame: object, argument: str) -> gpd.GeoDataFrame:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(
             f"{argument} must be a GeoDataFrame (e.g. h.{argument}), got {type(frame).__name__}."
@@ -306,16 +387,7 @@ def _unit_layer(
     pane: str | None = None,
 ) -> folium.FeatureGroup:
     spec = LEVELS[level]
-    min_count = check_min_count(min_count)
-    # The name is the popup's title, so it is not repeated as a row.
-    public = public_table(frame, level, counts).drop(columns="name", errors="ignore")
-    values = _display_table(public, lang, min_count)
-    ids = pd.Series(frame.index.astype(TEXT_DTYPE), index=frame.index)
-    values.insert(0, spec.id_column, ids)
-    names = _column(frame, "name", "string")
-    head = text(level, lang) + _colon(lang)
-    tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
-    labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
+    tips, labels, values = unit_table(frame, level, counts, lang=lang, min_count=min_count)
     return add_features(
         m,
         frame,
@@ -328,6 +400,30 @@ def _unit_layer(
         pane=pane,
         label_zoom=LABEL_ZOOM.get(level),
     )
+
+
+def unit_table(
+    frame: gpd.GeoDataFrame,
+    level: str,
+    counts: pd.DataFrame | None,
+    *,
+    lang: Lang,
+    min_count: int,
+) -> tuple[list[str], list[str], pd.DataFrame]:
+    """Tooltips, popup labels and popup values (public columns and counts, small counts
+    suppressed) of the units of ``level`` in ``frame``, as plain text."""
+    spec = LEVELS[level]
+    min_count = check_min_count(min_count)
+    # The name is the popup's title, so it is not repeated as a row.
+    public = public_table(frame, level, counts).drop(columns="name", errors="ignore")
+    values = _display_table(public, lang, min_count)
+    ids = pd.Series(frame.index.astype(TEXT_DTYPE), index=frame.index)
+    values.insert(0, spec.id_column, ids)
+    names = _column(frame, "name", "string")
+    head = text(level, lang) + _colon(lang)
+    tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
+    labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
+    return tips, labels, values
 
 
 def _flag_styles(values: pd.Series, prefix: str, yes: str, no: str) -> list[str]:
@@ -374,7 +470,7 @@ def add_communities(
         ``communities`` is not a GeoDataFrame, or its CRS is missing or does not fit.
     """
     lang_ = check_lang(lang or map_settings(m).lang)
-    frame = _layer_frame(communities, "communities")
+    frame = layer_frame(communities, "communities")
     styles = ["community_boundary"] * len(frame)
     return _unit_layer(
         m,
@@ -416,8 +512,8 @@ def add_grids(
     full-/part-time grid workers) and the aggregates, small counts suppressed.
     """
     lang_ = check_lang(lang or map_settings(m).lang)
-    frame = _layer_frame(grids, "grids")
-    styles = _flag_styles(_column(frame, "has_branch"), "grid", "branch", "no_branch")
+    frame = layer_frame(grids, "grids")
+    styles = grid_styles(frame)
     return _unit_layer(m, frame, "grid", counts, styles, lang=lang_, min_count=min_count, show=show)
 
 
@@ -438,11 +534,21 @@ def add_buildings(
     ``households`` count is suppressed below ``min_count`` too.
     """
     lang_ = check_lang(lang or map_settings(m).lang)
-    frame = _layer_frame(buildings, "buildings")
-    styles = _flag_styles(_column(frame, "has_group"), "building", "group", "no_group")
+    frame = layer_frame(buildings, "buildings")
+    styles = building_styles(frame)
     return _unit_layer(
         m, frame, "building", counts, styles, lang=lang_, min_count=min_count, show=show
     )
+
+
+def grid_styles(frame: pd.DataFrame) -> list[str]:
+    """Style key per grid: with, without or unknown party branch."""
+    return _flag_styles(_column(frame, "has_branch"), "grid", "branch", "no_branch")
+
+
+def building_styles(frame: pd.DataFrame) -> list[str]:
+    """Style key per building: with, without or unknown party group."""
+    return _flag_styles(_column(frame, "has_group"), "building", "group", "no_group")
 
 
 def add_issues(
@@ -479,18 +585,7 @@ def add_issues(
         The layer; ``legend_keys`` lists the style classes it uses.
     """
     lang_ = check_lang(lang or map_settings(m).lang)
-    table = _issue_table(issues)
-    household = table["level"].astype(TEXT_DTYPE).eq("household").fillna(False).to_numpy(bool)
-    frame = _layer_frame(table[~household], "issues")
-    severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
-    styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
-    checks = [text(str(c), lang_) + _colon(lang_) for c in frame["check"]]
-    tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
-    columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
-    values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
-    for column in ("level", "check", "severity"):
-        values[column] = values[column].map(lambda v: text(str(v), lang_), na_action="ignore")
-    labels = [text(c, lang_) for c in columns]
+    frame, tips, labels, values, styles = issue_table(issues, lang=lang_, messages=messages)
     return add_features(
         m,
         frame,
@@ -502,6 +597,26 @@ def add_issues(
         show=show,
         markers=True,
     )
+
+
+def issue_table(
+    issues: object, *, lang: Lang, messages: bool
+) -> tuple[gpd.GeoDataFrame, list[str], list[str], pd.DataFrame, list[str]]:
+    """The issues drawn on a map (no household rows, none without geometry), with their
+    tooltips, popup labels and values (plain text) and style keys (by severity)."""
+    table = _issue_table(issues)
+    household = table["level"].astype(TEXT_DTYPE).eq("household").fillna(False).to_numpy(bool)
+    frame = layer_frame(table[~household], "issues")
+    severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
+    styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
+    checks = [text(str(c), lang) + _colon(lang) for c in frame["check"]]
+    tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
+    columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
+    values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
+    for column in ("level", "check", "severity"):
+        values[column] = values[column].map(lambda v: text(str(v), lang), na_action="ignore")
+    labels = [text(c, lang) for c in columns]
+    return frame, tips, labels, values, styles
 
 
 def _issue_table(issues: object) -> gpd.GeoDataFrame:

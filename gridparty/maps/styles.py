@@ -46,6 +46,13 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "grid_branch": Style("#00664a", "#009e73", weight=1.5, fill_opacity=0.25),
         "grid_no_branch": Style("#8c7f00", "#f0e442", weight=1.5, fill_opacity=0.35),
         "grid_unknown": Style("#717d7e", "#bdc3c7", weight=1.5, fill_opacity=0.25),
+        # grids by number of buildings (big-city maps at overview zoom), light to dark blue
+        "grid_buildings_0": Style("#7f8c8d", "#eeeeee", weight=0.8, fill_opacity=0.5),
+        "grid_buildings_1": Style("#4f8db3", "#deebf7", weight=0.8, fill_opacity=0.65),
+        "grid_buildings_2": Style("#4f8db3", "#c6dbef", weight=0.8, fill_opacity=0.65),
+        "grid_buildings_3": Style("#2f6f99", "#9ecae1", weight=0.8, fill_opacity=0.7),
+        "grid_buildings_4": Style("#1b4f72", "#4292c6", weight=0.8, fill_opacity=0.7),
+        "grid_buildings_5": Style("#0b2e4a", "#08519c", weight=0.8, fill_opacity=0.75),
         "building_group": Style("#004b75", "#0072b2", weight=0.8, fill_opacity=0.8, radius=4),
         "building_no_group": Style("#8c7f00", "#f0e442", weight=0.8, fill_opacity=0.85, radius=4),
         "building_unknown": Style("#616a6b", "#aab7b8", weight=0.8, fill_opacity=0.7, radius=4),

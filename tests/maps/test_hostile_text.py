@@ -116,6 +116,7 @@ def tiny() -> Hierarchy:
 #: Least number of tooltips and popups showing the names, per map.
 SHOWN = {
     "hierarchy": 4,
+    "hierarchy_aggregated": 2,
     "coverage": 3,
     "delineation": 3,
     "flagship": 4,
