@@ -190,7 +190,9 @@ def _folium_map(obj: object, lang: Lang) -> folium.Map:
     if isinstance(obj, Hierarchy):
         from gridparty.maps.hierarchy import hierarchy_map
 
-        return hierarchy_map(obj, tiles="none", lang=lang)
+        # every feature drawn: a print has no zoom levels to aggregate by
+        full: folium.Map = hierarchy_map(obj, tiles="none", lang=lang, detail="full")
+        return full
     method = getattr(obj, "map", None) if isinstance(obj, Tables) else None
     if callable(method):
         m = method(tiles="none", lang=lang)
@@ -321,25 +323,30 @@ def _draw_layer(ax: Axes, frame: gpd.GeoDataFrame, z: int) -> dict[str, str]:
 def _draw_labels(
     ax: Axes, layer: _Layer, frame: gpd.GeoDataFrame, crs: Any, mm_per_m: float
 ) -> None:
-    """Names of a layer's features: community names always, a grid's name where it fits in
-    the grid's width on the page."""
+    """Names of a layer's features where they fit in the feature's width on the page:
+    community names bold (9 pt, else 7 pt when that fits), grid names at 6 pt."""
     from matplotlib import patheffects
 
     if not layer.labels:
         return
     big = layer.label_zoom < 16  # communities; grids are labelled smaller
-    size = 9.0 if big else 6.0
     names = [_cut(" ".join(name.split()), MAX_LABEL_CHARS) for _, _, name in layer.labels]
-    keep = np.ones(len(names), dtype=bool)
-    if not big and len(frame) == len(names):
+    sizes = np.full(len(names), 9.0 if big else 6.0)
+    if len(frame) == len(names):
         bounds = frame.geometry.bounds
         width_mm = (bounds["maxx"] - bounds["minx"]).to_numpy() * mm_per_m
-        text_mm = np.array([len(n) for n in names]) * size * 0.3528 * 1.05
-        keep = width_mm >= text_mm
+        chars = np.array([len(n) for n in names], dtype=float)
+
+        def fits(points: float) -> np.ndarray:
+            return np.asarray(width_mm >= chars * points * 0.3528 * 1.05)
+
+        sizes = np.where(fits(sizes[0]), sizes, 7.0 if big else np.nan)
+        if big:
+            sizes = np.where(fits(7.0) | (sizes == 9.0), sizes, np.nan)
     xy = gpd.GeoSeries(shapely.points([(x, y) for x, y, _ in layer.labels]), crs=4326).to_crs(crs)
     at = shapely.get_coordinates(np.asarray(xy.array, dtype=object))
-    for (x, y), name, shown in zip(at, names, keep, strict=True):
-        if not shown:
+    for (x, y), name, size in zip(at, names, sizes, strict=True):
+        if np.isnan(size):
             continue
         ax.text(
             x,
@@ -347,7 +354,7 @@ def _draw_labels(
             name,
             ha="center",
             va="center",
-            fontsize=size,
+            fontsize=float(size),
             fontweight="bold" if big else "normal",
             color="#1b2631",
             zorder=400 if big else 300,
