@@ -723,6 +723,105 @@ def _boundary_gap(
     return gap if _inside(x, y, g, coords, ring_offsets, geom_offsets) else -gap
 
 
+#: Convex rings with at most this many edges get the exact inscribed circle (O(n⁴) work).
+_EXACT_MAX_EDGES = 32
+
+
+@njit(cache=True)
+def _convex_inradius(
+    g: int, coords: np.ndarray, ring_offsets: np.ndarray, geom_offsets: np.ndarray
+) -> float:
+    """Exact radius of the largest circle inside geometry ``g`` if it is one convex ring of at
+    most :data:`_EXACT_MAX_EDGES` edges; -1 for any other geometry.
+
+    The circle's centre and radius solve a linear programme (the Chebyshev centre): maximise
+    ``r`` with every edge at least ``r`` from the centre. The optimum is a vertex of that
+    programme, where three edge constraints hold with equality, so every triple of edges is
+    solved (3 × 3, Cramer's rule) and the largest feasible radius is the answer. A ring is
+    convex when every vertex lies on the inner side of every edge (to 1e-9 of its size) and
+    its edges turn once around.
+    """
+    if geom_offsets[g + 1] - geom_offsets[g] != 1:
+        return -1.0
+    start = ring_offsets[geom_offsets[g]]
+    stop = ring_offsets[geom_offsets[g] + 1]
+    if stop - start - 1 > _EXACT_MAX_EDGES or stop - start < 4:
+        return -1.0
+    ox = coords[start, 0]
+    oy = coords[start, 1]
+    n = stop - start - 1
+    px = np.empty(n)
+    py = np.empty(n)
+    for k in range(n):  # local coordinates: metres from the first vertex, not 10⁶ m from UTM's
+        px[k] = coords[start + k, 0] - ox
+        py[k] = coords[start + k, 1] - oy
+    nx = np.empty(n)
+    ny = np.empty(n)
+    c = np.empty(n)
+    m = 0
+    twice_area = 0.0
+    size = 0.0
+    for k in range(n):
+        j = (k + 1) % n
+        ex = px[j] - px[k]
+        ey = py[j] - py[k]
+        twice_area += px[k] * py[j] - px[j] * py[k]
+        size = max(size, abs(px[k]), abs(py[k]))
+        length = np.sqrt(ex * ex + ey * ey)
+        if length > 0.0:
+            nx[m] = -ey / length
+            ny[m] = ex / length
+            m += 1
+    if m < 3 or twice_area == 0.0:
+        return -1.0
+    orientation = 1.0 if twice_area > 0.0 else -1.0  # inner normals point left of a ccw ring
+    turning = 0.0
+    m = 0
+    for k in range(n):
+        j = (k + 1) % n
+        if px[j] == px[k] and py[j] == py[k]:
+            continue
+        nx[m] *= orientation
+        ny[m] *= orientation
+        c[m] = nx[m] * px[k] + ny[m] * py[k]
+        m += 1
+    for k in range(m):
+        j = (k + 1) % m
+        turning += np.arctan2(ny[k] * nx[j] - nx[k] * ny[j], nx[k] * nx[j] + ny[k] * ny[j])
+    if abs(abs(turning) - 2.0 * np.pi) > 1e-6:
+        return -1.0
+    eps = 1e-9 * max(size, 1.0)
+    for k in range(m):
+        for v in range(n):
+            if nx[k] * px[v] + ny[k] * py[v] - c[k] < -eps:
+                return -1.0
+    best = -1.0
+    for i in range(m):
+        for j in range(i + 1, m):
+            for k in range(j + 1, m):
+                # n·p - r = c for the three edges: subtract the first to lose r
+                ax = nx[j] - nx[i]
+                ay = ny[j] - ny[i]
+                bx = nx[k] - nx[i]
+                by = ny[k] - ny[i]
+                det = ax * by - ay * bx
+                if abs(det) < 1e-12:
+                    continue
+                x = ((c[j] - c[i]) * by - ay * (c[k] - c[i])) / det
+                y = (ax * (c[k] - c[i]) - (c[j] - c[i]) * bx) / det
+                r = nx[i] * x + ny[i] * y - c[i]
+                if r <= best:
+                    continue
+                feasible = True
+                for e in range(m):
+                    if nx[e] * x + ny[e] * y - c[e] < r - eps:
+                        feasible = False
+                        break
+                if feasible:
+                    best = r
+    return best
+
+
 @njit(cache=True)
 def _inscribed_radius(
     g: int,
@@ -741,6 +840,9 @@ def _inscribed_radius(
     so a good centre is found early and prunes the rest.
     """
     xmin, ymin, xmax, ymax = bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3]
+    exact = _convex_inradius(g, coords, ring_offsets, geom_offsets)
+    if exact >= 0.0:
+        return exact
     side = min(xmax - xmin, ymax - ymin)
     if not side > 0.0:
         return 0.0
@@ -821,7 +923,11 @@ def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
 
     The same quantity as ``shapely.maximum_inscribed_circle`` (whose line's length is the
     radius), by the same kind of search, compiled and run over the polygons in parallel: both
-    are within the tolerance of the true radius, and never above it. Empty geometries get 0.
+    are within the tolerance of the true radius, and never above it. Convex polygons without
+    holes (up to 32 edges; most overlay parts: the intersection of two convex grids is convex)
+    are solved exactly instead, as a small linear programme, in microseconds: the search spends
+    most of its time refining the plateau of equally deep centres of a strip or a rectangle.
+    Empty geometries get 0.
 
     Parameters
     ----------

@@ -10,7 +10,7 @@
 Width is the diameter of the largest circle that fits inside the part (2 × the radius that
 ``shapely.maximum_inscribed_circle`` finds; computed by the compiled search
 :func:`gridparty.spatial.kernels.inscribed_radii`, in parallel, a few times faster than
-GEOS, to the same tolerance): a 1 m × 500 m strip is 1 m wide. It is computed to
+GEOS, to the same tolerance; exact for convex parts): a 1 m × 500 m strip is 1 m wide. It is computed to
 :data:`WIDTH_PRECISION` of itself or 1/2000 of the perimeter, whichever is coarser (between
 1 mm and 1 m; a fixed 1 cm would cost GEOS tens of milliseconds per long strip), never below
 2 × area / perimeter (itself a lower bound of the width, and close to it for thin strips), and

@@ -320,12 +320,52 @@ def test_inscribed_radii_match_geos_within_the_tolerance() -> None:
     geoms = np.array(shapes, dtype=object)
     tolerance = np.full(len(geoms), 0.01)
     ours = kernels.inscribed_radii(kernels.polygon_arrays(geoms), tolerance)
-    exact = shapely.length(shapely.maximum_inscribed_circle(geoms, 1e-5))
-    assert (ours <= exact + 1e-9).all()
-    assert (ours >= exact - tolerance).all()
+    geos = shapely.length(shapely.maximum_inscribed_circle(geoms, 1e-5))  # within 1e-5 below
+    assert (ours <= geos + 1e-5 + 1e-9).all()
+    assert (ours >= geos - tolerance).all()
     corner = 10 * np.sqrt(2) / (1 + np.sqrt(2))  # the L's circle touches both outer sides
     np.testing.assert_allclose(ours[:3], [0.5, 10.0, corner], atol=0.01)  # and the inner corner
     np.testing.assert_allclose(ours[5], 3.0, atol=0.01)  # the larger part of the multipolygon
+
+
+def test_convex_parts_get_the_exact_inscribed_circle() -> None:
+    """Convex rings are solved exactly (Chebyshev centre), whatever the tolerance asked for:
+    known radii, and GEOS's search at 1e-7 agrees to 1e-7, far from UTM's origin too."""
+    rng = np.random.default_rng(8)
+    hulls = list(shapely.convex_hull(shapely.multipoints(rng.uniform(0, 100, (300, 12, 2)))))
+    strips = [
+        shapely.affinity.rotate(shapely.box(0, 0, length, width), angle, origin=(0, 0))
+        for length, width, angle in rng.uniform([1, 0.01, 0], [900, 5, 180], (200, 3))
+    ]
+    known = [
+        shapely.box(0, 0, 300, 0.4),  # 0.2
+        shapely.Polygon([(0, 0), (3, 0), (0, 4)]),  # 3-4-5 triangle: (3 + 4 - 5) / 2 = 1
+        shapely.Polygon([(0, 0), (2, 0), (4, 0), (4, 4), (0, 4)]),  # collinear vertex: 2
+        shapely.Polygon([(0, 4), (4, 4), (4, 0), (0, 0)]),  # clockwise: 2
+    ]
+    shapes = np.array(known + hulls + strips, dtype=object)
+    geoms = shapely.transform(shapes, lambda xy: xy + np.array([403_000.0, 3_390_000.0]))
+    ours = kernels.inscribed_radii(kernels.polygon_arrays(geoms), np.full(len(geoms), 1.0))
+    np.testing.assert_allclose(ours[:4], [0.2, 1.0, 2.0, 2.0], rtol=0, atol=1e-8)
+    geos = shapely.length(shapely.maximum_inscribed_circle(shapes, 1e-7))
+    assert (ours >= geos - 1e-8).all()
+    assert (ours <= geos + 1e-7 + 1e-8).all()
+
+
+def test_non_convex_parts_keep_the_search() -> None:
+    """An L, a frame (a hole) and a pinched strip are not solved as convex: the search decides."""
+    shapes = np.array(
+        [
+            shapely.Polygon([(0, 0), (40, 0), (40, 10), (10, 10), (10, 40), (0, 40)]),
+            shapely.box(0, 0, 100, 100).difference(shapely.box(20, 20, 80, 80)),
+            shapely.Polygon([(0, 0), (1, 0.001), (2, 0), (2, 1), (1, 0.999), (0, 1)]),
+        ],
+        dtype=object,
+    )
+    ours = kernels.inscribed_radii(kernels.polygon_arrays(shapes), np.full(3, 1e-4))
+    geos = shapely.length(shapely.maximum_inscribed_circle(shapes, 1e-6))
+    np.testing.assert_allclose(ours, geos, atol=1e-4)
+    assert ours[0] == pytest.approx(10 * np.sqrt(2) / (1 + np.sqrt(2)), abs=1e-4)
 
 
 def test_inscribed_radii_of_empty_and_degenerate_geometries_are_zero() -> None:
