@@ -666,9 +666,16 @@ def _overlaps(
 
 
 def _outside(layers: _Layers, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts of children outside their declared parent (only parents checked exactly)."""
+    """Parts of children outside their declared parent (only parents checked exactly).
+
+    Children their parent covers (a prepared GEOS predicate, several times cheaper than the
+    difference) have no such part and are not differenced.
+    """
     pos = layers.parent_pos
     rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False))
+    parents = layers.parent_m[pos[rows]]
+    shapely.prepare(parents)  # the metric copies, not the caller's geometries
+    rows = rows[~shapely.covers(parents, layers.child_m[rows])]  # nothing outside: skipped
     spill = shapely.difference(layers.child_m[rows], layers.parent_m[pos[rows]])
     return polygon_parts(spill, rows, pos[rows])
 

@@ -40,6 +40,7 @@ __all__ = [
     "PolygonArrays",
     "build_grid_index",
     "inscribed_radii",
+    "interiors_verdicts",
     "nearest_segments",
     "point_xy",
     "polygon_arrays",
@@ -939,4 +940,133 @@ def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
     tolerance = np.ascontiguousarray(np.broadcast_to(tolerance, len(polys)), np.float64)
     return _inscribed_radii(
         tolerance, (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds)
+    )
+
+
+# -- do two polygons' interiors meet? ---------------------------------------------------------
+
+#: Pairs with more vertices than this between them are left to GEOS (the screen is O(n²)).
+_SCREEN_MAX_VERTICES = 256
+
+
+@njit(cache=True, inline="always")
+def _cross(ax: float, ay: float, bx: float, by: float, px: float, py: float) -> float:
+    """Twice the signed area of a, b, p (> 0: p left of a→b; exactly 0 when p is a or b)."""
+    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+
+
+@njit(cache=True)
+def _separated(ga: int, gb: int, coords: np.ndarray, rings: np.ndarray, geoms: np.ndarray) -> bool:
+    """Whether an edge line of ``ga`` has all of ``ga`` on one side and all of ``gb`` on the
+    other (points on the line allowed): the interiors are then disjoint."""
+    for r in range(geoms[ga], geoms[ga + 1]):
+        for k in range(rings[r], rings[r + 1] - 1):
+            ax, ay = coords[k, 0], coords[k, 1]
+            bx, by = coords[k + 1, 0], coords[k + 1, 1]
+            if ax == bx and ay == by:
+                continue
+            side = 0.0
+            hull = True
+            for rr in range(geoms[ga], geoms[ga + 1]):
+                for v in range(rings[rr], rings[rr + 1] - 1):
+                    c = _cross(ax, ay, bx, by, coords[v, 0], coords[v, 1])
+                    if c != 0.0:
+                        if side == 0.0:
+                            side = c
+                        elif (c > 0.0) != (side > 0.0):
+                            hull = False
+                            break
+                if not hull:
+                    break
+            if not hull or side == 0.0:
+                continue
+            apart = True
+            for rr in range(geoms[gb], geoms[gb + 1]):
+                for v in range(rings[rr], rings[rr + 1] - 1):
+                    c = _cross(ax, ay, bx, by, coords[v, 0], coords[v, 1])
+                    if c != 0.0 and (c > 0.0) == (side > 0.0):
+                        apart = False
+                        break
+                if not apart:
+                    break
+            if apart:
+                return True
+    return False
+
+
+@njit(cache=True)
+def _vertex_deep_inside(
+    ga: int, gb: int, coords: np.ndarray, rings: np.ndarray, geoms: np.ndarray
+) -> bool:
+    """Whether a vertex of ``gb`` lies inside ``ga``, farther from its boundary than rounding
+    could blur (1e-9 of the coordinates' magnitude): the interiors then meet, as every
+    boundary point of a valid polygon touches its interior."""
+    for r in range(geoms[gb], geoms[gb + 1]):
+        for v in range(rings[r], rings[r + 1] - 1):
+            x, y = coords[v, 0], coords[v, 1]
+            margin = 1e-9 * (abs(x) + abs(y)) + 1e-12
+            if _boundary_gap(x, y, ga, coords, rings, geoms) > margin:
+                return True
+    return False
+
+
+@njit(cache=True, parallel=True)
+def _interiors_verdicts(
+    left: np.ndarray,
+    right: np.ndarray,
+    coords: np.ndarray,
+    rings: np.ndarray,
+    geoms: np.ndarray,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    out = np.full(left.size, -1, dtype=np.int8)
+    for p in prange(left.size):
+        ga = left[p]
+        gb = right[p]
+        na = rings[geoms[ga + 1]] - rings[geoms[ga]]
+        nb = rings[geoms[gb + 1]] - rings[geoms[gb]]
+        if na == 0 or nb == 0 or na + nb > _SCREEN_MAX_VERTICES:
+            continue
+        if (
+            (
+                bounds[ga, 2] < bounds[gb, 0]
+                or bounds[gb, 2] < bounds[ga, 0]
+                or bounds[ga, 3] < bounds[gb, 1]
+                or bounds[gb, 3] < bounds[ga, 1]
+            )
+            or _separated(ga, gb, coords, rings, geoms)
+            or _separated(gb, ga, coords, rings, geoms)
+        ):
+            out[p] = 0
+        elif _vertex_deep_inside(ga, gb, coords, rings, geoms) or _vertex_deep_inside(
+            gb, ga, coords, rings, geoms
+        ):
+            out[p] = 1
+    return out
+
+
+def interiors_verdicts(polys: PolygonArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether the interiors of polygons ``left[i]`` and ``right[i]`` (rows of ``polys``) meet:
+    1 yes, 0 no, -1 not decided here (ask GEOS, e.g. ``shapely.relate_pattern``).
+
+    A cheap, exact screen of candidate pairs, in parallel. No: the bounding boxes are apart,
+    or an edge line of one polygon has all of it on one side and all of the other on the other
+    (points on the line allowed: neighbours that share an edge; a shared vertex gives an
+    exactly zero cross product). Yes: a vertex of one lies inside the other, farther than
+    rounding from its boundary. Anything else, and pairs with more than 256 vertices, are -1.
+
+    Parameters
+    ----------
+    polys : PolygonArrays
+        Valid polygons or MultiPolygons (an invalid one may get a wrong "yes").
+    left, right : ndarray of int
+        Rows of ``polys`` to compare pairwise.
+    """
+    return _interiors_verdicts(
+        np.ascontiguousarray(left, dtype=np.int64),
+        np.ascontiguousarray(right, dtype=np.int64),
+        polys.coords,
+        polys.ring_offsets,
+        polys.geom_offsets,
+        polys.bounds,
     )
