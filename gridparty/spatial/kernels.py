@@ -823,6 +823,189 @@ def _convex_inradius(
     return best
 
 
+#: Simple rings with at most this many edges plus reflex vertices are solved exactly (O(k⁴)).
+_EXACT_MAX_SITES = 20
+
+
+@njit(cache=True, inline="always")
+def _quadratic_roots(a: float, b: float, c: float) -> tuple[int, float, float]:
+    """Real roots of a t² + b t + c = 0 (count, roots); a linear equation when a is ~0."""
+    if abs(a) < 1e-12 * (abs(b) + abs(c) + 1e-300):
+        if b == 0.0:
+            return 0, 0.0, 0.0
+        return 1, -c / b, 0.0
+    disc = b * b - 4.0 * a * c
+    if disc < 0.0:
+        if disc > -1e-12 * b * b:
+            disc = 0.0
+        else:
+            return 0, 0.0, 0.0
+    q = -0.5 * (b + np.copysign(np.sqrt(disc), b))
+    if q == 0.0:
+        return 1, 0.0, 0.0
+    return 2, q / a, c / q
+
+
+@njit(cache=True)
+def _simple_inradius(
+    g: int, coords: np.ndarray, ring_offsets: np.ndarray, geom_offsets: np.ndarray
+) -> float:
+    """Radius of the largest circle inside geometry ``g`` if it is one ring (no hole) with at
+    most :data:`_EXACT_MAX_SITES` edges plus reflex vertices; -1 for any other geometry.
+
+    The centre of the largest circle is a vertex of the polygon's medial axis: a point at the
+    same distance from three sites, edges (touched from the inside) or reflex vertices (a
+    plateau between parallel edges ends at one too). Every triple of sites is solved (a
+    linear or quadratic equation) and each centre found is measured by its true distance to
+    the boundary, so the answer is a circle that fits, and the largest one among them.
+    """
+    if geom_offsets[g + 1] - geom_offsets[g] != 1:
+        return -1.0
+    start = ring_offsets[geom_offsets[g]]
+    stop = ring_offsets[geom_offsets[g] + 1]
+    n = stop - start - 1
+    if n < 3 or n > _EXACT_MAX_SITES:
+        return -1.0
+    ox = coords[start, 0]
+    oy = coords[start, 1]
+    twice_area = 0.0
+    for k in range(n):
+        j = k + 1
+        twice_area += (coords[start + k, 0] - ox) * (coords[start + j, 1] - oy) - (
+            coords[start + j, 0] - ox
+        ) * (coords[start + k, 1] - oy)
+    if twice_area == 0.0:
+        return -1.0
+    orientation = 1.0 if twice_area > 0.0 else -1.0
+    # sites: kind 0 an edge line (n·p - c = r), kind 1 a reflex vertex (|p - q| = r)
+    kind = np.empty(2 * n, dtype=np.int64)
+    sx = np.empty(2 * n)
+    sy = np.empty(2 * n)
+    sc = np.empty(2 * n)
+    m = 0
+    for k in range(n):
+        ax = coords[start + k, 0] - ox
+        ay = coords[start + k, 1] - oy
+        bx = coords[start + k + 1, 0] - ox
+        by = coords[start + k + 1, 1] - oy
+        length = np.sqrt((bx - ax) ** 2 + (by - ay) ** 2)
+        if length > 0.0:
+            kind[m] = 0
+            sx[m] = -orientation * (by - ay) / length
+            sy[m] = orientation * (bx - ax) / length
+            sc[m] = sx[m] * ax + sy[m] * ay
+            m += 1
+        prev = start + (k - 1 if k > 0 else n - 1)
+        turn = (ax - (coords[prev, 0] - ox)) * (by - ay) - (ay - (coords[prev, 1] - oy)) * (bx - ax)
+        if orientation * turn < 0.0:  # the ring turns away from its inside at vertex k
+            kind[m] = 1
+            sx[m] = ax
+            sy[m] = ay
+            sc[m] = 0.0
+            m += 1
+        if m > _EXACT_MAX_SITES:
+            return -1.0
+    best = 0.0
+    px = np.empty(2)
+    py = np.empty(2)
+    for i in range(m):
+        for j in range(i + 1, m):
+            for k in range(j + 1, m):
+                found = _tangent_centres(i, j, k, kind, sx, sy, sc, px, py)
+                for f in range(found):
+                    gap = _boundary_gap(
+                        px[f] + ox, py[f] + oy, g, coords, ring_offsets, geom_offsets
+                    )
+                    best = max(best, gap)
+    return best
+
+
+@njit(cache=True)
+def _tangent_centres(
+    i: int,
+    j: int,
+    k: int,
+    kind: np.ndarray,
+    sx: np.ndarray,
+    sy: np.ndarray,
+    sc: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+) -> int:
+    """Centres at the same distance r from sites i, j, k (see :func:`_simple_inradius`), into
+    ``px, py``; returns how many (0 to 2)."""
+    # order: lines first, then points
+    a, b, c = i, j, k
+    if kind[a] > kind[b]:
+        a, b = b, a
+    if kind[b] > kind[c]:
+        b, c = c, b
+    if kind[a] > kind[b]:
+        a, b = b, a
+    lines = 3 - kind[a] - kind[b] - kind[c]
+    if lines == 3:
+        ax = sx[b] - sx[a]
+        ay = sy[b] - sy[a]
+        bx = sx[c] - sx[a]
+        by = sy[c] - sy[a]
+        det = ax * by - ay * bx
+        if abs(det) < 1e-12:
+            return 0
+        px[0] = ((sc[b] - sc[a]) * by - ay * (sc[c] - sc[a])) / det
+        py[0] = (ax * (sc[c] - sc[a]) - (sc[b] - sc[a]) * bx) / det
+        return 1
+    if lines == 0:  # circumcentre
+        ax = sx[b] - sx[a]
+        ay = sy[b] - sy[a]
+        bx = sx[c] - sx[a]
+        by = sy[c] - sy[a]
+        det = 2.0 * (ax * by - ay * bx)
+        if det == 0.0:
+            return 0
+        a2 = ax * ax + ay * ay
+        b2 = bx * bx + by * by
+        px[0] = sx[a] + (by * a2 - ay * b2) / det
+        py[0] = sy[a] + (ax * b2 - bx * a2) / det
+        return 1
+    # p = p0 + t u on a line, r = r0 + t dr, and |p - q|² = r² for the point site q
+    if lines == 2:  # (n_a - n_b)·p = c_a - c_b
+        ux = sx[a] - sx[b]
+        uy = sy[a] - sy[b]
+        norm2 = ux * ux + uy * uy
+        if norm2 < 1e-24:  # parallel lines facing the same way: no centre between
+            return 0
+        w = (sc[a] - sc[b]) / norm2
+        p0x = ux * w
+        p0y = uy * w
+        dx = -uy
+        dy = ux
+        q = c
+    else:  # one line a, points b and c: the bisector of b and c
+        mx = 0.5 * (sx[b] + sx[c])
+        my = 0.5 * (sy[b] + sy[c])
+        dx = -(sy[c] - sy[b])
+        dy = sx[c] - sx[b]
+        if dx == 0.0 and dy == 0.0:
+            return 0
+        p0x = mx
+        p0y = my
+        q = b
+    r0 = sx[a] * p0x + sy[a] * p0y - sc[a]
+    dr = sx[a] * dx + sy[a] * dy
+    ex = p0x - sx[q]
+    ey = p0y - sy[q]
+    count, t1, t2 = _quadratic_roots(
+        dx * dx + dy * dy - dr * dr,
+        2.0 * (ex * dx + ey * dy - r0 * dr),
+        ex * ex + ey * ey - r0 * r0,
+    )
+    px[0] = p0x + t1 * dx
+    py[0] = p0y + t1 * dy
+    px[1] = p0x + t2 * dx
+    py[1] = p0y + t2 * dy
+    return count
+
+
 @njit(cache=True)
 def _inscribed_radius(
     g: int,
@@ -831,8 +1014,12 @@ def _inscribed_radius(
     geom_offsets: np.ndarray,
     bounds: np.ndarray,
     tolerance: float,
+    solve: bool,
 ) -> float:
     """Radius of the largest circle inside geometry ``g``, to within ``tolerance`` below.
+
+    With ``solve``, small convex and simple rings are solved exactly first
+    (:func:`_convex_inradius`, :func:`_simple_inradius`); the search below takes the others.
 
     Branch and bound over square cells (the "pole of inaccessibility" search): a cell of
     half-side ``h`` whose centre lies ``d`` inside the boundary holds no centre farther than
@@ -841,9 +1028,12 @@ def _inscribed_radius(
     so a good centre is found early and prunes the rest.
     """
     xmin, ymin, xmax, ymax = bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3]
-    exact = _convex_inradius(g, coords, ring_offsets, geom_offsets)
-    if exact >= 0.0:
-        return exact
+    if solve:
+        exact = _convex_inradius(g, coords, ring_offsets, geom_offsets)
+        if exact < 0.0:
+            exact = _simple_inradius(g, coords, ring_offsets, geom_offsets)
+        if exact >= 0.0:
+            return exact
     side = min(xmax - xmin, ymax - ymin)
     if not side > 0.0:
         return 0.0
@@ -910,25 +1100,34 @@ def _grown(
 
 @njit(cache=True, parallel=True)
 def _inscribed_radii(
-    tolerance: np.ndarray, polygons: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    tolerance: np.ndarray,
+    polygons: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    solve: bool,
 ) -> np.ndarray:
     coords, ring_offsets, geom_offsets, bounds = polygons
     out = np.zeros(geom_offsets.size - 1)
     for g in prange(out.size):
-        out[g] = _inscribed_radius(g, coords, ring_offsets, geom_offsets, bounds, tolerance[g])
+        out[g] = _inscribed_radius(
+            g, coords, ring_offsets, geom_offsets, bounds, tolerance[g], solve
+        )
     return out
 
 
-def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
+def inscribed_radii(
+    polys: PolygonArrays, tolerance: np.ndarray, *, exact: bool = True
+) -> np.ndarray:
     """Radius of the largest inscribed circle of each polygon, within ``tolerance`` below.
 
     The same quantity as ``shapely.maximum_inscribed_circle`` (whose line's length is the
     radius), by the same kind of search, compiled and run over the polygons in parallel: both
-    are within the tolerance of the true radius, and never above it. Convex polygons without
-    holes (up to 32 edges; most overlay parts: the intersection of two convex grids is convex)
-    are solved exactly instead, as a small linear programme, in microseconds: the search spends
-    most of its time refining the plateau of equally deep centres of a strip or a rectangle.
-    Empty geometries get 0.
+    are within the tolerance of the true radius, and never above it. Polygons without holes
+    and with few edges (most overlay parts) are solved exactly instead, in microseconds: convex
+    ones (up to 32 edges; the intersection of two convex grids is convex) as a small linear
+    programme, others (up to 20 edges plus reflex vertices) by the vertices of their medial
+    axis. The search spends most of its time refining the plateau of equally deep centres of
+    a strip or a rectangle, which the exact solutions do not have. Empty geometries get 0.
+    (On thin bent strips GEOS's search can stop short of the largest circle by a few tenths
+    of a millimetre, more than its tolerance; the exact solution does not.)
 
     Parameters
     ----------
@@ -936,10 +1135,12 @@ def inscribed_radii(polys: PolygonArrays, tolerance: np.ndarray) -> np.ndarray:
         Polygons or MultiPolygons (a MultiPolygon: the largest circle in any of its parts).
     tolerance : ndarray of float64
         Precision per polygon (units of the CRS), > 0.
+    exact : bool
+        Solve small polygons exactly (default); ``False``: the search for every polygon.
     """
     tolerance = np.ascontiguousarray(np.broadcast_to(tolerance, len(polys)), np.float64)
     return _inscribed_radii(
-        tolerance, (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds)
+        tolerance, (polys.coords, polys.ring_offsets, polys.geom_offsets, polys.bounds), exact
     )
 
 
