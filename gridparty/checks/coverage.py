@@ -20,7 +20,9 @@ are tiled exactly by their own children, and that is proved for all of them at o
 numpy on the coordinates: the children's oriented boundary segments must add up to the
 parent's (see :func:`_tiled`). Such a parent has no gap, no spill-over and no overlap inside,
 and is done. Only the other parents are differenced exactly (GEOS), and only their children
-(and children without a parent) are intersected with their neighbours.
+(and children without a parent) are intersected with their neighbours; a compiled screen
+(:func:`gridparty.spatial.tiling.interiors_meet`) decides most candidate pairs before GEOS, and
+children their parent covers are not differenced.
 """
 
 from __future__ import annotations
