@@ -20,7 +20,9 @@ are tiled exactly by their own children, and that is proved for all of them at o
 numpy on the coordinates: the children's oriented boundary segments must add up to the
 parent's (see :func:`_tiled`). Such a parent has no gap, no spill-over and no overlap inside,
 and is done. Only the other parents are differenced exactly (GEOS), and only their children
-(and children without a parent) are intersected with their neighbours.
+(and children without a parent) are intersected with their neighbours; a compiled screen
+(:func:`gridparty.spatial.tiling.interiors_meet`) decides most candidate pairs before GEOS, and
+children their parent covers are not differenced.
 """
 
 from __future__ import annotations
@@ -666,9 +668,16 @@ def _overlaps(
 
 
 def _outside(layers: _Layers, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts of children outside their declared parent (only parents checked exactly)."""
+    """Parts of children outside their declared parent (only parents checked exactly).
+
+    Children their parent covers (a prepared GEOS predicate, several times cheaper than the
+    difference) have no such part and are not differenced.
+    """
     pos = layers.parent_pos
     rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False))
+    parents = layers.parent_m[pos[rows]]
+    shapely.prepare(parents)  # the metric copies, not the caller's geometries
+    rows = rows[~shapely.covers(parents, layers.child_m[rows])]  # nothing outside: skipped
     spill = shapely.difference(layers.child_m[rows], layers.parent_m[pos[rows]])
     return polygon_parts(spill, rows, pos[rows])
 

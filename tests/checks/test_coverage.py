@@ -23,7 +23,7 @@ from gridparty.checks.coverage import (
 )
 from gridparty.core.errors import ColumnError, CRSError, DuplicateIdError, InputError
 from gridparty.datasets import sample as ds
-from gridparty.spatial.tiling import NOISE_M2
+from gridparty.spatial.tiling import NOISE_M2, WIDTH_PRECISION
 
 BEIJING = Path(__file__).parents[1] / "data" / "beijing_subdistricts"
 
@@ -475,3 +475,60 @@ def test_beijing_a_missing_subdistrict_is_a_gap_of_its_size() -> None:
     assert real["area_m2"].sum() == pytest.approx(area, rel=1e-4)
     assert len(real) == 1
     assert real["width_m"].iloc[0] > 500
+
+
+# -- the fast paths give the overlay's answers -----------------------------------------------------
+
+
+def _bench_coverage() -> object:
+    """``benchmarks/bench_coverage.py`` as a module: its damaged city and its overlay reference."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_coverage.py"
+    spec = importlib.util.spec_from_file_location("bench_coverage_for_tests", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("defects", "seed"), [(0.01, 1), (0.05, 2), (0.2, 3), (0.5, 4)])
+def test_damaged_city_gives_the_overlay_answers_part_by_part(defects: float, seed: int) -> None:
+    """Tiled parents proved by segments, parents differenced exactly, the compiled screen of
+    candidate pairs and exact convex widths against a plain geopandas overlay with GEOS widths:
+    the same parts (owner, kind), the same areas and widths (to GEOS's width tolerance)."""
+    bench = _bench_coverage()
+    parents, children = bench.build_city(40, 260, defects, seed)  # type: ignore[attr-defined]
+    ours = bench.run_gridparty(parents, children)  # type: ignore[attr-defined]
+    reference = bench.run_overlay(parents, children)  # type: ignore[attr-defined]
+    owner = {"gaps": "parent_id", "overlaps": "child_id", "outside": "child_id"}
+    found = 0
+    for name, table in ours.items():
+        metric = table.geometry.to_crs(bench.METRIC_CRS)  # type: ignore[attr-defined]
+        mine = pd.DataFrame(
+            {
+                "owner": table[owner[name]].astype(str).to_numpy(),
+                "kind": np.where(table["kind"] == "sliver", "sliver", "real"),
+                "area_m2": table["area_m2"].to_numpy(),
+                "width_m": table["width_m"].to_numpy(),
+                "perimeter_m": metric.length.to_numpy(),
+            }
+        ).sort_values(["owner", "area_m2"], ignore_index=True)
+        theirs = (
+            reference[name]
+            .astype({"owner": str})
+            .sort_values(["owner", "area_m2"], ignore_index=True)
+        )
+        assert mine["owner"].tolist() == theirs["owner"].tolist(), name
+        assert mine["kind"].tolist() == theirs["kind"].tolist(), name
+        np.testing.assert_allclose(mine["area_m2"], theirs["area_m2"], rtol=1e-6, atol=1e-3)
+        # each width is at most its search tolerance (on the radius: twice on the width) below
+        # the truth; convex parts are exact
+        perimeter = mine["perimeter_m"].to_numpy()
+        estimate = 2 * mine["area_m2"].to_numpy() / perimeter
+        tolerance = np.clip(np.maximum(WIDTH_PRECISION * estimate, perimeter / 2000), 1e-3, 1.0)
+        gap = np.abs(mine["width_m"].to_numpy() - theirs["width_m"].to_numpy())
+        assert (gap <= 2 * tolerance + 1e-6).all(), name
+        found += len(mine)
+    assert found > 0  # the damage leaves parts to compare

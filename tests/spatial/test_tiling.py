@@ -8,6 +8,7 @@ import shapely
 import shapely.affinity
 
 from gridparty.spatial import tiling
+from gridparty.spatial.kernels import interiors_verdicts, polygon_arrays
 from gridparty.spatial.tiling import (
     NOISE_M2,
     boundaries_match,
@@ -112,3 +113,43 @@ def test_compiled_widths_match_geos_widths() -> None:
     assert not fast[2][-2]
     with pytest.raises(ValueError, match="engine='gpu' is not known"):
         tiling.widths(parts, 2.0, engine="gpu")
+
+
+def test_interiors_meet_gives_relates_answer_on_shared_edges_and_random_pairs() -> None:
+    """The compiled screen plus GEOS for the rest: exactly ``relate_pattern("T********")``, on
+    tiled neighbours (shared vertices, collinear chains), nudged and shifted copies, holes."""
+    rng = np.random.default_rng(3)
+    xs = np.cumsum(rng.uniform(20, 60, 7)) + 400_000.0
+    ys = np.cumsum(rng.uniform(20, 60, 5)) + 3_390_000.0
+    cells = [
+        shapely.Polygon(
+            [
+                (xs[i], ys[j]),
+                ((xs[i] + xs[i + 1]) / 2, ys[j] + 0.0001),
+                (xs[i + 1], ys[j]),
+                (xs[i + 1], ys[j + 1]),
+                (xs[i], ys[j + 1]),
+            ]
+        )
+        for i in range(len(xs) - 1)
+        for j in range(len(ys) - 1)
+    ]
+    moved = [
+        shapely.affinity.translate(c, *rng.choice([-1, 1], 2) * rng.uniform(0, 3, 2))
+        for c in cells[:8]
+    ]
+    nudged = [shapely.affinity.translate(c, 1e-7, 0) for c in cells[8:12]]
+    framed = [shapely.box(xs[1], ys[1], xs[4], ys[3]).difference(shapely.box(*cells[7].bounds))]
+    geoms = np.array(cells + moved + nudged + framed, dtype=object)
+    left, right = np.triu_indices(len(geoms), 1)
+    near = shapely.intersects(shapely.envelope(geoms[left]), shapely.envelope(geoms[right]))
+    left, right = left[near], right[near]
+    expected = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    np.testing.assert_array_equal(interiors_meet(geoms, geoms, left, right), expected)
+    assert expected.sum() > 10
+    assert (~expected).sum() > 10
+    verdict = interiors_verdicts(polygon_arrays(geoms), left, right)
+    assert ((verdict == 0) & ~expected).sum() > 0  # the screen decides some of each itself
+    assert ((verdict == 1) & expected).sum() > 0
+    assert not ((verdict == 0) & expected).any()
+    assert not ((verdict == 1) & ~expected).any()
