@@ -125,17 +125,13 @@ def _run(args: argparse.Namespace) -> int:
     )
     tier_names = _check_numbers(args)
     h = read_input(args)
-    centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords, args.encoding)
+    centres = extra_layer(args, args.centres, args.centres_layer)
     if centres is None:
         raise LayerError(
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = (
-        None
-        if args.straight
-        else extra_layer(args.path, args.streets, args.streets_layer, args.coords, args.encoding)
-    )
+    streets = None if args.straight else extra_layer(args, args.streets, args.streets_layer)
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"

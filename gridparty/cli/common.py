@@ -34,16 +34,19 @@ __all__ = [
     "add_input_options",
     "add_map_options",
     "add_out_option",
+    "add_reading_options",
     "add_sliver_options",
     "assign_input",
     "check_paths",
     "extra_layer",
     "fail_code",
+    "find_file",
     "input_columns",
     "make_out",
     "out_paths",
     "progress",
     "read_input",
+    "read_options",
     "run_notes",
     "write_map",
 ]
@@ -429,30 +432,40 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
         )
 
 
-def extra_layer(
-    path: Path, given: Path | None, layer: str, coords: str, encoding: str | None = None
-) -> pd.DataFrame | None:
-    """A layer from its own file, else from the input GeoPackage or folder; None if absent.
+def extra_layer(args: argparse.Namespace, given: Path | None, layer: str) -> pd.DataFrame | None:
+    """A layer from its own file ``given``, else the layer ``layer`` of the input GeoPackage
+    or folder (``args.path``; a file of that name in any letter case); None if absent.
 
-    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84;
-    a Shapefile's or CSV table's text in ``encoding`` (``--encoding``).
+    Read as :func:`add_reading_options` say (``--coords``, ``--lon``/``--lat``, ``--crs``,
+    ``--encoding``, ``--repair``); lon/lat converted to WGS84.
     """
     from gridparty.core.io import VECTOR_SUFFIXES, layer_names, read_features
 
+    path: Path = args.path
+    options = read_options(args)
     if given is not None:
         if not given.exists():
             raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return read_features(given, coords=coords, encoding=encoding)
+        return read_features(given, **options)  # type: ignore[arg-type]  # the options' types
     if path.is_file() and path.suffix.lower() == ".gpkg":
-        if layer not in layer_names(path):
+        names = {name.lower(): name for name in layer_names(path)}
+        if layer.lower() not in names:
             return None
-        return read_features(path, layer=layer, coords=coords, encoding=encoding)
+        return read_features(path, layer=names[layer.lower()], **options)  # type: ignore[arg-type]  # the options' types
     if path.is_dir():
-        found = sorted(
-            p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in VECTOR_SUFFIXES
-        )
-        return read_features(found[0], coords=coords, encoding=encoding) if found else None
+        found = find_file(path, (layer,), VECTOR_SUFFIXES)
+        return read_features(found, **options) if found else None  # type: ignore[arg-type]  # the options' types
     return None
+
+
+def find_file(folder: Path, names: Sequence[str], suffixes: Sequence[str]) -> Path | None:
+    """The file of ``folder`` named one of ``names`` (the first name found wins; letter case
+    ignored, as for the level files) with one of ``suffixes``; None if there is none."""
+    files: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.suffix.lower() in suffixes:
+            files.setdefault(p.stem.lower(), p)
+    return next((files[n.lower()] for n in names if n.lower() in files), None)
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -465,7 +478,6 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="LEVEL=NAME",
         help="layer or file name per level when not standard, e.g. grid=网格2024",
     )
-    add_coords_option(parser)
     parser.add_argument(
         "--columns",
         nargs="*",
@@ -475,6 +487,18 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "东经=lon 北纬=lat (applied to every layer that has the column), or per level, e.g. "
         "community:code=community_id grid:code=grid_id (codes: docs/getting-started.md)",
     )
+    add_reading_options(parser)
+    parser.add_argument(
+        "--merge-parts",
+        action="store_true",
+        help="dissolve polygon rows that share an id (a multi-part community or grid) into one",
+    )
+
+
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """Add how files are read, the same on every command that reads input: ``--coords``,
+    ``--lon``/``--lat``, ``--crs``, ``--encoding`` and ``--repair``."""
+    add_coords_option(parser)
     parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
     parser.add_argument(
@@ -485,13 +509,24 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     add_encoding_option(parser)
     parser.add_argument(
-        "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
-    )
-    parser.add_argument(
-        "--merge-parts",
+        "--repair",
         action="store_true",
-        help="dissolve polygon rows that share an id (a multi-part community or grid) into one",
+        help="repair invalid geometries with make_valid (reported as info rows or a warning)",
     )
+
+
+def read_options(args: argparse.Namespace, level: str | None = None) -> dict[str, object]:
+    """The keyword arguments of :func:`gridparty.core.io.read_features` that
+    :func:`add_reading_options` set (``--coords`` of ``level`` when given per level)."""
+    coords = (args.level_coords or {}).get(level, args.coords) if level else args.coords
+    return {
+        "coords": coords,
+        "encoding": args.encoding,
+        "lon": args.lon,
+        "lat": args.lat,
+        "crs": args.crs,
+        "repair": args.repair,
+    }
 
 
 def read_input(args: argparse.Namespace) -> Hierarchy:

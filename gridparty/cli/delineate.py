@@ -120,8 +120,8 @@ def _run(args: argparse.Namespace) -> int:
             f"--keep-existing: {str(args.path)!r} has no grids to keep; leave the option out "
             "to delineate from scratch."
         )
-    streets = extra_layer(args.path, args.streets, "streets", args.coords, args.encoding)
-    compounds = extra_layer(args.path, args.compounds, "compounds", args.coords, args.encoding)
+    streets = extra_layer(args, args.streets, "streets")
+    compounds = extra_layer(args, args.compounds, "compounds")
     progress(f"delineating grids of {low}–{high} households in {len(h.communities):,} communities")
     result = delineate_grids(
         h,

@@ -169,14 +169,8 @@ def _run(args: argparse.Namespace) -> int:
         print(filled.describe())
     h = filled.hierarchy
     _check_against(h, args, named)
-    organisations = extra_layer(
-        args.path, args.organisations, "organisations", args.coords, args.encoding
-    )
-    centres = (
-        None
-        if args.no_centres
-        else extra_layer(args.path, args.centres, "service_centres", args.coords, args.encoding)
-    )
+    organisations = extra_layer(args, args.organisations, "organisations")
+    centres = None if args.no_centres else extra_layer(args, args.centres, "service_centres")
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None

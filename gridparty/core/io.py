@@ -24,7 +24,15 @@ import pyogrio
 from gridparty.core.atomic import atomic_path
 from gridparty.core.columns import ColumnMapping, mapping_for_level
 from gridparty.core.dtypes import TEXT_DTYPE
-from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
+from gridparty.core.errors import (
+    ColumnError,
+    DataFileError,
+    InputError,
+    LayerError,
+    ReadWarning,
+    RepairWarning,
+)
+from gridparty.core.geometry import made_valid
 from gridparty.core.labels import check_lang
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
@@ -714,6 +722,10 @@ def read_features(
     *,
     coords: str = "wgs84",
     encoding: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: str | int | None = None,
+    repair: bool = False,
 ) -> pd.DataFrame:
     """A layer outside the hierarchy (service centres, streets, organisations, alliance tables).
 
@@ -730,6 +742,16 @@ def read_features(
         layers: GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) are converted to WGS84.
     encoding : str, optional
         Text encoding of a Shapefile or CSV table, as for :func:`read_layer`.
+    lon, lat : str, optional
+        The coordinate columns of a CSV/Excel table, used where the table has them (else the
+        first of lon/lng/经度 ... and lat/纬度 ...); a table with no coordinate column is
+        returned as a plain DataFrame.
+    crs : CRS-like, optional
+        CRS of inputs that carry none: table coordinates that are not lon/lat degrees, or a
+        Shapefile without its ``.prj`` (files with a CRS keep theirs).
+    repair : bool
+        Repair invalid geometries with ``shapely.make_valid`` (a
+        :class:`~gridparty.core.errors.RepairWarning` names them); default False: as read.
 
     Returns
     -------
@@ -752,17 +774,40 @@ def read_features(
     encoding = check_encoding(encoding)
     if path.suffix.lower() in TABLE_SUFFIXES:
         table = _read_table(path, 0 if layer is None else layer, encoding)
-        if not set(_LON) & set(table.columns):
+        lon, lat = (name if name in table.columns else None for name in (lon, lat))
+        if lon is None and not set(_LON) & set(table.columns):
             return table
-        features = _table_points(table, path, None, None, None)
+        features = _table_points(table, path, lon, lat, crs)
     else:
         features = read_file(path, layer=layer, encoding=encoding)
+        if crs is not None and isinstance(features, gpd.GeoDataFrame) and features.crs is None:
+            features = features.set_crs(crs)  # e.g. a Shapefile without its .prj
     if not isinstance(features, gpd.GeoDataFrame):  # a GeoPackage table without geometry
         return features
-    features = ensure_wgs84(features, f"{path.name}{f' (layer {layer})' if layer else ''}")
+    name = f"{path.name}{f' (layer {layer})' if layer else ''}"
+    features = ensure_wgs84(features, name)
+    if repair:
+        features = _repaired(features, name)
     if coords in ("wgs84", "cgcs2000"):
         return features
     return convert_geometries(features, coords, "wgs84")
+
+
+def _repaired(features: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """``features`` with invalid geometries made valid, a :class:`RepairWarning` naming them."""
+    geoms, bad = made_valid(np.asarray(features.geometry.array))
+    if not bad.any():
+        return features
+    fixed = features.copy()
+    fixed["geometry"] = gpd.GeoSeries(geoms, index=features.index, crs=features.crs)
+    rows = [int(i) + 1 for i in np.flatnonzero(bad)]
+    warnings.warn(
+        f"{name}: repaired {len(rows)} invalid geometries with shapely.make_valid (rows "
+        f"{rows[:5]}{' …' if len(rows) > 5 else ''})",
+        RepairWarning,
+        stacklevel=3,
+    )
+    return fixed
 
 
 def layer_names(path: PathLike) -> list[str]:
