@@ -15,9 +15,11 @@ from gridparty.cli.common import (
     make_out,
     out_paths,
     print_figures,
+    print_problems,
     progress,
     read_input,
     run_notes,
+    run_problems,
     write_map,
 )
 from gridparty.core.errors import InputError, LayerError
@@ -153,6 +155,9 @@ def _run(args: argparse.Namespace) -> int:
         title = "新增驿站" if args.lang == "zh" else "new posts"
         print_figures(posts.summary().drop(index="note"), title, args.lang)
         print(posts.note)
+    found = run_problems(h, access)
+    if len(found):
+        print_problems(found, args.lang)
     make_out(args)
     if args.xlsx is not None:
         access.to_excel(args.xlsx, notes=run_notes(args))
@@ -168,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
             ),
             args.html,
         )
-    return fail_code(h.load_issues, args.fail_on)
+    return fail_code(found, args.fail_on)
 
 
 def _check_numbers(args: argparse.Namespace) -> dict[str, str]:

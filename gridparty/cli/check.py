@@ -22,6 +22,7 @@ from gridparty.cli.common import (
     progress,
     read_input,
     run_notes,
+    run_problems,
     write_map,
 )
 
@@ -164,8 +165,9 @@ def _run(args: argparse.Namespace) -> int:
     ):
         if part is not None:
             print_figures(part.summary(), heading, args.lang)
-    if len(h.load_issues):
-        print_problems(h.load_issues, args.lang)
+    found = run_problems(h, report)
+    if len(found):
+        print_problems(found, args.lang)
     make_out(args)
     if args.xlsx is not None:
         progress("writing the workbook")
@@ -178,4 +180,4 @@ def _run(args: argparse.Namespace) -> int:
     if args.html is not None:
         progress("drawing the map")
         write_map(report.map(tiles=args.tiles, lang=args.lang), args.html)
-    return fail_code(h.load_issues, args.fail_on)
+    return fail_code(found, args.fail_on)

@@ -48,6 +48,7 @@ __all__ = [
     "read_input",
     "read_options",
     "run_notes",
+    "run_problems",
     "write_map",
 ]
 
@@ -618,6 +619,30 @@ def add_fail_on_option(parser: argparse.ArgumentParser) -> None:
         help="exit with code 1 when problems of this severity (or worse) are found, in the "
         "input or the results (default never)",
     )
+
+
+#: The columns of a problem row, as every check writes them.
+_PROBLEM_COLUMNS = ["level", "id", "check", "severity", "message"]
+
+
+def run_problems(h: Hierarchy | None, *results: object) -> pd.DataFrame:
+    """Every problem of a run, for ``--fail-on`` and the console: the reading problems of
+    ``h`` (``h.load_issues``) and the rows of each result table that has a ``severity``
+    column (findings, issues, problems ...), in ``level, id, check, severity, message``."""
+    from gridparty.core.results import Tables
+
+    tables = [h.load_issues] if h is not None else []
+    for result in results:
+        if isinstance(result, Tables):
+            tables += [t for t in result.tables().values() if "severity" in t.columns]
+        elif isinstance(result, pd.DataFrame) and "severity" in result.columns:
+            tables.append(result)
+    shown = [
+        pd.DataFrame(t).reindex(columns=_PROBLEM_COLUMNS).astype(object) for t in tables if len(t)
+    ]
+    if not shown:
+        return pd.DataFrame(columns=_PROBLEM_COLUMNS)
+    return pd.concat(shown, ignore_index=True)
 
 
 def fail_code(problems: pd.DataFrame | None, fail_on: str | None) -> int:

@@ -19,9 +19,11 @@ from gridparty.cli.common import (
     make_out,
     out_paths,
     print_figures,
+    print_problems,
     progress,
     read_input,
     run_notes,
+    run_problems,
     write_map,
 )
 from gridparty.core.errors import InputError
@@ -179,6 +181,9 @@ def _run(args: argparse.Namespace) -> int:
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
     print_figures(zones.summary(), "辐射区" if args.lang == "zh" else "zones", args.lang)
     report = _Report(zones, choice)
+    found = run_problems(h, report)
+    if len(found):
+        print_problems(found, args.lang)
     make_out(args)
     notes = run_notes(args)
     for path, write, what in (
@@ -193,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         progress("drawing the map")
         m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
         write_map(m, args.html)
-    return fail_code(h.load_issues, args.fail_on)
+    return fail_code(found, args.fail_on)
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str] | None:
