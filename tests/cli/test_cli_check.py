@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
 import tiny_city
@@ -184,3 +185,32 @@ def _figures(printed: str) -> dict[str, str]:
         if name.strip():
             found.setdefault(name.strip(), value.strip())
     return found
+
+
+def test_an_attribute_missing_from_a_layer_is_one_not_recorded_row_per_layer(
+    tmp_path: Path,
+) -> None:
+    """Buildings without households and has_group: one not_recorded row per attribute of the
+    buildings layer, with the attribute named, and no finding per building or grid."""
+    path = tmp_path / "no_attributes.gpkg"
+    layers = tiny_city.layers()
+    layers["buildings"] = layers["buildings"].drop(columns=["households", "has_group"])
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    argv = [str(path), "--quiet", "--tiles", "none"]
+    assert main(["validate", *argv, "--csv", str(tmp_path / "issues.csv")]) == 0
+    issues = pd.read_csv(tmp_path / "issues.csv", encoding="utf-8-sig")
+    assert issues[["level", "id", "check"]].values.tolist() == [
+        ["building", "has_group", "not_recorded"]
+    ]
+    assert "has_group" in issues["message"].iloc[0]
+    assert "is recorded for none of the 4 buildings" in issues["message"].iloc[0]
+    assert main(["check", *argv, "--gpkg", str(tmp_path / "check.gpkg")]) == 0
+    findings = gpd.read_file(tmp_path / "check.gpkg", layer="findings")
+    missing = findings[findings["check"] == "not_recorded"]
+    assert sorted(zip(missing["level"], missing["id"], strict=True)) == [
+        ("building", "has_group"),
+        ("building", "households"),
+    ]
+    skipped = {"members_without_group", "households_outside_band"}
+    assert not findings["check"].isin(skipped).any()
