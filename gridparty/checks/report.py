@@ -35,9 +35,8 @@ from gridparty.checks.organisation import (
 from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
-from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
-from gridparty.core.results import Tables, figures
+from gridparty.core.results import Tables, figures, value_word
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.spatial.assign import Assignment, assign, with_parents
 
@@ -185,9 +184,8 @@ class CoverageReport(Tables):
         return out
 
     def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
-        """As for every result; with ``lang="zh"`` the code words in the ``level`` and ``scope``
-        columns (``grid``, ``building``, ``community``, ``street``, ``total``) and the ``unit``
-        ``all`` are written in Chinese too."""
+        """As for every result (code words of level, scope, check and severity in ``lang``),
+        and the ``unit`` ``all`` in ``lang`` too."""
         return {name: _in_words(table, lang) for name, table in super()._sheets(lang).items()}
 
     @property
@@ -239,29 +237,15 @@ class CoverageReport(Tables):
 
 #: Code words of the ``level``/``scope`` columns that :func:`gridparty.core.labels.text` does
 #: not know, in Chinese.
-_WORDS_ZH = {"total": "合计", "all": "全部"}
 _WORD_COLUMNS = ("level", "scope")
 
 
 def _in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``table`` with the codes of its level/scope columns (and unit ``all``) in ``lang``."""
-    if lang != "zh":
+    """``table`` with the unit ``all`` (the total row of the rates) in ``lang``; the code words
+    of the level/scope/check/severity columns are put in words by the workbook writer."""
+    if "unit" not in table.columns:
         return table
-
-    def word(value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        return _WORDS_ZH.get(value) or text(value, "zh")
-
-    out = table.copy()
-    for column in _WORD_COLUMNS:
-        if column in out.columns:
-            out[column] = out[column].map(word).astype(out[column].dtype)
-    if "unit" in out.columns:
-        out["unit"] = out["unit"].replace({"all": _WORDS_ZH["all"]})
-    if out.index.name in _WORD_COLUMNS:
-        out.index = out.index.map(word).rename(out.index.name)
-    return out
+    return table.assign(unit=table["unit"].replace({"all": value_word("all", lang)}))
 
 
 def _level_rates(rates: pd.DataFrame, scope: str) -> pd.DataFrame:

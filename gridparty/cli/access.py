@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         print_problems(found, args.lang)
     make_out(args)
     if args.xlsx is not None:
-        access.to_excel(args.xlsx, notes=run_notes(args))
+        access.to_excel(args.xlsx, lang=args.lang, notes=run_notes(args))
         print(f"report: {args.xlsx}")
     if args.gpkg is not None:
         access.to_geopackage(args.gpkg)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
+    DeprecatedAlias,
     add_cluster_options,
     add_fail_on_option,
     add_input_options,
@@ -89,9 +90,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     check.add_argument(
         "--lang-report",
-        default="zh",
         choices=["zh", "en"],
-        help="language of the workbook's sheet names and headers (default zh)",
+        action=DeprecatedAlias,
+        dest="lang",
+        default=argparse.SUPPRESS,
+        help="deprecated: use --lang (which sets the workbook's language too)",
     )
     add_out_option(check)
     add_fail_on_option(check)
@@ -171,7 +174,7 @@ def _run(args: argparse.Namespace) -> int:
     make_out(args)
     if args.xlsx is not None:
         progress("writing the workbook")
-        report.to_excel(args.xlsx, lang=args.lang_report, notes=run_notes(args))
+        report.to_excel(args.xlsx, lang=args.lang, notes=run_notes(args))
         print(f"workbook: {args.xlsx}")
     if args.gpkg is not None:
         progress("writing the GeoPackage")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gridparty.spatial.assign import Assignment
 
 __all__ = [
+    "DeprecatedAlias",
     "add_cluster_options",
     "add_coords_option",
     "add_encoding_option",
@@ -51,6 +52,25 @@ __all__ = [
     "run_problems",
     "write_map",
 ]
+
+
+class DeprecatedAlias(argparse.Action):
+    """An old option kept working: stores into the new option's ``dest`` and says on stderr
+    which option to use instead (the new one is the first word of ``help`` after "use")."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        new = "--" + self.dest.replace("_", "-")
+        print(
+            f"gridparty: warning: {option_string} is deprecated and will be removed; use {new}",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
 
 
 def add_coords_option(parser: argparse.ArgumentParser) -> None:
@@ -253,7 +273,7 @@ def print_problems(problems: pd.DataFrame, lang: str = "zh", top: int = 5) -> No
     from rich.table import Table
     from rich.text import Text
 
-    from gridparty.core.results import header
+    from gridparty.core.results import value_word
 
     if not len(problems):
         print("未发现问题" if lang == "zh" else "no problems found")
@@ -282,9 +302,9 @@ def print_problems(problems: pd.DataFrame, lang: str = "zh", top: int = 5) -> No
     for row in kinds.head(top).itertuples(index=False):
         example = f"{row.id}: {row.message!s}" if isinstance(row.id, str) else str(row.message)
         cells = (
-            header(str(row.severity), lang),
-            header(str(row.level), lang),
-            header(str(row.check), lang),
+            str(value_word(row.severity, lang)),
+            str(value_word(row.level, lang)),
+            str(value_word(row.check, lang)),
             f"{row.count:,}",
             " ".join(example.split())[:60],
         )

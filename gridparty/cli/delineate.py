@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     gpkg = args.gpkg or (out / OUT_FILES[1] if out else None)
     html = args.html or (out / OUT_FILES[2] if out else None)
     for path, write, what in (
-        (xlsx, result.to_excel, "tables"),
+        (xlsx, lambda p: result.to_excel(p, lang=args.lang), "tables"),
         (gpkg, result.to_geopackage, "layers"),
     ):
         if path is not None:

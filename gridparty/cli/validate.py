@@ -138,7 +138,7 @@ def _check(
     notes = run_notes(args)
     for path in (csv, xlsx):
         if path is not None:
-            write_table(shareable(issues), path, notes=notes)
+            write_table(shareable(issues), path, lang=args.lang, notes=notes)
             print(f"issues table: {path}")
     if html is not None:
         progress("drawing the map")

@@ -187,9 +187,9 @@ def _run(args: argparse.Namespace) -> int:
     make_out(args)
     notes = run_notes(args)
     for path, write, what in (
-        (args.xlsx, lambda p: report.to_excel(p, notes=notes), "tables"),
+        (args.xlsx, lambda p: report.to_excel(p, lang=args.lang, notes=notes), "tables"),
         (args.gpkg, zones.to_geopackage, "layers"),
-        (args.roster, lambda p: zones.roster_to_excel(p, notes=notes), "roster"),
+        (args.roster, lambda p: zones.roster_to_excel(p, lang=args.lang, notes=notes), "roster"),
     ):
         if path is not None:
             write(path)

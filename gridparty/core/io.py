@@ -505,7 +505,9 @@ def write_workbook(
     m² to 1, m to 0.1, km² to 0.001, ratios and shares as percentages) while the cells keep
     the exact values. Geometry columns are left out (write them to a GeoPackage). In a summary
     table (``value`` indexed by ``figure``) the figure names are translated with ``headers``
-    too. Every text from the tables (cells, headers, sheet names) is written as a string cell,
+    too, and so are the code words in the ``level``, ``scope``, ``check`` and ``severity`` cells
+    (:func:`gridparty.core.results.in_words`; the check codes are kept in a column 检查代码 /
+    Check code). Every text from the tables (cells, headers, sheet names) is written as a string cell,
     never as a formula; numbers stay numbers. The workbook is stamped :data:`XLSX_DATE`, so the
     same tables give the same bytes.
 
@@ -521,8 +523,11 @@ def write_workbook(
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     refuse_sources(target, frame_sources(tables.values()))
+    from gridparty.core.results import header, in_words
+
     lang_ = check_lang(lang)
-    names = headers or {}
+    # headers for people: the code words in the cells too (the check codes kept in 检查代码)
+    names = {"check_code": header("check_code", lang_), **headers} if headers else {}
     report = OutputText(spreadsheet=True)
     notes_frame = notes_table(notes, lang_)
     frames = [*tables.items(), (NOTES_SHEET[lang_], notes_frame)]
@@ -531,6 +536,8 @@ def write_workbook(
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for sheet, (_, table) in zip(sheets, frames, strict=True):
                 coded = _without_geometry(table)
+                if names and table is not notes_frame:
+                    coded = in_words(coded, lang_)
                 plain = coded.rename(columns=names)
                 if _is_summary(coded):
                     plain.index = plain.index.map(lambda v: names.get(str(v), v))

@@ -50,7 +50,9 @@ def test_validate_writes_the_table_and_the_map(
     assert table[["level", "id", "check"]].values.tolist() == [
         ["grid", "G2", "members_without_branch"]
     ]
-    assert pd.read_excel(xlsx)["问题"].tolist() == ["members_without_branch"]
+    book = pd.read_excel(xlsx)
+    assert book["问题"].tolist() == ["党员达标但未建网格党支部"]
+    assert book["检查代码"].tolist() == ["members_without_branch"]
     out = capsys.readouterr().out
     assert "发现 1 个问题" in out
     assert "党员达标但未建网格党支部" in out  # the problem is named, not only counted

@@ -214,3 +214,53 @@ def test_an_attribute_missing_from_a_layer_is_one_not_recorded_row_per_layer(
     ]
     skipped = {"members_without_group", "households_outside_band"}
     assert not findings["check"].isin(skipped).any()
+
+
+def _findings_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet)
+
+
+def test_check_workbook_shows_levels_checks_and_severities_in_words(tmp_path: Path) -> None:
+    """Chinese by default, the check code kept in 检查代码; English with --lang en."""
+    city = _write(tmp_path / "city.gpkg")
+    zh, en = tmp_path / "zh.xlsx", tmp_path / "en.xlsx"
+    argv = ["check", str(city), "--tiles", "none", "--quiet"]
+    assert main([*argv, "--xlsx", str(zh)]) == 0
+    assert main([*argv, "--xlsx", str(en), "--lang", "en"]) == 0
+    chinese = _findings_sheet(zh, header("findings"))
+    joint = chinese[chinese["检查代码"] == "joint_branch_candidate"]
+    assert joint[["层级", "编号", "问题", "级别"]].values.tolist() == [
+        ["网格", "G3", header("joint_branch_candidate"), "警告"]
+    ]
+    english = _findings_sheet(en, header("findings", "en"))
+    joint = english[english["Check code"] == "joint_branch_candidate"]
+    assert joint[["Level", "ID", "Check", "Severity"]].values.tolist() == [
+        ["grid", "G3", header("joint_branch_candidate", "en"), "warning"]
+    ]
+
+
+def test_lang_report_is_a_deprecated_alias_of_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    xlsx = tmp_path / "en.xlsx"
+    argv = ["check", str(city), "--xlsx", str(xlsx), "--lang-report", "en", "--tiles", "none"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "gridparty: warning: --lang-report is deprecated and will be removed; use --lang\n"
+    )
+    assert header("findings", "en") in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+
+
+def test_validate_workbook_in_english_with_lang_en(tmp_path: Path) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    xlsx = tmp_path / "issues.xlsx"
+    layers = tiny_city.layers()
+    layers["grids"].assign(has_branch=[True, False, True]).to_file(city, layer="grids")
+    argv = ["validate", str(city), "--xlsx", str(xlsx), "--lang", "en", "--tiles", "none"]
+    assert main(argv) == 0
+    issues = pd.read_excel(xlsx, sheet_name="Validation issues")
+    assert issues[["Level", "ID", "Check", "Check code", "Severity"]].values.tolist() == [
+        ["grid", "G2", "enough members but no branch", "members_without_branch", "warning"]
+    ]
