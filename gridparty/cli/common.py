@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from gridparty.core.schema import LEVEL_NAMES as LEVELS
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from gridparty.spatial.assign import Assignment
 
@@ -46,10 +47,12 @@ __all__ = [
     "make_out",
     "out_paths",
     "progress",
+    "progress_shown",
     "read_input",
     "read_options",
     "run_notes",
     "run_problems",
+    "stop_progress",
     "write_map",
 ]
 
@@ -176,7 +179,7 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: Whether progress lines are shown: on a terminal, unless ``--quiet`` (set by the main parser).
+#: Whether progress is shown: on a terminal, unless ``--quiet`` (set by the main parser).
 SHOW_PROGRESS = {"quiet": False}
 
 
@@ -211,19 +214,81 @@ class _TilesAction(argparse.Action):
 
 
 def progress(message: str) -> None:
-    """Print a time-stamped progress line to stderr (long runs show where they are).
+    """Show the step a run is at as a transient progress line on stderr.
 
-    Shown only when stderr is a terminal and ``--quiet`` was not given, so that piped and
-    scripted runs get the results only.
+    A step shows (a spinner, ``message`` and the seconds it has taken) only once it has run for
+    :data:`PROGRESS_AFTER_S` seconds, and the line disappears when the run ends: quick runs
+    print nothing. Shown only when stderr is a terminal, not on CI (the ``CI`` environment
+    variable set) and not with ``--quiet``, so that piped and scripted runs get the results
+    only, the same every time.
     """
-    if SHOW_PROGRESS["quiet"] or not sys.stderr.isatty():
+    if not progress_shown():
         return
-    from rich.console import Console
-    from rich.text import Text
+    _STEPS.step(message)
 
-    # Text, not markup: a path or name holding [brackets] is printed as it is
-    line = Text.assemble((time.strftime("%H:%M:%S"), "dim"), " ", message)
-    Console(stderr=True, highlight=False).print(line)
+
+#: Seconds a step runs before the progress line shows it.
+PROGRESS_AFTER_S = 2.0
+
+
+def progress_shown() -> bool:
+    """Whether :func:`progress` shows anything: stderr a terminal, not CI, no ``--quiet``."""
+    return not SHOW_PROGRESS["quiet"] and not os.environ.get("CI") and sys.stderr.isatty()
+
+
+def stop_progress() -> None:
+    """End the progress line (the main entry calls it when a command ends, however it ends)."""
+    _STEPS.stop()
+
+
+class _Steps:
+    """One transient rich progress display on stderr, its current step shown after a delay."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._timer: threading.Timer | None = None
+
+    def step(self, message: str) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if self._bar is None:
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True, highlight=False),
+                transient=True,
+                # results printed meanwhile go above the line on the terminal; piped, as they are
+                redirect_stdout=sys.stdout.isatty(),
+            )
+            self._bar.start()
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        if self._timer is not None:
+            self._timer.cancel()
+        # escaped: a path or name holding [brackets] is shown as it is, not as markup
+        self._task = self._bar.add_task(escape(message), visible=False)
+        self._timer = threading.Timer(PROGRESS_AFTER_S, self._show, (self._bar, self._task))
+        self._timer.daemon = True
+        self._timer.start()
+
+    @staticmethod
+    def _show(bar: Progress, task: TaskID) -> None:
+        if task in bar.task_ids:
+            bar.update(task, visible=True)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar = self._task = self._timer = None
+
+
+_STEPS = _Steps()
 
 
 def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
