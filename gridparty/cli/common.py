@@ -291,10 +291,13 @@ class _Steps:
 _STEPS = _Steps()
 
 
-def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
+def print_figures(
+    table: pd.DataFrame, title: str, lang: str = "zh", labels: Mapping[str, str] | None = None
+) -> None:
     """Print headline figures (:func:`gridparty.core.results.figures`) as an aligned table for
-    people: names in ``lang``, numbers rounded with their unit (m² whole, m to 0.1, km² to
-    0.001, ratios and shares as percentages, counts with thousands separators)."""
+    people: names in ``lang`` (``labels``: figure → the label key to use instead, a result's
+    ``LABELS``), numbers rounded with their unit (m² whole, m to 0.1, km² to 0.001, ratios and
+    shares as percentages, counts with thousands separators)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -305,7 +308,8 @@ def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
     shown.add_column(style="bold")
     shown.add_column(justify="right")
     for figure, value in table["value"].items():
-        shown.add_row(Text(header(str(figure), lang)), Text(readable(str(figure), value)))
+        name = (labels or {}).get(str(figure), str(figure))
+        shown.add_row(Text(header(name, lang)), Text(readable(str(figure), value)))
     _console().print(shown)
 
 

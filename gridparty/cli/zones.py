@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
@@ -27,6 +27,7 @@ from gridparty.cli.common import (
     write_map,
 )
 from gridparty.core.errors import InputError
+from gridparty.core.labels import ZONE_LABELS
 from gridparty.core.results import Tables
 
 if TYPE_CHECKING:
@@ -148,6 +149,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 class _Report(Tables):
     """The workbook of one run: the choice's tables (when chosen) and the zones' tables."""
 
+    LABELS: ClassVar[dict[str, str]] = ZONE_LABELS
+
     zones: MentoringZones
     choice: FlagshipChoice | None
 
@@ -240,7 +243,8 @@ def _choose(h: Hierarchy, args: argparse.Namespace, common: dict[str, Any]) -> F
     else:
         progress(f"choosing {args.k} flagships among {len(h.communities):,} communities")
         choice = choose_flagships(h, args.k, weights=args.weights, **common, **solve)
-    print_figures(choice.summary(), "示范社区选择" if args.lang == "zh" else "choice", args.lang)
+    title = "示范社区选择" if args.lang == "zh" else "choice"
+    print_figures(choice.summary(), title, args.lang, labels=choice.LABELS)
     print(f"solved in {choice.siting.seconds:.2f} s")
     print(f"flagships: {','.join(choice.chosen)}")
     return choice

@@ -7,7 +7,7 @@ from typing import Literal
 from gridparty.core.errors import InputError
 from gridparty.core.schema import LEVELS
 
-__all__ = ["CODE_COLUMNS", "LANGS", "Lang", "check_lang", "text", "value_text"]
+__all__ = ["CODE_COLUMNS", "LANGS", "ZONE_LABELS", "Lang", "check_lang", "text", "value_text"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -146,6 +146,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "mentees": ("帮带对象", "Mentees"),
     "multiple_zones": ("多辐射区组织", "In several zones"),
     "unreached": ("辐射区外组织", "Out of reach"),
+    "zone_uncovered": ("未被旗舰辐射", "outside every flagship zone"),
+    "zone_uncoverable": ("任何候选社区均辐射不到", "out of every candidate's reach"),
     "roster": ("联合党委名册", "Joint-committee roster"),
     "candidates": ("候选社区", "Candidates"),
     "uncovered_organisations": ("未覆盖组织", "Organisations not covered"),
@@ -370,6 +372,9 @@ _VALUES: dict[str, tuple[str, str]] = {
     "total": ("合计", "total"),
     "all": ("全部", "all"),
 }
+
+#: Figures of a flagship choice labelled for zones (see ``Tables.LABELS``), not as coverage gaps.
+ZONE_LABELS = {"uncovered": "zone_uncovered", "uncoverable": "zone_uncoverable"}
 
 #: Columns of problem and finding tables that hold code words, shown in words in workbooks.
 CODE_COLUMNS = ("level", "scope", "check", "severity")

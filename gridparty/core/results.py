@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import pandas as pd
@@ -235,6 +236,11 @@ class Tables(ABC):
     A subclass implements :meth:`tables` and :meth:`summary`.
     """
 
+    #: Code names (figures, columns) this result labels with another key of the label tables,
+    #: e.g. a flagship choice's figure ``uncovered`` worded for zones (``zone_uncovered``), not
+    #: as a gap in grid coverage.
+    LABELS: ClassVar[dict[str, str]] = {}
+
     @abstractmethod
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the result by name (GeoDataFrames keep their geometry)."""
@@ -280,7 +286,8 @@ class Tables(ABC):
         }
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         figures_ = {v for t in plain.values() if t.index.name == "figure" for v in t.index}
-        headers = {str(c): header(str(c), lang_) for c in {*columns, *figures_}}
+        labels = self.LABELS
+        headers = {str(c): header(labels.get(str(c), str(c)), lang_) for c in {*columns, *figures_}}
         return write_workbook(plain, path, headers=headers, notes=notes, lang=lang_)
 
     def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
