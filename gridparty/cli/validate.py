@@ -27,6 +27,7 @@ from gridparty.cli.common import (
     write_map,
 )
 from gridparty.core.model import Hierarchy
+from gridparty.core.schema import LEVELS
 
 __all__ = ["register"]
 
@@ -154,22 +155,28 @@ _DATUM_SUSPECT_SHARE = 0.5
 
 
 def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
-    """When most households miss their buildings, say whether a GCJ-02/BD-09 shift explains it."""
+    """When most households miss their buildings (or most buildings their grids), say whether a
+    GCJ-02/BD-09 shift explains it, judged by the parents they declare (``declared=``, as
+    :func:`gridparty.detect_datum_offset` takes them) where they declare any."""
     from gridparty.core.coords import detect_datum_offset
 
-    located = h.households[h.households.geometry.notna() & ~h.households.geometry.is_empty]
-    if len(located) < 10 or not len(h.buildings):
-        return
-    off = issues[
-        (issues["level"] == "household")
-        & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
-    ]
-    if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
-        return
-    found = detect_datum_offset(located, h.buildings)
-    if found.datum in ("gcj02", "bd09"):
-        print(
-            f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
-            f"buildings, and {found.message} On the command line: "
-            f"--coords household={found.datum}."
-        )
+    for level, parents in (("household", "building"), ("building", "grid")):
+        frame, reference = h.layer(level), h.layer(parents)
+        located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+        if len(located) < 10 or not len(reference):
+            continue
+        off = issues[
+            (issues["level"] == level)
+            & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
+        ]
+        if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
+            continue
+        column = f"{parents}_id"
+        declared = column if located[column].notna().any() else None
+        found = detect_datum_offset(located, reference, declared=declared)
+        if found.datum in ("gcj02", "bd09"):
+            print(
+                f"hint: {off['id'].nunique():,} of {len(located):,} {LEVELS[level].layer} miss "
+                f"their {LEVELS[parents].layer}, and {found.message} On the command line: "
+                f"--coords {level}={found.datum}."
+            )

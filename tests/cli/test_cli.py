@@ -122,6 +122,27 @@ def gaode_households_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def test_validate_names_a_datum_shift_of_buildings_against_their_declared_grids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Grids are large polygons: only the grids the buildings declare can tell the datum."""
+    from gridparty.core.coords import convert_geometries
+    from gridparty.core.io import write_layers
+    from gridparty.datasets.sample import sample_city
+
+    h = sample_city()
+    path = tmp_path / "gaode_buildings.gpkg"
+    layers = {"communities": h.communities, "grids": h.grids}
+    layers["buildings"] = convert_geometries(h.buildings, "wgs84", "bd09")
+    write_layers(layers, path)
+    assert main(["validate", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "buildings miss their grids" in out
+    assert "--coords building=bd09." in out
+    assert main(["validate", str(path), "--coords", "building=bd09", "--quiet"]) == 0
+    assert "hint:" not in capsys.readouterr().out
+
+
 def test_validate_names_a_datum_shift_and_coords_per_level_fixes_it(
     gaode_households_gpkg: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
