@@ -22,9 +22,9 @@ from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     SpatialCoverage,
-    same_level_overlaps,
     spatial_coverage,
     street_outlines,
+    unit_overlaps,
 )
 from gridparty.checks.fusion import GridFusion, grid_fusion
 from gridparty.checks.organisation import (
@@ -169,6 +169,8 @@ class CoverageReport(Tables):
                     "street_outside": self.communities.outside,
                 }
             )
+        if self.unit_overlaps is not None:
+            out["unit_overlaps"] = self.unit_overlaps
         out.update(
             {
                 "grid_status": self.grid_status,
@@ -332,7 +334,12 @@ def check_coverage(
             child_level="community",
         )
     say("checking communities, streets and districts for land claimed twice")
-    unit_overlaps = _unit_overlaps(filled, crs, min_area_m2, min_width_m)
+    overlapping = unit_overlaps(
+        filled,
+        metric_crs=crs,  # type: ignore[arg-type]  # a CRS
+        min_area_m2=min_area_m2,
+        min_width_m=min_width_m,
+    )
     say("checking the organisation rules")
     organisation = organisation_coverage(filled, rules=rules, metric_crs=crs)
     fusion = None
@@ -351,27 +358,8 @@ def check_coverage(
         grid_status=grid_status(filled, grids, organisation),
         fusion=fusion,
         changes=changes,
-        unit_overlaps=unit_overlaps,
+        unit_overlaps=overlapping,
     )
-
-
-def _unit_overlaps(
-    h: Hierarchy, crs: object, min_area_m2: float, min_width_m: float
-) -> gpd.GeoDataFrame:
-    """Same-level overlaps of communities, streets and districts, with a ``level`` column."""
-    frames = []
-    for level in ("community", "street", "district"):
-        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
-        found = same_level_overlaps(
-            units,
-            metric_crs=crs,  # type: ignore[arg-type]
-            min_area_m2=min_area_m2,
-            min_width_m=min_width_m,
-        )
-        frames.append(found.assign(level=pd.array([level] * len(found), dtype=TEXT_DTYPE)))
-    table = pd.concat(frames, ignore_index=True)
-    columns = ["level", *(c for c in frames[0].columns if c != "level")]
-    return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=4326)
 
 
 def _grid_coverage(

@@ -119,28 +119,35 @@ def _check(
     csv: Path | None,
     xlsx: Path | None,
 ) -> int:
+    from gridparty.checks.coverage import unit_overlaps
     from gridparty.checks.validate import shareable, validate
-    from gridparty.core.io import write_table
+    from gridparty.core.io import write_sheets, write_table
     from gridparty.maps import hierarchy_map
 
     assignment = assign_input(args, h)
     if any(assignment.filled.values()):
         print(assignment.describe())
     progress("validating")
+    tolerances = (
+        getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
+        getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+    )
     issues = validate(
-        h,
-        assignment=assignment,
-        min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-        min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+        h, assignment=assignment, min_area_m2=tolerances[0], min_width_m=tolerances[1]
     )
     print_problems(issues, args.lang)
     _datum_hint(h, issues)
     make_out(args)
     notes = run_notes(args)
-    for path in (csv, xlsx):
-        if path is not None:
-            write_table(shareable(issues), path, lang=args.lang, notes=notes)
-            print(f"issues table: {path}")
+    if csv is not None:
+        write_table(shareable(issues), csv, notes=notes)
+        print(f"issues table: {csv}")
+    if xlsx is not None:
+        # the issues, and the land two communities, streets or districts both claim
+        overlaps = unit_overlaps(h, min_area_m2=tolerances[0], min_width_m=tolerances[1])
+        sheets = {"issues": shareable(issues), "unit_overlaps": overlaps}
+        write_sheets(sheets, xlsx, lang=args.lang, notes=notes)
+        print(f"issues table: {xlsx}")
     if html is not None:
         progress("drawing the map")
         write_map(

@@ -58,6 +58,7 @@ __all__ = [
     "reproducible_gpkg",
     "write_hierarchy",
     "write_layers",
+    "write_sheets",
     "write_table",
     "write_workbook",
 ]
@@ -441,18 +442,7 @@ def write_table(
         raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
     refuse_sources(target, frame_sources([table]))
     if suffix == ".xlsx":
-        from gridparty.core.results import header
-
-        lang_ = check_lang(lang)
-        headers = {str(c): header(str(c), lang_) for c in table.columns}
-        return write_workbook(
-            {header(sheet, lang_): table},
-            target,
-            headers=headers,
-            index=False,
-            notes=notes,
-            lang=lang_,
-        )
+        return write_sheets({sheet: table}, target, lang=lang, notes=notes)
     report = OutputText(spreadsheet=True, formulas=True)
     plain = report.frame(_plain(table))
     with atomic_path(target) as tmp:
@@ -460,6 +450,42 @@ def write_table(
         plain.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     report.warn(target)
     return target
+
+
+def write_sheets(
+    tables: Mapping[str, pd.DataFrame],
+    path: PathLike,
+    *,
+    lang: str = "zh",
+    notes: Mapping[str, object] | None = None,
+) -> Path:
+    """Write plain tables (no index) as the sheets of a workbook for people, atomically.
+
+    Sheet names and headers are the labels of their code names in ``lang`` (``issues`` →
+    校验问题), and so are the code words in the cells (see :func:`write_workbook`); the
+    parameters ``notes`` go on the notes sheet. :func:`write_table` writes one sheet this way.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> issues = gp.validate(gp.sample_city()).drop(columns="geometry")
+    >>> path = os.path.join(tempfile.mkdtemp(), "issues.xlsx")
+    >>> write_sheets({"issues": issues}, path).suffix
+    '.xlsx'
+    """
+    from gridparty.core.results import header
+
+    lang_ = check_lang(lang)
+    headers = {str(c): header(str(c), lang_) for t in tables.values() for c in t.columns}
+    return write_workbook(
+        {header(sheet, lang_): table for sheet, table in tables.items()},
+        path,
+        headers=headers,
+        index=False,
+        notes=notes,
+        lang=lang_,
+    )
 
 
 def write_workbook(

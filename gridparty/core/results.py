@@ -48,6 +48,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "findings": ("组织覆盖问题", "Organisational findings"),
     "rates": ("覆盖率", "Coverage rates"),
     "joint_branches": ("联合党支部建议", "Joint branches"),
+    "unit_overlaps": ("同级单元重叠", "Same-level overlaps"),
     "problems": ("输入数据问题", "Input problems"),
     "grid_units": ("网格组织情况", "Grid units"),
     "fusion_matches": ("多网融合匹配", "Grid fusion matches"),

@@ -264,3 +264,25 @@ def test_validate_workbook_in_english_with_lang_en(tmp_path: Path) -> None:
     assert issues[["Level", "ID", "Check", "Check code", "Severity"]].values.tolist() == [
         ["grid", "G2", "enough members but no branch", "members_without_branch", "warning"]
     ]
+
+
+def test_same_level_overlaps_are_a_sheet_of_the_check_and_validate_workbooks(
+    tmp_path: Path,
+) -> None:
+    """C2 reaches 50 m into C1: 5,000 m² claimed by two communities."""
+    path = tmp_path / "overlap.gpkg"
+    layers = tiny_city.layers()
+    metric = layers["communities"].to_crs(tiny_city.UTM)
+    metric.loc[1, "geometry"] = box(150, 0, 400, 100)
+    layers["communities"] = metric.to_crs(4326)
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    argv = [str(path), "--quiet", "--tiles", "none"]
+    check, issues = tmp_path / "check.xlsx", tmp_path / "issues.xlsx"
+    assert main(["check", *argv, "--xlsx", str(check)]) == 0
+    assert main(["validate", *argv, "--xlsx", str(issues)]) == 0
+    for book in (check, issues):
+        sheet = pd.read_excel(book, sheet_name="同级单元重叠")
+        rows = sheet[["层级", "编号", "另一方编号"]].values.tolist()
+        assert rows == [["社区", "C1", "C2"]], book.name
+        assert sheet["面积（平方米）"].round(3).tolist() == [5000.0]
