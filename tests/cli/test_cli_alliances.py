@@ -61,3 +61,27 @@ def test_alliances_bad_crs_is_one_line_and_writes_nothing(
     assert err.startswith("gridparty: error: ")
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def test_extra_layers_are_found_in_any_letter_case(tmp_path: Path) -> None:
+    from gridparty.cli.common import extra_layer, find_file
+
+    folder = tmp_path / "city"
+    folder.mkdir()
+    centres = sample_layer("service_centres")
+    centres.to_file(folder / "Service_Centres.geojson")
+    (folder / "service_centres.txt").write_text("not a layer", encoding="utf-8")
+    assert find_file(folder, ("service_centres",), (".geojson",)) == (
+        folder / "Service_Centres.geojson"
+    )
+    assert find_file(folder, ("streets",), (".geojson",)) is None
+    args = build_parser().parse_args(["access", str(folder)])
+    found = extra_layer(args, None, "service_centres")
+    assert found is not None
+    assert len(found) == len(centres)
+    gpkg = tmp_path / "city.gpkg"
+    centres.to_file(gpkg, layer="SERVICE_CENTRES", driver="GPKG")
+    args = build_parser().parse_args(["access", str(gpkg)])
+    found = extra_layer(args, None, "service_centres")
+    assert found is not None
+    assert len(found) == len(centres)
