@@ -6,21 +6,14 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
-    add_fail_on_option,
     add_input_options,
-    add_map_options,
-    add_out_option,
+    add_output_options,
     extra_layer,
-    fail_code,
-    make_out,
+    finish,
     out_paths,
     print_figures,
-    print_problems,
     progress,
     read_input,
-    run_notes,
-    run_problems,
-    write_map,
 )
 from gridparty.core.errors import InputError, LayerError
 
@@ -110,9 +103,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write centres, service areas and the under-served as a GeoPackage",
     )
     cmd.add_argument("--html", type=Path, help="write the map")
-    add_out_option(cmd)
-    add_fail_on_option(cmd)
-    add_map_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(run=_run)
 
 
@@ -155,25 +146,18 @@ def _run(args: argparse.Namespace) -> int:
         title = "新增驿站" if args.lang == "zh" else "new posts"
         print_figures(posts.summary().drop(index="note"), title, args.lang)
         print(posts.note)
-    found = run_problems(h, access)
-    if len(found):
-        print_problems(found, args.lang)
-    make_out(args)
-    if args.xlsx is not None:
-        access.to_excel(args.xlsx, lang=args.lang, notes=run_notes(args))
-        print(f"report: {args.xlsx}")
-    if args.gpkg is not None:
-        access.to_geopackage(args.gpkg)
-        print(f"layers: {args.gpkg}")
-    if args.html is not None:
-        progress("drawing the map")
-        write_map(
-            access_map(
-                access, communities=h.communities, posts=posts, tiles=args.tiles, lang=args.lang
-            ),
-            args.html,
-        )
-    return fail_code(found, args.fail_on)
+    return finish(
+        args,
+        h,
+        [access],
+        [
+            (args.xlsx, access.to_excel, "report"),
+            (args.gpkg, access.to_geopackage, "layers"),
+        ],
+        lambda: access_map(
+            access, communities=h.communities, posts=posts, tiles=args.tiles, lang=args.lang
+        ),
+    )
 
 
 def _check_numbers(args: argparse.Namespace) -> dict[str, str]:

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ __all__ = [
     "add_input_options",
     "add_map_options",
     "add_out_option",
+    "add_output_options",
     "add_reading_options",
     "add_sliver_options",
     "assign_input",
@@ -43,6 +44,7 @@ __all__ = [
     "extra_layer",
     "fail_code",
     "find_file",
+    "finish",
     "input_columns",
     "make_out",
     "out_paths",
@@ -734,12 +736,68 @@ def run_problems(h: Hierarchy | None, *results: object) -> pd.DataFrame:
     return pd.concat(shown, ignore_index=True)
 
 
+def finish(
+    args: argparse.Namespace,
+    h: Hierarchy | None,
+    results: Sequence[object],
+    outputs: Sequence[tuple[Path | None, Callable[..., object], str]],
+    draw: Callable[[], folium.Map] | None = None,
+) -> int:
+    """The end every analysing command shares: print the problems of the run
+    (:func:`run_problems` of ``h`` and ``results``), make ``--out``, write each output, draw
+    the map to ``--html``, and return the ``--fail-on`` exit code.
+
+    Parameters
+    ----------
+    args : Namespace
+        The parsed command line (``lang``, ``fail_on``, ``html``, ``out`` and the parameters
+        of the run for the notes sheet).
+    h : Hierarchy or None
+        The hierarchy read (its reading problems count).
+    results : sequence
+        The results whose problem tables count (:class:`gridparty.core.results.Tables`).
+    outputs : sequence of (path, write, what)
+        Each file output: its path (None: not asked for), the function writing it, and the
+        word printed before the path (``workbook: check.xlsx``). A workbook (``.xlsx``) is
+        written as ``write(path, lang=..., notes=...)`` with ``--lang`` and :func:`run_notes`,
+        any other file as ``write(path)``.
+    draw : callable, optional
+        Makes the map written to ``args.html`` (drawn only when asked for).
+    """
+    found = run_problems(h, *results)
+    if len(found):
+        print_problems(found, args.lang)
+    make_out(args)
+    notes = run_notes(args)
+    for path, write, what in outputs:
+        if path is None:
+            continue
+        progress(f"writing {path.name}")
+        if path.suffix.lower() == ".xlsx":
+            write(path, lang=args.lang, notes=notes)
+        else:
+            write(path)
+        print(f"{what}: {path}")
+    if draw is not None and args.html is not None:
+        progress("drawing the map")
+        write_map(draw(), args.html)
+    return fail_code(found, args.fail_on)
+
+
 def fail_code(problems: pd.DataFrame | None, fail_on: str | None) -> int:
     """The exit code for ``--fail-on``: 1 when ``problems`` has a row as bad, else 0."""
     if fail_on in (None, "never") or problems is None or not len(problems):
         return 0
     worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
     return int(problems["severity"].isin(worse).any())
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Add what every analysing command offers after its own options: ``--out``,
+    ``--fail-on``, ``--tiles``, ``--tiles-attribution`` and ``--lang``."""
+    add_out_option(parser)
+    add_fail_on_option(parser)
+    add_map_options(parser)
 
 
 def add_out_option(parser: argparse.ArgumentParser, default: Path | None = None) -> None:

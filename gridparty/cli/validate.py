@@ -13,7 +13,7 @@ from gridparty.cli.common import (
     add_fail_on_option,
     add_input_options,
     add_map_options,
-    add_out_option,
+    add_output_options,
     add_sliver_options,
     assign_input,
     check_paths,
@@ -77,9 +77,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
-    add_out_option(val)
-    add_fail_on_option(val)
-    add_map_options(val)
+    add_output_options(val)
     val.set_defaults(run=_run_validate)
 
 

@@ -10,21 +10,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from gridparty.cli.common import (
-    add_fail_on_option,
     add_input_options,
-    add_map_options,
-    add_out_option,
+    add_output_options,
     extra_layer,
-    fail_code,
-    make_out,
+    finish,
     out_paths,
     print_figures,
-    print_problems,
     progress,
     read_input,
-    run_notes,
-    run_problems,
-    write_map,
 )
 from gridparty.core.errors import InputError
 from gridparty.core.labels import ZONE_LABELS
@@ -139,9 +132,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write the printable roster (.xlsx; personal "
         "data: secretaries and contacts where given)",
     )
-    add_out_option(cmd)
-    add_fail_on_option(cmd)
-    add_map_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(run=_run)
 
 
@@ -184,24 +175,17 @@ def _run(args: argparse.Namespace) -> int:
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
     print_figures(zones.summary(), "辐射区" if args.lang == "zh" else "zones", args.lang)
     report = _Report(zones, choice)
-    found = run_problems(h, report)
-    if len(found):
-        print_problems(found, args.lang)
-    make_out(args)
-    notes = run_notes(args)
-    for path, write, what in (
-        (args.xlsx, lambda p: report.to_excel(p, lang=args.lang, notes=notes), "tables"),
-        (args.gpkg, zones.to_geopackage, "layers"),
-        (args.roster, lambda p: zones.roster_to_excel(p, lang=args.lang, notes=notes), "roster"),
-    ):
-        if path is not None:
-            write(path)
-            print(f"{what}: {path}")
-    if args.html is not None:
-        progress("drawing the map")
-        m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
-        write_map(m, args.html)
-    return fail_code(found, args.fail_on)
+    return finish(
+        args,
+        h,
+        [report],
+        [
+            (args.xlsx, report.to_excel, "tables"),
+            (args.gpkg, zones.to_geopackage, "layers"),
+            (args.roster, zones.roster_to_excel, "roster"),
+        ],
+        lambda: flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang),
+    )
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str] | None:
