@@ -336,7 +336,7 @@ def check_coverage(
     say("checking communities, streets and districts for land claimed twice")
     overlapping = unit_overlaps(
         filled,
-        metric_crs=crs,  # type: ignore[arg-type]  # a CRS
+        metric_crs=crs,
         min_area_m2=min_area_m2,
         min_width_m=min_width_m,
     )

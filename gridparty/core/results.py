@@ -395,8 +395,9 @@ def in_words(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if column not in out.columns or not _textual(out[column]):
             continue
         if column == "check" and "check_code" not in out.columns:
-            out.insert(out.columns.get_loc("check") + 1, "check_code", out["check"])  # type: ignore[arg-type]  # one column: an int position
-        out[column] = pd.array(words(out[column]), dtype=out[column].dtype)
+            after = list(out.columns).index("check") + 1
+            out.insert(after, "check_code", out["check"])
+        out[column] = pd.Series(words(out[column]), index=out.index, dtype=out[column].dtype)
     if out.index.name in CODE_COLUMNS and _textual(out.index.to_series()):
         out.index = pd.Index(words(out.index), name=out.index.name)
     return out
