@@ -61,7 +61,7 @@ __all__ = [
 
 class DeprecatedAlias(argparse.Action):
     """An old option kept working: stores into the new option's ``dest`` and says on stderr
-    which option to use instead (the new one is the first word of ``help`` after "use")."""
+    to use the new option instead (``--`` and the ``dest``, e.g. ``--lang``)."""
 
     def __call__(
         self,
