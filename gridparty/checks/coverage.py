@@ -41,7 +41,7 @@ from gridparty.core import coords as _coords
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.geometry import measurable, take_or, to_wgs84_array
-from gridparty.core.model import ISSUE_COLUMNS
+from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
 from gridparty.spatial.tiling import (
@@ -64,6 +64,7 @@ __all__ = [
     "same_level_overlaps",
     "spatial_coverage",
     "street_outlines",
+    "unit_overlaps",
 ]
 
 #: Parts below this area (m²) are slivers; the same default as :func:`gridparty.checks.validate`.
@@ -420,6 +421,35 @@ def merge_parts(
     geoms = np.asarray(parts.geometry.array, dtype=object)
     merged = shapely.multipolygons(geoms, indices=group) if len(parts) else np.empty(0, object)
     return gpd.GeoDataFrame(area, geometry=gpd.GeoSeries(merged, crs=4326))
+
+
+def unit_overlaps(
+    h: Hierarchy,
+    *,
+    metric_crs: pyproj.CRS | str | int | None = None,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+) -> gpd.GeoDataFrame:
+    """:func:`same_level_overlaps` of the communities, streets and districts of ``h`` in one
+    table, a ``level`` column first (``community``, ``street``, ``district``).
+
+    Streets and districts are the outlines of their communities (:func:`street_outlines`);
+    ``metric_crs`` defaults to ``h.metric_crs``. The other parameters and columns are those of
+    :func:`same_level_overlaps`.
+    """
+    frames = []
+    for level in ("community", "street", "district"):
+        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
+        found = same_level_overlaps(
+            units,
+            metric_crs=h.metric_crs if metric_crs is None else metric_crs,
+            min_area_m2=min_area_m2,
+            min_width_m=min_width_m,
+        )
+        frames.append(found.assign(level=pd.array([level] * len(found), dtype=TEXT_DTYPE)))
+    table = pd.concat(frames, ignore_index=True)
+    columns = ["level", *(c for c in frames[0].columns if c != "level")]
+    return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=4326)
 
 
 def same_level_overlaps(

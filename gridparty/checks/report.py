@@ -24,9 +24,9 @@ from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     SpatialCoverage,
-    same_level_overlaps,
     spatial_coverage,
     street_outlines,
+    unit_overlaps,
 )
 from gridparty.checks.fusion import GridFusion, grid_fusion
 from gridparty.checks.organisation import (
@@ -37,9 +37,8 @@ from gridparty.checks.organisation import (
 from gridparty.checks.snapshots import SnapshotComparison, compare_coverage
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
-from gridparty.core.labels import text
 from gridparty.core.model import Hierarchy
-from gridparty.core.results import Tables, figures
+from gridparty.core.results import Tables, figures, value_word
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.spatial.assign import Assignment, assign, with_parents
 
@@ -172,6 +171,8 @@ class CoverageReport(Tables):
                     "street_outside": self.communities.outside,
                 }
             )
+        if self.unit_overlaps is not None:
+            out["unit_overlaps"] = self.unit_overlaps
         out.update(
             {
                 "grid_status": self.grid_status,
@@ -187,9 +188,8 @@ class CoverageReport(Tables):
         return out
 
     def _sheets(self, lang: str) -> dict[str, pd.DataFrame]:
-        """As for every result; with ``lang="zh"`` the code words in the ``level`` and ``scope``
-        columns (``grid``, ``building``, ``community``, ``street``, ``total``) and the ``unit``
-        ``all`` are written in Chinese too."""
+        """As for every result (code words of level, scope, check and severity in ``lang``),
+        and the ``unit`` ``all`` in ``lang`` too."""
         return {name: _in_words(table, lang) for name, table in super()._sheets(lang).items()}
 
     @property
@@ -253,29 +253,15 @@ class CoverageReport(Tables):
 
 #: Code words of the ``level``/``scope`` columns that :func:`gridparty.core.labels.text` does
 #: not know, in Chinese.
-_WORDS_ZH = {"total": "合计", "all": "全部"}
 _WORD_COLUMNS = ("level", "scope")
 
 
 def _in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``table`` with the codes of its level/scope columns (and unit ``all``) in ``lang``."""
-    if lang != "zh":
+    """``table`` with the unit ``all`` (the total row of the rates) in ``lang``; the code words
+    of the level/scope/check/severity columns are put in words by the workbook writer."""
+    if "unit" not in table.columns:
         return table
-
-    def word(value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        return _WORDS_ZH.get(value) or text(value, "zh")
-
-    out = table.copy()
-    for column in _WORD_COLUMNS:
-        if column in out.columns:
-            out[column] = out[column].map(word).astype(out[column].dtype)
-    if "unit" in out.columns:
-        out["unit"] = out["unit"].replace({"all": _WORDS_ZH["all"]})
-    if out.index.name in _WORD_COLUMNS:
-        out.index = out.index.map(word).rename(out.index.name)
-    return out
+    return table.assign(unit=table["unit"].replace({"all": value_word("all", lang)}))
 
 
 def _level_rates(rates: pd.DataFrame, scope: str) -> pd.DataFrame:
@@ -362,7 +348,12 @@ def check_coverage(
             child_level="community",
         )
     say("checking communities, streets and districts for land claimed twice")
-    unit_overlaps = _unit_overlaps(filled, crs, min_area_m2, min_width_m)
+    overlapping = unit_overlaps(
+        filled,
+        metric_crs=crs,
+        min_area_m2=min_area_m2,
+        min_width_m=min_width_m,
+    )
     say("checking the organisation rules")
     organisation = organisation_coverage(filled, rules=rules, metric_crs=crs)
     fusion = None
@@ -381,27 +372,8 @@ def check_coverage(
         grid_status=grid_status(filled, grids, organisation),
         fusion=fusion,
         changes=changes,
-        unit_overlaps=unit_overlaps,
+        unit_overlaps=overlapping,
     )
-
-
-def _unit_overlaps(
-    h: Hierarchy, crs: object, min_area_m2: float, min_width_m: float
-) -> gpd.GeoDataFrame:
-    """Same-level overlaps of communities, streets and districts, with a ``level`` column."""
-    frames = []
-    for level in ("community", "street", "district"):
-        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
-        found = same_level_overlaps(
-            units,
-            metric_crs=crs,  # type: ignore[arg-type]
-            min_area_m2=min_area_m2,
-            min_width_m=min_width_m,
-        )
-        frames.append(found.assign(level=pd.array([level] * len(found), dtype=TEXT_DTYPE)))
-    table = pd.concat(frames, ignore_index=True)
-    columns = ["level", *(c for c in frames[0].columns if c != "level")]
-    return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=4326)
 
 
 def _grid_coverage(

@@ -14,9 +14,9 @@ from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
     merge_parts,
-    same_level_overlaps,
     spatial_coverage,
     street_outlines,
+    unit_overlaps,
 )
 from gridparty.checks.organisation import organisation_findings, unrecorded_attributes
 from gridparty.core.arguments import positive_number
@@ -70,7 +70,11 @@ CHECKS: dict[str, tuple[str, str]] = {
         "warning",
         "two communities, streets or districts claim the same land, area in m²",
     ),
-    "tiny_polygon": ("warning", "a community or grid polygon smaller than min_area_m2"),
+    "tiny_polygon": (
+        "warning",
+        "a polygon smaller than min_area_m2: a community, grid or building, or the outline of a "
+        "street or district",
+    ),
 }
 
 #: Levels above the communities, as columns of ``h.communities`` (their outlines are the
@@ -146,7 +150,7 @@ def validate(
         _space_checks(h, assignment.table),
         *_spatial(filled, min_area_m2, min_width_m),
         *_same_level(filled, min_area_m2, min_width_m),
-        *(_tiny(filled, name, min_area_m2) for name in ("community", "grid")),
+        *(_tiny(filled, name, min_area_m2) for name in (*_POLYGON_LEVELS, *_UPPER)),
         _organisation(filled, rules),
     ]
     table = (
@@ -374,16 +378,13 @@ _SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered
 
 def _same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
     """Communities, streets and districts that claim the same land
-    (:func:`gridparty.checks.coverage.same_level_overlaps`); narrow ones are ``sliver`` rows."""
+    (:func:`gridparty.checks.coverage.unit_overlaps`); narrow ones are ``sliver`` rows."""
+    found = unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m)
     frames = []
     for level in ("community", *_UPPER):
-        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
-        found = same_level_overlaps(
-            units, metric_crs=h.metric_crs, min_area_m2=min_area_m2, min_width_m=min_width_m
-        )
         label = LEVELS["community"].label_en if level == "community" else level
         for narrow in (False, True):
-            rows = found[(found["kind"] == "sliver") == narrow]
+            rows = found[(found["level"] == level) & ((found["kind"] == "sliver") == narrow)]
             messages = [
                 f"overlaps {label} {o!r} by {a:,.0f} m²"
                 for o, a in zip(rows["other_id"], rows["area_m2"], strict=True)
@@ -399,12 +400,19 @@ def _same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd
     return frames
 
 
+#: The levels whose units are polygons (their ``tiny_polygon`` rows), before streets and districts.
+_POLYGON_LEVELS = tuple(name for name in LEVEL_NAMES if "Polygon" in LEVELS[name].geometry_types)
+
+
 def _tiny(h: Hierarchy, name: str, min_area_m2: float) -> pd.DataFrame:
     """Polygons smaller than ``min_area_m2`` (m², in ``h.metric_crs``): a fragment of a unit
-    rather than a unit (often one part of an id split over several rows)."""
-    frame = h.layer(name)
+    rather than a unit (often one part of an id split over several rows). ``name`` is a level of
+    the hierarchy, or ``street``/``district`` (the outlines of their communities)."""
+    frame = street_outlines(h.communities, by=name) if name in _UPPER else h.layer(name)
+    label = name if name in _UPPER else LEVELS[name].label_en
     geoms = np.asarray(frame.geometry.array, dtype=object)
     polygonal = np.isin(shapely.get_type_id(geoms), [3, 6]) & ~shapely.is_empty(geoms)
+    polygonal &= shapely.is_valid(geoms)  # an invalid one (its area unreliable) is reported so
     if not polygonal.any():
         return _rows(name, [], "tiny_polygon", [], [])
     area = np.full(len(frame), np.inf)
@@ -416,10 +424,7 @@ def _tiny(h: Hierarchy, name: str, min_area_m2: float) -> pd.DataFrame:
         name,
         frame.index[tiny],
         "tiny_polygon",
-        [
-            f"{LEVELS[name].label_en} polygon of {a:.3g} m², below min_area_m2={min_area_m2:g}"
-            for a in area[tiny]
-        ],
+        [f"{label} polygon of {a:.3g} m², below min_area_m2={min_area_m2:g}" for a in area[tiny]],
         geoms[tiny],
     )
 

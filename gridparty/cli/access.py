@@ -6,20 +6,14 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
-    add_fail_on_option,
     add_input_options,
-    add_map_options,
-    add_out_option,
+    add_output_options,
     extra_layer,
-    fail_code,
-    make_out,
-    map_wanted,
+    finish,
     out_paths,
     print_figures,
     progress,
     read_input,
-    run_notes,
-    write_map,
 )
 from gridparty.core.errors import InputError, LayerError
 
@@ -109,9 +103,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write centres, service areas and the under-served as a GeoPackage",
     )
     cmd.add_argument("--html", type=Path, help="write the map")
-    add_out_option(cmd)
-    add_fail_on_option(cmd)
-    add_map_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(run=_run)
 
 
@@ -126,17 +118,13 @@ def _run(args: argparse.Namespace) -> int:
     )
     tier_names = _check_numbers(args)
     h = read_input(args)
-    centres = extra_layer(args.path, args.centres, args.centres_layer, args.coords, args.encoding)
+    centres = extra_layer(args, args.centres, args.centres_layer)
     if centres is None:
         raise LayerError(
             f"no service centres: {str(args.path)!r} has no layer {args.centres_layer!r}; pass "
             "--centres FILE or --centres-layer NAME."
         )
-    streets = (
-        None
-        if args.straight
-        else extra_layer(args.path, args.streets, args.streets_layer, args.coords, args.encoding)
-    )
+    streets = None if args.straight else extra_layer(args, args.streets, args.streets_layer)
     progress(
         f"measuring {len(h.buildings):,} buildings and {len(h.households):,} households "
         f"against {len(centres):,} centres ({'straight' if streets is None else 'streets'})"
@@ -158,23 +146,18 @@ def _run(args: argparse.Namespace) -> int:
         title = "新增驿站" if args.lang == "zh" else "new posts"
         print_figures(posts.summary().drop(index="note"), title, args.lang)
         print(posts.note)
-    make_out(args)
-    if args.xlsx is not None:
-        access.to_excel(args.xlsx, notes=run_notes(args))
-        print(f"report: {args.xlsx}")
-    if args.gpkg is not None:
-        access.to_geopackage(args.gpkg)
-        print(f"layers: {args.gpkg}")
-    if map_wanted(args, args.html):
-        progress("drawing the map")
-        write_map(
-            access_map(
-                access, communities=h.communities, posts=posts, tiles=args.tiles, lang=args.lang
-            ),
-            args.html,
-            args,
-        )
-    return fail_code(h.load_issues, args.fail_on)
+    return finish(
+        args,
+        h,
+        [access],
+        [
+            (args.xlsx, access.to_excel, "report"),
+            (args.gpkg, access.to_geopackage, "layers"),
+        ],
+        lambda: access_map(
+            access, communities=h.communities, posts=posts, tiles=args.tiles, lang=args.lang
+        ),
+    )
 
 
 def _check_numbers(args: argparse.Namespace) -> dict[str, str]:

@@ -9,16 +9,17 @@ from typing import Any
 import pandas as pd
 
 from gridparty.cli.common import (
-    add_coords_option,
-    add_encoding_option,
     add_fail_on_option,
     add_map_options,
+    add_reading_options,
     check_paths,
     fail_code,
+    find_file,
     print_figures,
     print_paths,
     print_problems,
     progress,
+    read_options,
     run_notes,
     write_map,
 )
@@ -115,9 +116,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="TABLE:COLUMN=CODE",
         help="rename a table's columns to the names gridparty expects, e.g. units:单位编码=unit_id",
     )
+    add_reading_options(cmd)
     add_fail_on_option(cmd)
-    add_coords_option(cmd)
-    add_encoding_option(cmd)
     add_map_options(cmd)
     cmd.set_defaults(run=_run)
 
@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
     tables: dict[str, Any] = (
         _sample_tables()
         if args.path is None
-        else read_tables(args.path, args.coords, args.encoding, names=names)
+        else read_tables(args.path, names=names, **read_options(args))
     )
     tables = {
         t: None if f is None else _renamed(f, renames.get(t, {}), t) for t, f in tables.items()
@@ -157,9 +157,8 @@ def _run(args: argparse.Namespace) -> int:
             f"{args.path}: found tables {sorted(has)}; need units + alliances + memberships, "
             "communities + departments, or needs + resources (see gridparty alliances --help)."
         )
-    args.out.mkdir(parents=True, exist_ok=True)
     analysis = proposal = lists = None
-    problems = []
+    done: list[tuple[str, Any, tuple[pd.DataFrame, ...]]] = []  # written once all parts ran
     if parts["alliances"]:
         progress("analysing the alliance network")
         net = alliance_network(
@@ -171,8 +170,7 @@ def _run(args: argparse.Namespace) -> int:
             strict=False,
         )
         analysis = analyse_alliances(net)
-        _report("alliances", args, analysis, args.out / "alliances.xlsx")
-        problems.append(analysis.problems)
+        done.append(("alliances", analysis, ()))
     if parts["pairing"]:
         progress("checking the pairing and proposing the rest")
         proposal = propose_pairing(
@@ -182,8 +180,7 @@ def _run(args: argparse.Namespace) -> int:
             within=args.within,
             max_distance_m=args.max_pair_distance_m,
         )
-        _report("pairing", args, proposal, args.out / "pairing.xlsx", proposal.check.summary())
-        problems.append(proposal.check.problems)
+        done.append(("pairing", proposal, (proposal.check.summary(),)))
     if parts["lists"]:
         progress("matching needs to resources")
         lists = match_lists(
@@ -193,22 +190,24 @@ def _run(args: argparse.Namespace) -> int:
             communities=tables.get("communities"),
             max_distance_m=args.max_distance_m,
         )
-        _report("lists", args, lists, args.out / "lists.xlsx")
-        problems.append(lists.problems)
+        done.append(("lists", lists, ()))
     progress("drawing the map")
-    write_map(
-        alliance_map(
-            analysis,
-            communities=tables.get("communities"),
-            pairing=proposal,
-            departments=tables.get("departments"),
-            lists=lists,
-            tiles=args.tiles,
-            lang=args.lang,
-        ),
-        args.out / _MAP,
-        args,
+    m = alliance_map(
+        analysis,
+        communities=tables.get("communities"),
+        pairing=proposal,
+        departments=tables.get("departments"),
+        lists=lists,
+        tiles=args.tiles,
+        lang=args.lang,
     )
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, result, extra in done:
+        _report(name, args, result, args.out / f"{name}.xlsx", *extra)
+    write_map(m, args.out / _MAP, args)
+    problems = [
+        result.check.problems if name == "pairing" else result.problems for name, result, _ in done
+    ]
     return _exit_code(pd.concat(problems, ignore_index=True), args.fail_on, args.lang)
 
 
@@ -275,16 +274,16 @@ def _sample_tables() -> dict[str, pd.DataFrame | None]:
 
 def read_tables(
     path: Path,
-    coords: str = "wgs84",
-    encoding: str | None = None,
     *,
     names: dict[str, str] | None = None,
+    **options: Any,
 ) -> dict[str, pd.DataFrame | None]:
     """Every table of :data:`TABLE_NAMES` found in a GeoPackage or folder (``None`` if absent).
 
-    Points are read in ``coords`` (``--coords``) and converted to WGS84; Shapefile and CSV
-    text in ``encoding`` (``--encoding``). ``names`` gives a table's own layer or file name
-    (``--layers units=驻区单位``), tried before the standard ones.
+    ``names`` gives a table's own layer or file name (``--layers units=驻区单位``), tried
+    before the standard ones; names match in any letter case. ``options`` are those of
+    :func:`gridparty.core.io.read_features` (``coords``, ``encoding``, ``lon``, ``lat``,
+    ``crs``, ``repair``: ``--coords`` ... ``--repair``); points end in WGS84.
     """
     own = names or {}
     known = {t: (own[t], *n) if t in own else n for t, n in TABLE_NAMES.items()}
@@ -294,19 +293,18 @@ def read_tables(
         raise DataFileError(f"{str(path)!r} does not exist; check the path.")
     progress(f"reading {path}")
     if path.is_dir():
-        files = {p.stem: p for p in sorted(path.iterdir()) if p.suffix.lower() in _SUFFIXES}
-        found = {
-            t: next((files[n] for n in names if n in files), None) for t, names in known.items()
-        }
-        return {
-            t: None if p is None else read_features(p, coords=coords, encoding=encoding)
-            for t, p in found.items()
-        }
+        found = {t: find_file(path, n, _SUFFIXES) for t, n in known.items()}
+        return {t: None if p is None else read_features(p, **options) for t, p in found.items()}
     if path.suffix.lower() != ".gpkg":
         raise InputError(f"PATH={str(path)!r} must be a GeoPackage (.gpkg) or a folder of tables.")
-    layers = set(layer_names(path))
-    found_layers = {t: next((n for n in names if n in layers), None) for t, names in known.items()}
+    layers: dict[str, str] = {}
+    for layer in layer_names(path):
+        layers.setdefault(layer.lower(), layer)
+    found_layers = {
+        t: next((layers[n.lower()] for n in n_ if n.lower() in layers), None)
+        for t, n_ in known.items()
+    }
     return {
-        t: None if n is None else read_features(path, layer=n, coords=coords)
+        t: None if n is None else read_features(path, layer=n, **options)
         for t, n in found_layers.items()
     }

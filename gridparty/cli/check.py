@@ -6,24 +6,18 @@ import argparse
 from pathlib import Path
 
 from gridparty.cli.common import (
+    DeprecatedAlias,
     add_cluster_options,
-    add_fail_on_option,
     add_input_options,
-    add_map_options,
-    add_out_option,
+    add_output_options,
     add_sliver_options,
     assign_input,
-    fail_code,
+    finish,
     input_columns,
-    make_out,
-    map_wanted,
     out_paths,
     print_figures,
-    print_problems,
     progress,
     read_input,
-    run_notes,
-    write_map,
 )
 
 __all__ = ["register"]
@@ -89,13 +83,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     check.add_argument(
         "--lang-report",
-        default="zh",
         choices=["zh", "en"],
-        help="language of the workbook's sheet names and headers (default zh)",
+        action=DeprecatedAlias,
+        dest="lang",
+        default=argparse.SUPPRESS,
+        help="deprecated: use --lang (which sets the workbook's language too)",
     )
-    add_out_option(check)
-    add_fail_on_option(check)
-    add_map_options(check)
+    add_output_options(check)
     check.set_defaults(run=_run)
 
 
@@ -165,18 +159,13 @@ def _run(args: argparse.Namespace) -> int:
     ):
         if part is not None:
             print_figures(part.summary(), heading, args.lang)
-    if len(h.load_issues):
-        print_problems(h.load_issues, args.lang)
-    make_out(args)
-    if args.xlsx is not None:
-        progress("writing the workbook")
-        report.to_excel(args.xlsx, lang=args.lang_report, notes=run_notes(args))
-        print(f"workbook: {args.xlsx}")
-    if args.gpkg is not None:
-        progress("writing the GeoPackage")
-        report.to_geopackage(args.gpkg)
-        print(f"geopackage: {args.gpkg}")
-    if map_wanted(args, args.html):
-        progress("drawing the map")
-        write_map(report.map(tiles=args.tiles, lang=args.lang), args.html, args)
-    return fail_code(h.load_issues, args.fail_on)
+    return finish(
+        args,
+        h,
+        [report],
+        [
+            (args.xlsx, report.to_excel, "workbook"),
+            (args.gpkg, report.to_geopackage, "geopackage"),
+        ],
+        lambda: report.map(tiles=args.tiles, lang=args.lang),
+    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,10 +23,12 @@ from gridparty.core.schema import LEVEL_NAMES as LEVELS
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from gridparty.spatial.assign import Assignment
 
 __all__ = [
+    "DeprecatedAlias",
     "add_cluster_options",
     "add_coords_option",
     "add_encoding_option",
@@ -34,21 +36,48 @@ __all__ = [
     "add_input_options",
     "add_map_options",
     "add_out_option",
+    "add_output_options",
+    "add_reading_options",
     "add_sliver_options",
     "assign_input",
     "check_paths",
     "extra_layer",
     "fail_code",
+    "find_file",
+    "finish",
     "input_columns",
     "make_out",
     "map_wanted",
     "out_paths",
     "print_paths",
     "progress",
+    "progress_shown",
     "read_input",
+    "read_options",
     "run_notes",
+    "run_problems",
+    "stop_progress",
     "write_map",
 ]
+
+
+class DeprecatedAlias(argparse.Action):
+    """An old option kept working: stores into the new option's ``dest`` and says on stderr
+    to use the new option instead (``--`` and the ``dest``, e.g. ``--lang``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        new = "--" + self.dest.replace("_", "-")
+        print(
+            f"gridparty: warning: {option_string} is deprecated and will be removed; use {new}",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
 
 
 def add_coords_option(parser: argparse.ArgumentParser) -> None:
@@ -172,7 +201,7 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: Whether progress lines are shown: on a terminal, unless ``--quiet`` (set by the main parser).
+#: Whether progress is shown: on a terminal, unless ``--quiet`` (set by the main parser).
 SHOW_PROGRESS = {"quiet": False}
 
 
@@ -207,25 +236,90 @@ class _TilesAction(argparse.Action):
 
 
 def progress(message: str) -> None:
-    """Print a time-stamped progress line to stderr (long runs show where they are).
+    """Show the step a run is at as a transient progress line on stderr.
 
-    Shown only when stderr is a terminal and ``--quiet`` was not given, so that piped and
-    scripted runs get the results only.
+    A step shows (a spinner, ``message`` and the seconds it has taken) only once it has run for
+    :data:`PROGRESS_AFTER_S` seconds, and the line disappears when the run ends: quick runs
+    print nothing. Shown only when stderr is a terminal, not on CI (the ``CI`` environment
+    variable set) and not with ``--quiet``, so that piped and scripted runs get the results
+    only, the same every time.
     """
-    if SHOW_PROGRESS["quiet"] or not sys.stderr.isatty():
+    if not progress_shown():
         return
-    from rich.console import Console
-    from rich.text import Text
-
-    # Text, not markup: a path or name holding [brackets] is printed as it is
-    line = Text.assemble((time.strftime("%H:%M:%S"), "dim"), " ", message)
-    Console(stderr=True, highlight=False).print(line)
+    _STEPS.step(message)
 
 
-def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
+#: Seconds a step runs before the progress line shows it.
+PROGRESS_AFTER_S = 2.0
+
+
+def progress_shown() -> bool:
+    """Whether :func:`progress` shows anything: stderr a terminal, not CI, no ``--quiet``."""
+    return not SHOW_PROGRESS["quiet"] and not os.environ.get("CI") and sys.stderr.isatty()
+
+
+def stop_progress() -> None:
+    """End the progress line (the main entry calls it when a command ends, however it ends)."""
+    _STEPS.stop()
+
+
+class _Steps:
+    """One transient rich progress display on stderr, its current step shown after a delay."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._timer: threading.Timer | None = None
+
+    def step(self, message: str) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if self._bar is None:
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True, highlight=False),
+                transient=True,
+                # results printed meanwhile go above the line on the terminal; piped, as they are
+                redirect_stdout=sys.stdout.isatty(),
+            )
+            self._bar.start()
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        if self._timer is not None:
+            self._timer.cancel()
+        # escaped: a path or name holding [brackets] is shown as it is, not as markup
+        self._task = self._bar.add_task(escape(message), visible=False)
+        self._timer = threading.Timer(PROGRESS_AFTER_S, self._show, (self._bar, self._task))
+        self._timer.daemon = True
+        self._timer.start()
+
+    @staticmethod
+    def _show(bar: Progress, task: TaskID) -> None:
+        if task in bar.task_ids:
+            bar.update(task, visible=True)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar = self._task = self._timer = None
+
+
+_STEPS = _Steps()
+
+
+def print_figures(
+    table: pd.DataFrame, title: str, lang: str = "zh", labels: Mapping[str, str] | None = None
+) -> None:
     """Print headline figures (:func:`gridparty.core.results.figures`) as an aligned table for
-    people: names in ``lang``, numbers rounded with their unit (m² whole, m to 0.1, km² to
-    0.001, ratios and shares as percentages, counts with thousands separators)."""
+    people: names in ``lang`` (``labels``: figure → the label key to use instead, a result's
+    ``LABELS``), numbers rounded with their unit (m² whole, m to 0.1, km² to 0.001, ratios and
+    shares as percentages, counts with thousands separators)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -236,7 +330,8 @@ def print_figures(table: pd.DataFrame, title: str, lang: str = "zh") -> None:
     shown.add_column(style="bold")
     shown.add_column(justify="right")
     for figure, value in table["value"].items():
-        shown.add_row(Text(header(str(figure), lang)), Text(readable(str(figure), value)))
+        name = (labels or {}).get(str(figure), str(figure))
+        shown.add_row(Text(header(name, lang)), Text(readable(str(figure), value)))
     _console().print(shown)
 
 
@@ -269,7 +364,7 @@ def print_problems(problems: pd.DataFrame, lang: str = "zh", top: int = 5) -> No
     from rich.table import Table
     from rich.text import Text
 
-    from gridparty.core.results import header
+    from gridparty.core.results import value_word
 
     if not len(problems):
         print("未发现问题" if lang == "zh" else "no problems found")
@@ -298,9 +393,9 @@ def print_problems(problems: pd.DataFrame, lang: str = "zh", top: int = 5) -> No
     for row in kinds.head(top).itertuples(index=False):
         example = f"{row.id}: {row.message!s}" if isinstance(row.id, str) else str(row.message)
         cells = (
-            header(str(row.severity), lang),
-            header(str(row.level), lang),
-            header(str(row.check), lang),
+            str(value_word(row.severity, lang)),
+            str(value_word(row.level, lang)),
+            str(value_word(row.check, lang)),
             f"{row.count:,}",
             " ".join(example.split())[:60],
         )
@@ -507,30 +602,40 @@ def _writable_folder(arg: str, path: Path, folder: Path) -> None:
         )
 
 
-def extra_layer(
-    path: Path, given: Path | None, layer: str, coords: str, encoding: str | None = None
-) -> pd.DataFrame | None:
-    """A layer from its own file, else from the input GeoPackage or folder; None if absent.
+def extra_layer(args: argparse.Namespace, given: Path | None, layer: str) -> pd.DataFrame | None:
+    """A layer from its own file ``given``, else the layer ``layer`` of the input GeoPackage
+    or folder (``args.path``; a file of that name in any letter case); None if absent.
 
-    Its lon/lat are read in ``coords`` (the hierarchy's ``--coords``) and converted to WGS84;
-    a Shapefile's or CSV table's text in ``encoding`` (``--encoding``).
+    Read as :func:`add_reading_options` say (``--coords``, ``--lon``/``--lat``, ``--crs``,
+    ``--encoding``, ``--repair``); lon/lat converted to WGS84.
     """
     from gridparty.core.io import VECTOR_SUFFIXES, layer_names, read_features
 
+    path: Path = args.path
+    options = read_options(args)
     if given is not None:
         if not given.exists():
             raise InputError(f"{str(given)!r} does not exist; check the path.")
-        return read_features(given, coords=coords, encoding=encoding)
+        return read_features(given, **options)  # type: ignore[arg-type]  # the options' types
     if path.is_file() and path.suffix.lower() == ".gpkg":
-        if layer not in layer_names(path):
+        names = {name.lower(): name for name in layer_names(path)}
+        if layer.lower() not in names:
             return None
-        return read_features(path, layer=layer, coords=coords, encoding=encoding)
+        return read_features(path, layer=names[layer.lower()], **options)  # type: ignore[arg-type]  # the options' types
     if path.is_dir():
-        found = sorted(
-            p for p in path.iterdir() if p.stem == layer and p.suffix.lower() in VECTOR_SUFFIXES
-        )
-        return read_features(found[0], coords=coords, encoding=encoding) if found else None
+        found = find_file(path, (layer,), VECTOR_SUFFIXES)
+        return read_features(found, **options) if found else None  # type: ignore[arg-type]  # the options' types
     return None
+
+
+def find_file(folder: Path, names: Sequence[str], suffixes: Sequence[str]) -> Path | None:
+    """The file of ``folder`` named one of ``names`` (the first name found wins; letter case
+    ignored, as for the level files) with one of ``suffixes``; None if there is none."""
+    files: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.suffix.lower() in suffixes:
+            files.setdefault(p.stem.lower(), p)
+    return next((files[n.lower()] for n in names if n.lower() in files), None)
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -543,7 +648,6 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="LEVEL=NAME",
         help="layer or file name per level when not standard, e.g. grid=网格2024",
     )
-    add_coords_option(parser)
     parser.add_argument(
         "--columns",
         nargs="*",
@@ -553,6 +657,18 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "东经=lon 北纬=lat (applied to every layer that has the column), or per level, e.g. "
         "community:code=community_id grid:code=grid_id (codes: docs/getting-started.md)",
     )
+    add_reading_options(parser)
+    parser.add_argument(
+        "--merge-parts",
+        action="store_true",
+        help="dissolve polygon rows that share an id (a multi-part community or grid) into one",
+    )
+
+
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """Add how files are read, the same on every command that reads input: ``--coords``,
+    ``--lon``/``--lat``, ``--crs``, ``--encoding`` and ``--repair``."""
+    add_coords_option(parser)
     parser.add_argument("--lon", help="longitude / X column of CSV/Excel tables")
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
     parser.add_argument(
@@ -563,13 +679,24 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     add_encoding_option(parser)
     parser.add_argument(
-        "--repair", action="store_true", help="repair invalid geometries (reported as info rows)"
-    )
-    parser.add_argument(
-        "--merge-parts",
+        "--repair",
         action="store_true",
-        help="dissolve polygon rows that share an id (a multi-part community or grid) into one",
+        help="repair invalid geometries with make_valid (reported as info rows or a warning)",
     )
+
+
+def read_options(args: argparse.Namespace, level: str | None = None) -> dict[str, object]:
+    """The keyword arguments of :func:`gridparty.core.io.read_features` that
+    :func:`add_reading_options` set (``--coords`` of ``level`` when given per level)."""
+    coords = (args.level_coords or {}).get(level, args.coords) if level else args.coords
+    return {
+        "coords": coords,
+        "encoding": args.encoding,
+        "lon": args.lon,
+        "lat": args.lat,
+        "crs": args.crs,
+        "repair": args.repair,
+    }
 
 
 def read_input(args: argparse.Namespace) -> Hierarchy:
@@ -663,12 +790,93 @@ def add_fail_on_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: The columns of a problem row, as every check writes them.
+_PROBLEM_COLUMNS = ["level", "id", "check", "severity", "message"]
+
+
+def run_problems(h: Hierarchy | None, *results: object) -> pd.DataFrame:
+    """Every problem of a run, for ``--fail-on`` and the console: the reading problems of
+    ``h`` (``h.load_issues``) and the rows of each result table that has a ``severity``
+    column (findings, issues, problems ...), in ``level, id, check, severity, message``."""
+    from gridparty.core.results import Tables
+
+    tables = [h.load_issues] if h is not None else []
+    for result in results:
+        if isinstance(result, Tables):
+            tables += [t for t in result.tables().values() if "severity" in t.columns]
+        elif isinstance(result, pd.DataFrame) and "severity" in result.columns:
+            tables.append(result)
+    shown = [
+        pd.DataFrame(t).reindex(columns=_PROBLEM_COLUMNS).astype(object) for t in tables if len(t)
+    ]
+    if not shown:
+        return pd.DataFrame(columns=_PROBLEM_COLUMNS)
+    return pd.concat(shown, ignore_index=True)
+
+
+def finish(
+    args: argparse.Namespace,
+    h: Hierarchy | None,
+    results: Sequence[object],
+    outputs: Sequence[tuple[Path | None, Callable[..., object], str]],
+    draw: Callable[[], folium.Map] | None = None,
+) -> int:
+    """The end every analysing command shares: print the problems of the run
+    (:func:`run_problems` of ``h`` and ``results``), make ``--out``, write each output, draw
+    the map to ``--html``, and return the ``--fail-on`` exit code.
+
+    Parameters
+    ----------
+    args : Namespace
+        The parsed command line (``lang``, ``fail_on``, ``html``, ``out`` and the parameters
+        of the run for the notes sheet).
+    h : Hierarchy or None
+        The hierarchy read (its reading problems count).
+    results : sequence
+        The results whose problem tables count (:class:`gridparty.core.results.Tables`).
+    outputs : sequence of (path, write, what)
+        Each file output: its path (None: not asked for), the function writing it, and the
+        word printed before the path (``workbook: check.xlsx``). A workbook (``.xlsx``) is
+        written as ``write(path, lang=..., notes=...)`` with ``--lang`` and :func:`run_notes`,
+        any other file as ``write(path)``.
+    draw : callable, optional
+        Makes the map written to ``args.html`` and printed to ``--pdf``/``--png`` (drawn only
+        when one of them is asked for).
+    """
+    found = run_problems(h, *results)
+    if len(found):
+        print_problems(found, args.lang)
+    make_out(args)
+    notes = run_notes(args)
+    for path, write, what in outputs:
+        if path is None:
+            continue
+        progress(f"writing {path.name}")
+        if path.suffix.lower() == ".xlsx":
+            write(path, lang=args.lang, notes=notes)
+        else:
+            write(path)
+        print(f"{what}: {path}")
+    if draw is not None and map_wanted(args, args.html):
+        progress("drawing the map")
+        write_map(draw(), args.html, args)
+    return fail_code(found, args.fail_on)
+
+
 def fail_code(problems: pd.DataFrame | None, fail_on: str | None) -> int:
     """The exit code for ``--fail-on``: 1 when ``problems`` has a row as bad, else 0."""
     if fail_on in (None, "never") or problems is None or not len(problems):
         return 0
     worse = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
     return int(problems["severity"].isin(worse).any())
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Add what every analysing command offers after its own options: ``--out``,
+    ``--fail-on``, ``--tiles``, ``--tiles-attribution`` and ``--lang``."""
+    add_out_option(parser)
+    add_fail_on_option(parser)
+    add_map_options(parser)
 
 
 def add_out_option(parser: argparse.ArgumentParser, default: Path | None = None) -> None:

@@ -127,8 +127,8 @@ def _run(args: argparse.Namespace) -> int:
             f"--keep-existing: {str(args.path)!r} has no grids to keep; leave the option out "
             "to delineate from scratch."
         )
-    streets = extra_layer(args.path, args.streets, "streets", args.coords, args.encoding)
-    compounds = extra_layer(args.path, args.compounds, "compounds", args.coords, args.encoding)
+    streets = extra_layer(args, args.streets, "streets")
+    compounds = extra_layer(args, args.compounds, "compounds")
     progress(f"delineating grids of {low}–{high} households in {len(h.communities):,} communities")
     result = delineate_grids(
         h,
@@ -146,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
     xlsx = args.xlsx or (out / OUT_FILES[0] if out else None)
     gpkg = args.gpkg or (out / OUT_FILES[1] if out else None)
     for path, write, what in (
-        (xlsx, result.to_excel, "tables"),
+        (xlsx, lambda p: result.to_excel(p, lang=args.lang), "tables"),
         (gpkg, result.to_geopackage, "layers"),
     ):
         if path is not None:

@@ -24,7 +24,7 @@ COMMANDS = ("validate", "check", "access", "alliances", "zones", "delineate")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 issues at --fail-on, 2 bad input)."""
-    from gridparty.cli.common import SHOW_PROGRESS
+    from gridparty.cli.common import SHOW_PROGRESS, stop_progress
 
     args = build_parser().parse_args(argv)
     SHOW_PROGRESS["quiet"] = args.quiet
@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gridparty: error: {cli_hint(str(exc))}", file=sys.stderr)
         return 2
     finally:
+        stop_progress()
         warnings.showwarning = shown
 
 

@@ -13,7 +13,7 @@ from gridparty.cli.common import (
     add_fail_on_option,
     add_input_options,
     add_map_options,
-    add_out_option,
+    add_output_options,
     add_sliver_options,
     assign_input,
     check_paths,
@@ -29,6 +29,7 @@ from gridparty.cli.common import (
     write_map,
 )
 from gridparty.core.model import Hierarchy
+from gridparty.core.schema import LEVELS
 
 __all__ = ["register"]
 
@@ -78,9 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
-    add_out_option(val)
-    add_fail_on_option(val)
-    add_map_options(val)
+    add_output_options(val)
     val.set_defaults(run=_run_validate)
 
 
@@ -125,28 +124,35 @@ def _check(
     csv: Path | None,
     xlsx: Path | None,
 ) -> int:
+    from gridparty.checks.coverage import unit_overlaps
     from gridparty.checks.validate import shareable, validate
-    from gridparty.core.io import write_table
+    from gridparty.core.io import write_sheets, write_table
     from gridparty.maps import hierarchy_map
 
     assignment = assign_input(args, h)
     if any(assignment.filled.values()):
         print(assignment.describe())
     progress("validating")
+    tolerances = (
+        getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
+        getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+    )
     issues = validate(
-        h,
-        assignment=assignment,
-        min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-        min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
+        h, assignment=assignment, min_area_m2=tolerances[0], min_width_m=tolerances[1]
     )
     print_problems(issues, args.lang)
     _datum_hint(h, issues)
     make_out(args)
     notes = run_notes(args)
-    for path in (csv, xlsx):
-        if path is not None:
-            write_table(shareable(issues), path, notes=notes)
-            print(f"issues table: {path}")
+    if csv is not None:
+        write_table(shareable(issues), csv, notes=notes)
+        print(f"issues table: {csv}")
+    if xlsx is not None:
+        # the issues, and the land two communities, streets or districts both claim
+        overlaps = unit_overlaps(h, min_area_m2=tolerances[0], min_width_m=tolerances[1])
+        sheets = {"issues": shareable(issues), "unit_overlaps": overlaps}
+        write_sheets(sheets, xlsx, lang=args.lang, notes=notes)
+        print(f"issues table: {xlsx}")
     if map_wanted(args, html):
         progress("drawing the map")
         write_map(
@@ -162,22 +168,28 @@ _DATUM_SUSPECT_SHARE = 0.5
 
 
 def _datum_hint(h: Hierarchy, issues: pd.DataFrame) -> None:
-    """When most households miss their buildings, say whether a GCJ-02/BD-09 shift explains it."""
+    """When most households miss their buildings (or most buildings their grids), say whether a
+    GCJ-02/BD-09 shift explains it, judged by the parents they declare (``declared=``, as
+    :func:`gridparty.detect_datum_offset` takes them) where they declare any."""
     from gridparty.core.coords import detect_datum_offset
 
-    located = h.households[h.households.geometry.notna() & ~h.households.geometry.is_empty]
-    if len(located) < 10 or not len(h.buildings):
-        return
-    off = issues[
-        (issues["level"] == "household")
-        & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
-    ]
-    if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
-        return
-    found = detect_datum_offset(located, h.buildings)
-    if found.datum in ("gcj02", "bd09"):
-        print(
-            f"hint: {off['id'].nunique():,} of {len(located):,} households miss their "
-            f"buildings, and {found.message} On the command line: "
-            f"--coords household={found.datum}."
-        )
+    for level, parents in (("household", "building"), ("building", "grid")):
+        frame, reference = h.layer(level), h.layer(parents)
+        located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+        if len(located) < 10 or not len(reference):
+            continue
+        off = issues[
+            (issues["level"] == level)
+            & issues["check"].isin(["not_in_any_parent", "parent_mismatch"])
+        ]
+        if off["id"].nunique() < _DATUM_SUSPECT_SHARE * len(located):
+            continue
+        column = f"{parents}_id"
+        declared = column if located[column].notna().any() else None
+        found = detect_datum_offset(located, reference, declared=declared)
+        if found.datum in ("gcj02", "bd09"):
+            print(
+                f"hint: {off['id'].nunique():,} of {len(located):,} {LEVELS[level].layer} miss "
+                f"their {LEVELS[parents].layer}, and {found.message} On the command line: "
+                f"--coords {level}={found.datum}."
+            )

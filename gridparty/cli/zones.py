@@ -5,27 +5,22 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from gridparty.cli.common import (
-    add_fail_on_option,
     add_input_options,
-    add_map_options,
-    add_out_option,
+    add_output_options,
     extra_layer,
-    fail_code,
-    make_out,
-    map_wanted,
+    finish,
     out_paths,
     print_figures,
     progress,
     read_input,
-    run_notes,
-    write_map,
 )
 from gridparty.core.errors import InputError
+from gridparty.core.labels import ZONE_LABELS
 from gridparty.core.results import Tables
 
 if TYPE_CHECKING:
@@ -137,15 +132,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write the printable roster (.xlsx; personal "
         "data: secretaries and contacts where given)",
     )
-    add_out_option(cmd)
-    add_fail_on_option(cmd)
-    add_map_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(run=_run)
 
 
 @dataclass(frozen=True)
 class _Report(Tables):
     """The workbook of one run: the choice's tables (when chosen) and the zones' tables."""
+
+    LABELS: ClassVar[dict[str, str]] = ZONE_LABELS
 
     zones: MentoringZones
     choice: FlagshipChoice | None
@@ -170,14 +165,8 @@ def _run(args: argparse.Namespace) -> int:
         print(filled.describe())
     h = filled.hierarchy
     _check_against(h, args, named)
-    organisations = extra_layer(
-        args.path, args.organisations, "organisations", args.coords, args.encoding
-    )
-    centres = (
-        None
-        if args.no_centres
-        else extra_layer(args.path, args.centres, "service_centres", args.coords, args.encoding)
-    )
+    organisations = extra_layer(args, args.organisations, "organisations")
+    centres = None if args.no_centres else extra_layer(args, args.centres, "service_centres")
     size = {"radius_m": args.radius_m, "area_km2": args.area_km2, "origin": args.origin}
     common = {**size, "organisations": organisations, "centres": centres, "levels": args.levels}
     choice = _choose(h, args, common) if args.flagships is None else None
@@ -186,21 +175,17 @@ def _run(args: argparse.Namespace) -> int:
     zones = mentoring_zones(h, flagships, rule=args.rule, **common)  # type: ignore[arg-type]  # named when --flagships is given
     print_figures(zones.summary(), "辐射区" if args.lang == "zh" else "zones", args.lang)
     report = _Report(zones, choice)
-    make_out(args)
-    notes = run_notes(args)
-    for path, write, what in (
-        (args.xlsx, lambda p: report.to_excel(p, notes=notes), "tables"),
-        (args.gpkg, zones.to_geopackage, "layers"),
-        (args.roster, lambda p: zones.roster_to_excel(p, notes=notes), "roster"),
-    ):
-        if path is not None:
-            write(path)
-            print(f"{what}: {path}")
-    if map_wanted(args, args.html):
-        progress("drawing the map")
-        m = flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang)
-        write_map(m, args.html, args)
-    return fail_code(h.load_issues, args.fail_on)
+    return finish(
+        args,
+        h,
+        [report],
+        [
+            (args.xlsx, report.to_excel, "tables"),
+            (args.gpkg, zones.to_geopackage, "layers"),
+            (args.roster, zones.roster_to_excel, "roster"),
+        ],
+        lambda: flagship_map(zones, communities=h.communities, tiles=args.tiles, lang=args.lang),
+    )
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str] | None:
@@ -242,7 +227,8 @@ def _choose(h: Hierarchy, args: argparse.Namespace, common: dict[str, Any]) -> F
     else:
         progress(f"choosing {args.k} flagships among {len(h.communities):,} communities")
         choice = choose_flagships(h, args.k, weights=args.weights, **common, **solve)
-    print_figures(choice.summary(), "示范社区选择" if args.lang == "zh" else "choice", args.lang)
+    title = "示范社区选择" if args.lang == "zh" else "choice"
+    print_figures(choice.summary(), title, args.lang, labels=choice.LABELS)
     print(f"solved in {choice.siting.seconds:.2f} s")
     print(f"flagships: {','.join(choice.chosen)}")
     return choice

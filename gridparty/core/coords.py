@@ -1118,6 +1118,14 @@ def _large_polygons(layer: object, crs: pyproj.CRS) -> bool:
     return bool(np.median(np.sqrt(area)) >= LARGE_POLYGON_M)
 
 
+def _positions(labels: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The position in ``labels`` of each key, -1 where it is missing, not found, or found more
+    than once (an id or name that does not name one parent)."""
+    once = labels.notna() & ~labels.duplicated(keep=False)
+    lookup = pd.Series(np.flatnonzero(once.to_numpy()), index=labels[once].to_numpy())
+    return keys.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+
+
 def _by_declared_parents(
     layer: gpd.GeoDataFrame | gpd.GeoSeries,
     reference: gpd.GeoDataFrame | gpd.GeoSeries,
@@ -1132,22 +1140,21 @@ def _by_declared_parents(
                 "feature's declared parent id or name, or pass a Series aligned with layer."
             )
         declared = layer[declared]
-    keys = pd.Series(declared).reindex(geoms.index).astype(TEXT_DTYPE).str.strip()
+    given = pd.Series(declared)
+    # aligned already (a column of layer): kept by position, so repeated ids do not matter
+    aligned = given if given.index.equals(geoms.index) else given.reindex(geoms.index)
+    keys = aligned.astype(TEXT_DTYPE).str.strip()
     parents = ensure_wgs84(
         gpd.GeoDataFrame(geometry=_check_layer(reference, "reference")), "reference"
     )
-    pos = pd.Index(parents.index.astype(TEXT_DTYPE)).get_indexer(keys)
+    pos = _positions(pd.Series(parents.index, dtype=TEXT_DTYPE), keys)
     names = (
         reference["name"]
         if isinstance(reference, gpd.GeoDataFrame) and "name" in reference
         else None
     )
     if names is not None:
-        unique = names.astype(TEXT_DTYPE)[~names.astype(TEXT_DTYPE).duplicated(keep=False)]
-        by_name = pd.Index(names.astype(TEXT_DTYPE)).get_indexer(
-            pd.Index(keys.where(keys.isin(unique)))
-        )
-        pos = np.where(pos >= 0, pos, by_name)
+        pos = np.where(pos >= 0, pos, _positions(names.astype(TEXT_DTYPE), keys))
     present = np.asarray(geoms.values)
     usable = (pos >= 0) & ~(shapely.is_missing(present) | shapely.is_empty(present))
     parent_geoms = np.asarray(parents.geometry.values)

@@ -7,7 +7,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["measurable", "take_or", "to_wgs84_array"]
+__all__ = ["made_valid", "measurable", "take_or", "to_wgs84_array"]
 
 
 def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
@@ -17,11 +17,21 @@ def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.n
     :func:`gridparty.checks.validate` reports it as invalid. Missing geometries stay ``None``.
     """
     geoms = np.asarray(gpd.GeoSeries(frame.geometry).to_crs(crs).array, dtype=object)
+    return made_valid(geoms)[0]
+
+
+def made_valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``geoms`` (a shapely array) with the invalid ones made valid, and the mask of those.
+
+    ``shapely.make_valid`` with the ``structure`` method (collapsed parts dropped); missing
+    geometries stay ``None``. The input array is not changed (a copy when any is repaired).
+    """
+    geoms = np.asarray(geoms, dtype=object)
     bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-    return geoms
+    return geoms, bad
 
 
 def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:

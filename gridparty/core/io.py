@@ -24,7 +24,15 @@ import pyogrio
 from gridparty.core.atomic import atomic_path
 from gridparty.core.columns import ColumnMapping, mapping_for_level
 from gridparty.core.dtypes import TEXT_DTYPE
-from gridparty.core.errors import ColumnError, DataFileError, InputError, LayerError, ReadWarning
+from gridparty.core.errors import (
+    ColumnError,
+    DataFileError,
+    InputError,
+    LayerError,
+    ReadWarning,
+    RepairWarning,
+)
+from gridparty.core.geometry import made_valid
 from gridparty.core.labels import check_lang
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
@@ -50,6 +58,7 @@ __all__ = [
     "reproducible_gpkg",
     "write_hierarchy",
     "write_layers",
+    "write_sheets",
     "write_table",
     "write_workbook",
 ]
@@ -433,18 +442,7 @@ def write_table(
         raise InputError(f"path={str(path)!r} must end in .csv or .xlsx.")
     refuse_sources(target, frame_sources([table]))
     if suffix == ".xlsx":
-        from gridparty.core.results import header
-
-        lang_ = check_lang(lang)
-        headers = {str(c): header(str(c), lang_) for c in table.columns}
-        return write_workbook(
-            {header(sheet, lang_): table},
-            target,
-            headers=headers,
-            index=False,
-            notes=notes,
-            lang=lang_,
-        )
+        return write_sheets({sheet: table}, target, lang=lang, notes=notes)
     report = OutputText(spreadsheet=True, formulas=True)
     plain = report.frame(_plain(table))
     with atomic_path(target) as tmp:
@@ -452,6 +450,42 @@ def write_table(
         plain.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     report.warn(target)
     return target
+
+
+def write_sheets(
+    tables: Mapping[str, pd.DataFrame],
+    path: PathLike,
+    *,
+    lang: str = "zh",
+    notes: Mapping[str, object] | None = None,
+) -> Path:
+    """Write plain tables (no index) as the sheets of a workbook for people, atomically.
+
+    Sheet names and headers are the labels of their code names in ``lang`` (``issues`` →
+    校验问题), and so are the code words in the cells (see :func:`write_workbook`); the
+    parameters ``notes`` go on the notes sheet. :func:`write_table` writes one sheet this way.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import gridparty as gp
+    >>> issues = gp.validate(gp.sample_city()).drop(columns="geometry")
+    >>> path = os.path.join(tempfile.mkdtemp(), "issues.xlsx")
+    >>> write_sheets({"issues": issues}, path).suffix
+    '.xlsx'
+    """
+    from gridparty.core.results import header
+
+    lang_ = check_lang(lang)
+    headers = {str(c): header(str(c), lang_) for t in tables.values() for c in t.columns}
+    return write_workbook(
+        {header(sheet, lang_): table for sheet, table in tables.items()},
+        path,
+        headers=headers,
+        index=False,
+        notes=notes,
+        lang=lang_,
+    )
 
 
 def write_workbook(
@@ -497,7 +531,9 @@ def write_workbook(
     m² to 1, m to 0.1, km² to 0.001, ratios and shares as percentages) while the cells keep
     the exact values. Geometry columns are left out (write them to a GeoPackage). In a summary
     table (``value`` indexed by ``figure``) the figure names are translated with ``headers``
-    too. Every text from the tables (cells, headers, sheet names) is written as a string cell,
+    too, and so are the code words in the ``level``, ``scope``, ``check`` and ``severity`` cells
+    (:func:`gridparty.core.results.in_words`; the check codes are kept in a column 检查代码 /
+    Check code). Every text from the tables (cells, headers, sheet names) is written as a string cell,
     never as a formula; numbers stay numbers. The workbook is stamped :data:`XLSX_DATE`, so the
     same tables give the same bytes.
 
@@ -513,8 +549,11 @@ def write_workbook(
     if target.suffix.lower() != ".xlsx":
         raise InputError(f"path={str(path)!r} must end in .xlsx to write a workbook.")
     refuse_sources(target, frame_sources(tables.values()))
+    from gridparty.core.results import header, in_words
+
     lang_ = check_lang(lang)
-    names = headers or {}
+    # headers for people: the code words in the cells too (the check codes kept in 检查代码)
+    names = {"check_code": header("check_code", lang_), **headers} if headers else {}
     report = OutputText(spreadsheet=True)
     notes_frame = notes_table(notes, lang_)
     frames = [*tables.items(), (NOTES_SHEET[lang_], notes_frame)]
@@ -523,6 +562,8 @@ def write_workbook(
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for sheet, (_, table) in zip(sheets, frames, strict=True):
                 coded = _without_geometry(table)
+                if names and table is not notes_frame:
+                    coded = in_words(coded, lang_)
                 plain = coded.rename(columns=names)
                 if _is_summary(coded):
                     plain.index = plain.index.map(lambda v: names.get(str(v), v))
@@ -714,6 +755,10 @@ def read_features(
     *,
     coords: str = "wgs84",
     encoding: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: str | int | None = None,
+    repair: bool = False,
 ) -> pd.DataFrame:
     """A layer outside the hierarchy (service centres, streets, organisations, alliance tables).
 
@@ -730,6 +775,16 @@ def read_features(
         layers: GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) are converted to WGS84.
     encoding : str, optional
         Text encoding of a Shapefile or CSV table, as for :func:`read_layer`.
+    lon, lat : str, optional
+        The coordinate columns of a CSV/Excel table, used where the table has them (else the
+        first of lon/lng/经度 ... and lat/纬度 ...); a table with no coordinate column is
+        returned as a plain DataFrame.
+    crs : CRS-like, optional
+        CRS of inputs that carry none: table coordinates that are not lon/lat degrees, or a
+        Shapefile without its ``.prj`` (files with a CRS keep theirs).
+    repair : bool
+        Repair invalid geometries with ``shapely.make_valid`` (a
+        :class:`~gridparty.core.errors.RepairWarning` names them); default False: as read.
 
     Returns
     -------
@@ -752,17 +807,40 @@ def read_features(
     encoding = check_encoding(encoding)
     if path.suffix.lower() in TABLE_SUFFIXES:
         table = _read_table(path, 0 if layer is None else layer, encoding)
-        if not set(_LON) & set(table.columns):
+        lon, lat = (name if name in table.columns else None for name in (lon, lat))
+        if lon is None and not set(_LON) & set(table.columns):
             return table
-        features = _table_points(table, path, None, None, None)
+        features = _table_points(table, path, lon, lat, crs)
     else:
         features = read_file(path, layer=layer, encoding=encoding)
+        if crs is not None and isinstance(features, gpd.GeoDataFrame) and features.crs is None:
+            features = features.set_crs(crs)  # e.g. a Shapefile without its .prj
     if not isinstance(features, gpd.GeoDataFrame):  # a GeoPackage table without geometry
         return features
-    features = ensure_wgs84(features, f"{path.name}{f' (layer {layer})' if layer else ''}")
+    name = f"{path.name}{f' (layer {layer})' if layer else ''}"
+    features = ensure_wgs84(features, name)
+    if repair:
+        features = _repaired(features, name)
     if coords in ("wgs84", "cgcs2000"):
         return features
     return convert_geometries(features, coords, "wgs84")
+
+
+def _repaired(features: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """``features`` with invalid geometries made valid, a :class:`RepairWarning` naming them."""
+    geoms, bad = made_valid(np.asarray(features.geometry.array))
+    if not bad.any():
+        return features
+    fixed = features.copy()
+    fixed["geometry"] = gpd.GeoSeries(geoms, index=features.index, crs=features.crs)
+    rows = [int(i) + 1 for i in np.flatnonzero(bad)]
+    warnings.warn(
+        f"{name}: repaired {len(rows)} invalid geometries with shapely.make_valid (rows "
+        f"{rows[:5]}{' …' if len(rows) > 5 else ''})",
+        RepairWarning,
+        stacklevel=3,
+    )
+    return fixed
 
 
 def layer_names(path: PathLike) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Literal
 from gridparty.core.errors import InputError
 from gridparty.core.schema import LEVELS
 
-__all__ = ["LANGS", "Lang", "check_lang", "text"]
+__all__ = ["CODE_COLUMNS", "LANGS", "ZONE_LABELS", "Lang", "check_lang", "text", "value_text"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -157,6 +157,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "mentees": ("帮带对象", "Mentees"),
     "multiple_zones": ("多辐射区组织", "In several zones"),
     "unreached": ("辐射区外组织", "Out of reach"),
+    "zone_uncovered": ("未被旗舰辐射", "outside every flagship zone"),
+    "zone_uncoverable": ("任何候选社区均辐射不到", "out of every candidate's reach"),
     "roster": ("联合党委名册", "Joint-committee roster"),
     "candidates": ("候选社区", "Candidates"),
     "uncovered_organisations": ("未覆盖组织", "Organisations not covered"),
@@ -361,6 +363,43 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lead_not_member": ("牵头单位不是成员", "lead unit not a member"),
     "unpaired_community": ("社区未结对", "community not paired"),
 }
+
+
+#: What some code words mean as a *value* of a ``level`` or ``scope`` column (as a column or
+#: table name they may mean something else, see :func:`gridparty.core.results.header`).
+_VALUES: dict[str, tuple[str, str]] = {
+    "street": ("街道", "street"),
+    "district": ("区", "district"),
+    "unit": ("单位", "unit"),
+    "alliance": ("党建联盟", "alliance"),
+    "membership": ("联盟成员", "membership"),
+    "agreement": ("共建协议", "agreement"),
+    "department": ("结对部门", "department"),
+    "pairing": ("结对", "pairing"),
+    "need": ("需求", "need"),
+    "resource": ("资源", "resource"),
+    "service_centre": ("党群服务中心", "service centre"),
+    "streets": ("道路", "streets"),
+    "total": ("合计", "total"),
+    "all": ("全部", "all"),
+}
+
+#: Figures of a flagship choice labelled for zones (see ``Tables.LABELS``), not as coverage gaps.
+ZONE_LABELS = {"uncovered": "zone_uncovered", "uncoverable": "zone_uncoverable"}
+
+#: Columns of problem and finding tables that hold code words, shown in words in workbooks.
+CODE_COLUMNS = ("level", "scope", "check", "severity")
+
+
+def value_text(key: object, lang: Lang) -> object:
+    """A code word found as a cell value (``grid``, ``overlap``, ``error``) in ``lang``: the
+    label of a level, check or severity; anything else (ids, words already translated, NA) as
+    it is."""
+    if not isinstance(key, str):
+        return key
+    if key in _VALUES:
+        return _VALUES[key][LANGS.index(lang)]
+    return text(key, lang)
 
 
 def check_lang(lang: str) -> Lang:

@@ -26,6 +26,7 @@ from gridparty.core.columns import (
 )
 from gridparty.core.dtypes import ID_DTYPE, KIND_DTYPES
 from gridparty.core.errors import GeometryError, InputError, RepairWarning
+from gridparty.core.geometry import made_valid
 from gridparty.core.schema import LEVELS, Level
 
 __all__ = [
@@ -245,14 +246,11 @@ def _type_keys(level: Level) -> list[str]:
 
 
 def _repair(layer: gpd.GeoDataFrame, level: Level) -> tuple[gpd.GeoDataFrame, list[LoadIssue]]:
-    geoms = np.asarray(layer.geometry.array)
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    geoms, bad = made_valid(np.asarray(layer.geometry.array))
     if not bad.any():
         return layer, []
     fixed = layer.copy()
-    fixed.loc[bad, "geometry"] = shapely.make_valid(
-        np.asarray(geoms[bad]), method="structure", keep_collapsed=False
-    )
+    fixed["geometry"] = gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs)
     ids = list(layer.index[bad])
     warnings.warn(
         f"repaired {len(ids)} invalid {level.layer} geometries with shapely.make_valid: "

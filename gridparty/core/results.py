@@ -12,17 +12,18 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import pandas as pd
 
 from gridparty.core.errors import InputError
-from gridparty.core.labels import check_lang, text
+from gridparty.core.labels import CODE_COLUMNS, check_lang, text, value_text
 from gridparty.core.paths import refuse_sources
 from gridparty.core.safe import escape
 from gridparty.core.schema import drop_personal
 
-__all__ = ["HEADERS", "Tables", "figures", "header", "html_table"]
+__all__ = ["HEADERS", "Tables", "figures", "header", "html_table", "in_words", "value_word"]
 
 #: Rows of a table shown in the HTML repr.
 HTML_ROWS = 12
@@ -47,6 +48,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "findings": ("组织覆盖问题", "Organisational findings"),
     "rates": ("覆盖率", "Coverage rates"),
     "joint_branches": ("联合党支部建议", "Joint branches"),
+    "unit_overlaps": ("同级单元重叠", "Same-level overlaps"),
     "problems": ("输入数据问题", "Input problems"),
     "grid_units": ("网格组织情况", "Grid units"),
     "fusion_matches": ("多网融合匹配", "Grid fusion matches"),
@@ -57,6 +59,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "gap_changes": ("空白区域变化", "Gap changes"),
     "changes_by_community": ("各社区变化", "Changes by community"),
     # columns
+    "check_code": ("检查代码", "Check code"),
     "part": ("序号", "No."),
     "finding": ("序号", "No."),
     "problem": ("序号", "No."),
@@ -234,6 +237,11 @@ class Tables(ABC):
     A subclass implements :meth:`tables` and :meth:`summary`.
     """
 
+    #: Code names (figures, columns) this result labels with another key of the label tables,
+    #: e.g. a flagship choice's figure ``uncovered`` worded for zones (``zone_uncovered``), not
+    #: as a gap in grid coverage.
+    LABELS: ClassVar[dict[str, str]] = {}
+
     @abstractmethod
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the result by name (GeoDataFrames keep their geometry)."""
@@ -279,7 +287,8 @@ class Tables(ABC):
         }
         columns = {c for t in plain.values() for c in (*t.columns, *t.index.names) if c}
         figures_ = {v for t in plain.values() if t.index.name == "figure" for v in t.index}
-        headers = {str(c): header(str(c), lang_) for c in {*columns, *figures_}}
+        labels = self.LABELS
+        headers = {str(c): header(labels.get(str(c), str(c)), lang_) for c in {*columns, *figures_}}
         return write_workbook(plain, path, headers=headers, notes=notes, lang=lang_)
 
     def to_geopackage(self, path: str | os.PathLike[str]) -> Path:
@@ -343,6 +352,59 @@ def header(key: str, lang: str = "zh") -> str:
     if key in HEADERS:
         return HEADERS[key][0 if lang_ == "zh" else 1]
     return text(key, lang_)
+
+
+def value_word(value: object, lang: str = "zh") -> object:
+    """A code word found as a cell of a problem table in words for people: the label of a level
+    (``grid`` → 网格), a check (``overlap`` → 网格重叠) or a severity (``error`` → 错误);
+    anything else (ids, text already in words, NA) as it is.
+
+    Examples
+    --------
+    >>> value_word("grid"), value_word("error"), value_word("error", "en"), value_word("G1")
+    ('网格', '错误', 'error', 'G1')
+    """
+    lang_ = check_lang(lang)
+    word = value_text(value, lang_)
+    if isinstance(value, str) and word == value and value in HEADERS:
+        return HEADERS[value][0 if lang_ == "zh" else 1]
+    return word
+
+
+def in_words(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``table`` with the code words of its ``level``, ``scope``, ``check`` and ``severity``
+    columns (and index) in ``lang``, for a workbook people read.
+
+    The check codes stay in a column ``check_code`` (检查代码) right after ``check``, so that a
+    filter or a script can still select a check by its code. The table itself is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> issues = pd.DataFrame({"level": ["grid"], "check": ["overlap"], "severity": ["warning"]})
+    >>> in_words(issues).iloc[0].tolist()
+    ['网格', '网格重叠', 'overlap', '警告']
+    """
+    lang_ = check_lang(lang)
+    out = pd.DataFrame(table).copy()
+
+    def words(values: pd.Index | pd.Series) -> list[object]:
+        return [value_word(v, lang_) for v in values]
+
+    for column in CODE_COLUMNS:
+        if column not in out.columns or not _textual(out[column]):
+            continue
+        if column == "check" and "check_code" not in out.columns:
+            after = list(out.columns).index("check") + 1
+            out.insert(after, "check_code", out["check"])
+        out[column] = pd.Series(words(out[column]), index=out.index, dtype=out[column].dtype)
+    if out.index.name in CODE_COLUMNS and _textual(out.index.to_series()):
+        out.index = pd.Index(words(out.index), name=out.index.name)
+    return out
+
+
+def _textual(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
 
 
 def figures(values: dict[str, object]) -> pd.DataFrame:

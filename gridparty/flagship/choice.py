@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +37,7 @@ import shapely
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import InputError
 from gridparty.core.geometry import measurable
+from gridparty.core.labels import ZONE_LABELS
 from gridparty.core.model import Hierarchy
 from gridparty.core.results import Tables, figures
 from gridparty.flagship.zones import (
@@ -95,6 +96,8 @@ class FlagshipChoice(Tables):
     >>> len(choice.chosen), len(choice.candidates)
     (2, 9)
     """
+
+    LABELS: ClassVar[dict[str, str]] = ZONE_LABELS
 
     definition: ZoneDefinition
     chosen: tuple[str, ...]

@@ -721,7 +721,7 @@ def test_exports_leave_out_contacts_and_household_rows(tmp_path: Path) -> None:
     assert "张三" not in text
     issues = book["Issues"]
     assert not issues["ID"].isin(households["id"]).any()
-    rolled = issues[issues["Level"] == "household"]
+    rolled = issues[issues["Level"] == "member household"]
     assert rolled["Message"].tolist() == [
         f"{n} households (not listed: personal data)" for n in households.groupby("check").size()
     ]

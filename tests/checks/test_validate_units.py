@@ -65,6 +65,29 @@ def test_a_polygon_below_min_area_is_tiny_not_only_a_duplicate() -> None:
     assert validate(h, min_area_m2=0.1)["check"].ne("tiny_polygon").all()
 
 
+def test_tiny_polygons_are_found_at_every_polygon_level() -> None:
+    """A 20 m × 20 m community alone in its street and district: below 500 m², so are the
+    street's and the district's outlines, and the 400 m² buildings."""
+    layers = tiny_city.layers()
+    communities = layers["communities"]
+    square = tiny_city.frame({}, [tiny_city.box(200, 0, 220, 20)]).geometry[0]
+    communities.loc[1, "geometry"] = square
+    communities.loc[1, ["street", "district"]] = ["小街道", "小区"]
+    issues = validate(Hierarchy(**layers), min_area_m2=500)
+    tiny = issues[issues["check"] == "tiny_polygon"]
+    assert sorted(map(tuple, tiny[["level", "id"]].values.tolist())) == [
+        ("building", "B1"),
+        ("building", "B2"),
+        ("building", "B3"),
+        ("building", "B4"),
+        ("community", "C2"),
+        ("district", "小区"),
+        ("street", "小街道"),
+    ]
+    street = tiny[tiny["level"] == "street"]
+    assert street["message"].item() == "street polygon of 400 m², below min_area_m2=500"
+
+
 def test_without_grids_coverage_is_one_not_recorded_row() -> None:
     h = Hierarchy(tiny_city.communities())
     issues = validate(h)

@@ -50,7 +50,9 @@ def test_validate_writes_the_table_and_the_map(
     assert table[["level", "id", "check"]].values.tolist() == [
         ["grid", "G2", "members_without_branch"]
     ]
-    assert pd.read_excel(xlsx)["问题"].tolist() == ["members_without_branch"]
+    book = pd.read_excel(xlsx)
+    assert book["问题"].tolist() == ["党员达标但未建网格党支部"]
+    assert book["检查代码"].tolist() == ["members_without_branch"]
     out = capsys.readouterr().out
     assert "发现 1 个问题" in out
     assert "党员达标但未建网格党支部" in out  # the problem is named, not only counted
@@ -118,6 +120,27 @@ def gaode_households_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path,
     )
     return path
+
+
+def test_validate_names_a_datum_shift_of_buildings_against_their_declared_grids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Grids are large polygons: only the grids the buildings declare can tell the datum."""
+    from gridparty.core.coords import convert_geometries
+    from gridparty.core.io import write_layers
+    from gridparty.datasets.sample import sample_city
+
+    h = sample_city()
+    path = tmp_path / "gaode_buildings.gpkg"
+    layers = {"communities": h.communities, "grids": h.grids}
+    layers["buildings"] = convert_geometries(h.buildings, "wgs84", "bd09")
+    write_layers(layers, path)
+    assert main(["validate", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "buildings miss their grids" in out
+    assert "--coords building=bd09." in out
+    assert main(["validate", str(path), "--coords", "building=bd09", "--quiet"]) == 0
+    assert "hint:" not in capsys.readouterr().out
 
 
 def test_validate_names_a_datum_shift_and_coords_per_level_fixes_it(

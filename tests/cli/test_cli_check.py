@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
 import tiny_city
@@ -184,3 +185,104 @@ def _figures(printed: str) -> dict[str, str]:
         if name.strip():
             found.setdefault(name.strip(), value.strip())
     return found
+
+
+def test_an_attribute_missing_from_a_layer_is_one_not_recorded_row_per_layer(
+    tmp_path: Path,
+) -> None:
+    """Buildings without households and has_group: one not_recorded row per attribute of the
+    buildings layer, with the attribute named, and no finding per building or grid."""
+    path = tmp_path / "no_attributes.gpkg"
+    layers = tiny_city.layers()
+    layers["buildings"] = layers["buildings"].drop(columns=["households", "has_group"])
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    argv = [str(path), "--quiet", "--tiles", "none"]
+    assert main(["validate", *argv, "--csv", str(tmp_path / "issues.csv")]) == 0
+    issues = pd.read_csv(tmp_path / "issues.csv", encoding="utf-8-sig")
+    assert issues[["level", "id", "check"]].values.tolist() == [
+        ["building", "has_group", "not_recorded"]
+    ]
+    assert "has_group" in issues["message"].iloc[0]
+    assert "is recorded for none of the 4 buildings" in issues["message"].iloc[0]
+    assert main(["check", *argv, "--gpkg", str(tmp_path / "check.gpkg")]) == 0
+    findings = gpd.read_file(tmp_path / "check.gpkg", layer="findings")
+    missing = findings[findings["check"] == "not_recorded"]
+    assert sorted(zip(missing["level"], missing["id"], strict=True)) == [
+        ("building", "has_group"),
+        ("building", "households"),
+    ]
+    skipped = {"members_without_group", "households_outside_band"}
+    assert not findings["check"].isin(skipped).any()
+
+
+def _findings_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet)
+
+
+def test_check_workbook_shows_levels_checks_and_severities_in_words(tmp_path: Path) -> None:
+    """Chinese by default, the check code kept in 检查代码; English with --lang en."""
+    city = _write(tmp_path / "city.gpkg")
+    zh, en = tmp_path / "zh.xlsx", tmp_path / "en.xlsx"
+    argv = ["check", str(city), "--tiles", "none", "--quiet"]
+    assert main([*argv, "--xlsx", str(zh)]) == 0
+    assert main([*argv, "--xlsx", str(en), "--lang", "en"]) == 0
+    chinese = _findings_sheet(zh, header("findings"))
+    joint = chinese[chinese["检查代码"] == "joint_branch_candidate"]
+    assert joint[["层级", "编号", "问题", "级别"]].values.tolist() == [
+        ["网格", "G3", header("joint_branch_candidate"), "警告"]
+    ]
+    english = _findings_sheet(en, header("findings", "en"))
+    joint = english[english["Check code"] == "joint_branch_candidate"]
+    assert joint[["Level", "ID", "Check", "Severity"]].values.tolist() == [
+        ["grid", "G3", header("joint_branch_candidate", "en"), "warning"]
+    ]
+
+
+def test_lang_report_is_a_deprecated_alias_of_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    xlsx = tmp_path / "en.xlsx"
+    argv = ["check", str(city), "--xlsx", str(xlsx), "--lang-report", "en", "--tiles", "none"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "gridparty: warning: --lang-report is deprecated and will be removed; use --lang\n"
+    )
+    assert header("findings", "en") in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+
+
+def test_validate_workbook_in_english_with_lang_en(tmp_path: Path) -> None:
+    city = _write(tmp_path / "city.gpkg")
+    xlsx = tmp_path / "issues.xlsx"
+    layers = tiny_city.layers()
+    layers["grids"].assign(has_branch=[True, False, True]).to_file(city, layer="grids")
+    argv = ["validate", str(city), "--xlsx", str(xlsx), "--lang", "en", "--tiles", "none"]
+    assert main(argv) == 0
+    issues = pd.read_excel(xlsx, sheet_name="Validation issues")
+    assert issues[["Level", "ID", "Check", "Check code", "Severity"]].values.tolist() == [
+        ["grid", "G2", "enough members but no branch", "members_without_branch", "warning"]
+    ]
+
+
+def test_same_level_overlaps_are_a_sheet_of_the_check_and_validate_workbooks(
+    tmp_path: Path,
+) -> None:
+    """C2 reaches 50 m into C1: 5,000 m² claimed by two communities."""
+    path = tmp_path / "overlap.gpkg"
+    layers = tiny_city.layers()
+    metric = layers["communities"].to_crs(tiny_city.UTM)
+    metric.loc[1, "geometry"] = box(150, 0, 400, 100)
+    layers["communities"] = metric.to_crs(4326)
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    argv = [str(path), "--quiet", "--tiles", "none"]
+    check, issues = tmp_path / "check.xlsx", tmp_path / "issues.xlsx"
+    assert main(["check", *argv, "--xlsx", str(check)]) == 0
+    assert main(["validate", *argv, "--xlsx", str(issues)]) == 0
+    for book in (check, issues):
+        sheet = pd.read_excel(book, sheet_name="同级单元重叠")
+        rows = sheet[["层级", "编号", "另一方编号"]].values.tolist()
+        assert rows == [["社区", "C1", "C2"]], book.name
+        assert sheet["面积（平方米）"].round(3).tolist() == [5000.0]

@@ -39,7 +39,11 @@ def test_out_folder_gets_workbook_geopackage_and_map(
     assert grids["households"].between(20, 80).all()
     assert grids["households"].sum() == 150
     book = openpyxl.load_workbook(out / "网格划分.xlsx")
-    assert book.sheetnames[:3] == ["概要", "拟划网格", "楼栋所属网格"]
+    assert book.sheetnames[:3] == [
+        "Summary",
+        "Proposed grids",
+        "Grid of each building",
+    ]  # --lang en
     html = (out / "grids_map.html").read_text(encoding="utf-8")
     assert "20–80 households per grid" in html or "20\\u201380 households per grid" in html
 

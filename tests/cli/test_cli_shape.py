@@ -64,7 +64,7 @@ def test_out_writes_the_standard_files_and_fail_on_sets_the_exit_code(
     assert main([*argv, "--fail-on", "error"]) == 0
     assert main([*argv, "--fail-on", "never"]) == 0
     book = openpyxl.load_workbook(out / "issues.xlsx")
-    assert book.sheetnames == ["校验问题", "说明"]
+    assert book.sheetnames == ["校验问题", "同级单元重叠", "说明"]
     notes = dict(book["说明"].iter_rows(min_row=2, values_only=True))
     assert notes["gridparty 版本"] == VERSION
     assert notes["min_area_m2"] == "1"

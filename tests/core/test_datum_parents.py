@@ -86,3 +86,17 @@ def test_points_inside_no_polygon_are_not_counted_as_agreeing() -> None:
     buildings.loc["B1", "geometry"] = shapely.Polygon()
     found = detect_datum_offset(bd09_households(), buildings, declared="building_id")
     assert found.agreement["bd09"] == pytest.approx(3 / 5)
+
+
+def test_repeated_parent_names_and_ids_do_not_stop_detection() -> None:
+    """Buildings sharing a name (or an id twice in bad data) are not a parent to point at."""
+    buildings = tiny_city.buildings().set_index("building_id")
+    buildings["name"] = "同名楼"  # every building has the same name
+    households = bd09_households()
+    households.index = ["H"] * len(households)  # repeated household ids
+    found = detect_datum_offset(households, buildings, declared="building_id")
+    assert found.datum == "bd09"
+    assert found.points == 5
+    twice = buildings.iloc[[0, 0, 1, 2, 3]].assign(name=lambda b: b.index)
+    found = detect_datum_offset(households, twice, declared="building_id")
+    assert found.points == 3  # B1 (two rows) names no one parent: H1 and H2 are not compared

@@ -243,6 +243,33 @@ def test_read_features_reads_point_tables_and_plain_tables(tmp_path: Path) -> No
     assert table.to_dict("list") == {"alliance_id": ["A1"], "name": ["滨江联盟"]}
 
 
+def test_read_features_repairs_invalid_geometries_only_when_asked(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from gridparty.core.errors import RepairWarning
+
+    corners = [(0, 0), (100, 100), (100, 0), (0, 100)]  # a bow-tie
+    bowtie = shapely.Polygon([(tiny_city.X0 + x, tiny_city.Y0 + y) for x, y in corners])
+    path = tmp_path / "communities.geojson"
+    gpd.GeoDataFrame({"id": ["C1", "C2"]}, geometry=[bowtie, tiny_city.box(200, 0, 300, 100)],
+                     crs=tiny_city.UTM).to_crs(4326).to_file(path)  # fmt: skip
+    as_read = io.read_features(path)
+    assert as_read.geometry.is_valid.tolist() == [False, True]
+    with pytest.warns(RepairWarning, match=r"^communities\.geojson: repaired 1 invalid geometries"):
+        repaired = io.read_features(path, repair=True)
+    assert repaired.geometry.is_valid.tolist() == [True, True]
+    assert repaired.geometry.iloc[1].equals(as_read.geometry.iloc[1])  # the valid one as it was
+
+
+def test_read_features_takes_lon_lat_columns_and_a_crs(tmp_path: Path) -> None:
+    path = tmp_path / "units.csv"
+    pd.DataFrame({"unit_id": ["U1"], "X": [355_000.0], "Y": [3_455_000.0]}).to_csv(path)
+    read = io.read_features(path, lon="X", lat="Y", crs=tiny_city.UTM)
+    assert read.crs.to_epsg() == 4326
+    back = read.to_crs(tiny_city.UTM).geometry.iloc[0]
+    assert (round(back.x, 3), round(back.y, 3)) == (355_000.0, 3_455_000.0)
+
+
 def test_read_features_names_a_missing_path(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match=r"centres\.gpkg' does not exist"):
         io.read_features(tmp_path / "centres.gpkg")

@@ -143,7 +143,7 @@ def test_to_excel_writes_chinese_sheets_and_headers(tmp_path: Path) -> None:
         "面积（平方米）",
     ]  # no geometry
     assert sheets["覆盖率"].to_dict("list") == {
-        "统计范围": ["grid", "building"],
+        "统计范围": ["网格", "楼栋"],  # level codes in words
         "空间覆盖率": [0.5, 1.0],
     }
     english = pd.read_excel(result.to_excel(tmp_path / "en.xlsx", lang="en"), sheet_name=None)

@@ -122,9 +122,11 @@ def test_the_issues_workbook_has_the_same_style(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["校验问题", "说明"]
     sheet = book["校验问题"]
-    assert [c.value for c in sheet[1]] == ["层级", "编号", "问题", "级别", "说明"]
+    assert [c.value for c in sheet[1]] == ["层级", "编号", "问题", "检查代码", "级别", "说明"]
+    # code words in words for people, the check code kept for filters
+    assert [c.value for c in sheet[2]] == ["网格", "G1", "gap", "gap", "警告", "x"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:E2"
+    assert sheet.auto_filter.ref == "A1:F2"
     assert ["min_width_m", "2"] in [[c.value for c in r] for r in book["说明"].iter_rows()]
 
 

@@ -183,7 +183,7 @@ def test_command_reads_a_folder_of_tables(
     out = capsys.readouterr().out
     assert re.search(r"^党建联盟 +1 *$", out, re.M)
     assert re.search(r"^单元数 +2 *$", out, re.M)
-    assert re.search(r"membership +单位不存在 +1 ", out)  # the problem named
+    assert re.search(r"联盟成员 +单位不存在 +1 ", out)  # the problem named, in words
     assert not (tmp_path / "out" / "pairing.xlsx").exists()
 
 

@@ -258,13 +258,18 @@ def test_zones_cover_with_nothing_in_reach_says_why(
 
 
 def test_zones_cover_reports_as_covered_exactly_the_mentees(
-    city_gpkg: Path, capsys: pytest.CaptureFixture[str]
+    city_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--no-centres"]) == 0
+    xlsx = tmp_path / "zones.xlsx"
+    argv = ["zones", str(city_gpkg), "--cover", "--radius-m", "600", "--no-centres"]
+    assert main([*argv, "--xlsx", str(xlsx)]) == 0
+    summary = pd.read_excel(xlsx, sheet_name=header("summary"), index_col=0)
+    assert summary.loc["未被旗舰辐射"].tolist() == [4]
     printed = capsys.readouterr().out
     figures = dict(line.split()[:2] for line in printed.splitlines() if len(line.split()) == 2)
     assert (figures["已覆盖"], figures["帮带对象"]) == ("3", "3")
-    assert (figures[header("uncovered")], figures["辐射区外组织"]) == ("4", "4")
+    assert (figures["未被旗舰辐射"], figures["辐射区外组织"]) == ("4", "4")
+    assert header("uncovered") not in printed  # not the wording of a gap in grid coverage
     assert "flagships: A,B" in printed
 
 
