@@ -59,6 +59,76 @@ class Partition:
         return layer
 
 
+def read_column(part: Partition, level: str, column: str) -> list[object]:
+    """One column of a partition (its id column included): read alone when the file stores
+    it as text, else from the normalised layer (so ids compare as the layer's ids)."""
+    import pyarrow.parquet as pq
+
+    if not part.rows:
+        return []
+    if column in pq.read_schema(part.path).names:
+        values = pq.read_table(part.path, columns=[column]).column(0).to_pylist()
+        if all(v is None or isinstance(v, str) for v in values):
+            return values
+    layer = part.read(level)
+    return list(layer.index if column == LEVELS[level].id_column else layer[column])
+
+
+def select_rows(
+    parts: list[Partition],
+    level: str,
+    *,
+    boxes: np.ndarray | None = None,
+    ids: set[str] | frozenset[str] | None = None,
+    parents: tuple[str, set[str] | frozenset[str]] | None = None,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Rows of a layer, in its order, with their positions in the whole layer.
+
+    Without ``boxes``, ``ids`` and ``parents`` every row; otherwise the rows whose bounding
+    box meets one of ``boxes`` (shapely polygons, lon/lat), whose id is in ``ids`` or whose
+    ``parents[0]`` column holds a value of ``parents[1]``. A partition is read only when its
+    bounds meet a box or its id (or parent) column holds a wanted value.
+    """
+    import shapely
+
+    everything = boxes is None and ids is None and parents is None
+    tree = shapely.STRtree(boxes) if boxes is not None and len(boxes) else None
+    frames, positions, offset = [], [], 0
+    for part in parts:
+        start, offset = offset, offset + part.rows
+        if not part.rows:
+            continue
+        wanted = everything or (
+            tree is not None
+            and not np.isnan(part.bounds).any()
+            and len(tree.query(shapely.box(*part.bounds)))
+        )
+        if not wanted and ids:
+            wanted = not ids.isdisjoint(read_column(part, level, LEVELS[level].id_column))
+        if not wanted and parents is not None and parents[1]:
+            wanted = not parents[1].isdisjoint(read_column(part, level, parents[0]))
+        if not wanted:
+            continue
+        frame = part.read(level)
+        keep = np.full(len(frame), everything)
+        if tree is not None:
+            bounds = frame.geometry.bounds.to_numpy()
+            located = np.flatnonzero(~np.isnan(bounds).any(axis=1))
+            hit = tree.query(shapely.box(*bounds[located].T))[0]
+            keep[located[np.unique(hit)]] = True
+        if ids:
+            keep |= frame.index.isin(list(ids))
+        if parents is not None and parents[1]:
+            keep |= frame[parents[0]].isin(list(parents[1])).to_numpy()
+        frames.append(frame[keep])
+        positions.append(start + np.flatnonzero(keep))
+    if not frames:
+        from gridparty.core.layers import empty_layer
+
+        return empty_layer(LEVELS[level]), np.zeros(0, dtype=np.int64)
+    return gpd.GeoDataFrame(pd.concat(frames)), np.concatenate(positions)
+
+
 @dataclass(frozen=True)
 class PartitionedHierarchy:
     """A hierarchy on disk, partitioned; see :func:`read_partitioned`.
