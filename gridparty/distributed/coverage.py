@@ -20,6 +20,7 @@ sorted as :func:`spatial_coverage` sorts them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,7 @@ def distributed_coverage(
     client: Any = None,
     min_area_m2: float = DEFAULT_MIN_AREA_M2,
     min_width_m: float = DEFAULT_MIN_WIDTH_M,
+    filled: Mapping[str, str] | None = None,
     progress: bool = False,
 ) -> SpatialCoverage:
     """:func:`gridparty.spatial_coverage` of the grids in the communities, computed on Dask.
@@ -75,6 +77,10 @@ def distributed_coverage(
         The cluster to run on; without one, Dask's default scheduler.
     min_area_m2, min_width_m : float
         Sliver tolerances (m², m), see :func:`gridparty.spatial_coverage`.
+    filled : mapping, optional
+        Community id of grids that declare none (grid id → community id), e.g. from
+        :func:`distributed_assign`'s ``spatial`` column, as :func:`gridparty.validate` fills
+        them before checking coverage.
     progress : bool
         Show Dask's progress bar.
 
@@ -103,19 +109,20 @@ def distributed_coverage(
     crs = ph.metric_crs
     communities, grids = ph.partitions["community"], ph.partitions["grid"]
     tolerances = (float(min_area_m2), float(min_width_m))
+    fill = dict(filled or {})
     if not any(p.rows for p in grids):  # nothing to cover with: the single-machine answer
-        task = dask.delayed(_whole, pure=True)(communities, grids, crs, tolerances)
+        task = dask.delayed(_whole, pure=True)(communities, grids, crs, tolerances, fill)
         return compute([task], client, progress)[0]  # type: ignore[no-any-return]  # a SpatialCoverage
     known = dask.delayed(layer_ids, pure=True)(communities, "community")
     tasks = [
         dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, home=("community", i), known=known
+            communities, grids, crs, tolerances, fill, home=("community", i), known=known
         )
         for i, part in enumerate(communities)
         if part.rows
     ] + [
         dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, home=("grid", i), known=known
+            communities, grids, crs, tolerances, fill, home=("grid", i), known=known
         )
         for i, part in enumerate(grids)
         if part.rows
@@ -128,9 +135,10 @@ def _whole(
     grids: list[Partition],
     crs: pyproj.CRS,
     tolerances: tuple[float, float],
+    fill: dict[str, str],
 ) -> SpatialCoverage:
     parents = select_rows(communities, "community")[0]
-    children = select_rows(grids, "grid")[0]
+    children = _fill(select_rows(grids, "grid")[0], fill)
     return _coverage(parents, children, crs, tolerances)
 
 
@@ -157,11 +165,23 @@ def _boxes(frame: Any) -> np.ndarray:
     return shapely.box(bounds[:, 0] - dx, bounds[:, 1] - dy, bounds[:, 2] + dx, bounds[:, 3] + dy)
 
 
+def _fill(grids: Any, fill: dict[str, str]) -> Any:
+    """Grids with the community ids of ``fill`` where they declare none."""
+    if not fill or not len(grids):
+        return grids
+    given = grids["community_id"]
+    values = given.array.copy()
+    missing = given.isna().to_numpy()
+    values[missing] = [fill.get(i) for i in grids.index[missing]]
+    return grids.assign(community_id=values)
+
+
 def _coverage_task(
     communities: list[Partition],
     grids: list[Partition],
     crs: pyproj.CRS,
     tolerances: tuple[float, float],
+    fill: dict[str, str],
     *,
     home: tuple[str, int],
     known: frozenset[str],
@@ -171,15 +191,23 @@ def _coverage_task(
     if level == "community":
         own = communities[i].read("community")
         own_ids = set(own.index)
-        near = select_rows(grids, "grid", boxes=_boxes(own), parents=("community_id", own_ids))
+        near = select_rows(
+            grids,
+            "grid",
+            boxes=_boxes(own),
+            ids={g for g, c in fill.items() if c in own_ids},
+            parents=("community_id", own_ids),
+        )
+        near = (_fill(near[0], fill), near[1])
         mine = near[0][near[0]["community_id"].isin(own_ids)]
         boxes = np.concatenate([_boxes(own), _boxes(near[0])])
     else:
-        part = grids[i].read("grid")
+        part = _fill(grids[i].read("grid"), fill)
         mine = part[~part["community_id"].isin(known)]
         own_ids = set()
         boxes = _boxes(mine)
     children, child_pos = select_rows(grids, "grid", boxes=boxes, ids=set(mine.index))
+    children = _fill(children, fill)
     declared = set(children["community_id"].dropna()) & known
     parents, _ = select_rows(
         communities,
