@@ -123,6 +123,7 @@ if TYPE_CHECKING:
         GridDelineation,
         delineate_grids,
     )
+    from gridparty.distributed.coverage import distributed_coverage
     from gridparty.distributed.engine import (
         distributed_assign,
     )
@@ -131,6 +132,7 @@ if TYPE_CHECKING:
         read_partitioned,
         write_partitioned,
     )
+    from gridparty.distributed.validate import distributed_validate
     from gridparty.flagship.choice import (
         FlagshipChoice,
         choose_flagships,
@@ -238,6 +240,8 @@ _NAMES: dict[str, str] = {
     "GridDelineation": "gridparty.delineation.grids",
     "delineate_grids": "gridparty.delineation.grids",
     "distributed_assign": "gridparty.distributed.engine",
+    "distributed_coverage": "gridparty.distributed.coverage",
+    "distributed_validate": "gridparty.distributed.validate",
     "PartitionedHierarchy": "gridparty.distributed.partitioned",
     "read_partitioned": "gridparty.distributed.partitioned",
     "write_partitioned": "gridparty.distributed.partitioned",
@@ -326,6 +330,8 @@ __all__ = [
     "delineate_grids",
     "detect_datum_offset",
     "distributed_assign",
+    "distributed_coverage",
+    "distributed_validate",
     "fewest_flagships",
     "grid_fusion",
     "hierarchy_map",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gridparty.cli.common import (
     add_cluster_options,
@@ -12,10 +13,11 @@ from gridparty.cli.common import (
     add_map_options,
     add_out_option,
     add_sliver_options,
-    assign_input,
+    cluster_client,
     fail_code,
     input_columns,
     make_out,
+    on_cluster,
     out_paths,
     print_figures,
     print_problems,
@@ -24,6 +26,11 @@ from gridparty.cli.common import (
     run_notes,
     write_map,
 )
+
+if TYPE_CHECKING:
+    from gridparty.checks.coverage import SpatialCoverage
+    from gridparty.core.model import Hierarchy
+    from gridparty.spatial.assign import Assignment
 
 __all__ = ["register"]
 
@@ -137,10 +144,11 @@ def _run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             merge_parts=args.merge_parts,
         )
-    on_cluster = args.workers is not None or args.scheduler is not None
+    assignment, grid_coverage = _on_cluster(args, h) if on_cluster(args) else (None, None)
     report = check_coverage(
         h,
-        assignment=assign_input(args, h) if on_cluster else None,
+        assignment=assignment,
+        grid_coverage=grid_coverage,
         streets=not args.no_streets,
         other_grids=other,
         previous=previous,
@@ -179,3 +187,28 @@ def _run(args: argparse.Namespace) -> int:
         progress("drawing the map")
         write_map(report.map(tiles=args.tiles, lang=args.lang), args.html)
     return fail_code(h.load_issues, args.fail_on)
+
+
+def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, SpatialCoverage]:
+    """The assignment and the coverage of the grids (with counts), on the Dask cluster."""
+    from gridparty.distributed.coverage import distributed_coverage, filled_grids
+    from gridparty.distributed.engine import distributed_assign
+    from gridparty.distributed.partitioned import read_partitioned
+    from gridparty.spatial.assign import Assignment
+
+    ph = read_partitioned(args.path)
+    with cluster_client(args) as client:
+        progress(f"assigning parents on the cluster: {h}")
+        table = distributed_assign(ph, client=client, progress=True)
+        print()
+        progress("checking grids in communities on the cluster")
+        coverage = distributed_coverage(
+            ph,
+            client=client,
+            min_area_m2=args.min_area_m2,
+            min_width_m=args.min_width_m,
+            filled=filled_grids(table),
+            counts=True,
+            progress=True,
+        )
+    return Assignment.from_table(h, table), coverage

@@ -4,12 +4,13 @@ checking and writing outputs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import pandas as pd
@@ -37,10 +38,12 @@ __all__ = [
     "add_sliver_options",
     "assign_input",
     "check_paths",
+    "cluster_client",
     "extra_layer",
     "fail_code",
     "input_columns",
     "make_out",
+    "on_cluster",
     "out_paths",
     "progress",
     "read_input",
@@ -656,31 +659,36 @@ def _partitioned(path: Path) -> bool:
 
 
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workers`` and ``--scheduler`` (assignment on a Dask cluster, ``gridparty[dask]``)."""
+    """Add ``--workers`` and ``--scheduler`` (the work on a Dask cluster, ``gridparty[dask]``)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--workers",
         type=int,
         metavar="N",
-        help="assign parents on a local Dask cluster of N worker processes (PATH must be a "
-        "folder written by gridparty.write_partitioned; needs gridparty[dask])",
+        help="run the assignment and the checks on a local Dask cluster of N worker processes "
+        "(PATH must be a folder written by gridparty.write_partitioned; needs gridparty[dask])",
     )
     group.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="assign parents on a running Dask cluster, e.g. tcp://host:8786 (every worker must "
-        "see PATH, a folder written by gridparty.write_partitioned)",
+        help="run the assignment and the checks on a running Dask cluster, e.g. "
+        "tcp://host:8786 (every worker must see PATH, a folder written by "
+        "gridparty.write_partitioned)",
     )
 
 
-def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
-    """:func:`gridparty.assign` of ``h``, on the Dask cluster ``--workers``/``--scheduler`` name."""
-    from gridparty.spatial.assign import Assignment, assign
+def on_cluster(args: argparse.Namespace) -> bool:
+    """Whether ``--workers`` or ``--scheduler`` was given."""
+    return (
+        getattr(args, "workers", None) is not None or getattr(args, "scheduler", None) is not None
+    )
 
+
+@contextlib.contextmanager
+def cluster_client(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask client of ``--workers``/``--scheduler`` (its dashboard link printed), closed
+    with its local cluster on leaving; refuses a PATH that is not a partitioned hierarchy."""
     workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
-    if workers is None and scheduler is None:
-        progress(f"assigning parents: {h}")
-        return assign(h)
     option = "--workers" if workers is not None else "--scheduler"
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: give a number of worker processes >= 1.")
@@ -693,9 +701,7 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError(f"{option} needs Dask: pip install 'gridparty[dask]'.") from None
-    from gridparty.distributed.engine import distributed_assign
-    from gridparty.distributed.partitioned import read_partitioned
-
+    cluster = None
     if workers is not None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         client = Client(cluster)
@@ -707,14 +713,27 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
                 f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); start one "
                 "with `dask scheduler` or check the address."
             ) from None
-        cluster = None
     try:
         print(f"Dask dashboard: {client.dashboard_link}")
-        progress(f"assigning parents on the cluster: {h}")
-        table = distributed_assign(read_partitioned(args.path), client=client, progress=True)
+        yield client
         print()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
+    """:func:`gridparty.assign` of ``h``, on the Dask cluster ``--workers``/``--scheduler`` name."""
+    from gridparty.spatial.assign import Assignment, assign
+
+    if not on_cluster(args):
+        progress(f"assigning parents: {h}")
+        return assign(h)
+    from gridparty.distributed.engine import distributed_assign
+    from gridparty.distributed.partitioned import read_partitioned
+
+    with cluster_client(args) as client:
+        progress(f"assigning parents on the cluster: {h}")
+        table = distributed_assign(read_partitioned(args.path), client=client, progress=True)
     return Assignment.from_table(h, table)

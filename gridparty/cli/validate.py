@@ -17,8 +17,10 @@ from gridparty.cli.common import (
     add_sliver_options,
     assign_input,
     check_paths,
+    cluster_client,
     fail_code,
     make_out,
+    on_cluster,
     out_paths,
     print_problems,
     progress,
@@ -122,16 +124,33 @@ def _check(
     from gridparty.core.io import write_table
     from gridparty.maps import hierarchy_map
 
-    assignment = assign_input(args, h)
-    if any(assignment.filled.values()):
-        print(assignment.describe())
-    progress("validating")
-    issues = validate(
-        h,
-        assignment=assignment,
-        min_area_m2=getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-        min_width_m=getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
-    )
+    min_area_m2 = getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2)
+    min_width_m = getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M)
+    if on_cluster(args):
+        from gridparty.distributed.partitioned import read_partitioned
+        from gridparty.distributed.validate import validate_partitioned
+        from gridparty.spatial.assign import Assignment
+
+        with cluster_client(args) as client:
+            progress(f"assigning parents and validating on the cluster: {h}")
+            issues, table = validate_partitioned(
+                read_partitioned(args.path),
+                client=client,
+                min_area_m2=min_area_m2,
+                min_width_m=min_width_m,
+                progress=True,
+            )
+        assignment = Assignment.from_table(h, table)
+        if any(assignment.filled.values()):
+            print(assignment.describe())
+    else:
+        assignment = assign_input(args, h)
+        if any(assignment.filled.values()):
+            print(assignment.describe())
+        progress("validating")
+        issues = validate(
+            h, assignment=assignment, min_area_m2=min_area_m2, min_width_m=min_width_m
+        )
     print_problems(issues, args.lang)
     _datum_hint(h, issues)
     make_out(args)

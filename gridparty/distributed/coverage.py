@@ -39,7 +39,7 @@ from gridparty.core.errors import InputError
 from gridparty.distributed.engine import _degrees, compute, layer_ids
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, select_rows
 
-__all__ = ["distributed_coverage"]
+__all__ = ["distributed_coverage", "filled_grids"]
 
 #: Margin (m) added to bounding boxes in lon/lat: a straight edge in metres bends in degrees.
 _MARGIN_M = 1.0
@@ -65,6 +65,7 @@ def distributed_coverage(
     min_area_m2: float = DEFAULT_MIN_AREA_M2,
     min_width_m: float = DEFAULT_MIN_WIDTH_M,
     filled: Mapping[str, str] | None = None,
+    counts: bool = False,
     progress: bool = False,
 ) -> SpatialCoverage:
     """:func:`gridparty.spatial_coverage` of the grids in the communities, computed on Dask.
@@ -81,6 +82,11 @@ def distributed_coverage(
         Community id of grids that declare none (grid id → community id), e.g. from
         :func:`distributed_assign`'s ``spatial`` column, as :func:`gridparty.validate` fills
         them before checking coverage.
+    counts : bool
+        Count the buildings, their households and the member households in every part, as
+        ``spatial_coverage(..., buildings=h.buildings, households=h.households)`` does (each
+        task reads the buildings and households near its own units); otherwise the counts
+        are 0, as without those layers.
     progress : bool
         Show Dask's progress bar.
 
@@ -88,7 +94,8 @@ def distributed_coverage(
     -------
     SpatialCoverage
         The result of ``spatial_coverage(h.communities, h.grids, parent_column="community_id",
-        metric_crs=h.metric_crs)`` for ``h = ph.to_hierarchy()``, table for table.
+        metric_crs=h.metric_crs)`` for ``h = ph.to_hierarchy()``, table for table (with
+        ``buildings=h.buildings, households=h.households`` when ``counts``).
 
     Examples
     --------
@@ -110,24 +117,32 @@ def distributed_coverage(
     communities, grids = ph.partitions["community"], ph.partitions["grid"]
     tolerances = (float(min_area_m2), float(min_width_m))
     fill = dict(filled or {})
+    points = (ph.partitions["building"], ph.partitions["household"]) if counts else None
     if not any(p.rows for p in grids):  # nothing to cover with: the single-machine answer
-        task = dask.delayed(_whole, pure=True)(communities, grids, crs, tolerances, fill)
+        task = dask.delayed(_whole, pure=True)(communities, grids, crs, tolerances, fill, points)
         return compute([task], client, progress)[0]  # type: ignore[no-any-return]  # a SpatialCoverage
     known = dask.delayed(layer_ids, pure=True)(communities, "community")
     tasks = [
         dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, fill, home=("community", i), known=known
+            communities, grids, crs, tolerances, fill, points, home=("community", i), known=known
         )
         for i, part in enumerate(communities)
         if part.rows
     ] + [
         dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, fill, home=("grid", i), known=known
+            communities, grids, crs, tolerances, fill, points, home=("grid", i), known=known
         )
         for i, part in enumerate(grids)
         if part.rows
     ]
     return _combine(compute(tasks, client, progress), crs, tolerances)
+
+
+def filled_grids(table: pd.DataFrame) -> dict[str, str]:
+    """Grid id → community id of the grids that declare no community, from an assignment
+    table (:func:`distributed_assign`'s): the parents :func:`gridparty.validate` fills."""
+    grids = table[(table["level"] == "grid") & table["declared"].isna() & table["spatial"].notna()]
+    return dict(zip(grids["id"], grids["spatial"], strict=True))
 
 
 def _whole(
@@ -136,15 +151,36 @@ def _whole(
     crs: pyproj.CRS,
     tolerances: tuple[float, float],
     fill: dict[str, str],
+    points: _Points,
 ) -> SpatialCoverage:
     parents = select_rows(communities, "community")[0]
     children = _fill(select_rows(grids, "grid")[0], fill)
-    return _coverage(parents, children, crs, tolerances)
+    return _coverage(parents, children, crs, tolerances, points, None)
+
+
+#: The building and household partitions, when parts are counted.
+_Points = tuple[list[Partition], list[Partition]] | None
 
 
 def _coverage(
-    parents: Any, children: Any, crs: pyproj.CRS, tolerances: tuple[float, float]
+    parents: Any,
+    children: Any,
+    crs: pyproj.CRS,
+    tolerances: tuple[float, float],
+    points: _Points,
+    boxes: np.ndarray | None,
 ) -> SpatialCoverage:
+    """:func:`spatial_coverage` with the buildings and households meeting ``boxes`` (all of
+    them without ``boxes``) when ``points`` are given."""
+    layers = {}
+    if points is not None:
+        for name, level, parts in (
+            ("buildings", "building", points[0]),
+            ("households", "household", points[1]),
+        ):
+            layers[name] = (
+                select_rows(parts, level, boxes=boxes)[0] if boxes is None or len(boxes) else None
+            )
     return spatial_coverage(
         parents,
         children,
@@ -152,6 +188,7 @@ def _coverage(
         metric_crs=crs,
         min_area_m2=tolerances[0],
         min_width_m=tolerances[1],
+        **layers,
     )
 
 
@@ -182,6 +219,7 @@ def _coverage_task(
     crs: pyproj.CRS,
     tolerances: tuple[float, float],
     fill: dict[str, str],
+    points: _Points,
     *,
     home: tuple[str, int],
     known: frozenset[str],
@@ -215,7 +253,11 @@ def _coverage_task(
         boxes=_boxes(own) if level == "community" else None,
         ids=declared | own_ids,
     )
-    found = _coverage(parents, children, crs, tolerances)
+    # the parts a task keeps lie in its own communities and grids
+    own_boxes = (
+        np.concatenate([_boxes(own), _boxes(mine)]) if level == "community" else _boxes(mine)
+    )
+    found = _coverage(parents, children, crs, tolerances, points, own_boxes)
     grid_ids = set(mine.index)
     return {
         "gaps": found.gaps[found.gaps["parent_id"].isin(own_ids)],

@@ -38,12 +38,12 @@ from gridparty.core.columns import ID_ADVICE, _id_problem
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
-from gridparty.distributed.coverage import distributed_coverage
+from gridparty.distributed.coverage import distributed_coverage, filled_grids
 from gridparty.distributed.engine import _assign_partition, _meets, compute, layer_ids
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
 from gridparty.spatial.assign import ENGINES, Assignment, _table
 
-__all__ = ["distributed_validate"]
+__all__ = ["distributed_validate", "validate_partitioned"]
 
 
 def distributed_validate(
@@ -94,6 +94,31 @@ def distributed_validate(
     >>> list(issues.columns)
     ['level', 'id', 'check', 'severity', 'message', 'geometry']
     """
+    return validate_partitioned(
+        ph,
+        client=client,
+        rules=rules,
+        min_area_m2=min_area_m2,
+        min_width_m=min_width_m,
+        tolerance_m=tolerance_m,
+        engine=engine,
+        progress=progress,
+    )[0]
+
+
+def validate_partitioned(
+    ph: PartitionedHierarchy,
+    *,
+    client: Any = None,
+    rules: PartyRules = DEFAULT_RULES,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+    tolerance_m: float = 5.0,
+    engine: str = "numba",
+    progress: bool = False,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """:func:`distributed_validate`'s issues table and the assignment table it computed on the
+    way (:func:`distributed_assign`'s), for callers that need both (the CLI's map)."""
     import dask
 
     if not isinstance(ph, PartitionedHierarchy):
@@ -144,15 +169,12 @@ def distributed_validate(
     frames = [frame for found, _ in done for frame in found]
     table = _table([t for _, t in done if t is not None])
     if any(p.rows for p in ph.partitions["grid"]):
-        grids = table[
-            (table["level"] == "grid") & table["declared"].isna() & table["spatial"].notna()
-        ]
         coverage = distributed_coverage(
             ph,
             client=client,
             min_area_m2=min_area_m2,
             min_width_m=min_width_m,
-            filled=dict(zip(grids["id"], grids["spatial"], strict=True)),
+            filled=filled_grids(table),
             progress=progress,
         )
         frames += coverage_rows(coverage, min_area_m2, min_width_m)
@@ -162,7 +184,7 @@ def distributed_validate(
         ph, table, rules, float(min_area_m2), float(min_width_m)
     )
     frames += compute([whole], client, progress)[0]
-    return issue_table(frames)
+    return issue_table(frames), table
 
 
 def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:

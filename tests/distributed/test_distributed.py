@@ -17,17 +17,6 @@ from gridparty.core.errors import CRSError, DataFileError, InputError, LayerErro
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
-@pytest.fixture(scope="module")
 def city() -> gp.Hierarchy:
     return gp.synthetic_city(1.0, seed=3, missing_share=0.1, wrong_share=0.1)
 
