@@ -130,7 +130,9 @@ if TYPE_CHECKING:
     from gridparty.distributed.partitioned import (
         PartitionedHierarchy,
         read_partitioned,
+        read_table_partitioned,
         write_partitioned,
+        write_table_partitioned,
     )
     from gridparty.distributed.validate import distributed_validate
     from gridparty.flagship.choice import (
@@ -245,6 +247,8 @@ _NAMES: dict[str, str] = {
     "PartitionedHierarchy": "gridparty.distributed.partitioned",
     "read_partitioned": "gridparty.distributed.partitioned",
     "write_partitioned": "gridparty.distributed.partitioned",
+    "read_table_partitioned": "gridparty.distributed.partitioned",
+    "write_table_partitioned": "gridparty.distributed.partitioned",
     "FlagshipChoice": "gridparty.flagship.choice",
     "choose_flagships": "gridparty.flagship.choice",
     "fewest_flagships": "gridparty.flagship.choice",
@@ -350,6 +354,7 @@ __all__ = [
     "read_hierarchy",
     "read_layer",
     "read_partitioned",
+    "read_table_partitioned",
     "read_table_points",
     "sample_city",
     "sample_layer",
@@ -369,6 +374,7 @@ __all__ = [
     "write_hierarchy",
     "write_partitioned",
     "write_table",
+    "write_table_partitioned",
     "zone_definition",
 ]
 

@@ -356,7 +356,7 @@ def check_paths(
             raise InputError(
                 f"{arg}: path={str(path)!r} must end in {suffixes[0]} to write {what}."
             )
-        if path.is_dir():
+        if path.is_dir() and arg not in FOLDER_OUTPUTS:
             raise InputError(
                 f"{arg}: path={str(path)!r} is a folder; name a file in it, e.g. "
                 f"{str(path / ('report' + suffixes[0]))!r}."
@@ -369,7 +369,7 @@ def check_paths(
             )
         _writable_folder("--out", out, next(p for p in (out, *out.parents) if p.exists()))
         for name in out_files:
-            if (out / name).is_dir():
+            if (out / name).is_dir() and not name.endswith(".parquet"):
                 raise InputError(
                     f"--out {str(out)!r}: {str(out / name)!r} is a folder, where the command "
                     f"writes its file {name!r}; choose another --out folder."
@@ -398,7 +398,11 @@ OUTPUT_FORMATS = {
     "--gpkg": ((".gpkg",), "a GeoPackage"),
     "--html": ((".html", ".htm"), "a map"),
     "--csv": ((".csv",), "a table"),
+    "--parquet": ((".parquet",), "a folder of partitioned GeoParquet"),
 }
+
+#: Outputs that are folders (replaced as a whole when written before by the same command).
+FOLDER_OUTPUTS = frozenset({"--parquet"})
 
 #: Files read with a Shapefile besides the .shp itself.
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
@@ -639,7 +643,18 @@ def make_out(args: argparse.Namespace) -> None:
 
 
 #: Options that are not parameters of the analysis (outputs, display), left off the notes sheet.
-_NOT_NOTED = {"run", "csv", "xlsx", "html", "gpkg", "roster", "out", "tiles", "_explicit_coords"}
+_NOT_NOTED = {
+    "run",
+    "csv",
+    "xlsx",
+    "html",
+    "gpkg",
+    "parquet",
+    "roster",
+    "out",
+    "tiles",
+    "_explicit_coords",
+}
 
 
 def run_notes(args: argparse.Namespace) -> dict[str, object]:

@@ -78,6 +78,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
+    val.add_argument(
+        "--parquet",
+        type=Path,
+        metavar="DIR",
+        help="write the issues table as partitioned GeoParquet into the folder DIR (named "
+        "*.parquet), which appears complete or not at all (with --out and "
+        "--workers/--scheduler: issues.parquet)",
+    )
     add_out_option(val)
     add_fail_on_option(val)
     add_map_options(val)
@@ -107,8 +115,13 @@ _DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
 _VALIDATE_FILES = {"--csv": "issues.csv", "--xlsx": "issues.xlsx", "--html": "issues_map.html"}
 
 
+#: The partitioned issues table ``validate --out DIR`` writes on a cluster.
+_VALIDATE_PARQUET = {"--parquet": "issues.parquet"}
+
+
 def _run_validate(args: argparse.Namespace) -> int:
-    out_paths(args, {"PATH": args.path}, _VALIDATE_FILES)
+    names = {**_VALIDATE_FILES, **(_VALIDATE_PARQUET if on_cluster(args) else {})}
+    out_paths(args, {"PATH": args.path}, names, only_given={"--parquet": args.parquet})
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 
@@ -159,6 +172,11 @@ def _check(
         if path is not None:
             write_table(shareable(issues), path, notes=notes)
             print(f"issues table: {path}")
+    if getattr(args, "parquet", None) is not None:
+        from gridparty.distributed.partitioned import write_table_partitioned
+
+        write_table_partitioned(shareable(issues), args.parquet)
+        print(f"issues table (partitioned GeoParquet): {args.parquet}")
     if html is not None:
         progress("drawing the map")
         write_map(

@@ -18,7 +18,9 @@ from gridparty.distributed.engine import distributed_assign
 from gridparty.distributed.partitioned import (
     PartitionedHierarchy,
     read_partitioned,
+    read_table_partitioned,
     write_partitioned,
+    write_table_partitioned,
 )
 from gridparty.distributed.validate import distributed_validate
 
@@ -28,5 +30,7 @@ __all__ = [
     "distributed_coverage",
     "distributed_validate",
     "read_partitioned",
+    "read_table_partitioned",
     "write_partitioned",
+    "write_table_partitioned",
 ]
