@@ -265,17 +265,16 @@ def unknown_parents(frame: gpd.GeoDataFrame, name: str, parent_ids: Any) -> pd.D
 
 
 def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat(
-        [
-            space_checks(
-                h.layer(name),
-                name,
-                h.layer(LEVELS[name].parent).index,  # type: ignore[arg-type]  # a child level has a parent
-                table[table["level"] == name],
-            )
-            for name in LEVEL_NAMES[1:]
-        ]
-    )
+    frames = [
+        space_checks(
+            h.layer(name),
+            name,
+            h.layer(LEVELS[name].parent).index,  # type: ignore[arg-type]  # a child level has a parent
+            table[table["level"] == name],
+        )
+        for name in LEVEL_NAMES[1:]
+    ]
+    return pd.concat(frames)
 
 
 def space_checks(

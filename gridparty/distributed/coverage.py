@@ -186,9 +186,10 @@ def _coverage(
         children,
         parent_column="community_id",
         metric_crs=crs,
+        buildings=layers.get("buildings"),
+        households=layers.get("households"),
         min_area_m2=tolerances[0],
         min_width_m=tolerances[1],
-        **layers,
     )
 
 
@@ -199,7 +200,10 @@ def _boxes(frame: Any) -> np.ndarray:
     if not len(bounds):
         return np.empty(0, dtype=object)
     dx, dy = _degrees(_MARGIN_M, float(np.abs(bounds[:, [1, 3]]).max()))
-    return shapely.box(bounds[:, 0] - dx, bounds[:, 1] - dy, bounds[:, 2] + dx, bounds[:, 3] + dy)
+    boxes: np.ndarray = shapely.box(
+        bounds[:, 0] - dx, bounds[:, 1] - dy, bounds[:, 2] + dx, bounds[:, 3] + dy
+    )
+    return boxes
 
 
 def _fill(grids: Any, fill: dict[str, str]) -> Any:

@@ -119,7 +119,12 @@ def layer_ids(parts: list[Partition], level: str) -> frozenset[str]:
     """Every id of a layer (read column by column where the files allow it)."""
     from gridparty.distributed.partitioned import read_column
 
-    return frozenset(v for p in parts for v in read_column(p, level, LEVELS[level].id_column))
+    return frozenset(
+        str(v)
+        for p in parts
+        for v in read_column(p, level, LEVELS[level].id_column)
+        if v is not None
+    )
 
 
 def _degrees(metres: float, lat: float) -> tuple[float, float]:

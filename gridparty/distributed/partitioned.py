@@ -74,7 +74,7 @@ def read_column(part: Partition, level: str, column: str) -> list[object]:
     if not part.rows:
         return []
     if column in pq.read_schema(part.path).names:
-        values = pq.read_table(part.path, columns=[column]).column(0).to_pylist()
+        values: list[object] = pq.read_table(part.path, columns=[column]).column(0).to_pylist()
         if all(v is None or isinstance(v, str) for v in values):
             return values
     layer = part.read(level)
