@@ -140,17 +140,23 @@ def _check(
     min_area_m2 = getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2)
     min_width_m = getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M)
     if on_cluster(args):
+        from gridparty.distributed.engine import distributed_assign
         from gridparty.distributed.partitioned import read_partitioned
-        from gridparty.distributed.validate import validate_partitioned
+        from gridparty.distributed.validate import distributed_validate
         from gridparty.spatial.assign import Assignment
 
+        ph = read_partitioned(args.path)
         with cluster_client(args) as client:
-            progress(f"assigning parents and validating on the cluster: {h}")
-            issues, table = validate_partitioned(
-                read_partitioned(args.path),
+            progress(f"assigning parents on the cluster: {h}")
+            table = distributed_assign(ph, client=client, progress=True)
+            print()
+            progress("validating on the cluster")
+            issues = distributed_validate(
+                ph,
                 client=client,
                 min_area_m2=min_area_m2,
                 min_width_m=min_width_m,
+                assignment=table,
                 progress=True,
             )
         assignment = Assignment.from_table(h, table)

@@ -36,6 +36,8 @@ from gridparty.checks.coverage import (
     spatial_coverage,
 )
 from gridparty.core.errors import InputError
+from gridparty.core.layers import empty_layer
+from gridparty.core.schema import LEVELS
 from gridparty.distributed.engine import _degrees, compute, layer_ids
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, select_rows
 
@@ -118,9 +120,15 @@ def distributed_coverage(
     tolerances = (float(min_area_m2), float(min_width_m))
     fill = dict(filled or {})
     points = (ph.partitions["building"], ph.partitions["household"]) if counts else None
-    if not any(p.rows for p in grids):  # nothing to cover with: the single-machine answer
-        task = dask.delayed(_whole, pure=True)(communities, grids, crs, tolerances, fill, points)
-        return compute([task], client, progress)[0]  # type: ignore[no-any-return]  # a SpatialCoverage
+    if not any(p.rows for p in grids):  # nothing to cover with: no part, one problem row
+        return _coverage(
+            select_rows(communities, "community")[0],
+            empty_layer(LEVELS["grid"]),
+            crs,
+            tolerances,
+            None,
+            None,
+        )
     known = dask.delayed(layer_ids, pure=True)(communities, "community")
     tasks = [
         dask.delayed(_coverage_task, pure=True)(
@@ -143,19 +151,6 @@ def filled_grids(table: pd.DataFrame) -> dict[str, str]:
     table (:func:`distributed_assign`'s): the parents :func:`gridparty.validate` fills."""
     grids = table[(table["level"] == "grid") & table["declared"].isna() & table["spatial"].notna()]
     return dict(zip(grids["id"], grids["spatial"], strict=True))
-
-
-def _whole(
-    communities: list[Partition],
-    grids: list[Partition],
-    crs: pyproj.CRS,
-    tolerances: tuple[float, float],
-    fill: dict[str, str],
-    points: _Points,
-) -> SpatialCoverage:
-    parents = select_rows(communities, "community")[0]
-    children = _fill(select_rows(grids, "grid")[0], fill)
-    return _coverage(parents, children, crs, tolerances, points, None)
 
 
 #: The building and household partitions, when parts are counted.

@@ -43,7 +43,7 @@ from gridparty.distributed.engine import _assign_partition, _meets, compute, lay
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
 from gridparty.spatial.assign import ENGINES, Assignment, _table
 
-__all__ = ["distributed_validate", "validate_partitioned"]
+__all__ = ["distributed_validate"]
 
 
 def distributed_validate(
@@ -55,6 +55,7 @@ def distributed_validate(
     min_width_m: float = DEFAULT_MIN_WIDTH_M,
     tolerance_m: float = 5.0,
     engine: str = "numba",
+    assignment: pd.DataFrame | None = None,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
     """:func:`gridparty.validate`'s issues table for a partitioned hierarchy, computed on Dask.
@@ -73,6 +74,9 @@ def distributed_validate(
         Largest distance in metres from a household to a building given as a point.
     engine : {"numba", "shapely"}
         Point-in-polygon engine, see :func:`gridparty.locate_points`.
+    assignment : DataFrame, optional
+        :func:`distributed_assign`'s table for ``ph`` (as ``gridparty.validate`` takes an
+        assignment); computed with the per-partition checks when not given.
     progress : bool
         Show Dask's progress bars (one per stage).
 
@@ -94,31 +98,6 @@ def distributed_validate(
     >>> list(issues.columns)
     ['level', 'id', 'check', 'severity', 'message', 'geometry']
     """
-    return validate_partitioned(
-        ph,
-        client=client,
-        rules=rules,
-        min_area_m2=min_area_m2,
-        min_width_m=min_width_m,
-        tolerance_m=tolerance_m,
-        engine=engine,
-        progress=progress,
-    )[0]
-
-
-def validate_partitioned(
-    ph: PartitionedHierarchy,
-    *,
-    client: Any = None,
-    rules: PartyRules = DEFAULT_RULES,
-    min_area_m2: float = DEFAULT_MIN_AREA_M2,
-    min_width_m: float = DEFAULT_MIN_WIDTH_M,
-    tolerance_m: float = 5.0,
-    engine: str = "numba",
-    progress: bool = False,
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """:func:`distributed_validate`'s issues table and the assignment table it computed on the
-    way (:func:`distributed_assign`'s), for callers that need both (the CLI's map)."""
     import dask
 
     if not isinstance(ph, PartitionedHierarchy):
@@ -133,6 +112,14 @@ def validate_partitioned(
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
     check_tolerances(min_area_m2, min_width_m)
+    if assignment is not None and not isinstance(assignment, pd.DataFrame):
+        raise InputError(
+            "assignment must be the table of gridparty.distributed_assign(ph), got "
+            f"{type(assignment).__name__}."
+        )
+    given = None
+    if assignment is not None:
+        given = client.scatter(assignment) if client is not None else assignment
     ids = {
         level: dask.delayed(layer_ids, pure=True)(ph.partitions[level], level)
         for level in LEVEL_NAMES
@@ -163,11 +150,12 @@ def validate_partitioned(
                     None if parent is None else ids[parent],
                     crs,
                     (tolerance_m, engine, grow, float(min_area_m2)),
+                    given,
                 )
             )
     done = compute(tasks, client, progress)
     frames = [frame for found, _ in done for frame in found]
-    table = _table([t for _, t in done if t is not None])
+    table = assignment if assignment is not None else _table([t for _, t in done if t is not None])
     if any(p.rows for p in ph.partitions["grid"]):
         coverage = distributed_coverage(
             ph,
@@ -184,7 +172,7 @@ def validate_partitioned(
         ph, table, rules, float(min_area_m2), float(min_width_m)
     )
     frames += compute([whole], client, progress)[0]
-    return issue_table(frames), table
+    return issue_table(frames)
 
 
 def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
@@ -218,8 +206,10 @@ def _unit_task(
     parent_ids: frozenset[str] | None,
     crs: pyproj.CRS,
     options: tuple[float, str, float, float],
+    assignment: pd.DataFrame | None,
 ) -> tuple[list[pd.DataFrame], pd.DataFrame | None]:
-    """The per-unit issues of one partition and, for a child layer, its assignment rows."""
+    """The per-unit issues of one partition and, for a child layer, its assignment rows
+    (those of ``assignment`` when given, else computed against the halo of parents)."""
     tolerance_m, engine, grow, min_area_m2 = options
     frame = part.read(level)
     found = [geometry_checks(frame, level)]
@@ -227,7 +217,12 @@ def _unit_task(
         found.append(tiny_polygons(frame, level, crs, min_area_m2))
     if parent_ids is None:
         return found, None
-    table = _assign_partition(level, part, context, crs, tolerance_m, engine, grow)
+    if assignment is None:
+        table = _assign_partition(level, part, context, crs, tolerance_m, engine, grow)
+    else:
+        table = assignment[
+            (assignment["level"] == level) & assignment["id"].isin(frame.index).to_numpy()
+        ]
     ids = list(parent_ids)
     found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
     return found, table
