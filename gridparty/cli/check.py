@@ -196,8 +196,8 @@ def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, Spa
     from gridparty.distributed.partitioned import read_partitioned
     from gridparty.spatial.assign import Assignment
 
-    ph = read_partitioned(args.path)
-    with cluster_client(args) as client:
+    with cluster_client(args) as client:  # refuses a PATH that is not partitioned
+        ph = read_partitioned(args.path)
         progress(f"assigning parents on the cluster: {h}")
         table = distributed_assign(ph, client=client, progress=True)
         print()

@@ -145,8 +145,8 @@ def _check(
         from gridparty.distributed.validate import distributed_validate
         from gridparty.spatial.assign import Assignment
 
-        ph = read_partitioned(args.path)
-        with cluster_client(args) as client:
+        with cluster_client(args) as client:  # refuses a PATH that is not partitioned
+            ph = read_partitioned(args.path)
             progress(f"assigning parents on the cluster: {h}")
             table = distributed_assign(ph, client=client, progress=True)
             print()

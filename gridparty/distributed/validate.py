@@ -168,8 +168,10 @@ def distributed_validate(
         frames += coverage_rows(coverage, min_area_m2, min_width_m)
     else:
         frames.append(no_grids_row())
+    if client is not None and given is None:
+        given = client.scatter(table)  # sent once, not embedded in the task graph
     whole = dask.delayed(_whole_layer_task, pure=True)(
-        ph, table, rules, float(min_area_m2), float(min_width_m)
+        ph, table if given is None else given, rules, float(min_area_m2), float(min_width_m)
     )
     frames += compute([whole], client, progress)[0]
     return issue_table(frames)
