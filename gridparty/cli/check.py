@@ -13,6 +13,7 @@ from gridparty.cli.common import (
     add_map_options,
     add_out_option,
     add_sliver_options,
+    assign_on_cluster,
     cluster_client,
     fail_code,
     input_columns,
@@ -192,15 +193,10 @@ def _run(args: argparse.Namespace) -> int:
 def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, SpatialCoverage]:
     """The assignment and the coverage of the grids (with counts), on the Dask cluster."""
     from gridparty.distributed.coverage import distributed_coverage, filled_grids
-    from gridparty.distributed.engine import distributed_assign
-    from gridparty.distributed.partitioned import read_partitioned
     from gridparty.spatial.assign import Assignment
 
     with cluster_client(args) as client:  # refuses a PATH that is not partitioned
-        ph = read_partitioned(args.path)
-        progress(f"assigning parents on the cluster: {h}")
-        table = distributed_assign(ph, client=client, progress=True)
-        print()
+        ph, table = assign_on_cluster(client, args, h)
         progress("checking grids in communities on the cluster")
         coverage = distributed_coverage(
             ph,

@@ -25,6 +25,7 @@ from gridparty.core.schema import LEVEL_NAMES as LEVELS
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from gridparty.distributed.partitioned import PartitionedHierarchy
     from gridparty.spatial.assign import Assignment
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "add_out_option",
     "add_sliver_options",
     "assign_input",
+    "assign_on_cluster",
     "check_paths",
     "cluster_client",
     "extra_layer",
@@ -745,10 +747,20 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
     if not on_cluster(args):
         progress(f"assigning parents: {h}")
         return assign(h)
+    with cluster_client(args) as client:
+        _, table = assign_on_cluster(client, args, h)
+    return Assignment.from_table(h, table)
+
+
+def assign_on_cluster(
+    client: Any, args: argparse.Namespace, h: Hierarchy
+) -> tuple[PartitionedHierarchy, pd.DataFrame]:
+    """PATH as a partitioned hierarchy and its assignment table, computed on ``client``."""
     from gridparty.distributed.engine import distributed_assign
     from gridparty.distributed.partitioned import read_partitioned
 
-    with cluster_client(args) as client:
-        progress(f"assigning parents on the cluster: {h}")
-        table = distributed_assign(read_partitioned(args.path), client=client, progress=True)
-    return Assignment.from_table(h, table)
+    ph = read_partitioned(args.path)
+    progress(f"assigning parents on the cluster: {h}")
+    table = distributed_assign(ph, client=client, progress=True)
+    print()
+    return ph, table

@@ -16,6 +16,7 @@ from gridparty.cli.common import (
     add_out_option,
     add_sliver_options,
     assign_input,
+    assign_on_cluster,
     check_paths,
     cluster_client,
     fail_code,
@@ -140,16 +141,11 @@ def _check(
     min_area_m2 = getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2)
     min_width_m = getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M)
     if on_cluster(args):
-        from gridparty.distributed.engine import distributed_assign
-        from gridparty.distributed.partitioned import read_partitioned
         from gridparty.distributed.validate import distributed_validate
         from gridparty.spatial.assign import Assignment
 
         with cluster_client(args) as client:  # refuses a PATH that is not partitioned
-            ph = read_partitioned(args.path)
-            progress(f"assigning parents on the cluster: {h}")
-            table = distributed_assign(ph, client=client, progress=True)
-            print()
+            ph, table = assign_on_cluster(client, args, h)
             progress("validating on the cluster")
             issues = distributed_validate(
                 ph,
