@@ -1,4 +1,4 @@
-"""Province scale on Dask: a partitioned synthetic province, assigned on 2 workers with a memory limit.
+"""Province scale on Dask: a partitioned synthetic province, assigned, validated and checked for coverage on 2 workers.
 
 Usage::
 
@@ -11,16 +11,19 @@ partition-prefixed ids), so the generator holds one partition at a time: the def
 buildings and 50M households. Steps, each reported with wall time:
 
 * ``write`` — generate and write the partitioned GeoParquet folder;
-* ``distributed`` — :func:`gridparty.distributed_assign` on a ``LocalCluster`` of ``--workers``
-  processes (one thread each) under ``--memory-limit``; the peak resident memory of every
-  worker (``ru_maxrss``, MiB) is reported;
-* ``single`` — :func:`gridparty.assign` on the same data read into one process (in a fresh
+* ``distributed`` — :func:`gridparty.distributed_assign`, :func:`gridparty.distributed_validate`
+  and :func:`gridparty.distributed_coverage` on a ``LocalCluster`` of ``--workers`` processes
+  (one thread each) under ``--memory-limit``; the peak resident memory of every worker
+  (``ru_maxrss``, MiB, over the three steps) is reported;
+* ``single`` — :func:`gridparty.assign`, :func:`gridparty.validate` and
+  :func:`gridparty.spatial_coverage` on the same data read into one process (in a fresh
   process, its peak memory its own), only when the households number at most
-  ``--single-up-to``; the ratio distributed / single is then printed and the two tables are
+  ``--single-up-to``; the ratios distributed / single are then printed and the tables are
   compared row for row.
 
-A per-partition cost (distributed seconds × workers / partitions) is printed; the scaling
-estimate in docs/guides/distributed.md is computed from it. Timings drift on shared machines.
+A per-partition cost (distributed seconds × workers / partitions) is printed per step; the
+scaling estimate in docs/guides/distributed.md is computed from it. Timings drift on shared
+machines.
 """
 
 from __future__ import annotations
@@ -70,15 +73,27 @@ def single(folder: str) -> None:
     import gridparty as gp
 
     ph = gp.read_partitioned(folder)
+    figures = {}
     start = time.perf_counter()
     h = ph.to_hierarchy()
-    read_s = time.perf_counter() - start
+    figures["read_s"] = time.perf_counter() - start
     start = time.perf_counter()
     table = gp.assign(h).table
-    seconds = time.perf_counter() - start
-    table.to_parquet(Path(folder).with_suffix(".single.parquet"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"read_s": read_s, "assign_s": seconds, "peak_mib": peak}))
+    figures["assign_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    issues = gp.validate(h)
+    figures["validate_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    coverage = gp.spatial_coverage(
+        h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs
+    )
+    figures["coverage_s"] = time.perf_counter() - start
+    base = Path(folder)
+    table.to_parquet(base.with_suffix(".assign.parquet"))
+    issues.to_parquet(base.with_suffix(".validate.parquet"))
+    coverage.by_parent.to_parquet(base.with_suffix(".coverage.parquet"))
+    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
 
 
 def _peak_mib() -> float:
@@ -104,6 +119,7 @@ def main() -> None:
         single(args.single)
         return
     sys.path.insert(0, str(ROOT))
+    import geopandas as gpd
     import pandas as pd
     from distributed import Client, LocalCluster
 
@@ -128,15 +144,23 @@ def main() -> None:
         Client(cluster) as client,
     ):
         print(f"dashboard: {client.dashboard_link}")
-        start = time.perf_counter()
-        table = gp.distributed_assign(ph, client=client)
-        dist_s = time.perf_counter() - start
+        results, dist_s = {}, {}
+        for step, run in (
+            ("assign", gp.distributed_assign),
+            ("validate", gp.distributed_validate),
+            ("coverage", gp.distributed_coverage),
+        ):
+            start = time.perf_counter()
+            results[step] = run(ph, client=client)
+            dist_s[step] = time.perf_counter() - start
+            print(
+                f"distributed {step}: {dist_s[step]:.1f} s on {args.workers} workers × "
+                f"{args.memory_limit} ({dist_s[step] * args.workers / args.partitions:.2f} "
+                "worker-seconds per partition)"
+            )
         peaks = client.run(_peak_mib)
-    print(f"distributed assign: {dist_s:.1f} s on {args.workers} workers × {args.memory_limit}")
     for worker, peak in sorted(peaks.items()):
         print(f"  peak memory {worker}: {peak:,.0f} MiB")
-    per_partition = dist_s * args.workers / (3 * args.partitions)
-    print(f"per-partition task cost: {per_partition:.2f} worker-seconds (3 levels per partition)")
     if households > args.single_up_to:
         print(
             f"single machine: skipped (more than --single-up-to={args.single_up_to:,} households)"
@@ -149,13 +173,22 @@ def main() -> None:
         check=True,
     )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
-    expected = pd.read_parquet(folder.with_suffix(".single.parquet"))
-    same = _same_values(table, expected)
-    print(
-        f"single machine assign: {figures['assign_s']:.1f} s, peak {figures['peak_mib']:,.0f} MiB"
-        f" (reading {figures['read_s']:.1f} s)"
+    same = all(
+        _same_values(
+            mine if step != "coverage" else mine.by_parent,
+            (gpd.read_parquet if step == "validate" else pd.read_parquet)(
+                folder.with_suffix(f".{step}.parquet")
+            ),
+        )
+        for step, mine in results.items()
     )
-    print(f"ratio distributed / single: {dist_s / figures['assign_s']:.2f} × (same table: {same})")
+    print(
+        "single machine: "
+        + ", ".join(f"{step} {figures[f'{step}_s']:.1f} s" for step in dist_s)
+        + f"; peak {figures['peak_mib']:,.0f} MiB (reading {figures['read_s']:.1f} s)"
+    )
+    ratios = ", ".join(f"{step} {dist_s[step] / figures[f'{step}_s']:.2f} ×" for step in dist_s)
+    print(f"ratio distributed / single: {ratios} (same table: {same})")
 
 
 def _same_values(a: object, b: object) -> bool:

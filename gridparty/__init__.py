@@ -124,14 +124,18 @@ if TYPE_CHECKING:
         GridDelineation,
         delineate_grids,
     )
+    from gridparty.distributed.coverage import distributed_coverage
     from gridparty.distributed.engine import (
         distributed_assign,
     )
     from gridparty.distributed.partitioned import (
         PartitionedHierarchy,
         read_partitioned,
+        read_table_partitioned,
         write_partitioned,
+        write_table_partitioned,
     )
+    from gridparty.distributed.validate import distributed_validate
     from gridparty.flagship.choice import (
         FlagshipChoice,
         choose_flagships,
@@ -244,9 +248,13 @@ _NAMES: dict[str, str] = {
     "GridDelineation": "gridparty.delineation.grids",
     "delineate_grids": "gridparty.delineation.grids",
     "distributed_assign": "gridparty.distributed.engine",
+    "distributed_coverage": "gridparty.distributed.coverage",
+    "distributed_validate": "gridparty.distributed.validate",
     "PartitionedHierarchy": "gridparty.distributed.partitioned",
     "read_partitioned": "gridparty.distributed.partitioned",
     "write_partitioned": "gridparty.distributed.partitioned",
+    "read_table_partitioned": "gridparty.distributed.partitioned",
+    "write_table_partitioned": "gridparty.distributed.partitioned",
     "FlagshipChoice": "gridparty.flagship.choice",
     "choose_flagships": "gridparty.flagship.choice",
     "fewest_flagships": "gridparty.flagship.choice",
@@ -335,6 +343,8 @@ __all__ = [
     "delineate_grids",
     "detect_datum_offset",
     "distributed_assign",
+    "distributed_coverage",
+    "distributed_validate",
     "fewest_flagships",
     "grid_fusion",
     "hierarchy_map",
@@ -353,6 +363,7 @@ __all__ = [
     "read_hierarchy",
     "read_layer",
     "read_partitioned",
+    "read_table_partitioned",
     "read_table_points",
     "sample_city",
     "sample_layer",
@@ -374,6 +385,7 @@ __all__ = [
     "write_hierarchy",
     "write_partitioned",
     "write_table",
+    "write_table_partitioned",
     "zone_definition",
 ]
 

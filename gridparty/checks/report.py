@@ -277,6 +277,7 @@ def check_coverage(
     h: Hierarchy,
     *,
     assignment: Assignment | None = None,
+    grid_coverage: SpatialCoverage | None = None,
     streets: bool = True,
     other_grids: gpd.GeoDataFrame | None = None,
     previous: Hierarchy | None = None,
@@ -294,6 +295,10 @@ def check_coverage(
         The hierarchy; parent ids missing in it are filled from space first.
     assignment : Assignment, optional
         :func:`gridparty.spatial.assign` of ``h`` when already computed.
+    grid_coverage : SpatialCoverage, optional
+        The coverage of the grids in the communities of the filled ``h`` (with buildings and
+        households counted) when already computed, e.g. by
+        :func:`gridparty.distributed_coverage` with ``counts=True`` on a cluster.
     streets : bool
         Also check communities against their streets (communities dissolved by ``street``).
     other_grids : GeoDataFrame, optional
@@ -326,14 +331,22 @@ def check_coverage(
     """
     if not isinstance(h, Hierarchy):
         raise InputError(f"h must be a gridparty.Hierarchy, got {type(h).__name__}.")
+    if grid_coverage is not None and not isinstance(grid_coverage, SpatialCoverage):
+        raise InputError(
+            "grid_coverage must be a gridparty.SpatialCoverage (e.g. from "
+            f"gridparty.distributed_coverage), got {type(grid_coverage).__name__}."
+        )
     say = progress or (lambda message: None)
     say(f"assigning parents: {h}")
     assigned = assignment if assignment is not None else with_parents(h)
     say(assigned.describe())
     filled = assigned.hierarchy
     crs = filled.metric_crs
-    say("checking grids in communities")
-    grids = _grid_coverage(filled, crs, min_area_m2, min_width_m)
+    if grid_coverage is None:
+        say("checking grids in communities")
+        grids = _grid_coverage(filled, crs, min_area_m2, min_width_m)
+    else:
+        grids = grid_coverage
     communities = None
     if streets:
         say("checking communities in streets")

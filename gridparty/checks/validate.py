@@ -13,6 +13,7 @@ import shapely
 from gridparty.checks.coverage import (
     DEFAULT_MIN_AREA_M2,
     DEFAULT_MIN_WIDTH_M,
+    SpatialCoverage,
     merge_parts,
     spatial_coverage,
     street_outlines,
@@ -145,14 +146,26 @@ def validate(
     filled = assignment.hierarchy
     frames = [
         _load_issues(h),
-        *(_geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
-        *(_unknown_parents(h, name) for name in LEVEL_NAMES[1:]),
+        *(geometry_checks(h.layer(name), name) for name in LEVEL_NAMES),
+        *(
+            unknown_parents(h.layer(name), name, h.layer(LEVELS[name].parent).index)  # type: ignore[arg-type]  # a child level has a parent
+            for name in LEVEL_NAMES[1:]
+        ),
         _space_checks(h, assignment.table),
         *_spatial(filled, min_area_m2, min_width_m),
-        *_same_level(filled, min_area_m2, min_width_m),
-        *(_tiny(filled, name, min_area_m2) for name in (*_POLYGON_LEVELS, *_UPPER)),
-        _organisation(filled, rules),
+        *same_level(filled, min_area_m2, min_width_m),
+        *(
+            tiny_polygons(filled.layer(name), name, h.metric_crs, min_area_m2)
+            for name in POLYGON_LEVELS
+        ),
+        *upper_tiny_polygons(filled, min_area_m2),
+        organisation(filled, rules),
     ]
+    return issue_table(frames)
+
+
+def issue_table(frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """The issues table of :func:`validate` from its parts, sorted by level, check and id."""
     table = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)
@@ -202,7 +215,7 @@ def _load_issues(h: Hierarchy) -> pd.DataFrame:
     return issues[list(ISSUE_COLUMNS)].assign(geometry=gpd.GeoSeries(geometry, crs=4326))  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
 
 
-def _geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
+def geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
     level = LEVELS[name]
     geoms = np.asarray(frame.geometry.array)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -238,11 +251,12 @@ def _geometry_checks(frame: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
     )
 
 
-def _unknown_parents(h: Hierarchy, name: str) -> pd.DataFrame:
+def unknown_parents(frame: gpd.GeoDataFrame, name: str, parent_ids: Any) -> pd.DataFrame:
+    """``unknown_parent`` rows of the children ``frame`` of level ``name``: the declared parent
+    is not among ``parent_ids`` (the parent layer's ids)."""
     level = LEVELS[name]
-    frame = h.layer(name)
     parent = frame[level.parent_column]
-    unknown = parent.notna() & ~parent.isin(h.layer(level.parent).index)  # type: ignore[arg-type]  # a child level has a parent
+    unknown = parent.notna() & ~parent.isin(parent_ids)
     return _rows(
         name,
         frame.index[unknown],
@@ -256,41 +270,55 @@ def _unknown_parents(h: Hierarchy, name: str) -> pd.DataFrame:
 
 
 def _space_checks(h: Hierarchy, table: pd.DataFrame) -> pd.DataFrame:
+    frames = [
+        space_checks(
+            h.layer(name),
+            name,
+            h.layer(LEVELS[name].parent).index,  # type: ignore[arg-type]  # a child level has a parent
+            table[table["level"] == name],
+        )
+        for name in LEVEL_NAMES[1:]
+    ]
+    return pd.concat(frames)
+
+
+def space_checks(
+    frame: gpd.GeoDataFrame, name: str, parent_ids: Any, table: pd.DataFrame
+) -> pd.DataFrame:
+    """``not_in_any_parent`` and ``parent_mismatch`` rows of the children ``frame`` of level
+    ``name``, from their rows of the assignment table; ``parent_ids`` are the parent layer's ids."""
     frames = []
-    for name in LEVEL_NAMES[1:]:
-        level = LEVELS[name]
-        rows = table[table["level"] == name].set_index("id")
-        known = rows["declared"].isin(h.layer(level.parent).index)  # type: ignore[arg-type]  # a child level has a parent
-        nowhere = rows["spatial"].isna() & _locatable(h.layer(name), level).reindex(rows.index)
-        mismatch = ~nowhere & known & (rows["declared"] != rows["spatial"]).fillna(False)
-        geometry = h.layer(name).geometry
-        frames.append(
-            _rows(
-                name,
-                rows.index[nowhere],
-                "not_in_any_parent",
-                [
-                    f"in no {LEVELS[level.parent].label_en}"  # type: ignore[index]  # a child level has a parent
-                    + ("" if pd.isna(d) else f" (declared {d!r})")
-                    for d in rows["declared"][nowhere]
-                ],
-                geometry.reindex(rows.index[nowhere]),
-            )
+    level = LEVELS[name]
+    rows = table.set_index("id")
+    known = rows["declared"].isin(parent_ids)
+    nowhere = rows["spatial"].isna() & _locatable(frame, level).reindex(rows.index)
+    mismatch = ~nowhere & known & (rows["declared"] != rows["spatial"]).fillna(False)
+    geometry = frame.geometry
+    frames.append(
+        _rows(
+            name,
+            rows.index[nowhere],
+            "not_in_any_parent",
+            [
+                f"in no {LEVELS[level.parent].label_en}"  # type: ignore[index]  # a child level has a parent
+                + ("" if pd.isna(d) else f" (declared {d!r})")
+                for d in rows["declared"][nowhere]
+            ],
+            geometry.reindex(rows.index[nowhere]),
         )
-        frames.append(
-            _rows(
-                name,
-                rows.index[mismatch],
-                "parent_mismatch",
-                [
-                    f"declared {level.parent_column} {d!r} but lies in {s!r}"
-                    for d, s in zip(
-                        rows["declared"][mismatch], rows["spatial"][mismatch], strict=True
-                    )
-                ],
-                geometry.reindex(rows.index[mismatch]),
-            )
+    )
+    frames.append(
+        _rows(
+            name,
+            rows.index[mismatch],
+            "parent_mismatch",
+            [
+                f"declared {level.parent_column} {d!r} but lies in {s!r}"
+                for d, s in zip(rows["declared"][mismatch], rows["spatial"][mismatch], strict=True)
+            ],
+            geometry.reindex(rows.index[mismatch]),
         )
+    )
     return pd.concat(frames)
 
 
@@ -310,15 +338,7 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
     are left out.
     """
     if not len(h.grids):
-        return [
-            _rows(
-                "grid",
-                ["grids"],
-                "not_recorded",
-                ["no grids loaded: the coverage of communities by grids is not checked"],
-                [None],
-            )
-        ]
+        return [no_grids_row()]
     found = spatial_coverage(
         h.communities,
         h.grids,
@@ -327,6 +347,25 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
         min_area_m2=min_area_m2,
         min_width_m=min_width_m,
     )
+    return coverage_rows(found, min_area_m2, min_width_m)
+
+
+def no_grids_row() -> pd.DataFrame:
+    """The ``not_recorded`` row of a hierarchy without grids: coverage is not checked."""
+    return _rows(
+        "grid",
+        ["grids"],
+        "not_recorded",
+        ["no grids loaded: the coverage of communities by grids is not checked"],
+        [None],
+    )
+
+
+def coverage_rows(
+    found: SpatialCoverage, min_area_m2: float, min_width_m: float
+) -> list[pd.DataFrame]:
+    """The ``outside_parent``, ``overlap``, ``uncovered`` and ``sliver`` rows of a coverage of
+    grids in communities (see :func:`_spatial`)."""
     total = found.by_parent["area_m2"]
     frames = []
     for narrow in (False, True):
@@ -376,7 +415,7 @@ def _spatial(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.Da
 _SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered": "gap"}
 
 
-def _same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
+def same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
     """Communities, streets and districts that claim the same land
     (:func:`gridparty.checks.coverage.unit_overlaps`); narrow ones are ``sliver`` rows."""
     found = unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m)
@@ -401,15 +440,22 @@ def _same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd
 
 
 #: The levels whose units are polygons (their ``tiny_polygon`` rows), before streets and districts.
-_POLYGON_LEVELS = tuple(name for name in LEVEL_NAMES if "Polygon" in LEVELS[name].geometry_types)
+POLYGON_LEVELS = tuple(name for name in LEVEL_NAMES if "Polygon" in LEVELS[name].geometry_types)
 
 
-def _tiny(h: Hierarchy, name: str, min_area_m2: float) -> pd.DataFrame:
-    """Polygons smaller than ``min_area_m2`` (m², in ``h.metric_crs``): a fragment of a unit
-    rather than a unit (often one part of an id split over several rows). ``name`` is a level of
-    the hierarchy, or ``street``/``district`` (the outlines of their communities)."""
-    frame = street_outlines(h.communities, by=name) if name in _UPPER else h.layer(name)
-    label = name if name in _UPPER else LEVELS[name].label_en
+def upper_tiny_polygons(h: Hierarchy, min_area_m2: float) -> list[pd.DataFrame]:
+    """:func:`tiny_polygons` of the street and district outlines (their communities merged)."""
+    return [
+        tiny_polygons(street_outlines(h.communities, by=name), name, h.metric_crs, min_area_m2)
+        for name in _UPPER
+    ]
+
+
+def tiny_polygons(frame: gpd.GeoDataFrame, name: str, crs: Any, min_area_m2: float) -> pd.DataFrame:
+    """Polygons of ``frame`` (level ``name``, or ``street``/``district`` outlines) smaller than
+    ``min_area_m2`` (m², in the metric ``crs``): a fragment of a unit rather than a unit (often
+    one part of an id split over several rows)."""
+    label = LEVELS[name].label_en if name in LEVELS else name
     geoms = np.asarray(frame.geometry.array, dtype=object)
     polygonal = np.isin(shapely.get_type_id(geoms), [3, 6]) & ~shapely.is_empty(geoms)
     polygonal &= shapely.is_valid(geoms)  # an invalid one (its area unreliable) is reported so
@@ -417,7 +463,7 @@ def _tiny(h: Hierarchy, name: str, min_area_m2: float) -> pd.DataFrame:
         return _rows(name, [], "tiny_polygon", [], [])
     area = np.full(len(frame), np.inf)
     area[polygonal] = shapely.area(
-        np.asarray(frame.geometry[polygonal].to_crs(h.metric_crs).array)  # type: ignore[operator]  # a GeoSeries
+        np.asarray(frame.geometry[polygonal].to_crs(crs).array)  # type: ignore[operator]  # a GeoSeries
     )
     tiny = area < min_area_m2
     return _rows(
@@ -445,7 +491,7 @@ def _merged(
     return merged.assign(width_m=width.to_numpy())
 
 
-def _organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
+def organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
     """Branches and groups missing, from :func:`gridparty.checks.organisation.organisation_findings`,
     and the attributes these checks need that are not recorded at all."""
     found = organisation_findings(h, rules=rules)

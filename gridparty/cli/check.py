@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gridparty.cli.common import (
     DeprecatedAlias,
@@ -11,14 +12,21 @@ from gridparty.cli.common import (
     add_input_options,
     add_output_options,
     add_sliver_options,
-    assign_input,
+    assign_on_cluster,
+    cluster_client,
     finish,
     input_columns,
+    on_cluster,
     out_paths,
     print_figures,
     progress,
     read_input,
 )
+
+if TYPE_CHECKING:
+    from gridparty.checks.coverage import SpatialCoverage
+    from gridparty.core.model import Hierarchy
+    from gridparty.spatial.assign import Assignment
 
 __all__ = ["register"]
 
@@ -132,10 +140,11 @@ def _run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             merge_parts=args.merge_parts,
         )
-    on_cluster = args.workers is not None or args.scheduler is not None
+    assignment, grid_coverage = _on_cluster(args, h) if on_cluster(args) else (None, None)
     report = check_coverage(
         h,
-        assignment=assign_input(args, h) if on_cluster else None,
+        assignment=assignment,
+        grid_coverage=grid_coverage,
         streets=not args.no_streets,
         other_grids=other,
         previous=previous,
@@ -169,3 +178,23 @@ def _run(args: argparse.Namespace) -> int:
         ],
         lambda: report.map(tiles=args.tiles, lang=args.lang),
     )
+
+
+def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, SpatialCoverage]:
+    """The assignment and the coverage of the grids (with counts), on the Dask cluster."""
+    from gridparty.distributed.coverage import distributed_coverage, filled_grids
+    from gridparty.spatial.assign import Assignment
+
+    with cluster_client(args) as client:  # refuses a PATH that is not partitioned
+        ph, table = assign_on_cluster(client, args, h)
+        progress("checking grids in communities on the cluster")
+        coverage = distributed_coverage(
+            ph,
+            client=client,
+            min_area_m2=args.min_area_m2,
+            min_width_m=args.min_width_m,
+            filled=filled_grids(table),
+            counts=True,
+            progress=True,
+        )
+    return Assignment.from_table(h, table), coverage

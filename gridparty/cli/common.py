@@ -4,12 +4,13 @@ checking and writing outputs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import pandas as pd
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from gridparty.distributed.partitioned import PartitionedHierarchy
     from gridparty.spatial.assign import Assignment
 
 __all__ = [
@@ -40,7 +42,9 @@ __all__ = [
     "add_reading_options",
     "add_sliver_options",
     "assign_input",
+    "assign_on_cluster",
     "check_paths",
+    "cluster_client",
     "extra_layer",
     "fail_code",
     "find_file",
@@ -48,6 +52,7 @@ __all__ = [
     "input_columns",
     "make_out",
     "map_wanted",
+    "on_cluster",
     "out_paths",
     "print_paths",
     "progress",
@@ -516,7 +521,7 @@ def check_paths(
             raise InputError(
                 f"{arg}: path={str(path)!r} must end in {suffixes[0]} to write {what}."
             )
-        if path.is_dir():
+        if path.is_dir() and arg not in FOLDER_OUTPUTS:
             raise InputError(
                 f"{arg}: path={str(path)!r} is a folder; name a file in it, e.g. "
                 f"{str(path / ('report' + suffixes[0]))!r}."
@@ -532,7 +537,7 @@ def check_paths(
             )
         _writable_folder("--out", out, next(p for p in (out, *out.parents) if p.exists()))
         for name in out_files:
-            if (out / name).is_dir():
+            if (out / name).is_dir() and not name.endswith(".parquet"):
                 raise InputError(
                     f"--out {str(out)!r}: {str(out / name)!r} is a folder, where the command "
                     f"writes its file {name!r}; choose another --out folder."
@@ -563,7 +568,11 @@ OUTPUT_FORMATS = {
     "--csv": ((".csv",), "a table"),
     "--pdf": ((".pdf",), "a printed map"),
     "--png": ((".png",), "a printed map"),
+    "--parquet": ((".parquet",), "a folder of partitioned GeoParquet"),
 }
+
+#: Outputs that are folders (replaced as a whole when written before by the same command).
+FOLDER_OUTPUTS = frozenset({"--parquet"})
 
 #: Files read with a Shapefile besides the .shp itself.
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
@@ -937,6 +946,7 @@ _NOT_NOTED = {
     "pdf",
     "png",
     "paper",
+    "parquet",
     "_explicit_coords",
 }
 
@@ -958,31 +968,36 @@ def _partitioned(path: Path) -> bool:
 
 
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workers`` and ``--scheduler`` (assignment on a Dask cluster, ``gridparty[dask]``)."""
+    """Add ``--workers`` and ``--scheduler`` (the work on a Dask cluster, ``gridparty[dask]``)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--workers",
         type=int,
         metavar="N",
-        help="assign parents on a local Dask cluster of N worker processes (PATH must be a "
-        "folder written by gridparty.write_partitioned; needs gridparty[dask])",
+        help="run the assignment and the checks on a local Dask cluster of N worker processes "
+        "(PATH must be a folder written by gridparty.write_partitioned; needs gridparty[dask])",
     )
     group.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="assign parents on a running Dask cluster, e.g. tcp://host:8786 (every worker must "
-        "see PATH, a folder written by gridparty.write_partitioned)",
+        help="run the assignment and the checks on a running Dask cluster, e.g. "
+        "tcp://host:8786 (every worker must see PATH, a folder written by "
+        "gridparty.write_partitioned)",
     )
 
 
-def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
-    """:func:`gridparty.assign` of ``h``, on the Dask cluster ``--workers``/``--scheduler`` name."""
-    from gridparty.spatial.assign import Assignment, assign
+def on_cluster(args: argparse.Namespace) -> bool:
+    """Whether ``--workers`` or ``--scheduler`` was given."""
+    return (
+        getattr(args, "workers", None) is not None or getattr(args, "scheduler", None) is not None
+    )
 
+
+@contextlib.contextmanager
+def cluster_client(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask client of ``--workers``/``--scheduler`` (its dashboard link printed), closed
+    with its local cluster on leaving; refuses a PATH that is not a partitioned hierarchy."""
     workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
-    if workers is None and scheduler is None:
-        progress(f"assigning parents: {h}")
-        return assign(h)
     option = "--workers" if workers is not None else "--scheduler"
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: give a number of worker processes >= 1.")
@@ -995,9 +1010,7 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError(f"{option} needs Dask: pip install 'gridparty[dask]'.") from None
-    from gridparty.distributed.engine import distributed_assign
-    from gridparty.distributed.partitioned import read_partitioned
-
+    cluster = None
     if workers is not None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         client = Client(cluster)
@@ -1009,14 +1022,37 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
                 f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); start one "
                 "with `dask scheduler` or check the address."
             ) from None
-        cluster = None
     try:
         print(f"Dask dashboard: {client.dashboard_link}")
-        progress(f"assigning parents on the cluster: {h}")
-        table = distributed_assign(read_partitioned(args.path), client=client, progress=True)
+        yield client
         print()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
+    """:func:`gridparty.assign` of ``h``, on the Dask cluster ``--workers``/``--scheduler`` name."""
+    from gridparty.spatial.assign import Assignment, assign
+
+    if not on_cluster(args):
+        progress(f"assigning parents: {h}")
+        return assign(h)
+    with cluster_client(args) as client:
+        _, table = assign_on_cluster(client, args, h)
     return Assignment.from_table(h, table)
+
+
+def assign_on_cluster(
+    client: Any, args: argparse.Namespace, h: Hierarchy
+) -> tuple[PartitionedHierarchy, pd.DataFrame]:
+    """PATH as a partitioned hierarchy and its assignment table, computed on ``client``."""
+    from gridparty.distributed.engine import distributed_assign
+    from gridparty.distributed.partitioned import read_partitioned
+
+    ph = read_partitioned(args.path)
+    progress(f"assigning parents on the cluster: {h}")
+    table = distributed_assign(ph, client=client, progress=True)
+    print()
+    return ph, table

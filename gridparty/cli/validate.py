@@ -16,10 +16,13 @@ from gridparty.cli.common import (
     add_output_options,
     add_sliver_options,
     assign_input,
+    assign_on_cluster,
     check_paths,
+    cluster_client,
     fail_code,
     make_out,
     map_wanted,
+    on_cluster,
     out_paths,
     print_paths,
     print_problems,
@@ -79,6 +82,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     val.add_argument("--csv", type=Path, help="write the issues table as CSV (UTF-8, Excel-ready)")
     val.add_argument("--xlsx", type=Path, help="write the issues table as an Excel workbook")
     val.add_argument("--html", type=Path, help="write a map of the hierarchy and its issues")
+    val.add_argument(
+        "--parquet",
+        type=Path,
+        metavar="DIR",
+        help="write the issues table as partitioned GeoParquet into the folder DIR (named "
+        "*.parquet), which appears complete or not at all (with --out and "
+        "--workers/--scheduler: issues.parquet)",
+    )
     add_output_options(val)
     val.set_defaults(run=_run_validate)
 
@@ -111,8 +122,13 @@ _DEMO_FILES = ("sample_city_map.html", "sample_city_issues.csv")
 _VALIDATE_FILES = {"--csv": "issues.csv", "--xlsx": "issues.xlsx", "--html": "issues_map.html"}
 
 
+#: The partitioned issues table ``validate --out DIR`` writes on a cluster.
+_VALIDATE_PARQUET = {"--parquet": "issues.parquet"}
+
+
 def _run_validate(args: argparse.Namespace) -> int:
-    out_paths(args, {"PATH": args.path}, _VALIDATE_FILES)
+    names = {**_VALIDATE_FILES, **(_VALIDATE_PARQUET if on_cluster(args) else {})}
+    out_paths(args, {"PATH": args.path}, names, only_given={"--parquet": args.parquet})
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 
@@ -129,17 +145,34 @@ def _check(
     from gridparty.core.io import write_sheets, write_table
     from gridparty.maps import hierarchy_map
 
-    assignment = assign_input(args, h)
-    if any(assignment.filled.values()):
-        print(assignment.describe())
-    progress("validating")
-    tolerances = (
-        getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2),
-        getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M),
-    )
-    issues = validate(
-        h, assignment=assignment, min_area_m2=tolerances[0], min_width_m=tolerances[1]
-    )
+    min_area_m2 = getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2)
+    min_width_m = getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M)
+    if on_cluster(args):
+        from gridparty.distributed.validate import distributed_validate
+        from gridparty.spatial.assign import Assignment
+
+        with cluster_client(args) as client:  # refuses a PATH that is not partitioned
+            ph, table = assign_on_cluster(client, args, h)
+            progress("validating on the cluster")
+            issues = distributed_validate(
+                ph,
+                client=client,
+                min_area_m2=min_area_m2,
+                min_width_m=min_width_m,
+                assignment=table,
+                progress=True,
+            )
+        assignment = Assignment.from_table(h, table)
+        if any(assignment.filled.values()):
+            print(assignment.describe())
+    else:
+        assignment = assign_input(args, h)
+        if any(assignment.filled.values()):
+            print(assignment.describe())
+        progress("validating")
+        issues = validate(
+            h, assignment=assignment, min_area_m2=min_area_m2, min_width_m=min_width_m
+        )
     print_problems(issues, args.lang)
     _datum_hint(h, issues)
     make_out(args)
@@ -149,10 +182,15 @@ def _check(
         print(f"issues table: {csv}")
     if xlsx is not None:
         # the issues, and the land two communities, streets or districts both claim
-        overlaps = unit_overlaps(h, min_area_m2=tolerances[0], min_width_m=tolerances[1])
+        overlaps = unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m)
         sheets = {"issues": shareable(issues), "unit_overlaps": overlaps}
         write_sheets(sheets, xlsx, lang=args.lang, notes=notes)
         print(f"issues table: {xlsx}")
+    if getattr(args, "parquet", None) is not None:
+        from gridparty.distributed.partitioned import write_table_partitioned
+
+        write_table_partitioned(shareable(issues), args.parquet)
+        print(f"issues table (partitioned GeoParquet): {args.parquet}")
     if map_wanted(args, html):
         progress("drawing the map")
         write_map(

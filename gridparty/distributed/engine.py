@@ -93,27 +93,38 @@ def distributed_assign(
                     level, part, context, crs, tolerance_m, engine, grow
                 )
             )
-    if progress:
-        tables = _compute_with_progress(tasks, client)
-    elif client is not None:
-        tables = client.gather(client.compute(tasks))
-    else:
-        tables = dask.compute(*tasks)
-    return _table(list(tables))
+    return _table(compute(tasks, client, progress))
 
 
-def _compute_with_progress(tasks: list[Any], client: Any) -> list[pd.DataFrame]:
-    if client is not None:
-        from distributed import progress
-
-        futures = client.compute(tasks)
-        progress(futures, scheduler=client.scheduler.address)  # this client's, not the default
-        return list(client.gather(futures))
+def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
+    """The results of Dask ``tasks`` on ``client`` (or Dask's default scheduler), in order."""
     import dask
-    from dask.diagnostics import ProgressBar
 
-    with ProgressBar():
-        return list(dask.compute(*tasks))
+    if client is None:
+        if not progress:
+            return list(dask.compute(*tasks))
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar():
+            return list(dask.compute(*tasks))
+    futures = client.compute(tasks)
+    if progress:
+        from distributed import progress as progress_bar
+
+        progress_bar(futures, scheduler=client.scheduler.address)  # this client's, not the default
+    return list(client.gather(futures))
+
+
+def layer_ids(parts: list[Partition], level: str) -> frozenset[str]:
+    """Every id of a layer (read column by column where the files allow it)."""
+    from gridparty.distributed.partitioned import read_column
+
+    return frozenset(
+        str(v)
+        for p in parts
+        for v in read_column(p, level, LEVELS[level].id_column)
+        if v is not None
+    )
 
 
 def _degrees(metres: float, lat: float) -> tuple[float, float]:

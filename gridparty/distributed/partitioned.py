@@ -20,7 +20,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +29,19 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import CRSError, DataFileError, InputError, LayerError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 
-__all__ = ["PartitionedHierarchy", "read_partitioned", "write_partitioned"]
+__all__ = [
+    "PartitionedHierarchy",
+    "read_partitioned",
+    "read_table_partitioned",
+    "write_partitioned",
+    "write_table_partitioned",
+]
 
 #: Name of the file that marks a folder as written by :func:`write_partitioned`.
 MARKER = "gridparty-partitioned.json"
@@ -57,6 +64,76 @@ class Partition:
         frame = gpd.read_parquet(self.path)
         layer, _ = normalise_layer(frame, LEVELS[level], argument=str(self.path))
         return layer
+
+
+def read_column(part: Partition, level: str, column: str) -> list[object]:
+    """One column of a partition (its id column included): read alone when the file stores
+    it as text, else from the normalised layer (so ids compare as the layer's ids)."""
+    import pyarrow.parquet as pq
+
+    if not part.rows:
+        return []
+    if column in pq.read_schema(part.path).names:
+        values: list[object] = pq.read_table(part.path, columns=[column]).column(0).to_pylist()
+        if all(v is None or isinstance(v, str) for v in values):
+            return values
+    layer = part.read(level)
+    return list(layer.index if column == LEVELS[level].id_column else layer[column])
+
+
+def select_rows(
+    parts: list[Partition],
+    level: str,
+    *,
+    boxes: np.ndarray | None = None,
+    ids: set[str] | frozenset[str] | None = None,
+    parents: tuple[str, set[str] | frozenset[str]] | None = None,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Rows of a layer, in its order, with their positions in the whole layer.
+
+    Without ``boxes``, ``ids`` and ``parents`` every row; otherwise the rows whose bounding
+    box meets one of ``boxes`` (shapely polygons, lon/lat), whose id is in ``ids`` or whose
+    ``parents[0]`` column holds a value of ``parents[1]``. A partition is read only when its
+    bounds meet a box or its id (or parent) column holds a wanted value.
+    """
+    import shapely
+
+    everything = boxes is None and ids is None and parents is None
+    tree = shapely.STRtree(boxes) if boxes is not None and len(boxes) else None
+    frames, positions, offset = [], [], 0
+    for part in parts:
+        start, offset = offset, offset + part.rows
+        if not part.rows:
+            continue
+        wanted = everything or (
+            tree is not None
+            and not np.isnan(part.bounds).any()
+            and len(tree.query(shapely.box(*part.bounds)))
+        )
+        if not wanted and ids:
+            wanted = not ids.isdisjoint(read_column(part, level, LEVELS[level].id_column))
+        if not wanted and parents is not None and parents[1]:
+            wanted = not parents[1].isdisjoint(read_column(part, level, parents[0]))
+        if not wanted:
+            continue
+        frame = part.read(level)
+        keep = np.full(len(frame), everything)
+        if tree is not None:
+            bounds = frame.geometry.bounds.to_numpy()
+            located = np.flatnonzero(~np.isnan(bounds).any(axis=1))
+            hit = tree.query(shapely.box(*bounds[located].T))[0]
+            keep[located[np.unique(hit)]] = True
+        if ids:
+            keep |= frame.index.isin(list(ids))
+        if parents is not None and parents[1]:
+            keep |= frame[parents[0]].isin(list(parents[1])).to_numpy()
+        frames.append(frame[keep])
+        positions.append(start + np.flatnonzero(keep))
+    if not frames:
+        from gridparty.core.layers import empty_layer
+
+        return empty_layer(LEVELS[level]), np.zeros(0, dtype=np.int64)
+    return gpd.GeoDataFrame(pd.concat(frames)), np.concatenate(positions)
 
 
 @dataclass(frozen=True)
@@ -151,16 +228,8 @@ def write_partitioned(
         raise InputError(
             f"source must be a gridparty.Hierarchy or an iterable of them, got {type(source).__name__}."
         )
-    if target.exists() and not (target / MARKER).is_file():
-        raise DataFileError(
-            f"path={str(target)!r} exists and is not a partitioned hierarchy; choose a new folder."
-        )
-    if not target.parent.is_dir():
-        raise DataFileError(
-            f"path={str(target)!r}: the folder {str(target.parent)!r} does not exist; create it first."
-        )
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
+
+    def write(tmp: Path) -> None:
         for name in _layer_names():
             (tmp / name).mkdir(parents=True)
         count = 0
@@ -170,12 +239,102 @@ def write_partitioned(
             count = i + 1
         if count == 0:
             raise InputError("source holds no hierarchy; there is nothing to write.")
-        (tmp / MARKER).write_text(json.dumps({"format": "gridparty-partitioned", "version": 1}))
+
+    return _write_folder(target, MARKER, "a partitioned hierarchy", write)
+
+
+def _write_folder(target: Path, marker: str, what: str, write: Callable[[Path], None]) -> Path:
+    """Fill a new hidden folder with ``write``, mark it, and put it in place of ``target``:
+    the folder appears complete or not at all (a failure leaves nothing behind)."""
+    if target.exists() and not (target / marker).is_file():
+        raise DataFileError(f"path={str(target)!r} exists and is not {what}; choose a new folder.")
+    if not target.parent.is_dir():
+        raise DataFileError(
+            f"path={str(target)!r}: the folder {str(target.parent)!r} does not exist; create it first."
+        )
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.mkdir()
+        write(tmp)
+        (tmp / marker).write_text(
+            json.dumps({"format": marker.removesuffix(".json"), "version": 1})
+        )
         _replace_folder(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     return target
+
+
+#: Name of the file that marks a folder as written by :func:`write_table_partitioned`.
+TABLE_MARKER = "gridparty-table.json"
+
+
+def write_table_partitioned(
+    table: gpd.GeoDataFrame, path: str | os.PathLike[str], *, npartitions: int = 8
+) -> Path:
+    """Write a result table (e.g. :func:`distributed_validate`'s issues) as partitioned GeoParquet.
+
+    Rows are sorted along a Hilbert curve over the table's bounds (rows without geometry
+    last) and cut into ``npartitions`` files ``part.00000.parquet``, ... of equal row counts,
+    the index kept. The folder appears complete or not at all: the files are written into a
+    hidden folder that replaces ``path`` only when every file is written.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        The table (any CRS; it is kept).
+    path : str or os.PathLike
+        The folder to create; an earlier folder written by this function is replaced, any other
+        existing path refused.
+    npartitions : int
+        Number of files (>= 1).
+
+    Returns
+    -------
+    Path
+        The folder; :func:`read_table_partitioned` reads it back.
+
+    Examples
+    --------
+    >>> import gridparty as gp, tempfile, pathlib
+    >>> issues = gp.validate(gp.sample_city())
+    >>> folder = gp.write_table_partitioned(issues, pathlib.Path(tempfile.mkdtemp()) / "issues", npartitions=2)
+    >>> sorted(p.name for p in folder.glob("*.parquet"))
+    ['part.00000.parquet', 'part.00001.parquet']
+    >>> gp.read_table_partitioned(folder).sort_index().equals(issues)
+    True
+    """
+    if not isinstance(table, gpd.GeoDataFrame):
+        raise InputError(f"table must be a GeoDataFrame, got {type(table).__name__}.")
+    if not isinstance(npartitions, int) or isinstance(npartitions, bool) or npartitions < 1:
+        raise InputError(f"npartitions={npartitions!r} must be a whole number >= 1.")
+    ordered = table.iloc[_hilbert_order(table.geometry, _bounds([table]))]
+    cuts = np.array_split(np.arange(len(ordered)), npartitions)
+
+    def write(tmp: Path) -> None:
+        for i, rows in enumerate(cuts):
+            ordered.iloc[rows].to_parquet(tmp / f"part.{i:05d}.parquet", index=True)
+
+    return _write_folder(Path(path), TABLE_MARKER, "a partitioned table", write)
+
+
+def read_table_partitioned(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """A folder written by :func:`write_table_partitioned`, read into one GeoDataFrame.
+
+    Examples
+    --------
+    See :func:`write_table_partitioned`.
+    """
+    root = Path(path)
+    if not (root / TABLE_MARKER).is_file():
+        raise DataFileError(
+            f"path={str(root)!r} is not a folder written by gridparty.write_table_partitioned."
+        )
+    files = sorted(root.glob("part.*.parquet"))
+    table = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]))
+    text = [c for c, dtype in table.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    return table.astype(dict.fromkeys(text, TEXT_DTYPE))  # Parquet may change string storage
 
 
 def _replace_folder(tmp: Path, target: Path) -> None:
@@ -198,25 +357,33 @@ def _chunk_layers(h: Hierarchy) -> dict[str, gpd.GeoDataFrame]:
 
 def _hilbert_chunks(h: Hierarchy, n: int) -> Iterator[dict[str, gpd.GeoDataFrame]]:
     """Each layer sorted along one Hilbert curve over the data's bounds, cut into ``n`` runs."""
-    frames = [f for f in h.layers.values() if len(f) and not f.geometry.is_empty.all()]
-    bounds = (
-        tuple(np.nanmin([f.total_bounds for f in frames], axis=0)[:2])
-        + tuple(np.nanmax([f.total_bounds for f in frames], axis=0)[2:])
-        if frames
-        else (0.0, 0.0, 1.0, 1.0)
-    )
+    bounds = _bounds(list(h.layers.values()))
     ordered = {}
     for level in LEVEL_NAMES:
         frame = h.layer(level)
-        geoms = frame.geometry
-        located = ~(geoms.isna() | geoms.is_empty)
-        distance = np.full(len(frame), np.iinfo(np.int64).max)
-        if located.any():
-            distance[located.to_numpy()] = geoms[located].hilbert_distance(total_bounds=bounds)  # type: ignore[operator]  # the stubs miss GeoSeries.hilbert_distance
-        order = np.argsort(distance, kind="stable")
+        order = _hilbert_order(frame.geometry, bounds)
         ordered[LEVELS[level].layer] = (frame.iloc[order], np.array_split(np.arange(len(frame)), n))
     for i in range(n):
         yield {name: frame.iloc[cuts[i]] for name, (frame, cuts) in ordered.items()}
+
+
+def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, ...]:
+    """The bounds of every located geometry of ``frames`` (a unit square when none)."""
+    frames = [f for f in frames if len(f) and not f.geometry.is_empty.all()]
+    if not frames:
+        return (0.0, 0.0, 1.0, 1.0)
+    return tuple(np.nanmin([f.total_bounds for f in frames], axis=0)[:2]) + tuple(
+        np.nanmax([f.total_bounds for f in frames], axis=0)[2:]
+    )
+
+
+def _hilbert_order(geoms: gpd.GeoSeries, bounds: tuple[float, ...]) -> np.ndarray:
+    """Positions of ``geoms`` along a Hilbert curve over ``bounds``; unlocated ones last."""
+    located = ~(geoms.isna() | geoms.is_empty)
+    distance = np.full(len(geoms), np.iinfo(np.int64).max)
+    if located.any():
+        distance[located.to_numpy()] = geoms[located].hilbert_distance(total_bounds=bounds)  # type: ignore[operator]  # the stubs miss GeoSeries.hilbert_distance
+    return np.argsort(distance, kind="stable")
 
 
 # -- reading ------------------------------------------------------------------------------------

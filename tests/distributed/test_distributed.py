@@ -13,18 +13,8 @@ distributed = pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 import gridparty as gp  # noqa: E402
+from gridparty.checks.validate import shareable  # noqa: E402
 from gridparty.core.errors import CRSError, DataFileError, InputError, LayerError  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +138,22 @@ def test_missing_layer_folder(tmp_path: Path) -> None:
         gp.read_partitioned(tmp_path)
 
 
-def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path) -> None:
+@pytest.mark.parametrize("run", ["assign", "validate"])
+def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path, run: str) -> None:
     import os
     import signal
     import time
     from concurrent.futures import ThreadPoolExecutor
 
     ph = gp.read_partitioned(folder)
-    expected = gp.assign(ph.to_hierarchy()).table
+    single, spread = (
+        (gp.assign, gp.distributed_assign)
+        if run == "assign"
+        else (gp.validate, gp.distributed_validate)
+    )
+    expected = single(ph.to_hierarchy())
+    if run == "assign":
+        expected = expected.table
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB"
@@ -164,7 +162,7 @@ def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path) -> None:
         ThreadPoolExecutor(1) as pool,
     ):
         before = set(c.scheduler_info()["workers"])
-        running = pool.submit(gp.distributed_assign, ph, client=c)
+        running = pool.submit(spread, ph, client=c)
         busy: list[str] = []
         deadline = time.monotonic() + 120
         while not busy and time.monotonic() < deadline and not running.done():
@@ -180,14 +178,52 @@ def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path) -> None:
     pd.testing.assert_frame_equal(result, expected)
 
 
-def test_cli_validate_on_two_workers_writes_the_same_table(folder: Path, tmp_path: Path) -> None:
+def test_cli_validate_on_two_workers_writes_the_same_table(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gridparty.cli.main import main
 
     assert main(["validate", str(folder), "--csv", str(tmp_path / "one.csv")]) == 0
-    assert (
-        main(["validate", str(folder), "--workers", "2", "--csv", str(tmp_path / "two.csv")]) == 0
-    )
+    capsys.readouterr()
+    two = ["--csv", str(tmp_path / "two.csv"), "--parquet", str(tmp_path / "issues.parquet")]
+    assert main(["validate", str(folder), "--workers", "2", *two]) == 0
+    assert "Dask dashboard: http://" in capsys.readouterr().out
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    parts = gp.read_table_partitioned(tmp_path / "issues.parquet")
+    expected = shareable(gp.validate(gp.read_partitioned(folder).to_hierarchy()))
+    assert len(list((tmp_path / "issues.parquet").glob("part.*.parquet"))) == 8
+    pd.testing.assert_frame_equal(parts.sort_index(), expected, check_index_type=False)
+    assert parts.loc[parts["level"] == "household", "geometry"].isna().all()
+
+
+def test_a_failed_table_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geopandas as gpd
+
+    issues = gp.validate(gp.synthetic_city(0.2, wrong_share=0.2))
+    folder = gp.write_table_partitioned(issues, tmp_path / "issues", npartitions=3)
+    before = sorted(p.name for p in folder.iterdir())
+    written: list[object] = []
+    original = gpd.GeoDataFrame.to_parquet
+
+    def failing(self: gpd.GeoDataFrame, path: object, **kwargs: object) -> None:
+        if written:
+            raise OSError("disk full")
+        written.append(path)
+        original(self, path, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", failing)
+    with pytest.raises(OSError, match="disk full"):
+        gp.write_table_partitioned(issues.iloc[:5], folder, npartitions=3)
+    with pytest.raises(OSError, match="disk full"):
+        gp.write_table_partitioned(issues, tmp_path / "new", npartitions=3)
+    assert len(written) == 1  # one file was written before the failure
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issues"]  # no new or hidden folder
+    assert sorted(p.name for p in folder.iterdir()) == before  # the earlier folder is intact
+    pd.testing.assert_frame_equal(
+        gp.read_table_partitioned(folder).sort_index(), issues, check_index_type=False
+    )
 
 
 def test_cli_workers_need_a_partitioned_folder(

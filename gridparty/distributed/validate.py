@@ -1,0 +1,249 @@
+"""Distributed validation: :func:`gridparty.validate`'s issues table, computed on Dask.
+
+* Ids are read column by column from every partition first; an id repeated across
+  partitions (or missing) is refused with the :class:`~gridparty.core.errors.DuplicateIdError`
+  the single machine raises for the same data, before any other work.
+* Per-unit checks (geometry, unknown parents, tiny polygons) and the spatial parent checks
+  (``not_in_any_parent``, ``parent_mismatch``) run in one task per partition of each layer;
+  the parent checks assign the partition against its halo of parents, as
+  :func:`distributed_assign` does.
+* Gaps, overlaps and spill-overs of the grids come from :func:`distributed_coverage` (one
+  task per partition of communities, with a halo of neighbouring units).
+* Overlaps of communities, streets and districts and the organisational checks need whole
+  layers: they run in one task on a worker (see the distributed guide for their cost).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, check_tolerances
+from gridparty.checks.validate import (
+    POLYGON_LEVELS,
+    coverage_rows,
+    geometry_checks,
+    issue_table,
+    no_grids_row,
+    organisation,
+    same_level,
+    space_checks,
+    tiny_polygons,
+    unknown_parents,
+    upper_tiny_polygons,
+)
+from gridparty.core.columns import ID_ADVICE, _id_problem
+from gridparty.core.errors import DuplicateIdError, InputError
+from gridparty.core.rules import DEFAULT_RULES, PartyRules
+from gridparty.core.schema import LEVEL_NAMES, LEVELS
+from gridparty.distributed.coverage import distributed_coverage, filled_grids
+from gridparty.distributed.engine import _assign_partition, _meets, compute, layer_ids
+from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
+from gridparty.spatial.assign import ENGINES, Assignment, _table
+
+__all__ = ["distributed_validate"]
+
+
+def distributed_validate(
+    ph: PartitionedHierarchy,
+    *,
+    client: Any = None,
+    rules: PartyRules = DEFAULT_RULES,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+    tolerance_m: float = 5.0,
+    engine: str = "numba",
+    assignment: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """:func:`gridparty.validate`'s issues table for a partitioned hierarchy, computed on Dask.
+
+    Parameters
+    ----------
+    ph : PartitionedHierarchy
+        From :func:`read_partitioned`.
+    client : distributed.Client, optional
+        The cluster to run on; without one, Dask's default scheduler.
+    rules : PartyRules
+        Thresholds of the organisational checks.
+    min_area_m2, min_width_m : float
+        Sliver tolerances (m², m), see :func:`gridparty.validate`.
+    tolerance_m : float
+        Largest distance in metres from a household to a building given as a point.
+    engine : {"numba", "shapely"}
+        Point-in-polygon engine, see :func:`gridparty.locate_points`.
+    assignment : DataFrame, optional
+        :func:`distributed_assign`'s table for ``ph`` (as ``gridparty.validate`` takes an
+        assignment); computed with the per-partition checks when not given.
+    progress : bool
+        Show Dask's progress bars (one per stage).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``gridparty.validate(ph.to_hierarchy())``, row for row.
+
+    Raises
+    ------
+    DuplicateIdError
+        An id repeats (in one partition or across partitions) or is missing.
+
+    Examples
+    --------
+    >>> import gridparty as gp, tempfile, pathlib
+    >>> folder = gp.write_partitioned(gp.synthetic_city(0.2), pathlib.Path(tempfile.mkdtemp()) / "c")
+    >>> issues = gp.distributed_validate(gp.read_partitioned(folder))
+    >>> list(issues.columns)
+    ['level', 'id', 'check', 'severity', 'message', 'geometry']
+    """
+    import dask
+
+    if not isinstance(ph, PartitionedHierarchy):
+        raise InputError(
+            f"ph must be a gridparty.PartitionedHierarchy (gridparty.read_partitioned(folder)), "
+            f"got {type(ph).__name__}."
+        )
+    if not isinstance(rules, PartyRules):
+        raise InputError(f"rules must be a gridparty.PartyRules, got {type(rules).__name__}.")
+    if engine not in ENGINES:
+        raise InputError(f"engine={engine!r} is not known; use one of {', '.join(ENGINES)}.")
+    if not np.isfinite(tolerance_m) or tolerance_m < 0:
+        raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
+    check_tolerances(min_area_m2, min_width_m)
+    if assignment is not None and not isinstance(assignment, pd.DataFrame):
+        raise InputError(
+            "assignment must be the table of gridparty.distributed_assign(ph), got "
+            f"{type(assignment).__name__}."
+        )
+    given = None
+    if assignment is not None:
+        given = client.scatter(assignment) if client is not None else assignment
+    ids = {
+        level: dask.delayed(layer_ids, pure=True)(ph.partitions[level], level)
+        for level in LEVEL_NAMES
+    }
+    _check_ids(ph, client, progress)
+    crs = ph.metric_crs
+    tasks = []
+    for level in LEVEL_NAMES:
+        parent = LEVELS[level].parent
+        grow = tolerance_m if level == "household" else 0.0
+        for part in ph.partitions[level]:
+            if not part.rows:
+                continue
+            context = (
+                []
+                if parent is None
+                else [
+                    p
+                    for p in ph.partitions[parent]
+                    if p.rows and _meets(part.bounds, p.bounds, grow)
+                ]
+            )
+            tasks.append(
+                dask.delayed(_unit_task, pure=True)(
+                    level,
+                    part,
+                    context,
+                    None if parent is None else ids[parent],
+                    crs,
+                    (tolerance_m, engine, grow, float(min_area_m2)),
+                    given,
+                )
+            )
+    done = compute(tasks, client, progress)
+    frames = [frame for found, _ in done for frame in found]
+    table = assignment if assignment is not None else _table([t for _, t in done if t is not None])
+    if any(p.rows for p in ph.partitions["grid"]):
+        coverage = distributed_coverage(
+            ph,
+            client=client,
+            min_area_m2=min_area_m2,
+            min_width_m=min_width_m,
+            filled=filled_grids(table),
+            progress=progress,
+        )
+        frames += coverage_rows(coverage, min_area_m2, min_width_m)
+    else:
+        frames.append(no_grids_row())
+    if client is not None and given is None:
+        given = client.scatter(table)  # sent once, not embedded in the task graph
+    whole = dask.delayed(_whole_layer_task, pure=True)(
+        ph, table if given is None else given, rules, float(min_area_m2), float(min_width_m)
+    )
+    frames += compute([whole], client, progress)[0]
+    return issue_table(frames)
+
+
+def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
+    """Refuse ids repeated across (or in) partitions, or missing, as the single machine does."""
+    import dask
+
+    tasks = [
+        dask.delayed(read_column, pure=True)(part, level, LEVELS[level].id_column)
+        for level in LEVEL_NAMES
+        for part in ph.partitions[level]
+    ]
+    columns = iter(compute(tasks, client, False))
+    problems = []
+    for level in LEVEL_NAMES:
+        values = [v for _ in ph.partitions[level] for v in next(columns)]
+        ids = pd.Series(values, dtype=object)
+        missing = ids.isna()
+        duplicated = ids.duplicated(keep="first") & ~missing
+        if missing.any() or duplicated.any():
+            error = _id_problem(ids, missing, duplicated, LEVELS[level], LEVELS[level].layer)
+            problems.append(error.problem)
+    if problems:
+        problem = "; ".join(problems)
+        raise DuplicateIdError(f"{problem}. {ID_ADVICE}", problem=problem)
+
+
+def _unit_task(
+    level: str,
+    part: Partition,
+    context: list[Partition],
+    parent_ids: frozenset[str] | None,
+    crs: pyproj.CRS,
+    options: tuple[float, str, float, float],
+    assignment: pd.DataFrame | None,
+) -> tuple[list[pd.DataFrame], pd.DataFrame | None]:
+    """The per-unit issues of one partition and, for a child layer, its assignment rows
+    (those of ``assignment`` when given, else computed against the halo of parents)."""
+    tolerance_m, engine, grow, min_area_m2 = options
+    frame = part.read(level)
+    found = [geometry_checks(frame, level)]
+    if level in POLYGON_LEVELS:
+        found.append(tiny_polygons(frame, level, crs, min_area_m2))
+    if parent_ids is None:
+        return found, None
+    if assignment is None:
+        table = _assign_partition(level, part, context, crs, tolerance_m, engine, grow)
+    else:
+        table = assignment[
+            (assignment["level"] == level) & assignment["id"].isin(frame.index).to_numpy()
+        ]
+    ids = list(parent_ids)
+    found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
+    return found, table
+
+
+def _whole_layer_task(
+    ph: PartitionedHierarchy,
+    table: pd.DataFrame,
+    rules: PartyRules,
+    min_area_m2: float,
+    min_width_m: float,
+) -> list[pd.DataFrame]:
+    """Overlaps of communities, streets and districts, tiny street and district outlines, and
+    the organisational checks."""
+    filled = Assignment.from_table(ph.to_hierarchy(), table).hierarchy
+    return [
+        *same_level(filled, min_area_m2, min_width_m),
+        *upper_tiny_polygons(filled, min_area_m2),
+        organisation(filled, rules),
+    ]

@@ -1,0 +1,182 @@
+"""Validation and spatial coverage on a real LocalCluster (2 processes): the single machine's tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+pytest.importorskip("dask")
+pytest.importorskip("distributed")
+pytest.importorskip("pyarrow")
+
+import gridparty as gp
+from gridparty.core.errors import DuplicateIdError
+from gridparty.distributed.coverage import filled_grids
+from gridparty.spatial.assign import with_parents
+
+
+def _defective_city(scale: float = 0.6) -> gp.Hierarchy:
+    """The synthetic city with wrong and missing parents and every kind of coverage problem."""
+    city = gp.synthetic_city(scale, seed=3, missing_share=0.1, wrong_share=0.1)
+    grids = city.grids.copy()
+    ids = list(grids.index)
+    for i in ids[::7]:  # moved grids: overlaps, spill-overs and gaps, across partition edges
+        grids.loc[i, "geometry"] = shapely.affinity.translate(grids.loc[i, "geometry"], 3e-4, 1e-4)
+    grids.loc[ids[10], "geometry"] = shapely.affinity.translate(
+        grids.loc[ids[10], "geometry"], 1e-6, 0
+    )  # slivers
+    grids.loc[ids[3], "community_id"] = None  # filled from space by validate
+    grids.loc[ids[5], "community_id"] = "nowhere"  # an unknown parent
+    grids.loc[ids[8], "geometry"] = None  # an empty geometry
+    return city.replace(grids=grids)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return gp.write_partitioned(
+        _defective_city(), tmp_path_factory.mktemp("p") / "city", npartitions=4
+    )
+
+
+@pytest.fixture(scope="module")
+def ph(folder: Path) -> gp.PartitionedHierarchy:
+    return gp.read_partitioned(folder)
+
+
+def test_partitions_cut_through_communities_and_their_grids(ph: gp.PartitionedHierarchy) -> None:
+    grids = pd.concat(
+        [p.read("grid").assign(partition=i) for i, p in enumerate(ph.partitions["grid"])]
+    )
+    communities = pd.concat(
+        [p.read("community").assign(partition=i) for i, p in enumerate(ph.partitions["community"])]
+    )
+    own = communities["partition"].reindex(grids["community_id"]).to_numpy()
+    assert (grids.groupby("community_id")["partition"].nunique() > 1).sum() >= 2
+    assert (grids["partition"].to_numpy() != own).sum() > 10  # grids away from their community
+
+
+def test_distributed_coverage_equals_single_machine(
+    ph: gp.PartitionedHierarchy, client: object
+) -> None:
+    h = ph.to_hierarchy()
+    expected = gp.spatial_coverage(
+        h.communities, h.grids, parent_column="community_id", metric_crs=h.metric_crs
+    )
+    result = gp.distributed_coverage(ph, client=client)
+    for name, table in expected.tables().items():
+        pd.testing.assert_frame_equal(result.tables()[name], table)
+    assert (result.gaps["kind"] == "gap").sum() > 5
+    assert (result.overlaps["kind"] == "overlap").sum() > 20
+    assert (result.outside["kind"] == "outside").sum() > 5
+    assert set(result.problems["check"]) == {"no_parent", "unknown_parent", "empty_geometry"}
+    assert (result.overlaps["kind"] == "sliver").sum() >= 1
+
+
+def test_distributed_coverage_with_filled_parents_and_counts(
+    ph: gp.PartitionedHierarchy, client: object
+) -> None:
+    assignment = with_parents(ph.to_hierarchy())
+    h = assignment.hierarchy
+    expected = gp.spatial_coverage(
+        h.communities,
+        h.grids,
+        parent_column="community_id",
+        metric_crs=h.metric_crs,
+        buildings=h.buildings,
+        households=h.households,
+    )
+    filled = filled_grids(assignment.table)
+    assert len(filled) > 5
+    result = gp.distributed_coverage(ph, client=client, filled=filled, counts=True)
+    for name, table in expected.tables().items():
+        pd.testing.assert_frame_equal(result.tables()[name], table)
+    assert result.gaps["member_households"].sum() > 100
+    assert result.overlaps["buildings"].sum() > 10
+    # the coverage report accepts it in place of its own
+    report = gp.check_coverage(ph.to_hierarchy(), assignment=assignment, grid_coverage=result)
+    pd.testing.assert_frame_equal(
+        report.grid_status, gp.check_coverage(ph.to_hierarchy()).grid_status
+    )
+
+
+def test_distributed_validate_equals_single_machine(
+    ph: gp.PartitionedHierarchy, client: object
+) -> None:
+    expected = gp.validate(ph.to_hierarchy())
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, expected)
+    key = ["level", "check", "id", "message"]
+    pd.testing.assert_frame_equal(
+        result.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+    )
+    assert {
+        "parent_mismatch",
+        "not_in_any_parent",
+        "unknown_parent",
+        "empty_geometry",
+        "overlap",
+        "uncovered",
+        "outside_parent",
+        "sliver",
+    } <= set(result["check"])
+
+
+def test_ids_repeated_across_partitions_are_reported_as_on_one_machine(
+    tmp_path: Path, client: object
+) -> None:
+    a, b = gp.synthetic_city(0.2, seed=1), gp.synthetic_city(0.2, seed=2)  # the same ids
+    ph = gp.read_partitioned(gp.write_partitioned(iter([a, b]), tmp_path / "dup"))
+    with pytest.raises(DuplicateIdError) as single:
+        ph.to_hierarchy()
+    with pytest.raises(DuplicateIdError) as spread:
+        gp.distributed_validate(ph, client=client)
+    assert str(spread.value) == str(single.value)
+    assert "communities: 5 community_id values shared by several rows" in str(spread.value)
+
+
+def test_an_empty_partition(tmp_path: Path, client: object) -> None:
+    city = gp.synthetic_city(0.3, seed=2, wrong_share=0.1)
+    empty = gp.Hierarchy(city.communities.iloc[:0])
+    ph = gp.read_partitioned(gp.write_partitioned(iter([city, empty]), tmp_path / "e"))
+    expected = gp.validate(ph.to_hierarchy())
+    assert len(expected)
+    pd.testing.assert_frame_equal(gp.distributed_validate(ph, client=client), expected)
+
+
+def test_a_hierarchy_without_grids(tmp_path: Path, client: object) -> None:
+    city = gp.synthetic_city(0.3, seed=2)
+    h = gp.Hierarchy(city.communities)
+    ph = gp.read_partitioned(gp.write_partitioned(h, tmp_path / "g", npartitions=2))
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, gp.validate(ph.to_hierarchy()))
+    assert result["check"].tolist() == ["not_recorded"]
+    coverage = gp.distributed_coverage(ph, client=client)
+    assert coverage.problems["check"].tolist() == ["not_recorded"]
+
+
+def test_cli_check_on_two_workers_writes_the_single_machine_geopackage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    from gridparty.cli.main import main
+
+    folder = gp.write_partitioned(_defective_city(0.3), tmp_path / "city", npartitions=3)
+    assert main(["check", str(folder), "--workers", "2", "--gpkg", str(tmp_path / "two.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "Dask dashboard: http://" in out
+    gp.check_coverage(gp.read_partitioned(folder).to_hierarchy()).to_geopackage(
+        tmp_path / "one.gpkg"
+    )
+    layers = [name for name, _ in pyogrio.list_layers(tmp_path / "one.gpkg")]
+    assert [name for name, _ in pyogrio.list_layers(tmp_path / "two.gpkg")] == layers
+    for layer in layers:
+        pd.testing.assert_frame_equal(
+            gpd.read_file(tmp_path / "two.gpkg", layer=layer),
+            gpd.read_file(tmp_path / "one.gpkg", layer=layer),
+        )
