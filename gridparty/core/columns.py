@@ -308,7 +308,7 @@ def _repair_ids(
     if not (missing.any() or duplicated.any()):
         return ids, []
     if strict:
-        raise _id_problem(ids, missing, duplicated, level, argument)
+        raise id_problem(ids, missing, duplicated, level, argument)
     rows = np.flatnonzero(missing.to_numpy())
     fixed = ids.copy()
     fixed[missing] = [f"<missing {level.name} row {r}>" for r in rows]
@@ -332,7 +332,7 @@ def _repair_ids(
     return fixed, issues
 
 
-def _id_problem(
+def id_problem(
     ids: pd.Series, missing: pd.Series, duplicated: pd.Series, level: Level, argument: str
 ) -> DuplicateIdError:
     parts = []

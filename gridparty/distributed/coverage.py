@@ -38,7 +38,7 @@ from gridparty.checks.coverage import (
 from gridparty.core.errors import InputError
 from gridparty.core.layers import empty_layer
 from gridparty.core.schema import LEVELS
-from gridparty.distributed.engine import _degrees, compute, layer_ids
+from gridparty.distributed.engine import compute, layer_ids, margin_degrees
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, select_rows
 
 __all__ = ["distributed_coverage", "filled_grids"]
@@ -194,7 +194,7 @@ def _boxes(frame: Any) -> np.ndarray:
     bounds = bounds[~np.isnan(bounds).any(axis=1)]
     if not len(bounds):
         return np.empty(0, dtype=object)
-    dx, dy = _degrees(_MARGIN_M, float(np.abs(bounds[:, [1, 3]]).max()))
+    dx, dy = margin_degrees(_MARGIN_M, float(np.abs(bounds[:, [1, 3]]).max()))
     boxes: np.ndarray = shapely.box(
         bounds[:, 0] - dx, bounds[:, 1] - dy, bounds[:, 2] + dx, bounds[:, 3] + dy
     )

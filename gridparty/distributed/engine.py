@@ -22,7 +22,7 @@ import shapely
 from gridparty.core.errors import InputError
 from gridparty.core.schema import LEVELS
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy
-from gridparty.spatial.assign import ENGINES, _table, assign_level
+from gridparty.spatial.assign import ENGINES, assign_level, assignment_table
 
 __all__ = ["distributed_assign"]
 
@@ -80,20 +80,20 @@ def distributed_assign(
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
     if not any(p.rows for level in _CHILD_LEVELS for p in ph.partitions[level]):
-        return _table([])
+        return assignment_table([])
     crs = ph.metric_crs
     tasks = []
     for level in _CHILD_LEVELS:
         grow = tolerance_m if level == "household" else 0.0
         parents = ph.partitions[str(LEVELS[level].parent)]
         for part in ph.partitions[level]:
-            context = [p for p in parents if p.rows and _meets(part.bounds, p.bounds, grow)]
+            context = [p for p in parents if p.rows and bounds_meet(part.bounds, p.bounds, grow)]
             tasks.append(
-                dask.delayed(_assign_partition, pure=True)(
+                dask.delayed(assign_partition, pure=True)(
                     level, part, context, crs, tolerance_m, engine, grow
                 )
             )
-    return _table(compute(tasks, client, progress))
+    return assignment_table(compute(tasks, client, progress))
 
 
 def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
@@ -127,7 +127,7 @@ def layer_ids(parts: list[Partition], level: str) -> frozenset[str]:
     )
 
 
-def _degrees(metres: float, lat: float) -> tuple[float, float]:
+def margin_degrees(metres: float, lat: float) -> tuple[float, float]:
     """A margin in degrees (x, y) at least ``metres`` wide at latitudes up to ``|lat|``."""
     if metres == 0:
         return 0.0, 0.0
@@ -136,14 +136,14 @@ def _degrees(metres: float, lat: float) -> tuple[float, float]:
     return dx, dy
 
 
-def _meets(a: tuple[float, ...], b: tuple[float, ...], metres: float) -> bool:
+def bounds_meet(a: tuple[float, ...], b: tuple[float, ...], metres: float) -> bool:
     if any(math.isnan(v) for v in (*a, *b)):
         return False
-    dx, dy = _degrees(metres, max(abs(a[1]), abs(a[3])))
+    dx, dy = margin_degrees(metres, max(abs(a[1]), abs(a[3])))
     return a[0] - dx <= b[2] and b[0] <= a[2] + dx and a[1] - dy <= b[3] and b[1] <= a[3] + dy
 
 
-def _assign_partition(
+def assign_partition(
     level: str,
     part: Partition,
     context: list[Partition],
@@ -173,7 +173,7 @@ def _halo(children: Any, parents: Any, metres: float) -> np.ndarray:
     if not located.any():
         return np.zeros(0, dtype=np.int64)
     kids = kids[located]
-    dx, dy = _degrees(metres, float(np.abs(kids[:, [1, 3]]).max()))
+    dx, dy = margin_degrees(metres, float(np.abs(kids[:, [1, 3]]).max()))
     boxes = shapely.box(kids[:, 0] - dx, kids[:, 1] - dy, kids[:, 2] + dx, kids[:, 3] + dy)
     tree = shapely.STRtree(np.asarray(parents.geometry.array, dtype=object))
     return np.unique(tree.query(boxes)[1])  # bounding boxes that meet

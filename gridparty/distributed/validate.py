@@ -36,14 +36,14 @@ from gridparty.checks.validate import (
     unknown_parents,
     upper_tiny_polygons,
 )
-from gridparty.core.columns import ID_ADVICE, _id_problem
+from gridparty.core.columns import ID_ADVICE, id_problem
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.distributed.coverage import distributed_coverage, filled_grids
-from gridparty.distributed.engine import _assign_partition, _meets, compute, layer_ids
+from gridparty.distributed.engine import assign_partition, bounds_meet, compute, layer_ids
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
-from gridparty.spatial.assign import ENGINES, Assignment, _table
+from gridparty.spatial.assign import ENGINES, Assignment, assignment_table
 
 __all__ = ["distributed_validate"]
 
@@ -141,7 +141,7 @@ def distributed_validate(
                 else [
                     p
                     for p in ph.partitions[parent]
-                    if p.rows and _meets(part.bounds, p.bounds, grow)
+                    if p.rows and bounds_meet(part.bounds, p.bounds, grow)
                 ]
             )
             tasks.append(
@@ -157,7 +157,11 @@ def distributed_validate(
             )
     done = compute(tasks, client, progress)
     frames = [frame for found, _ in done for frame in found]
-    table = assignment if assignment is not None else _table([t for _, t in done if t is not None])
+    table = (
+        assignment
+        if assignment is not None
+        else assignment_table([t for _, t in done if t is not None])
+    )
     if any(p.rows for p in ph.partitions["grid"]):
         coverage = distributed_coverage(
             ph,
@@ -196,7 +200,7 @@ def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
         missing = ids.isna()
         duplicated = ids.duplicated(keep="first") & ~missing
         if missing.any() or duplicated.any():
-            error = _id_problem(ids, missing, duplicated, LEVELS[level], LEVELS[level].layer)
+            error = id_problem(ids, missing, duplicated, LEVELS[level], LEVELS[level].layer)
             problems.append(error.problem)
     if problems:
         problem = "; ".join(problems)
@@ -222,7 +226,7 @@ def _unit_task(
     if parent_ids is None:
         return found, None
     if assignment is None:
-        table = _assign_partition(level, part, context, crs, tolerance_m, engine, grow)
+        table = assign_partition(level, part, context, crs, tolerance_m, engine, grow)
     else:
         table = assignment[
             (assignment["level"] == level) & assignment["id"].isin(frame.index).to_numpy()

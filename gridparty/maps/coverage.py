@@ -161,7 +161,7 @@ def _add_grids(
         },
         index=status.index,
     )
-    tips = text("grid", lang) + _colon(lang) + names.mask(names.str.strip().eq("")).fillna(ids)
+    tips = text("grid", lang) + label_colon(lang) + names.mask(names.str.strip().eq("")).fillna(ids)
     return add_features(
         m,
         status,
@@ -196,7 +196,7 @@ def _add_parts(
 ) -> folium.FeatureGroup:
     columns = [c for c in _PART_COLUMNS.get(name.removeprefix("street_"), ()) if c in table]
     values = _part_values(table, columns, min_count)
-    head = text(style, lang) + _colon(lang)
+    head = text(style, lang) + label_colon(lang)
     tips = [f"{head}{a:,.0f} m²" for a in table["area_m2"]]
     return add_features(
         m,
@@ -217,7 +217,9 @@ def _add_slivers(
     columns = ["problem", "parent_id", "child_id", "other_id", "area_m2", "width_m"]
     values = _part_values(table, columns, min_count)
     values["problem"] = [header(p if p != "gap" else "gaps", lang) for p in table["problem"]]
-    tips = [f"{text('coverage_sliver', lang)}{_colon(lang)}{a:,.2f} m²" for a in table["area_m2"]]
+    tips = [
+        f"{text('coverage_sliver', lang)}{label_colon(lang)}{a:,.2f} m²" for a in table["area_m2"]
+    ]
     return add_features(
         m,
         table,
@@ -243,5 +245,5 @@ def _part_values(table: pd.DataFrame, columns: list[str], min_count: int) -> pd.
     return pd.DataFrame(out, index=table.index)
 
 
-def _colon(lang: Lang) -> str:
+def label_colon(lang: Lang) -> str:
     return "：" if lang == "zh" else ": "

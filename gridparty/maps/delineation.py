@@ -22,7 +22,7 @@ from gridparty.core.labels import Lang, check_lang, text
 from gridparty.core.results import header
 from gridparty.maps.base import base_map
 from gridparty.maps.hierarchy import layer_bounds
-from gridparty.maps.layers import _colon, add_communities, add_features
+from gridparty.maps.layers import add_communities, add_features, label_colon
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
@@ -143,7 +143,7 @@ def _add_proposed(
         },
         index=grids.index,
     )
-    head = text("delineation_proposed", lang) + _colon(lang)
+    head = text("delineation_proposed", lang) + label_colon(lang)
     return add_features(
         m,
         grids,
@@ -168,7 +168,7 @@ def _add_existing(
             else pd.Series(pd.NA, index=grids.index, dtype=TEXT_DTYPE),
         }
     )
-    head = text("delineation_existing", lang) + _colon(lang)
+    head = text("delineation_existing", lang) + label_colon(lang)
     return add_features(
         m,
         grids,
@@ -199,7 +199,7 @@ def _add_moves(
         },
         index=moves.index,
     )
-    head = text("delineation_moved", lang) + _colon(lang)
+    head = text("delineation_moved", lang) + label_colon(lang)
     return add_features(
         m,
         buildings,

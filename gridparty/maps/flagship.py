@@ -21,7 +21,7 @@ from gridparty.core.errors import InputError
 from gridparty.core.labels import Lang, check_lang, text
 from gridparty.flagship.zones import MentoringZones
 from gridparty.maps.base import Tiles, map_settings, start_map
-from gridparty.maps.layers import add_communities, add_features
+from gridparty.maps.layers import add_communities, add_features, label_colon
 from gridparty.maps.legend import add_layer_control, add_legend
 from gridparty.maps.privacy import DEFAULT_MIN_COUNT, check_min_count, suppress_small_counts
 
@@ -276,14 +276,14 @@ def _markers(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _org_tips(table: pd.DataFrame, lang: Lang) -> list[str]:
-    colon = "：" if lang == "zh" else ": "
+    colon = label_colon(lang)
     levels = table["level"].map(lambda v: text(str(v), lang))
     names = table["name"].astype(TEXT_DTYPE).fillna(pd.Series(table.index, index=table.index))
     return [f"{lv}{colon}{n}" for lv, n in zip(levels, names, strict=True)]
 
 
 def _titled(key: str, names: pd.Series, lang: Lang) -> list[str]:
-    colon = "：" if lang == "zh" else ": "
+    colon = label_colon(lang)
     return [f"{text(key, lang)}{colon}{n}" for n in names.astype(TEXT_DTYPE).fillna("")]
 
 

@@ -283,7 +283,7 @@ class _Clusters(MacroElement):
         self.until_zoom = int(until_zoom)
 
 
-class _Labels(MacroElement):
+class NameLabels(MacroElement):
     """Permanent labels (pre-escaped text at display coordinates) shown from ``min_zoom`` on
     while their layer is on the map."""
 
@@ -338,7 +338,7 @@ def _add_labels(
     # The label is the name after the level's prefix ("网格：" / "Grid: ").
     names = [_short(tips[i]) for i in keep]  # type: ignore[call-overload]  # numpy integer index
     items = [(round(y, 6), round(x, 6), escape(n)) for (x, y), n in zip(at, names, strict=True)]
-    owned(_Labels(items, min_zoom)).add_to(group)
+    owned(NameLabels(items, min_zoom)).add_to(group)
 
 
 def _short(tip: str) -> str:
@@ -420,7 +420,7 @@ def unit_table(
     ids = pd.Series(frame.index.astype(TEXT_DTYPE), index=frame.index)
     values.insert(0, spec.id_column, ids)
     names = _column(frame, "name", "string")
-    head = text(level, lang) + _colon(lang)
+    head = text(level, lang) + label_colon(lang)
     tips = (head + names.mask(names.str.strip().eq("")).fillna(ids)).tolist()
     labels = [text(_LABEL_KEYS.get(c, c), lang) for c in values.columns]
     return tips, labels, values
@@ -609,7 +609,7 @@ def issue_table(
     frame = layer_frame(table[~household], "issues")
     severity = frame["severity"].astype(TEXT_DTYPE).fillna("info")
     styles = [f"issue_{s}" if f"issue_{s}" in STYLES else "issue_info" for s in severity]
-    checks = [text(str(c), lang) + _colon(lang) for c in frame["check"]]
+    checks = [text(str(c), lang) + label_colon(lang) for c in frame["check"]]
     tips = [c + str(i) for c, i in zip(checks, frame["id"], strict=True)]
     columns = ["level", "id", "check", "severity", *(["message"] if messages else [])]
     values = pd.DataFrame({c: frame[c].astype(TEXT_DTYPE) for c in columns})
@@ -633,7 +633,7 @@ def _issue_table(issues: object) -> gpd.GeoDataFrame:
     return issues
 
 
-def _colon(lang: Lang) -> str:
+def label_colon(lang: Lang) -> str:
     return "：" if lang == "zh" else ": "
 
 

@@ -40,7 +40,7 @@ from gridparty.core.model import Hierarchy
 from gridparty.core.paths import refuse_sources
 from gridparty.core.results import Tables
 from gridparty.maps.base import MapTitle, map_settings
-from gridparty.maps.layers import _Labels
+from gridparty.maps.layers import NameLabels
 from gridparty.maps.legend import Legend
 from gridparty.maps.styles import STYLES, Style
 
@@ -222,7 +222,7 @@ def _layers(m: folium.Map) -> tuple[list[_Layer], set[int]]:
             data = getattr(child, "data", None)
             if isinstance(child, folium.GeoJson) and isinstance(data, dict):
                 layers.append(_Layer(_frame(data, datum)))
-            elif isinstance(child, _Labels) and layers:
+            elif isinstance(child, NameLabels) and layers:
                 layers[-1].labels = [(x, y, html.unescape(t)) for y, x, t in child.items]
                 layers[-1].label_zoom = int(child.min_zoom)
     return layers, shown_groups

@@ -532,7 +532,9 @@ def with_parents(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "nu
         h.layer(name)[LEVELS[name].parent_column].isna().any() for name in LEVEL_NAMES[1:]
     )
     return (
-        assign(h, tolerance_m=tolerance_m, engine=engine) if missing else Assignment(h, _table([]))
+        assign(h, tolerance_m=tolerance_m, engine=engine)
+        if missing
+        else Assignment(h, assignment_table([]))
     )
 
 
@@ -594,7 +596,7 @@ def assign(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") 
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
     if not any(len(h.layer(name)) for name in ("grid", "building", "household")):
-        return Assignment(h, _table([]))
+        return Assignment(h, assignment_table([]))
     parts = [
         assign_level(
             name,
@@ -606,7 +608,7 @@ def assign(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") 
         )
         for name in _CHILD_LEVELS
     ]
-    return Assignment.from_table(h, _table(parts))
+    return Assignment.from_table(h, assignment_table(parts))
 
 
 def assign_level(
@@ -721,7 +723,9 @@ def _level_table(
     )
 
 
-def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def assignment_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The assignment table of its per-level ``parts`` (an empty one, with its columns and
+    dtypes, when there are none)."""
     if not parts:
         empty = _Found.empty(0)
         parts = [_level_table("grid", [], [], [], empty)]
