@@ -168,10 +168,14 @@ def _run(args: argparse.Namespace) -> int:
     ):
         if part is not None:
             print_figures(part.summary(), heading, args.lang)
+    # gaps, overlaps and spill-overs of the grids count for --fail-on as validate's rows do
+    from gridparty.checks.validate import coverage_rows
+
+    spatial = coverage_rows(report.grids, args.min_area_m2, args.min_width_m)
     return finish(
         args,
         h,
-        [report],
+        [report, *spatial],
         [
             (args.xlsx, report.to_excel, "workbook"),
             (args.gpkg, report.to_geopackage, "geopackage"),

@@ -79,3 +79,28 @@ def test_access_findings_count(clean_city: Path, tmp_path: Path) -> None:
     gpd.read_file(clean_city, layer="service_centres").assign(tier="宇宙中心").to_file(centres)
     assert _run("access", str(clean_city), "warning", "--centres", str(centres)) == 1
     assert _run("access", str(clean_city), "error", "--centres", str(centres)) == 0
+
+
+def test_check_counts_a_gap_in_grid_coverage(
+    clean_city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Land of a community that no grid covers is a warning of ``check`` (as ``uncovered`` is
+    of ``validate``), though the organisation is complete."""
+    import shapely
+
+    path = tmp_path / "gap.gpkg"
+    for name in ("communities", "grids", "buildings", "households", "service_centres"):
+        frame = gpd.read_file(clean_city, layer=name)
+        if name == "grids":  # the first grid loses its outer half: a gap, nothing else
+            first = frame.geometry.iloc[0]
+            minx, miny, maxx, maxy = first.bounds
+            frame.loc[frame.index[0], "geometry"] = first.intersection(
+                shapely.box(minx, miny, maxx, (miny + maxy) / 2)
+            )
+        frame.to_file(path, layer=name, driver="GPKG")
+    assert _run("check", str(clean_city), "warning") == 0
+    assert _run("check", str(path), "error") == 0
+    capsys.readouterr()
+    assert _run("check", str(path), "warning", "--lang", "en") == 1
+    printed = capsys.readouterr().out
+    assert "covered by no grid" in printed
