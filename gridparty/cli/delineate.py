@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING, cast
 
 from gridparty.cli.common import (
     add_input_options,
-    add_map_options,
-    check_paths,
+    add_output_options,
     extra_layer,
-    map_wanted,
-    print_paths,
+    finish,
+    out_paths,
     progress,
     read_input,
-    write_map,
 )
 from gridparty.core.errors import InputError
 
@@ -57,9 +55,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_input_options(cmd)
     cmd.add_argument(
-        "--out", type=Path, metavar="DIR", help=f"output folder: {', '.join(OUT_FILES)}"
-    )
-    cmd.add_argument(
         "--min-households",
         type=int,
         metavar="N",
@@ -98,7 +93,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--html", type=Path, help="write the map")
     cmd.add_argument("--xlsx", type=Path, help="write the tables as an Excel workbook")
     cmd.add_argument("--gpkg", type=Path, help="write the proposed grids as a GeoPackage")
-    add_map_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(run=_run)
 
 
@@ -106,12 +101,10 @@ def _run(args: argparse.Namespace) -> int:
     from gridparty.delineation.grids import delineate_grids, household_band
     from gridparty.maps.delineation import delineation_map
 
-    html = args.html or (args.out / OUT_FILES[2] if args.out else None)
-    check_paths(
+    out_paths(
+        args,
         {"PATH": args.path, "--streets": args.streets, "--compounds": args.compounds},
-        {"--html": args.html, "--xlsx": args.xlsx, "--gpkg": args.gpkg, **print_paths(args, html)},
-        out=args.out,
-        out_files=OUT_FILES if args.out is not None else (),
+        dict(zip(("--xlsx", "--gpkg", "--html"), OUT_FILES, strict=True)),
     )
     low, high = household_band(args.min_households, args.max_households)
     if args.exact_max_atoms < 0:
@@ -140,19 +133,10 @@ def _run(args: argparse.Namespace) -> int:
         exact_max_atoms=args.exact_max_atoms,
     )
     print(result.summary().to_string())
-    out = args.out
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-    xlsx = args.xlsx or (out / OUT_FILES[0] if out else None)
-    gpkg = args.gpkg or (out / OUT_FILES[1] if out else None)
-    for path, write, what in (
-        (xlsx, lambda p: result.to_excel(p, lang=args.lang), "tables"),
-        (gpkg, result.to_geopackage, "layers"),
-    ):
-        if path is not None:
-            write(path)
-            print(f"{what}: {path}")
-    if map_wanted(args, html):
-        progress("drawing the map")
-        write_map(delineation_map(result, tiles=args.tiles, lang=args.lang), html, args)
-    return 0
+    return finish(
+        args,
+        h,
+        [result],
+        [(args.xlsx, result.to_excel, "tables"), (args.gpkg, result.to_geopackage, "layers")],
+        lambda: delineation_map(result, tiles=args.tiles, lang=args.lang),
+    )

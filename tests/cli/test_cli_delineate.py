@@ -102,3 +102,16 @@ def test_keep_existing_without_grids_is_refused(
     assert main(["delineate", str(city), "--keep-existing", "--out", str(tmp_path / "o")]) == 2
     assert "--keep-existing" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_fail_on_counts_the_delineation_problems(tmp_path: Path) -> None:
+    """A building above the band's maximum is a warning of the delineation: --fail-on warning
+    exits 1, --fail-on error and the default exit 0; nothing else changes."""
+    city = _write(tmp_path / "city.gpkg")
+    band = ["--min-households", "20", "--max-households", "50"]  # a building of 60 households
+    base = ["delineate", str(city), *band, "--tiles", "none", "--quiet"]
+    assert main([*base, "--fail-on", "warning"]) == 1
+    assert main([*base, "--fail-on", "error"]) == 0
+    assert main(base) == 0
+    assert main([*base[:2], "--min-households", "20", "--max-households", "80",
+                 "--tiles", "none", "--fail-on", "warning"]) == 0  # fmt: skip
