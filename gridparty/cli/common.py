@@ -85,6 +85,20 @@ class DeprecatedAlias(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _crs_text(value: str) -> str:
+    """``--crs``: a CRS pyproj knows (kept as given), else a one-line usage error."""
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a coordinate reference system; give an EPSG code such as "
+            "EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E) or EPSG:4326"
+        ) from None
+    return value
+
+
 def add_coords_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--coords DATUM`` / ``--coords LEVEL=DATUM`` (repeatable).
 
@@ -682,6 +696,7 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lat", help="latitude / Y column of CSV/Excel tables")
     parser.add_argument(
         "--crs",
+        type=_crs_text,
         metavar="EPSG",
         help="CRS of inputs that carry none: CSV/Excel coordinates that are not lon/lat "
         "degrees, or a Shapefile without its .prj, e.g. EPSG:4547 (files with a CRS keep it)",

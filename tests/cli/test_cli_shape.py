@@ -35,7 +35,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"gridparty {VERSION}\n"
 
 
-@pytest.mark.parametrize("command", ["demo", "validate", "check", "access", "alliances", "zones"])
+@pytest.mark.parametrize(
+    "command", ["demo", "validate", "check", "access", "alliances", "zones", "delineate"]
+)
 def test_every_command_takes_out_and_fail_on(command: str) -> None:
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     options = {o: a for a in sub.choices[command]._actions for o in a.option_strings}
@@ -48,9 +50,28 @@ def test_every_command_takes_out_and_fail_on(command: str) -> None:
 
 def test_input_options_on_every_command_reading_tables() -> None:
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for command in ("validate", "check", "access", "zones", "alliances"):
+    for command in ("validate", "check", "access", "zones", "alliances", "delineate"):
         options = {o for a in sub.choices[command]._actions for o in a.option_strings}
-        assert {"--columns", "--layers", "--coords", "--encoding"} <= options, command
+        assert {"--columns", "--layers", "--coords", "--encoding", "--crs"} <= options, command
+
+
+@pytest.mark.parametrize("command", ["validate", "alliances", "delineate"])
+def test_a_crs_pyproj_does_not_know_is_refused_before_reading(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even where every input carries its own CRS (so --crs would not be used)."""
+    out = tmp_path / "out"
+    city = tmp_path / "c.gpkg"
+    for name, frame in tiny_city.layers().items():
+        frame.to_file(city, layer=name, driver="GPKG")
+    path = [] if command == "alliances" else [str(city)]
+    with pytest.raises(SystemExit) as stop:
+        main([command, *path, "--crs", "foo", "--out", str(out)])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--crs: 'foo' is not a coordinate reference system" in error
+    assert "EPSG:4547" in error
+    assert not out.exists()
 
 
 def test_out_writes_the_standard_files_and_fail_on_sets_the_exit_code(
