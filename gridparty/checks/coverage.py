@@ -42,6 +42,7 @@ from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, DuplicateIdError, InputError
 from gridparty.core.geometry import measurable, take_or, to_wgs84_array
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
+from gridparty.core.parallel import chunked
 from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
 from gridparty.spatial.tiling import (
@@ -627,35 +628,42 @@ class _Parts:
 def _find_parts(layers: _Layers) -> _Parts:
     kids = np.flatnonzero(layers.child_ok)
     tree = shapely.STRtree(layers.child_m[kids])
-    tiled = _tiled(layers)
+    tiled, clean = _tiled(layers)
     pos = layers.parent_pos
-    settled = layers.child_ok & take_or(tiled, pos, False)
     exact = ~tiled & layers.parent_ok
+    inside = _inside(layers, exact)
+    settled = layers.child_ok & take_or(tiled, pos, False)
+    confined = (settled | inside) & take_or(clean, pos, False)
     return _Parts(
-        gaps=_gaps(layers, np.flatnonzero(exact), tree, kids),
-        overlaps=_overlaps(layers, np.flatnonzero(layers.child_ok & ~settled), tree, kids),
-        outside=_outside(layers, exact),
+        gaps=_gaps(layers, np.flatnonzero(exact), tree, kids, confined),
+        overlaps=_overlaps(
+            layers, np.flatnonzero(layers.child_ok & ~settled), tree, kids, confined
+        ),
+        outside=_outside(layers, exact, inside),
     )
 
 
-def _tiled(layers: _Layers) -> np.ndarray:
-    """Parents that their own children tile exactly: no gap, no spill-over, no overlap inside.
+def _tiled(layers: _Layers) -> tuple[np.ndarray, np.ndarray]:
+    """Parents that their own children tile exactly (no gap, no spill-over, no overlap inside),
+    and parents that overlap no other parent (``clean``).
 
-    A parent qualifies when (1) it overlaps no other parent (no invalid edge in the parents'
-    coverage, ``shapely.coverage_invalid_edges``), (2) its declared children all have usable
-    geometry and (3) the boundaries of its children, oriented counter-clockwise, add up to its
-    own boundary segment by segment (:func:`gridparty.spatial.tiling.boundaries_match`):
-    every point of the parent lies in exactly one child and no point outside it in any; (1)
-    leaves no room for an overlap with the children of another parent. Children that share a parent's
-    vertices exactly (as tiled data does) pass; any other parent is differenced exactly.
+    A parent is clean when it has usable geometry and no invalid edge in the parents'
+    coverage (``shapely.coverage_invalid_edges``). A clean parent is tiled when its declared
+    children all have usable geometry and the boundaries of its children, oriented
+    counter-clockwise, add up to its own boundary segment by segment
+    (:func:`gridparty.spatial.tiling.boundaries_match`): every point of the parent lies in
+    exactly one child and no point outside it in any; being clean leaves no room for an
+    overlap with the children of another parent. Children that share a parent's vertices
+    exactly (as tiled data does) pass; any other parent is differenced exactly.
     """
     n = len(layers.parent_m)
     own = layers.parent_pos >= 0
-    candidate = layers.parent_ok & (np.bincount(layers.parent_pos[own], minlength=n) > 0)
-    candidate[layers.parent_pos[own & ~layers.child_ok]] = False
+    clean = layers.parent_ok.copy()
     ok = np.flatnonzero(layers.parent_ok)
     if len(ok):
-        candidate[ok] &= shapely.is_empty(shapely.coverage_invalid_edges(layers.parent_m[ok]))
+        clean[ok] = shapely.is_empty(shapely.coverage_invalid_edges(layers.parent_m[ok]))
+    candidate = clean & (np.bincount(layers.parent_pos[own], minlength=n) > 0)
+    candidate[layers.parent_pos[own & ~layers.child_ok]] = False
     rows = np.flatnonzero(candidate)
     out = np.zeros(n, dtype=bool)
     row = np.full(n, -1)
@@ -664,51 +672,82 @@ def _tiled(layers: _Layers) -> np.ndarray:
     out[rows] = boundaries_match(
         layers.parent_m[rows], layers.child_m[kids], row[layers.parent_pos[kids]]
     )
-    return out
+    return out, clean
 
 
-def _gaps(
-    layers: _Layers, rows: np.ndarray, tree: shapely.STRtree, kids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts of the parents ``rows`` covered by no child (union of the children inside each)."""
-    parent = layers.parent_m[rows]
-    near_parent, near_kid = tree.query(parent)
-    child = layers.child_m[kids]
-    inside = interiors_meet(parent, child, near_parent, near_kid)
-    union = shapely.union_all(
-        padded(child[near_kid[inside]], near_parent[inside], len(rows)), axis=1
-    )
-    return polygon_parts(shapely.difference(parent, union), rows, np.full(len(rows), -1))
-
-
-def _overlaps(
-    layers: _Layers, suspects: np.ndarray, tree: shapely.STRtree, kids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Overlapping parts of every pair with a suspect child (the others cannot overlap)."""
-    if not len(suspects):
-        return polygon_parts(np.empty(0, dtype=object), suspects, suspects)
-    query_i, tree_i = tree.query(layers.child_m[suspects])
-    a, b = suspects[query_i], kids[tree_i]
-    pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1), axis=0)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    child = layers.child_m
-    pairs = pairs[interiors_meet(child, child, pairs[:, 0], pairs[:, 1])]
-    inter = shapely.intersection(child[pairs[:, 0]], child[pairs[:, 1]])
-    return polygon_parts(inter, pairs[:, 0], pairs[:, 1])
-
-
-def _outside(layers: _Layers, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts of children outside their declared parent (only parents checked exactly).
-
-    Children their parent covers (a prepared GEOS predicate, several times cheaper than the
-    difference) have no such part and are not differenced.
-    """
+def _inside(layers: _Layers, exact: np.ndarray) -> np.ndarray:
+    """Children of the ``exact`` parents that their parent covers (a prepared GEOS predicate,
+    several times cheaper than a difference): nothing of them lies outside it."""
     pos = layers.parent_pos
     rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False))
     parents = layers.parent_m[pos[rows]]
     shapely.prepare(parents)  # the metric copies, not the caller's geometries
-    rows = rows[~shapely.covers(parents, layers.child_m[rows])]  # nothing outside: skipped
-    spill = shapely.difference(layers.child_m[rows], layers.parent_m[pos[rows]])
+    out = np.zeros(len(pos), dtype=bool)
+    out[rows] = chunked(shapely.covers, parents, layers.child_m[rows])
+    return out
+
+
+def _gaps(
+    layers: _Layers,
+    rows: np.ndarray,
+    tree: shapely.STRtree,
+    kids: np.ndarray,
+    confined: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parts of the parents ``rows`` covered by no child (union of the children inside each).
+
+    A ``confined`` child (inside its declared parent, which overlaps no other parent) meets
+    the interior of its own parent and of no other, so only the other pairs are related.
+    """
+    parent = layers.parent_m[rows]
+    near_parent, near_kid = tree.query(parent)
+    child = layers.child_m[kids]
+    known = confined[kids[near_kid]]
+    inside = layers.parent_pos[kids[near_kid]] == rows[near_parent]
+    open_ = np.flatnonzero(~known)
+    inside[open_] = interiors_meet(parent, child, near_parent[open_], near_kid[open_])
+    union = chunked(
+        shapely.union_all, padded(child[near_kid[inside]], near_parent[inside], len(rows)), axis=1
+    )
+    return polygon_parts(chunked(shapely.difference, parent, union), rows, np.full(len(rows), -1))
+
+
+def _overlaps(
+    layers: _Layers,
+    suspects: np.ndarray,
+    tree: shapely.STRtree,
+    kids: np.ndarray,
+    confined: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping parts of every pair with a suspect child (the others cannot overlap).
+
+    Two ``confined`` children of different parents lie in parents that do not overlap, so
+    they cannot overlap either and are not related.
+    """
+    if not len(suspects):
+        return polygon_parts(np.empty(0, dtype=object), suspects, suspects)
+    query_i, tree_i = tree.query(layers.child_m[suspects])
+    a, b = suspects[query_i], kids[tree_i]
+    n = np.int64(len(layers.child_m))
+    code = np.unique(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    pairs = np.stack([code // n, code % n], axis=1)
+    pos = layers.parent_pos
+    apart = confined[pairs[:, 0]] & confined[pairs[:, 1]] & (pos[pairs[:, 0]] != pos[pairs[:, 1]])
+    pairs = pairs[(pairs[:, 0] != pairs[:, 1]) & ~apart]
+    child = layers.child_m
+    pairs = pairs[interiors_meet(child, child, pairs[:, 0], pairs[:, 1])]
+    inter = chunked(shapely.intersection, child[pairs[:, 0]], child[pairs[:, 1]])
+    return polygon_parts(inter, pairs[:, 0], pairs[:, 1])
+
+
+def _outside(
+    layers: _Layers, exact: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parts of children outside their declared parent (only parents checked exactly; the
+    children ``inside`` theirs have none and are not differenced)."""
+    pos = layers.parent_pos
+    rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False) & ~inside)
+    spill = chunked(shapely.difference, layers.child_m[rows], layers.parent_m[pos[rows]])
     return polygon_parts(spill, rows, pos[rows])
 
 
@@ -914,7 +953,7 @@ def _problems(layers: _Layers, parent_level: str, child_level: str) -> pd.DataFr
         ids = frame.index.astype(TEXT_DTYPE)
         missing = shapely.is_missing(raw) | shapely.is_empty(raw)
         wrong = ~missing & ~_usable(geoms)
-        invalid = ~missing & ~wrong & ~shapely.is_valid(raw)
+        invalid = ~missing & ~wrong & ~chunked(shapely.is_valid, raw)
         reasons = shapely.is_valid_reason(raw[invalid])
         rows += [(level, i, "empty_geometry", "no geometry") for i in ids[missing]]
         rows += [

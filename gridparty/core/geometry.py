@@ -7,6 +7,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from gridparty.core.parallel import chunked
+
 __all__ = ["made_valid", "measurable", "take_or", "to_wgs84_array"]
 
 
@@ -16,8 +18,13 @@ def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.n
     The repair (``make_valid``) applies to this copy only; the layer keeps its geometry and
     :func:`gridparty.checks.validate` reports it as invalid. Missing geometries stay ``None``.
     """
-    geoms = np.asarray(gpd.GeoSeries(frame.geometry).to_crs(crs).array, dtype=object)
-    return made_valid(geoms)[0]
+    series = gpd.GeoSeries(frame.geometry)
+    geoms = np.asarray(series.array, dtype=object)
+    return made_valid(chunked(_projected, geoms, source=series.crs, target=crs))[0]
+
+
+def _projected(geoms: np.ndarray, source: object, target: object) -> np.ndarray:
+    return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(target).array, dtype=object)
 
 
 def made_valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +34,7 @@ def made_valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     geometries stay ``None``. The input array is not changed (a copy when any is repaired).
     """
     geoms = np.asarray(geoms, dtype=object)
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    bad = ~chunked(shapely.is_valid, geoms) & ~shapely.is_missing(geoms)
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
@@ -48,4 +55,4 @@ def take_or(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
 
 def to_wgs84_array(geoms: np.ndarray, crs: pyproj.CRS) -> gpd.GeoSeries:
     """Metric geometries back to EPSG:4326 (as a GeoSeries with a fresh index)."""
-    return gpd.GeoSeries(geoms, crs=crs).to_crs(4326)
+    return gpd.GeoSeries(chunked(_projected, np.asarray(geoms), source=crs, target=4326), crs=4326)

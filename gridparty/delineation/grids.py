@@ -20,6 +20,7 @@ import shapely
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import ColumnError, InputError
 from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
+from gridparty.core.parallel import thread_count
 from gridparty.core.results import Tables, figures
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.delineation.partition import (
@@ -248,23 +249,11 @@ def delineate_grids(
     return run.result(int(full_time), int(households_per_part_time))
 
 
-def _cores() -> int:
-    """CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
 def _workers(workers: int | None, exact_max_atoms: int) -> int:
     """Threads for the communities: ``workers``, default one per core; one with the exact
     solver (CBC runs in its own process)."""
-    if workers is None:
-        return 1 if exact_max_atoms else _cores()
-    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
-        raise InputError(
-            f"workers={workers!r} must be a whole number of threads >= 1 (default: one per core)."
-        )
-    return 1 if exact_max_atoms else int(workers)
+    threads = thread_count(workers)
+    return 1 if exact_max_atoms else threads
 
 
 def household_band(

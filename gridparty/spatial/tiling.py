@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from gridparty.core.geometry import to_wgs84_array
+from gridparty.core.parallel import chunked
 from gridparty.spatial.kernels import inscribed_radii, interiors_verdicts, polygon_arrays
 
 __all__ = [
@@ -65,14 +66,47 @@ def boundaries_match(parents: np.ndarray, children: np.ndarray, group: np.ndarra
     group_of = np.concatenate([group, np.arange(len(parents))])[owner]
     forward = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] < b[:, 1]))
     low, high = np.where(forward[:, None], a, b), np.where(forward[:, None], b, a)
-    order = np.lexsort((high[:, 1], high[:, 0], low[:, 1], low[:, 0], group_of))
-    keys = np.column_stack([group_of, low, high])[order]
+    keys = np.column_stack([group_of.astype(np.float64), low, high])
+    order, start = _runs(keys)
     broken = np.zeros(len(parents), dtype=bool)
     if len(keys):
-        start = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
         sums = np.add.reduceat((weight * np.where(forward, 1, -1))[order], start)
-        broken[keys[start[sums != 0], 0].astype(np.int64)] = True
+        broken[keys[order[start[sums != 0]], 0].astype(np.int64)] = True
     return ~broken
+
+
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the rows of ``keys`` (n, k floats) that puts equal rows next to each other,
+    and the start of every run of equal rows in that order.
+
+    Rows are sorted by a 64-bit hash of their bits (one sort instead of a k-key lexsort);
+    runs are then checked to hold equal rows, and on a hash collision (two different rows
+    with one hash, about 1 in 2**64 per pair) the rows are sorted by their values instead.
+    Zero is counted as one value (-0.0 == 0.0), as the comparison of coordinates does.
+    """
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bits = np.ascontiguousarray(keys + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    digest = np.zeros(len(keys), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in bits.T:
+            digest = _mix(digest ^ _mix(column))
+    order = np.argsort(digest)
+    digest, sorted_keys = digest[order], keys[order]
+    new = np.r_[True, digest[1:] != digest[:-1]]
+    same = ~new[1:]
+    if (sorted_keys[1:][same] != sorted_keys[:-1][same]).any():  # a collision
+        order = np.lexsort(keys.T[::-1])
+        sorted_keys = keys[order]
+        new = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]).any(axis=1)]
+    return order, np.flatnonzero(new)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: every bit of the input changes about half the output bits."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -121,7 +155,9 @@ def interiors_meet(a: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.nda
     verdict = interiors_verdicts(polys, at_a, at_b + len(used_a))
     meet = verdict > 0
     open_ = verdict < 0
-    meet[open_] = shapely.relate_pattern(a[left[open_]], b[right[open_]], "T********")
+    meet[open_] = chunked(
+        shapely.relate_pattern, a[left[open_]], b[right[open_]], pattern="T********"
+    )
     return meet
 
 

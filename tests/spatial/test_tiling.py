@@ -39,6 +39,41 @@ def test_tiling_check_follows_the_boundary_segments() -> None:
     assert boundaries_match(holed, holed, np.array([0])).tolist() == [True]
 
 
+def _tiling_cases() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ten parents cut in strips, every other one with a strip moved off its neighbour."""
+    parents, children, group = [], [], []
+    for i in range(10):
+        x0 = 10.0 * i
+        parents.append(
+            shapely.Polygon(
+                [(x0 + k, 0) for k in range(5)]
+                + [(x0 + 4, 1)]
+                + [(x0 + k, 1) for k in range(3, -1, -1)]
+            )
+        )
+        shift = 0.25 if i % 2 else 0.0
+        for k in range(4):
+            children.append(shapely.box(x0 + k + (shift if k == 2 else 0), 0, x0 + k + 1, 1))
+            group.append(i)
+    return np.array(parents), np.array(children), np.array(group)
+
+
+def test_tiling_proof_sorts_by_hash_and_survives_collisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parents, children, group = _tiling_cases()
+    expected = [i % 2 == 0 for i in range(10)]
+    keys = np.array([[0.0, 1.0], [0.0, -0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    for hashed in (True, False):
+        if not hashed:  # every key one hash: runs of different rows, sorted by value instead
+            monkeypatch.setattr(tiling, "_mix", lambda x: np.zeros_like(x))
+        assert boundaries_match(parents, children, group).tolist() == expected
+        order, start = tiling._runs(keys)
+        runs = np.split(keys[order], start[1:])
+        assert sorted(len(r) for r in runs) == [1, 2, 2]  # -0.0 and 0.0 are one value
+        assert all((r == r[0]).all() for r in runs)
+
+
 def test_widths_are_inscribed_circle_diameters_and_slivers_are_exact_near_the_limit() -> None:
     parts = np.array(
         [
