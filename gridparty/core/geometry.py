@@ -23,7 +23,9 @@ def measurable(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.n
     return made_valid(chunked(_projected, geoms, source=series.crs, target=crs))[0]
 
 
-def _projected(geoms: np.ndarray, source: object, target: object) -> np.ndarray:
+def _projected(
+    geoms: np.ndarray, source: pyproj.CRS | None, target: pyproj.CRS | int
+) -> np.ndarray:
     return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(target).array, dtype=object)
 
 
