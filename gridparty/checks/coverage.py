@@ -20,9 +20,12 @@ are tiled exactly by their own children, and that is proved for all of them at o
 numpy on the coordinates: the children's oriented boundary segments must add up to the
 parent's (see :func:`_tiled`). Such a parent has no gap, no spill-over and no overlap inside,
 and is done. Only the other parents are differenced exactly (GEOS), and only their children
-(and children without a parent) are intersected with their neighbours; a compiled screen
-(:func:`gridparty.spatial.tiling.interiors_meet`) decides most candidate pairs before GEOS, and
-children their parent covers are not differenced.
+(and children without a parent) are intersected with their neighbours. A child its parent covers
+is not differenced, and when that parent overlaps no other parent the child is *confined*: it
+meets the interior of its own parent and of no other, and cannot overlap a confined child of
+another parent, so those pairs need no test. A compiled screen
+(:func:`gridparty.spatial.tiling.interiors_meet`) decides most remaining pairs before GEOS, and
+the element-wise GEOS steps run on every core (:func:`gridparty.core.parallel.chunked`).
 """
 
 from __future__ import annotations
@@ -647,8 +650,8 @@ def _tiled(layers: _Layers) -> tuple[np.ndarray, np.ndarray]:
     """Parents that their own children tile exactly (no gap, no spill-over, no overlap inside),
     and parents that overlap no other parent (``clean``).
 
-    A parent is clean when it has usable geometry and no invalid edge in the parents'
-    coverage (``shapely.coverage_invalid_edges``). A clean parent is tiled when its declared
+    A parent is clean when it has usable geometry and its interior meets no other parent's
+    (:func:`_clean`). A clean parent is tiled when its declared
     children all have usable geometry and the boundaries of its children, oriented
     counter-clockwise, add up to its own boundary segment by segment
     (:func:`gridparty.spatial.tiling.boundaries_match`): every point of the parent lies in
@@ -658,10 +661,7 @@ def _tiled(layers: _Layers) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(layers.parent_m)
     own = layers.parent_pos >= 0
-    clean = layers.parent_ok.copy()
-    ok = np.flatnonzero(layers.parent_ok)
-    if len(ok):
-        clean[ok] = shapely.is_empty(shapely.coverage_invalid_edges(layers.parent_m[ok]))
+    clean = _clean(layers.parent_m, layers.parent_ok)
     candidate = clean & (np.bincount(layers.parent_pos[own], minlength=n) > 0)
     candidate[layers.parent_pos[own & ~layers.child_ok]] = False
     rows = np.flatnonzero(candidate)
@@ -673,6 +673,26 @@ def _tiled(layers: _Layers) -> tuple[np.ndarray, np.ndarray]:
         layers.parent_m[rows], layers.child_m[kids], row[layers.parent_pos[kids]]
     )
     return out, clean
+
+
+def _clean(geoms: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The usable polygons of ``geoms`` whose interior meets no other's.
+
+    ``shapely.coverage_invalid_edges`` marks the edges of a polygon that lie in or cross
+    another polygon; a polygon with such edges is not clean, and neither is every polygon
+    whose interior it meets (one that wholly contains another has no invalid edge itself).
+    """
+    clean = usable.copy()
+    ok = np.flatnonzero(usable)
+    if not len(ok):
+        return clean
+    clean[ok] = shapely.is_empty(shapely.coverage_invalid_edges(geoms[ok]))
+    dirty = np.flatnonzero(usable & ~clean)
+    if len(dirty):
+        near_dirty, near = shapely.STRtree(geoms[ok]).query(geoms[dirty])
+        meet = interiors_meet(geoms[dirty], geoms[ok], near_dirty, near)
+        clean[ok[near[meet]]] = False
+    return clean
 
 
 def _inside(layers: _Layers, exact: np.ndarray) -> np.ndarray:

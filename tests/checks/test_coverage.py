@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 import tiny_city
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -500,6 +501,31 @@ def test_damaged_city_gives_the_overlay_answers_part_by_part(defects: float, see
     the same parts (owner, kind), the same areas and widths (to GEOS's width tolerance)."""
     bench = _bench_coverage()
     parents, children = bench.build_city(40, 260, defects, seed)  # type: ignore[attr-defined]
+    _assert_overlay_answers(bench, parents, children)
+
+
+def test_overlapping_and_holed_parents_give_the_overlay_answers() -> None:
+    """Parents that overlap their neighbours (shifted), one with a hole and one split in two
+    parts: children inside a parent that overlaps another are not confined to it, so their
+    pairs with the neighbours' children and parents must still be related exactly."""
+    bench = _bench_coverage()
+    parents, children = bench.build_city(40, 260, 0.1, 5)  # type: ignore[attr-defined]
+    geoms = parents.geometry.to_numpy().copy()
+    for row in (3, 11, 24):
+        geoms[row] = shapely.affinity.translate(geoms[row], 0.0001, 0.00005)  # about 10 m
+    hole = shapely.buffer(shapely.centroid(geoms[7]), 0.0003)
+    geoms[7] = shapely.difference(geoms[7], hole)
+    _, miny, maxx, maxy = geoms[15].bounds
+    geoms[15] = shapely.union(
+        geoms[15], shapely.box(maxx + 0.001, miny, maxx + 0.0015, maxy)
+    )  # a second part off on its own
+    damaged = parents.set_geometry(gpd.GeoSeries(geoms, index=parents.index, crs=parents.crs))
+    _assert_overlay_answers(bench, damaged, children)
+
+
+def _assert_overlay_answers(
+    bench: object, parents: gpd.GeoDataFrame, children: gpd.GeoDataFrame
+) -> None:
     ours = bench.run_gridparty(parents, children)  # type: ignore[attr-defined]
     reference = bench.run_overlay(parents, children)  # type: ignore[attr-defined]
     owner = {"gaps": "parent_id", "overlaps": "child_id", "outside": "child_id"}
