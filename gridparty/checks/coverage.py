@@ -48,6 +48,7 @@ from gridparty.core.model import ISSUE_COLUMNS, Hierarchy
 from gridparty.core.parallel import chunked
 from gridparty.core.results import Tables, figures
 from gridparty.core.schema import LEVELS
+from gridparty.spatial.kernels import covers_verdicts, polygon_arrays
 from gridparty.spatial.tiling import (
     boundaries_match,
     classify_parts,
@@ -696,14 +697,20 @@ def _clean(geoms: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
 
 def _inside(layers: _Layers, exact: np.ndarray) -> np.ndarray:
-    """Children of the ``exact`` parents that their parent covers (a prepared GEOS predicate,
-    several times cheaper than a difference): nothing of them lies outside it."""
+    """Children of the ``exact`` parents that their parent covers: nothing of them lies outside
+    it. The compiled screen :func:`gridparty.spatial.kernels.covers_verdicts` decides most
+    pairs; a prepared GEOS predicate (several times cheaper than a difference) the rest."""
     pos = layers.parent_pos
     rows = np.flatnonzero(layers.child_ok & take_or(exact, pos, False))
-    parents = layers.parent_m[pos[rows]]
-    shapely.prepare(parents)  # the metric copies, not the caller's geometries
+    used, at = np.unique(pos[rows], return_inverse=True)
+    polys = polygon_arrays(np.concatenate([layers.parent_m[used], layers.child_m[rows]]))
+    verdict = covers_verdicts(polys, at, np.arange(len(rows)) + len(used))
     out = np.zeros(len(pos), dtype=bool)
-    out[rows] = chunked(shapely.covers, parents, layers.child_m[rows])
+    out[rows] = verdict > 0
+    open_ = rows[verdict < 0]
+    parents = layers.parent_m[pos[open_]]
+    shapely.prepare(parents)  # the metric copies, not the caller's geometries
+    out[open_] = chunked(shapely.covers, parents, layers.child_m[open_])
     return out
 
 

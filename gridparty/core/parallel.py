@@ -25,6 +25,7 @@ __all__ = ["MIN_CHUNK", "chunked", "cores", "thread_count"]
 #: Fewest elements per thread: below this the thread start costs more than it saves.
 MIN_CHUNK = 250
 _PREFIX = "gridparty-chunk"
+_CHUNKS_PER_THREAD = 4
 
 
 def cores() -> int:
@@ -89,13 +90,15 @@ def chunked(
     threads = min(thread_count(workers), n // MIN_CHUNK)
     if threads <= 1 or threading.current_thread().name.startswith(_PREFIX):  # not nested
         return np.asarray(func(*arrays, **kwargs))
-    edges = np.linspace(0, n, threads + 1).astype(np.int64)
+    # a few chunks per thread: a thread slowed by other work on its core takes fewer of them
+    chunks = min(_CHUNKS_PER_THREAD * threads, n // MIN_CHUNK)
+    edges = np.linspace(0, n, chunks + 1).astype(np.int64)
 
     def run(i: int) -> np.ndarray:
         part = (a[edges[i] : edges[i + 1]] for a in arrays)
         return np.asarray(func(*part, **kwargs))
 
-    return np.concatenate(list(_pool(threads).map(run, range(threads))))
+    return np.concatenate(list(_pool(threads).map(run, range(chunks))))
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}

@@ -1271,3 +1271,178 @@ def interiors_verdicts(polys: PolygonArrays, left: np.ndarray, right: np.ndarray
         polys.geom_offsets,
         polys.bounds,
     )
+
+
+# -- does a polygon cover another? ------------------------------------------------------------
+
+#: Pairs whose vertex counts multiply to more than this are left to GEOS (the screen is O(n·m)).
+_COVERS_MAX_WORK = 4096
+
+
+@njit(cache=True, inline="always")
+def _is_vertex(x: float, y: float, start: int, stop: int, coords: np.ndarray) -> bool:
+    """Whether (x, y) is bit for bit one of ``coords[start:stop]``."""
+    for k in range(start, stop):  # noqa: SIM110  (numba compiles loops, not generators)
+        if coords[k, 0] == x and coords[k, 1] == y:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _same_point(coords: np.ndarray, i: int, j: int) -> bool:
+    return bool(coords[i, 0] == coords[j, 0] and coords[i, 1] == coords[j, 1])
+
+
+@njit(cache=True)
+def _edges_apart(p: int, q: int, a0: int, a1: int, coords: np.ndarray, margin: float) -> int:
+    """Whether segment p→q meets the ring ``coords[a0:a1]`` only at its own end points where
+    they are vertices of the ring, or lies on one of its edges: 1 yes (2: it is an edge of
+    the ring), -1 too close to tell."""
+    px, py, qx, qy = coords[p, 0], coords[p, 1], coords[q, 0], coords[q, 1]
+    length = np.hypot(qx - px, qy - py)
+    is_edge = False
+    for k in range(a0, a1 - 1):
+        r, s = k, k + 1
+        if _same_point(coords, r, s):
+            continue
+        rx, ry, sx, sy = coords[r, 0], coords[r, 1], coords[s, 0], coords[s, 1]
+        if (
+            max(px, qx) + margin < min(rx, sx)
+            or max(rx, sx) + margin < min(px, qx)
+            or max(py, qy) + margin < min(ry, sy)
+            or max(ry, sy) + margin < min(py, qy)
+        ):
+            continue
+        pr, ps = _same_point(coords, p, r), _same_point(coords, p, s)
+        qr, qs = _same_point(coords, q, r), _same_point(coords, q, s)
+        if (pr and qs) or (ps and qr):
+            is_edge = True
+            continue
+        span = np.hypot(sx - rx, sy - ry)
+        if pr or ps or qr or qs:  # one shared end: apart elsewhere unless they fold back
+            cx, cy = (px, py) if (pr or ps) else (qx, qy)
+            ox, oy = (qx, qy) if (pr or ps) else (px, py)
+            tx, ty = (sx, sy) if (pr or qr) else (rx, ry)
+            if (
+                abs(_cross(rx, ry, sx, sy, ox, oy)) > span * margin
+                or abs(_cross(px, py, qx, qy, tx, ty)) > length * margin
+                or (ox - cx) * (tx - cx) + (oy - cy) * (ty - cy) < 0.0  # on one line, away
+            ):
+                continue
+            return -1
+        d1 = _cross(rx, ry, sx, sy, px, py)
+        d2 = _cross(rx, ry, sx, sy, qx, qy)
+        if (d1 > span * margin and d2 > span * margin) or (
+            d1 < -span * margin and d2 < -span * margin
+        ):
+            continue
+        d3 = _cross(px, py, qx, qy, rx, ry)
+        d4 = _cross(px, py, qx, qy, sx, sy)
+        if (d3 > length * margin and d4 > length * margin) or (
+            d3 < -length * margin and d4 < -length * margin
+        ):
+            continue
+        return -1
+    return 2 if is_edge else 1
+
+
+@njit(cache=True)
+def _covered(ga: int, gb: int, coords: np.ndarray, rings: np.ndarray, geoms: np.ndarray) -> int:
+    """1 when polygon ``ga`` (one ring, no hole) certainly covers ``gb``, 0 when it certainly
+    does not, -1 when a point lies too close to its boundary to tell."""
+    ra = geoms[ga]
+    a0, a1 = rings[ra], rings[ra + 1]
+    for r in range(geoms[gb], geoms[gb + 1]):
+        for v in range(rings[r], rings[r + 1] - 1):
+            x, y = coords[v, 0], coords[v, 1]
+            if _is_vertex(x, y, a0, a1, coords):
+                continue
+            margin = 1e-9 * (abs(x) + abs(y)) + 1e-12
+            gap = _boundary_gap(x, y, ga, coords, rings, geoms)
+            if gap < -margin:
+                return 0
+            if gap <= margin:
+                return -1
+    for r in range(geoms[gb], geoms[gb + 1]):
+        for v in range(rings[r], rings[r + 1] - 1):
+            if _same_point(coords, v, v + 1):
+                continue
+            margin = 1e-9 * (abs(coords[v, 0]) + abs(coords[v, 1])) + 1e-12
+            apart = _edges_apart(v, v + 1, a0, a1, coords, margin)
+            if apart < 0:
+                return -1
+            if apart == 2:  # on an edge of the ring
+                continue
+            if _is_vertex(coords[v, 0], coords[v, 1], a0, a1, coords) and _is_vertex(
+                coords[v + 1, 0], coords[v + 1, 1], a0, a1, coords
+            ):  # a chord between two vertices of the ring: inside or outside as its middle
+                mx = 0.5 * (coords[v, 0] + coords[v + 1, 0])
+                my = 0.5 * (coords[v, 1] + coords[v + 1, 1])
+                gap = _boundary_gap(mx, my, ga, coords, rings, geoms)
+                if gap < -margin:
+                    return 0
+                if gap <= margin:
+                    return -1
+    return 1
+
+
+@njit(cache=True, parallel=True)
+def _covers_verdicts(
+    left: np.ndarray,
+    right: np.ndarray,
+    coords: np.ndarray,
+    rings: np.ndarray,
+    geoms: np.ndarray,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    out = np.full(left.size, -1, dtype=np.int8)
+    for p in prange(left.size):
+        ga = left[p]
+        gb = right[p]
+        if geoms[ga + 1] - geoms[ga] != 1 or geoms[gb + 1] == geoms[gb]:
+            continue  # a hole or several parts in the cover, or nothing to cover: GEOS decides
+        na = rings[geoms[ga + 1]] - rings[geoms[ga]]
+        nb = rings[geoms[gb + 1]] - rings[geoms[gb]]
+        if na * nb > _COVERS_MAX_WORK:
+            continue
+        if (
+            bounds[gb, 0] < bounds[ga, 0]
+            or bounds[gb, 1] < bounds[ga, 1]
+            or bounds[gb, 2] > bounds[ga, 2]
+            or bounds[gb, 3] > bounds[ga, 3]
+        ):
+            out[p] = 0
+        else:
+            out[p] = _covered(ga, gb, coords, rings, geoms)
+    return out
+
+
+def covers_verdicts(polys: PolygonArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether polygon ``left[i]`` covers polygon ``right[i]`` (rows of ``polys``): 1 yes,
+    0 no, -1 not decided here (ask GEOS, ``shapely.covers``).
+
+    An exact screen, in parallel, for a cover with one ring (no hole, one part). No: the
+    bounding box sticks out, or a vertex (or the middle of a chord between two of the cover's
+    vertices) lies outside the cover, farther than rounding from its boundary. Yes: every
+    vertex is a vertex of the cover (bit for bit) or lies deep inside it, and every edge
+    either is an edge of the cover or meets its boundary only at such shared vertices (its
+    middle inside when both ends are on the boundary): the boundary of the covered polygon
+    is then in the cover, and so is all of it, the cover having no hole. Anything closer to
+    the boundary than rounding (1e-9 of the coordinates' magnitude), and pairs with more
+    than 4,096 vertex pairs, are -1.
+
+    Parameters
+    ----------
+    polys : PolygonArrays
+        Valid polygons or MultiPolygons.
+    left, right : ndarray of int
+        Rows of ``polys``: the covers and the covered.
+    """
+    return _covers_verdicts(
+        np.ascontiguousarray(left, dtype=np.int64),
+        np.ascontiguousarray(right, dtype=np.int64),
+        polys.coords,
+        polys.ring_offsets,
+        polys.geom_offsets,
+        polys.bounds,
+    )

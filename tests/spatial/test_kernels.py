@@ -413,3 +413,87 @@ def test_inscribed_radii_of_empty_and_degenerate_geometries_are_zero() -> None:
     np.testing.assert_array_equal(
         kernels.inscribed_radii(kernels.polygon_arrays(geoms), np.full(3, 0.01)), [0, 0, 0]
     )
+
+
+# -- the covers screen -------------------------------------------------------------------------
+
+
+def _covers_screen(a: list[shapely.Geometry], b: list[shapely.Geometry]) -> np.ndarray:
+    polys = kernels.polygon_arrays(np.array([*a, *b], dtype=object))
+    return kernels.covers_verdicts(polys, np.arange(len(a)), np.arange(len(b)) + len(a))
+
+
+def test_covers_screen_cases() -> None:
+    notch = shapely.Polygon([(0, 0), (4, 0), (4, 4), (2, 1), (0, 4)])  # concave at (2, 1)
+    square = shapely.box(0, 0, 4, 4)
+    holed = square.difference(shapely.box(1, 1, 2, 2))
+    cases = [
+        (square, square, 1),  # itself
+        (square, shapely.box(0, 0, 2, 4), -1),  # vertices (2, 0), (2, 4) on its edges
+        (
+            shapely.Polygon([(0, 0), (2, 0), (4, 0), (4, 4), (2, 4), (0, 4)]),
+            shapely.box(0, 0, 2, 4),
+            1,
+        ),
+        (square, shapely.box(1, 1, 3, 3), 1),  # deep inside
+        (square, shapely.box(3, 3, 5, 5), 0),  # sticks out
+        (notch, shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)]), 0),  # over the notch
+        # every vertex the cover's, but the chord (4, 4)-(0, 4) runs outside, over the notch
+        (notch, shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4), (2, 1)]).buffer(0), 0),
+        (notch, shapely.Polygon([(0, 0), (4, 0), (2, 1)]), 1),  # chords inside
+        (holed, shapely.box(0.5, 0.5, 0.8, 0.8), -1),  # a cover with a hole: GEOS decides
+        (shapely.box(0, 0, 4, 4), shapely.box(1, 0, 3, 1), -1),  # on an edge, not at vertices
+    ]
+    verdicts = _covers_screen([c[0] for c in cases], [c[1] for c in cases])
+    assert verdicts.tolist() == [c[2] for c in cases]
+    geos = shapely.covers([c[0] for c in cases], [c[1] for c in cases])
+    decided = verdicts >= 0
+    assert ((verdicts == 1) == geos)[decided].all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=3, max_size=8),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=3, max_size=8),
+)
+def test_covers_screen_agrees_with_geos_on_lattice_polygons(
+    a: list[tuple[int, int]], b: list[tuple[int, int]]
+) -> None:
+    """Polygons on a small lattice share vertices, edges and lines all the time: wherever the
+    screen decides, it gives GEOS's answer."""
+    pa = shapely.make_valid(shapely.Polygon(a)) if len(set(a)) >= 3 else None
+    pb = shapely.make_valid(shapely.Polygon(b)) if len(set(b)) >= 3 else None
+    assume(pa is not None and pb is not None)
+    pa = shapely.get_parts(pa)[np.argmax(shapely.area(shapely.get_parts(pa)))]
+    pb = shapely.get_parts(pb)[np.argmax(shapely.area(shapely.get_parts(pb)))]
+    assume(pa.geom_type == "Polygon" and pb.geom_type == "Polygon")
+    assume(pa.area > 0 and pb.area > 0)
+    verdict = _covers_screen([pa, pb], [pb, pa])
+    truth = shapely.covers([pa, pb], [pb, pa])
+    for v, t in zip(verdict, truth, strict=True):
+        if v >= 0:
+            assert (v == 1) == t
+
+
+def test_covers_screen_on_a_damaged_city_decides_nearly_all_and_agrees_with_geos() -> None:
+    rng = np.random.default_rng(7)
+    parents, children = [], []
+    for i in range(300):  # parents cut into columns that share the parents' vertices
+        x0, y0, w = 500_000.0 + 900.0 * (i % 20), 3_000_000.0 + 900.0 * (i // 20), 800.0
+        cuts = np.sort(rng.uniform(0, w, 3))
+        xs = [x0, *(x0 + cuts), x0 + w]
+        ring = [(x, y0) for x in xs] + [(x, y0 + w) for x in reversed(xs)]
+        parents.append(shapely.Polygon(ring))
+        for k in range(4):
+            child = shapely.box(xs[k], y0, xs[k + 1], y0 + w)
+            if rng.random() < 0.2:
+                child = shapely.affinity.translate(child, rng.normal(0, 10), rng.normal(0, 10))
+            parents_of = len(parents) - 1
+            children.append((parents_of, child))
+    owner = np.array([o for o, _ in children])
+    verdict = _covers_screen([parents[o] for o in owner], [c for _, c in children])
+    truth = shapely.covers(np.array(parents, dtype=object)[owner], [c for _, c in children])
+    decided = verdict >= 0
+    assert decided.mean() > 0.95
+    assert ((verdict == 1) == truth)[decided].all()
+    assert 0 < (verdict == 0).sum() < len(verdict)
