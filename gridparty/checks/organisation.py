@@ -587,7 +587,7 @@ def unrecorded_attributes(
         comma-separated, as ``<level>_<rate>``) and ``message`` (what is affected, the
         attribute's Chinese names and how to map a column to it).
     """
-    units = {name: len(h.layer(name)) for name in LEVEL_NAMES}
+    units: dict[str, int] = {name: len(h.layer(name)) for name in LEVEL_NAMES}
     return unrecorded_table(_missing(h), units, needed_by)
 
 
@@ -641,7 +641,7 @@ def unrecorded_table(
 
 def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
     """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``."""
-    units = {name: len(h.layer(name)) for name in LEVEL_NAMES}
+    units: dict[str, int] = {name: len(h.layer(name)) for name in LEVEL_NAMES}
     return missing_attributes(recorded_attributes(h.layers), units)
 
 

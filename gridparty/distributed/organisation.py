@@ -58,7 +58,7 @@ def filled_parents(
     """The parent ids of ``frame`` (of a child ``level``), those missing filled from the
     ``spatial`` column of its rows of the assignment ``table``, as
     :meth:`gridparty.spatial.assign.Assignment.from_table` fills them."""
-    values = frame[LEVELS[level].parent_column].array.copy()
+    values: pd.api.extensions.ExtensionArray = frame[LEVELS[level].parent_column].array.copy()
     rows = table[table["level"] == level].set_index("id")["spatial"].reindex(frame.index)
     missing = pd.isna(values)
     if missing.any():

@@ -25,17 +25,95 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridparty.checks.coverage import same_level_overlaps, street_outlines
+from gridparty.checks.coverage import (
+    DEFAULT_MIN_AREA_M2,
+    DEFAULT_MIN_WIDTH_M,
+    check_tolerances,
+    same_level_overlaps,
+    street_outlines,
+)
 from gridparty.checks.validate import UPPER, tiny_polygons
 from gridparty.core.dtypes import TEXT_DTYPE
+from gridparty.core.errors import InputError
 from gridparty.distributed.coverage import unit_boxes
-from gridparty.distributed.engine import bounds_meet
-from gridparty.distributed.partitioned import Partition, select_rows
+from gridparty.distributed.engine import bounds_meet, compute
+from gridparty.distributed.partitioned import (
+    Partition,
+    PartitionedHierarchy,
+    read_column,
+    select_rows,
+)
 
-__all__ = ["outline_tasks", "unit_overlap_table"]
+__all__ = ["distributed_unit_overlaps", "outline_tasks", "unit_names", "unit_overlap_table"]
 
 #: Margin (m) of the bounding boxes compared: a straight edge in metres bends in degrees.
 _MARGIN_M = 1.0
+
+
+def distributed_unit_overlaps(
+    ph: PartitionedHierarchy,
+    *,
+    client: Any = None,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+    min_width_m: float = DEFAULT_MIN_WIDTH_M,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """:func:`gridparty.checks.coverage.unit_overlaps` of a partitioned hierarchy, on Dask.
+
+    Parameters
+    ----------
+    ph : PartitionedHierarchy
+        From :func:`gridparty.read_partitioned`; ids unique across partitions.
+    client : distributed.Client, optional
+        The cluster to run on; without one, Dask's default scheduler.
+    min_area_m2, min_width_m : float
+        Overlaps below ``min_area_m2`` (m²) are left out, those narrower than ``min_width_m``
+        (m) are slivers, see :func:`gridparty.checks.coverage.same_level_overlaps`.
+    progress : bool
+        Show Dask's progress bar.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``unit_overlaps(ph.to_hierarchy())``, row for row, computed without reading a whole
+        layer (see the module's description).
+
+    Examples
+    --------
+    >>> import gridparty as gp, tempfile, pathlib
+    >>> from gridparty.distributed.outlines import distributed_unit_overlaps
+    >>> folder = gp.write_partitioned(gp.synthetic_city(0.2), pathlib.Path(tempfile.mkdtemp()) / "c")
+    >>> list(distributed_unit_overlaps(gp.read_partitioned(folder)).columns)
+    ['level', 'id', 'other_id', 'kind', 'area_m2', 'width_m', 'geometry']
+    """
+    if not isinstance(ph, PartitionedHierarchy):
+        raise InputError(
+            f"ph must be a gridparty.PartitionedHierarchy (gridparty.read_partitioned(folder)), "
+            f"got {type(ph).__name__}."
+        )
+    check_tolerances(min_area_m2, min_width_m)
+    communities = ph.partitions["community"]
+    tasks = outline_tasks(
+        communities,
+        unit_names(communities, client),
+        ph.metric_crs,
+        (float(min_area_m2), float(min_width_m)),
+    )
+    return unit_overlap_table([pair[0] for pair in compute(tasks, client, progress)])
+
+
+def unit_names(communities: list[Partition], client: Any) -> dict[str, list[list[object]]]:
+    """The ``street`` and ``district`` columns of the communities, partition by partition (read
+    column by column on the cluster)."""
+    import dask
+
+    tasks = [
+        dask.delayed(read_column, pure=True)(part, "community", column)
+        for column in UPPER
+        for part in communities
+    ]
+    values = iter(compute(tasks, client, False))
+    return {column: [next(values) for _ in communities] for column in UPPER}
 
 
 def outline_tasks(
@@ -92,15 +170,14 @@ def outline_tasks(
 def unit_overlap_table(pieces: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """The tasks' overlap rows as one ``unit_overlaps`` table, in its order: by level, then
     largest first."""
-    table = pd.concat(pieces, ignore_index=True)
+    table = pd.concat(pieces, ignore_index=True) if pieces else _with_level(_no_overlaps(), "")
     order = {level: n for n, level in enumerate(("community", *UPPER))}
     table = table.assign(_level=table["level"].map(order).astype("int64"))
     table = table.sort_values(
         ["_level", "area_m2", "id", "other_id"], ascending=[True, False, True, True]
     )
-    return gpd.GeoDataFrame(
-        table.drop(columns="_level").reset_index(drop=True), geometry="geometry", crs=4326
-    )
+    columns = ["level", *(c for c in table.columns if c not in ("level", "_level"))]
+    return gpd.GeoDataFrame(table[columns].reset_index(drop=True), geometry="geometry", crs=4326)
 
 
 def _homes(values: list[list[object]]) -> dict[int, tuple[set[str], set[int]]]:
@@ -108,7 +185,7 @@ def _homes(values: list[list[object]]) -> dict[int, tuple[set[str], set[int]]]:
     first: dict[str, int] = {}
     spans: dict[str, set[int]] = {}
     for i, column in enumerate(values):
-        for name in {str(v) for v in column if v is not None and not pd.isna(v)}:
+        for name in {v for v in column if isinstance(v, str)}:
             first.setdefault(name, i)
             spans.setdefault(name, set()).add(i)
     homes: dict[int, tuple[set[str], set[int]]] = {}
@@ -130,6 +207,11 @@ def _bounds(boxes: list[tuple[float, float, float, float]]) -> tuple[float, floa
         float(known[:, 2].max()),
         float(known[:, 3].max()),
     )
+
+
+def _no_overlaps() -> gpd.GeoDataFrame:
+    """An empty table of :func:`same_level_overlaps`."""
+    return same_level_overlaps(gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326)))
 
 
 def _with_level(found: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:

@@ -32,7 +32,6 @@ from gridparty.checks.organisation import missing_attributes, recorded_attribute
 from gridparty.checks.validate import (
     ORGANISATION_CHECKS,
     POLYGON_LEVELS,
-    UPPER,
     coverage_rows,
     geometry_checks,
     issue_table,
@@ -56,7 +55,7 @@ from gridparty.distributed.organisation import (
     household_counts,
     sum_by_unit,
 )
-from gridparty.distributed.outlines import outline_tasks, unit_overlap_table
+from gridparty.distributed.outlines import outline_tasks, unit_names, unit_overlap_table
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
 from gridparty.spatial.assign import ENGINES, assignment_table
 
@@ -141,7 +140,7 @@ def distributed_validate(
         level: dask.delayed(layer_ids, pure=True)(ph.partitions[level], level)
         for level in LEVEL_NAMES
     }
-    names = _check_ids(ph, client, progress)
+    _check_ids(ph, client, progress)
     crs = ph.metric_crs
     tasks, homes = [], []
     for level in LEVEL_NAMES:
@@ -193,10 +192,13 @@ def distributed_validate(
         frames.append(no_grids_row())
     tolerances = (float(min_area_m2), float(min_width_m))
     recorded = frozenset().union(*(extra[0] for _, _, extra in done))
-    units = {level: sum(p.rows for p in ph.partitions[level]) for level in LEVEL_NAMES}
+    units: dict[str, int] = {
+        level: sum(p.rows for p in ph.partitions[level]) for level in LEVEL_NAMES
+    }
     missing = missing_attributes(recorded, units)
     counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None])
-    upper = outline_tasks(ph.partitions["community"], names, crs, tolerances)
+    communities = ph.partitions["community"]
+    upper = outline_tasks(communities, unit_names(communities, client), crs, tolerances)
     buildings = [
         dask.delayed(building_findings, pure=True)(
             part,
@@ -235,21 +237,14 @@ def distributed_validate(
     return issue_table(frames)
 
 
-def _check_ids(
-    ph: PartitionedHierarchy, client: Any, progress: bool
-) -> dict[str, list[list[object]]]:
-    """Refuse ids repeated across (or in) partitions, or missing, as the single machine does;
-    return the ``street`` and ``district`` columns of the communities, partition by partition."""
+def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
+    """Refuse ids repeated across (or in) partitions, or missing, as the single machine does."""
     import dask
 
     tasks = [
         dask.delayed(read_column, pure=True)(part, level, LEVELS[level].id_column)
         for level in LEVEL_NAMES
         for part in ph.partitions[level]
-    ] + [
-        dask.delayed(read_column, pure=True)(part, "community", column)
-        for column in UPPER
-        for part in ph.partitions["community"]
     ]
     columns = iter(compute(tasks, client, False))
     problems = []
@@ -264,7 +259,6 @@ def _check_ids(
     if problems:
         problem = "; ".join(problems)
         raise DuplicateIdError(f"{problem}. {ID_ADVICE}", problem=problem)
-    return {column: [next(columns) for _ in ph.partitions["community"]] for column in UPPER}
 
 
 def _unit_task(

@@ -17,6 +17,7 @@ import gridparty as gp
 from gridparty.checks.coverage import unit_overlaps
 from gridparty.core.errors import DuplicateIdError
 from gridparty.distributed.coverage import filled_grids
+from gridparty.distributed.outlines import distributed_unit_overlaps
 from gridparty.spatial.assign import with_parents
 
 
@@ -230,7 +231,9 @@ def test_same_level_overlaps_and_organisation_across_partitions(
     partition = pd.concat(
         [p.read("community").assign(part=i) for i, p in enumerate(ph.partitions["community"])]
     )["part"]
-    pairs = unit_overlaps(h).query("level == 'community'")
+    overlaps = unit_overlaps(h)
+    pd.testing.assert_frame_equal(distributed_unit_overlaps(ph, client=client), overlaps)
+    pairs = overlaps.query("level == 'community'")
     assert (
         partition.reindex(pairs["id"]).to_numpy() != partition.reindex(pairs["other_id"]).to_numpy()
     ).sum() >= 2
@@ -280,3 +283,42 @@ def test_validate_holds_no_whole_hierarchy(
     monkeypatch.setattr(gp.PartitionedHierarchy, "to_hierarchy", whole)
     # Dask's default (threaded) scheduler: the tasks run in this process, under the patch
     pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
+
+
+def test_cli_validate_on_two_workers_reads_no_layer_but_the_communities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridparty.cli.main import main
+
+    folder = gp.write_partitioned(_overlapping_city(), tmp_path / "city", npartitions=3)
+    one = ["--csv", str(tmp_path / "one.csv"), "--xlsx", str(tmp_path / "one.xlsx")]
+    assert main(["validate", str(folder), *one]) == 0
+    capsys.readouterr()
+    read: list[str] = []
+    layer = gp.PartitionedHierarchy.layer
+
+    def whole(self: object) -> None:
+        raise AssertionError("the whole hierarchy was read on the driver")
+
+    def recorded(self: gp.PartitionedHierarchy, level: str) -> gpd.GeoDataFrame:
+        read.append(level)
+        return layer(self, level)
+
+    monkeypatch.setattr(gp.PartitionedHierarchy, "to_hierarchy", whole)
+    monkeypatch.setattr(gp.PartitionedHierarchy, "layer", recorded)
+    two = ["--csv", str(tmp_path / "two.csv"), "--xlsx", str(tmp_path / "two.xlsx")]
+    two += ["--html", str(tmp_path / "map.html"), "--parquet", str(tmp_path / "issues.parquet")]
+    assert main(["validate", str(folder), "--workers", "2", "--quiet", *two]) == 0
+    out = capsys.readouterr().out
+    assert set(read) == {"community"}
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    sheets = [pd.read_excel(tmp_path / f"{n}.xlsx", sheet_name=None) for n in ("one", "two")]
+    assert len(sheets[0]["同级单元重叠"]) >= 3  # unit_overlaps
+    assert len(sheets[1]) == len(sheets[0])
+    for name in sheets[0]:
+        if name != "说明":  # the notes: the options of the run
+            pd.testing.assert_frame_equal(sheets[1][name], sheets[0][name])
+    assert "map: the communities and the issues only" in out
+    assert "C0006" in (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "Completed" not in out  # --quiet: no Dask progress bar
+    assert "个问题" in out  # the summary, from the issues table
