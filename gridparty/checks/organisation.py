@@ -162,7 +162,9 @@ _FINDING_COLUMNS = (
     "community_id",
     "geometry",
 )
-_MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members", "hub_households")
+
+#: The member counts of a unit, summed over its member households.
+MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members", "hub_households")
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,7 @@ def building_units(
     id → community id) and the street of each community; any subset of the buildings (with
     their counts) gives their rows of the whole table."""
     table = buildings[["grid_id", "households", "has_group"]].join(counts)
-    table[list(_MEMBER_COLUMNS)] = table[list(_MEMBER_COLUMNS)].fillna(0).astype("int64")
+    table[list(MEMBER_COLUMNS)] = table[list(MEMBER_COLUMNS)].fillna(0).astype("int64")
     of_grid = community.reindex(table["grid_id"]).to_numpy()
     table.insert(1, "community_id", pd.array(of_grid, dtype=TEXT_DTYPE))
     table.insert(2, "street", street.reindex(of_grid).array)

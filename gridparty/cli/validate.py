@@ -181,28 +181,18 @@ def _check_on_cluster(
     from gridparty.maps import hierarchy_map
     from gridparty.spatial.assign import describe_filled, filled_counts
 
-    min_area_m2, min_width_m = args.min_area_m2, args.min_width_m
+    tolerances = {"min_area_m2": args.min_area_m2, "min_width_m": args.min_width_m}
     with cluster_client(args) as client:  # refuses a PATH that is not partitioned
         ph, table = assign_on_cluster(client, args)
         progress("validating on the cluster")
+        bars = bars_shown()
         issues = distributed_validate(
-            ph,
-            client=client,
-            min_area_m2=min_area_m2,
-            min_width_m=min_width_m,
-            assignment=table,
-            progress=bars_shown(),
+            ph, client=client, assignment=table, progress=bars, **tolerances
         )
         overlaps = (
             None
             if xlsx is None
-            else distributed_unit_overlaps(
-                ph,
-                client=client,
-                min_area_m2=min_area_m2,
-                min_width_m=min_width_m,
-                progress=bars_shown(),
-            )
+            else distributed_unit_overlaps(ph, client=client, progress=bars, **tolerances)
         )
     filled = filled_counts(table)
     if any(filled.values()):

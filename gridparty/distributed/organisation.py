@@ -21,7 +21,12 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from gridparty.checks.organisation import building_units, grid_units, unit_findings
+from gridparty.checks.organisation import (
+    MEMBER_COLUMNS,
+    building_units,
+    grid_units,
+    unit_findings,
+)
 from gridparty.checks.validate import ORGANISATION_CHECKS
 from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.model import member_counts
@@ -39,14 +44,7 @@ __all__ = [
 ]
 
 #: The counts per grid, in the order of ``Hierarchy.summary("grid")``.
-MEMBER_SUMS = (
-    "buildings",
-    "households",
-    "member_households",
-    "formal_members",
-    "probationary_members",
-    "hub_households",
-)
+MEMBER_SUMS = ("buildings", "households", *MEMBER_COLUMNS)
 
 #: No community or street mapping: validate reads neither column of the unit tables.
 _NO_MAP = pd.Series(dtype=TEXT_DTYPE)
