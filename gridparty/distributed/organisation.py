@@ -70,11 +70,12 @@ def household_counts(frame: gpd.GeoDataFrame, table: pd.DataFrame) -> pd.DataFra
     return member_counts(frame, building.rename("building_id"))
 
 
-def sum_by_unit(pieces: list[pd.DataFrame]) -> pd.DataFrame:
-    """Counts per unit from several partitions' counts (indexed by unit id), summed."""
+def sum_by_unit(pieces: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Counts per unit from several partitions' counts (indexed by unit id, the ``columns``),
+    summed."""
     frames = [p for p in pieces if len(p)]
     if not frames:
-        return pd.DataFrame(columns=list(MEMBER_SUMS), dtype="int64")
+        return pd.DataFrame(columns=list(columns), dtype="int64")
     return pd.concat(frames).groupby(level=0).sum()
 
 

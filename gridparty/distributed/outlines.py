@@ -158,7 +158,7 @@ def outline_tasks(
             for i, (own, _) in homes.items()
         }
         for i in homes:
-            near = [j for j in homes if bounds_meet(bounds[i], bounds[j], _MARGIN_M)]
+            near = [j for j in homes if j == i or bounds_meet(bounds[i], bounds[j], _MARGIN_M)]
             tasks.append(
                 dask.delayed(_upper_task, pure=True)(
                     level, outlines[i], [outlines[j] for j in near], crs, tolerances

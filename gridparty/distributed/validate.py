@@ -28,7 +28,12 @@ import pandas as pd
 import pyproj
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, check_tolerances
-from gridparty.checks.organisation import missing_attributes, recorded_attributes, unrecorded_table
+from gridparty.checks.organisation import (
+    MEMBER_COLUMNS,
+    missing_attributes,
+    recorded_attributes,
+    unrecorded_table,
+)
 from gridparty.checks.validate import (
     ORGANISATION_CHECKS,
     POLYGON_LEVELS,
@@ -50,6 +55,7 @@ from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.distributed.coverage import distributed_coverage, filled_grids
 from gridparty.distributed.engine import assign_partition, bounds_meet, compute, layer_ids
 from gridparty.distributed.organisation import (
+    MEMBER_SUMS,
     building_findings,
     grid_findings,
     household_counts,
@@ -196,7 +202,7 @@ def distributed_validate(
         level: sum(p.rows for p in ph.partitions[level]) for level in LEVEL_NAMES
     }
     missing = missing_attributes(recorded, units)
-    counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None])
+    counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None], MEMBER_COLUMNS)
     communities = ph.partitions["community"]
     upper = outline_tasks(communities, unit_names(communities, client), crs, tolerances)
     buildings = [
@@ -215,7 +221,7 @@ def distributed_validate(
     frames += overlap_rows(overlaps, float(min_width_m))
     frames += [frame for pair in found[: len(upper)] for frame in pair[1]]
     by_building = found[len(upper) :]
-    sums = sum_by_unit([pair[1] for pair in by_building])
+    sums = sum_by_unit([pair[1] for pair in by_building], MEMBER_SUMS)
     grids = [
         dask.delayed(grid_findings, pure=True)(
             part,

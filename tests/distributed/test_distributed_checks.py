@@ -273,6 +273,22 @@ def test_an_attribute_recorded_in_one_partition_only_is_recorded(
         assert result.loc[result["check"] == "not_recorded", "id"].tolist() == not_recorded
 
 
+@pytest.mark.parametrize("layers", [3, 2])
+def test_a_hierarchy_without_households_or_buildings(
+    tmp_path: Path, client: object, layers: int
+) -> None:
+    city = gp.synthetic_city(0.3, seed=4)
+    grids = city.grids.copy()
+    grids.loc[grids.index[::3], "has_branch"] = False
+    h = gp.Hierarchy(*[city.communities, grids, city.buildings][:layers])
+    ph = gp.read_partitioned(gp.write_partitioned(h, tmp_path / "h", npartitions=2))
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, gp.validate(ph.to_hierarchy()))
+    absent = {"households"} if layers == 3 else {"buildings", "households"}
+    assert absent <= set(result.loc[result["check"] == "not_recorded", "id"])
+    assert (result["check"] == "members_without_branch").sum() == 0  # no members known
+
+
 def test_validate_holds_no_whole_hierarchy(
     ph: gp.PartitionedHierarchy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
