@@ -202,10 +202,19 @@ def _check_on_cluster(
     def draw() -> Any:
         print(_CLUSTER_MAP_NOTE)
         communities = Hierarchy(ph.layer("community"))
-        return hierarchy_map(communities, issues=issues, tiles=args.tiles, lang=args.lang)
+        title = _CLUSTER_MAP_TITLE[args.lang == "zh"]
+        return hierarchy_map(
+            communities, issues=issues, tiles=args.tiles, lang=args.lang, title=title
+        )
 
     return _write(issues, args, (html, csv, xlsx), lambda: overlaps, draw)
 
+
+#: The title of that map, in English and Chinese.
+_CLUSTER_MAP_TITLE = (
+    "Communities and issues (a cluster run: grids and buildings are not drawn)",
+    "社区与校验问题（集群运行：未绘制网格和楼栋）",
+)
 
 #: What the map of ``validate --workers/--scheduler`` shows.
 _CLUSTER_MAP_NOTE = (

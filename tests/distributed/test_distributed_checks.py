@@ -335,6 +335,8 @@ def test_cli_validate_on_two_workers_reads_no_layer_but_the_communities(
         if name != "说明":  # the notes: the options of the run
             pd.testing.assert_frame_equal(sheets[1][name], sheets[0][name])
     assert "map: the communities and the issues only" in out
-    assert "C0006" in (tmp_path / "map.html").read_text(encoding="utf-8")
+    drawn = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "C0006" in drawn
+    assert "社区与校验问题（集群运行：未绘制网格和楼栋）" in drawn
     assert "Completed" not in out  # --quiet: no Dask progress bar
     assert "个问题" in out  # the summary, from the issues table
