@@ -353,6 +353,7 @@ def street_outlines(
     by: str = "street",
     fill_holes: bool = True,
     slit_m: float = 0.01,
+    metric_crs: pyproj.CRS | str | int | None = None,
 ) -> gpd.GeoDataFrame:
     """Outlines of streets (or districts): communities dissolved by ``by``.
 
@@ -369,6 +370,9 @@ def street_outlines(
         Holes that leak to the outside only through slits narrower than this (metres; where
         a community's corner misses its neighbour's edge by a hair) are filled too: they are
         found as the holes of the outline closed by ``slit_m`` (buffered out and back in).
+    metric_crs : CRS-like, optional
+        Projected CRS in metres to close the slits in; default the UTM zone of the communities
+        that have a ``by`` value. Each outline depends only on its own communities and this CRS.
 
     Returns
     -------
@@ -394,7 +398,8 @@ def street_outlines(
     if fill_holes and len(groups):
         merged = holes_filled(merged)  # type: ignore[arg-type]  # shapely returns an array for arrays
         if slit_m > 0:
-            merged = leaking_holes_filled(merged, _coords.metric_crs(named), slit_m)
+            metric = _coords.choose_metric_crs(metric_crs, named)
+            merged = leaking_holes_filled(merged, metric, slit_m)
     index = pd.Index(groups, name=by, dtype=TEXT_DTYPE)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(merged, index=index, crs=4326))
 
@@ -444,10 +449,15 @@ def unit_overlaps(
     """
     frames = []
     for level in ("community", "street", "district"):
-        units = h.communities if level == "community" else street_outlines(h.communities, by=level)
+        metric = h.metric_crs if metric_crs is None else metric_crs
+        units = (
+            h.communities
+            if level == "community"
+            else street_outlines(h.communities, by=level, metric_crs=metric)
+        )
         found = same_level_overlaps(
             units,
-            metric_crs=h.metric_crs if metric_crs is None else metric_crs,
+            metric_crs=metric,
             min_area_m2=min_area_m2,
             min_width_m=min_width_m,
         )

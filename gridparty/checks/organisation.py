@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +162,9 @@ _FINDING_COLUMNS = (
     "community_id",
     "geometry",
 )
-_MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members", "hub_households")
+
+#: The member counts of a unit, summed over its member households.
+MEMBER_COLUMNS = ("member_households", "formal_members", "probationary_members", "hub_households")
 
 
 @dataclass(frozen=True)
@@ -284,22 +287,48 @@ def unit_tables(
         ``should_have_group``.
     """
     street = h.communities["street"]
-    grids = h.summary("grid").join(h.grids[["has_branch", "full_time_workers"]])
-    grids.insert(1, "street", street.reindex(grids["community_id"]).array)
-    formal = grids["formal_members"]
-    grids["should_have_branch"] = formal >= rules.branch_min_formal
-    grids["form"] = _forms(formal, grids["has_branch"], rules)
-    counts = building_counts(h.households)
-    buildings = h.buildings[["grid_id", "households", "has_group"]].join(counts)
-    buildings[list(_MEMBER_COLUMNS)] = buildings[list(_MEMBER_COLUMNS)].fillna(0).astype("int64")
-    community = h.grids["community_id"].reindex(buildings["grid_id"]).to_numpy()
-    buildings.insert(1, "community_id", pd.array(community, dtype=TEXT_DTYPE))
-    buildings.insert(2, "street", street.reindex(community).array)
-    buildings["members"] = buildings["formal_members"] + buildings["probationary_members"]
-    buildings["should_have_group"] = (buildings["members"] >= rules.group_min_members) & (
-        buildings["formal_members"] >= rules.group_min_formal
+    grids = grid_units(h.summary("grid"), h.grids, street, rules)
+    buildings = building_units(
+        h.buildings, building_counts(h.households), h.grids["community_id"], street, rules
     )
     return grids, buildings
+
+
+def grid_units(
+    summary: pd.DataFrame, grids: pd.DataFrame, street: pd.Series, rules: PartyRules
+) -> pd.DataFrame:
+    """The grids table of :func:`unit_tables` from the grids' counts (``h.summary("grid")``),
+    the grids (their ``has_branch`` and ``full_time_workers``) and the street of each community
+    (community id → street); any subset of the grids gives their rows of the whole table."""
+    table = summary.join(grids[["has_branch", "full_time_workers"]])
+    table.insert(1, "street", street.reindex(table["community_id"]).array)
+    formal = table["formal_members"]
+    table["should_have_branch"] = formal >= rules.branch_min_formal
+    table["form"] = _forms(formal, table["has_branch"], rules)
+    return table
+
+
+def building_units(
+    buildings: pd.DataFrame,
+    counts: pd.DataFrame,
+    community: pd.Series,
+    street: pd.Series,
+    rules: PartyRules,
+) -> pd.DataFrame:
+    """The buildings table of :func:`unit_tables` from the buildings, the member counts per
+    building (:func:`~gridparty.core.model.building_counts`), the community of each grid (grid
+    id → community id) and the street of each community; any subset of the buildings (with
+    their counts) gives their rows of the whole table."""
+    table = buildings[["grid_id", "households", "has_group"]].join(counts)
+    table[list(MEMBER_COLUMNS)] = table[list(MEMBER_COLUMNS)].fillna(0).astype("int64")
+    of_grid = community.reindex(table["grid_id"]).to_numpy()
+    table.insert(1, "community_id", pd.array(of_grid, dtype=TEXT_DTYPE))
+    table.insert(2, "street", street.reindex(of_grid).array)
+    table["members"] = table["formal_members"] + table["probationary_members"]
+    table["should_have_group"] = (table["members"] >= rules.group_min_members) & (
+        table["formal_members"] >= rules.group_min_formal
+    )
+    return table
 
 
 def _forms(formal: pd.Series, has_branch: pd.Series, rules: PartyRules) -> pd.Series:
@@ -347,95 +376,12 @@ def organisation_findings(h: Hierarchy, *, rules: PartyRules = DEFAULT_RULES) ->
 def _findings(
     h: Hierarchy, grids: pd.DataFrame, buildings: pd.DataFrame, rules: PartyRules
 ) -> gpd.GeoDataFrame:
-    formal, members = grids["formal_members"], buildings["members"]
-    lo, hi = rules.grid_households_min, rules.grid_households_max
-    workers = grids["full_time_workers"]
-    form = grids["form"]
-    r = rules
-    branch, committee = f">= {r.branch_min_formal}", f">= {r.committee_min_formal}"
-    general = f"{COMPARISONS[r.general_branch_comparison]} {r.general_branch_min_formal}"
-    primary, band = f">= {r.primary_committee_min_formal}", f"{lo}–{hi}"
     missing = _missing(h)
-    specs = [  # check, units, which, value, threshold, message after the value
-        (
-            "members_without_branch",
-            grids,
-            grids["should_have_branch"] & grids["has_branch"].eq(False).fillna(False),
-            formal,
-            branch,
-            f"formal members ({branch}) but no party branch",
-        ),
-        (
-            "joint_branch_candidate",
-            grids,
-            form.eq("joint_branch"),
-            formal,
-            f"< {r.branch_min_formal}",
-            f"formal members (< {r.branch_min_formal}): a joint branch with neighbouring units",
-        ),
-        (
-            "committee_due",
-            grids,
-            form.eq("branch_with_committee"),
-            formal,
-            committee,
-            f"formal members ({committee}): the branch sets up a branch committee",
-        ),
-        (
-            "general_branch_possible",
-            grids,
-            form.eq("general_branch"),
-            formal,
-            general,
-            f"formal members ({general}): may become a general branch",
-        ),
-        (
-            "primary_committee_due",
-            grids,
-            form.eq("primary_committee"),
-            formal,
-            primary,
-            f"formal members ({primary}): a primary committee",
-        ),
-        (
-            "households_outside_band",
-            grids,
-            (grids["households"] < lo) | (grids["households"] > hi),
-            grids["households"],
-            band,
-            f"households, outside {band}",
-        ),
-        (
-            "no_full_time_worker",
-            grids,
-            workers.lt(r.grid_min_full_time).fillna(True),
-            workers,
-            f">= {r.grid_min_full_time}",
-            f"full-time grid workers (< {r.grid_min_full_time})",
-        ),
-        (
-            "members_without_group",
-            buildings,
-            buildings["should_have_group"] & buildings["has_group"].eq(False).fillna(False),
-            members,
-            f">= {r.group_min_members}",
-            f"members (>= {r.group_min_members}) but no party group",
-        ),
-        (
-            "no_hub_household",
-            buildings,
-            (buildings["member_households"] >= max(r.hub_min_member_households, 1))
-            & (buildings["hub_households"] == 0),
-            buildings["member_households"],
-            f">= {r.hub_min_member_households}",
-            "member households but no hub household",
-        ),
-    ]
     frames = [
-        _finding_rows(h, check, table, mask & _runs(check, missing), value, threshold, template)
-        for check, table, mask, value, threshold, template in specs
+        unit_findings("grid", grids, rules, missing, h.grids.geometry),
+        unit_findings("building", buildings, rules, missing, h.buildings.geometry),
+        _not_recorded_rows(h),
     ]
-    frames.append(_not_recorded_rows(h))
     out = pd.concat(frames, ignore_index=True)
     order = {"grid": 0, "building": 1, "household": 2}
     out = out.sort_values(
@@ -445,8 +391,121 @@ def _findings(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
 
 
+def unit_findings(
+    level: str,
+    table: pd.DataFrame,
+    rules: PartyRules,
+    missing: frozenset[tuple[str, str]],
+    geometry: gpd.GeoSeries,
+) -> pd.DataFrame:
+    """The findings (columns of :func:`organisation_findings`, unsorted) of the grids or
+    buildings of ``table`` (:func:`grid_units` or :func:`building_units` rows).
+
+    ``missing`` are the attributes not recorded in the whole hierarchy
+    (:func:`missing_attributes`): their checks are not run. ``geometry`` holds the units'
+    geometries by id (any superset of the table's units).
+    """
+    specs = _grid_specs(table, rules) if level == "grid" else _building_specs(table, rules)
+    return pd.concat(
+        [
+            _finding_rows(
+                geometry, check, table, mask & _runs(check, missing), value, threshold, template
+            )
+            for check, mask, value, threshold, template in specs
+        ],
+        ignore_index=True,
+    )
+
+
+#: A check of :func:`unit_findings`: check, which units, value, threshold, message after the value.
+_Spec = tuple[str, pd.Series, pd.Series, str, str]
+
+
+def _grid_specs(grids: pd.DataFrame, rules: PartyRules) -> list[_Spec]:
+    formal = grids["formal_members"]
+    lo, hi = rules.grid_households_min, rules.grid_households_max
+    workers = grids["full_time_workers"]
+    form = grids["form"]
+    r = rules
+    branch, committee = f">= {r.branch_min_formal}", f">= {r.committee_min_formal}"
+    general = f"{COMPARISONS[r.general_branch_comparison]} {r.general_branch_min_formal}"
+    primary, band = f">= {r.primary_committee_min_formal}", f"{lo}–{hi}"
+    return [
+        (
+            "members_without_branch",
+            grids["should_have_branch"] & grids["has_branch"].eq(False).fillna(False),
+            formal,
+            branch,
+            f"formal members ({branch}) but no party branch",
+        ),
+        (
+            "joint_branch_candidate",
+            form.eq("joint_branch"),
+            formal,
+            f"< {r.branch_min_formal}",
+            f"formal members (< {r.branch_min_formal}): a joint branch with neighbouring units",
+        ),
+        (
+            "committee_due",
+            form.eq("branch_with_committee"),
+            formal,
+            committee,
+            f"formal members ({committee}): the branch sets up a branch committee",
+        ),
+        (
+            "general_branch_possible",
+            form.eq("general_branch"),
+            formal,
+            general,
+            f"formal members ({general}): may become a general branch",
+        ),
+        (
+            "primary_committee_due",
+            form.eq("primary_committee"),
+            formal,
+            primary,
+            f"formal members ({primary}): a primary committee",
+        ),
+        (
+            "households_outside_band",
+            (grids["households"] < lo) | (grids["households"] > hi),
+            grids["households"],
+            band,
+            f"households, outside {band}",
+        ),
+        (
+            "no_full_time_worker",
+            workers.lt(r.grid_min_full_time).fillna(True),
+            workers,
+            f">= {r.grid_min_full_time}",
+            f"full-time grid workers (< {r.grid_min_full_time})",
+        ),
+    ]
+
+
+def _building_specs(buildings: pd.DataFrame, rules: PartyRules) -> list[_Spec]:
+    r = rules
+    return [
+        (
+            "members_without_group",
+            buildings["should_have_group"] & buildings["has_group"].eq(False).fillna(False),
+            buildings["members"],
+            f">= {r.group_min_members}",
+            f"members (>= {r.group_min_members}) but no party group",
+        ),
+        (
+            "no_hub_household",
+            (buildings["member_households"] >= max(r.hub_min_member_households, 1))
+            & (buildings["hub_households"] == 0),
+            buildings["member_households"],
+            f">= {r.hub_min_member_households}",
+            "member households but no hub household",
+        ),
+    ]
+
+
 def _finding_rows(
-    h: Hierarchy,
+    geometry: gpd.GeoSeries,
     check: str,
     table: pd.DataFrame,
     mask: pd.Series,
@@ -474,7 +533,7 @@ def _finding_rows(
             "threshold": pd.array([threshold] * n, dtype=TEXT_DTYPE),
             "message": pd.array(messages, dtype=TEXT_DTYPE),
             "community_id": pd.array(table["community_id"][hit], dtype=TEXT_DTYPE),
-            "geometry": gpd.GeoSeries(h.layer(level).geometry.reindex(ids).array, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
+            "geometry": gpd.GeoSeries(geometry.reindex(ids).array, crs=4326),  # type: ignore[arg-type]  # geopandas takes a GeometryArray or a list of geometries/None
         },
         columns=list(_FINDING_COLUMNS),
     )
@@ -530,6 +589,17 @@ def unrecorded_attributes(
         comma-separated, as ``<level>_<rate>``) and ``message`` (what is affected, the
         attribute's Chinese names and how to map a column to it).
     """
+    units: dict[str, int] = {name: len(h.layer(name)) for name in LEVEL_NAMES}
+    return unrecorded_table(_missing(h), units, needed_by)
+
+
+def unrecorded_table(
+    missing: frozenset[tuple[str, str]],
+    units: Mapping[str, int],
+    needed_by: tuple[str | tuple[str, str], ...] | None = None,
+) -> pd.DataFrame:
+    """:func:`unrecorded_attributes` from the attributes not recorded
+    (:func:`missing_attributes`) and the number of units per level (level name → rows)."""
     keys = tuple(NEEDED_ATTRIBUTES) if needed_by is None else needed_by
     unknown = [k for k in keys if k not in NEEDED_ATTRIBUTES]
     if unknown:
@@ -537,7 +607,6 @@ def unrecorded_attributes(
             f"needed_by has unknown keys {unknown}; use checks or (level, rate) pairs of "
             "gridparty.checks.organisation.NEEDED_ATTRIBUTES."
         )
-    missing = _missing(h)
     found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # → (checks, rates)
     for key in keys:
         kind, name = (0, key) if isinstance(key, str) else (1, "_".join(key))
@@ -546,26 +615,25 @@ def unrecorded_attributes(
                 found.setdefault(need, ([], []))[kind].append(name)
     absent: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for (level, _), (checks, rates) in found.items():
-        if not len(h.layer(level)):  # one row for the whole layer, id = the layer's name
+        if not units[level]:  # one row for the whole layer, id = the layer's name
             both = absent.setdefault((level, LEVELS[level].layer), ([], []))
             both[0].extend(c for c in checks if c not in both[0])
             both[1].extend(r for r in rates if r not in both[1])
-    found = {k: v for k, v in found.items() if len(h.layer(k[0]))} | absent
+    found = {k: v for k, v in found.items() if units[k[0]]} | absent
     order = {name: i for i, name in enumerate(LEVEL_NAMES)}
     rows = []
     for (level, attribute), (checks, rates) in sorted(
         found.items(),
         key=lambda item: order[item[0][0]],  # type: ignore[index]  # a level name
     ):
-        units = len(h.layer(level))
         rows.append(
             {
                 "level": level,
                 "attribute": attribute,
-                "units": units,
+                "units": units[level],
                 "checks": ", ".join(checks),
                 "rates": ", ".join(rates),
-                "message": _not_recorded_message(level, attribute, units, checks, rates),
+                "message": _not_recorded_message(level, attribute, units[level], checks, rates),
             }
         )
     columns = ["level", "attribute", "units", "checks", "rates", "message"]
@@ -574,19 +642,40 @@ def unrecorded_attributes(
 
 
 def _missing(h: Hierarchy) -> frozenset[tuple[str, str]]:
-    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``:
-    missing on every row of its layer, or its whole layer absent while there are grids to check
-    (no buildings: no grid's households are known; no member households: no member is)."""
-    needs = {need for key in NEEDED_ATTRIBUTES for need in NEEDED_ATTRIBUTES[key]}
+    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded in ``h``."""
+    units: dict[str, int] = {name: len(h.layer(name)) for name in LEVEL_NAMES}
+    return missing_attributes(recorded_attributes(h.layers), units)
+
+
+def recorded_attributes(layers: Mapping[str, pd.DataFrame]) -> frozenset[tuple[str, str]]:
+    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that some row of ``layers`` (level
+    name → rows, all or some of a layer's) records."""
     return frozenset(
         (level, attribute)
-        for level, attribute in needs
-        if (
-            len(frame := h.layer(level))
-            and (attribute not in frame.columns or frame[attribute].isna().all())
-        )
-        or (not len(frame) and len(h.grids))
+        for level, attribute in _NEEDS
+        if level in layers
+        and attribute in layers[level].columns
+        and layers[level][attribute].notna().any()
     )
+
+
+def missing_attributes(
+    recorded: frozenset[tuple[str, str]], units: Mapping[str, int]
+) -> frozenset[tuple[str, str]]:
+    """Every (level, attribute) of :data:`NEEDED_ATTRIBUTES` that is not recorded, given those
+    recorded anywhere (:func:`recorded_attributes`) and the rows per level: missing on every row
+    of its layer, or its whole layer absent while there are grids to check (no buildings: no
+    grid's households are known; no member households: no member is)."""
+    return frozenset(
+        (level, attribute)
+        for level, attribute in _NEEDS
+        if (units[level] and (level, attribute) not in recorded)
+        or (not units[level] and units["grid"])
+    )
+
+
+#: Every (level, attribute) some check or rate needs.
+_NEEDS = frozenset(need for needs in NEEDED_ATTRIBUTES.values() for need in needs)
 
 
 def _runs(key: str | tuple[str, str], missing: frozenset[tuple[str, str]]) -> bool:

@@ -80,10 +80,13 @@ CHECKS: dict[str, tuple[str, str]] = {
 
 #: Levels above the communities, as columns of ``h.communities`` (their outlines are the
 #: communities dissolved by the column).
-_UPPER = ("street", "district")
+UPPER = ("street", "district")
 
 #: The organisational checks :func:`validate` runs.
 _ORGANISATION = (("grid", "members_without_branch"), ("building", "members_without_group"))
+
+#: Their names, as ``needed_by`` of :func:`~gridparty.checks.organisation.unrecorded_attributes`.
+ORGANISATION_CHECKS: tuple[str | tuple[str, str], ...] = tuple(c for _, c in _ORGANISATION)
 
 
 def validate(
@@ -171,7 +174,7 @@ def issue_table(frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
         if any(len(f) for f in frames)
         else _rows("community", [], "uncovered", [], [])
     )
-    order = {name: i for i, name in enumerate((*reversed(_UPPER), *LEVEL_NAMES))}
+    order = {name: i for i, name in enumerate((*reversed(UPPER), *LEVEL_NAMES))}
     table = table.sort_values(
         ["level", "check", "id"], key=lambda s: s.map(order) if s.name == "level" else s
     ).reset_index(drop=True)
@@ -418,9 +421,16 @@ _SLIVER_WHAT = {"outside_parent": "spill-over", "overlap": "overlap", "uncovered
 def same_level(h: Hierarchy, min_area_m2: float, min_width_m: float) -> list[pd.DataFrame]:
     """Communities, streets and districts that claim the same land
     (:func:`gridparty.checks.coverage.unit_overlaps`); narrow ones are ``sliver`` rows."""
-    found = unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m)
+    return overlap_rows(
+        unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m), min_width_m
+    )
+
+
+def overlap_rows(found: pd.DataFrame, min_width_m: float) -> list[pd.DataFrame]:
+    """The ``same_level_overlap`` and ``sliver`` rows of a
+    :func:`gridparty.checks.coverage.unit_overlaps` table, in its order."""
     frames = []
-    for level in ("community", *_UPPER):
+    for level in ("community", *UPPER):
         label = LEVELS["community"].label_en if level == "community" else level
         for narrow in (False, True):
             rows = found[(found["level"] == level) & ((found["kind"] == "sliver") == narrow)]
@@ -446,8 +456,13 @@ POLYGON_LEVELS = tuple(name for name in LEVEL_NAMES if "Polygon" in LEVELS[name]
 def upper_tiny_polygons(h: Hierarchy, min_area_m2: float) -> list[pd.DataFrame]:
     """:func:`tiny_polygons` of the street and district outlines (their communities merged)."""
     return [
-        tiny_polygons(street_outlines(h.communities, by=name), name, h.metric_crs, min_area_m2)
-        for name in _UPPER
+        tiny_polygons(
+            street_outlines(h.communities, by=name, metric_crs=h.metric_crs),
+            name,
+            h.metric_crs,
+            min_area_m2,
+        )
+        for name in UPPER
     ]
 
 
@@ -494,8 +509,15 @@ def _merged(
 def organisation(h: Hierarchy, rules: PartyRules) -> pd.DataFrame:
     """Branches and groups missing, from :func:`gridparty.checks.organisation.organisation_findings`,
     and the attributes these checks need that are not recorded at all."""
-    found = organisation_findings(h, rules=rules)
-    missing = unrecorded_attributes(h, needed_by=tuple(check for _, check in _ORGANISATION))
+    return organisation_rows(
+        organisation_findings(h, rules=rules),
+        unrecorded_attributes(h, needed_by=ORGANISATION_CHECKS),
+    )
+
+
+def organisation_rows(found: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`organisation` from the findings (those of :data:`ORGANISATION_CHECKS`
+    are kept) and :func:`~gridparty.checks.organisation.unrecorded_attributes` for them."""
     return pd.concat(
         [
             *(  # type: ignore[list-item]  # pandas-stubs: a list of frames

@@ -13,6 +13,7 @@ from gridparty.cli.common import (
     add_output_options,
     add_sliver_options,
     assign_on_cluster,
+    bars_shown,
     cluster_client,
     finish,
     input_columns,
@@ -190,7 +191,7 @@ def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, Spa
     from gridparty.spatial.assign import Assignment
 
     with cluster_client(args) as client:  # refuses a PATH that is not partitioned
-        ph, table = assign_on_cluster(client, args, h)
+        ph, table = assign_on_cluster(client, args)
         progress("checking grids in communities on the cluster")
         coverage = distributed_coverage(
             ph,
@@ -199,6 +200,6 @@ def _on_cluster(args: argparse.Namespace, h: Hierarchy) -> tuple[Assignment, Spa
             min_width_m=args.min_width_m,
             filled=filled_grids(table),
             counts=True,
-            progress=True,
+            progress=bars_shown(),
         )
     return Assignment.from_table(h, table), coverage

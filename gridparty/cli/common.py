@@ -43,6 +43,7 @@ __all__ = [
     "add_sliver_options",
     "assign_input",
     "assign_on_cluster",
+    "bars_shown",
     "check_paths",
     "cluster_client",
     "extra_layer",
@@ -1040,7 +1041,8 @@ def cluster_client(args: argparse.Namespace) -> Iterator[Any]:
     try:
         print(f"Dask dashboard: {client.dashboard_link}")
         yield client
-        print()
+        if bars_shown():
+            print()
     finally:
         client.close()
         if cluster is not None:
@@ -1055,19 +1057,25 @@ def assign_input(args: argparse.Namespace, h: Hierarchy) -> Assignment:
         progress(f"assigning parents: {h}")
         return assign(h)
     with cluster_client(args) as client:
-        _, table = assign_on_cluster(client, args, h)
+        _, table = assign_on_cluster(client, args)
     return Assignment.from_table(h, table)
 
 
 def assign_on_cluster(
-    client: Any, args: argparse.Namespace, h: Hierarchy
+    client: Any, args: argparse.Namespace
 ) -> tuple[PartitionedHierarchy, pd.DataFrame]:
     """PATH as a partitioned hierarchy and its assignment table, computed on ``client``."""
     from gridparty.distributed.engine import distributed_assign
     from gridparty.distributed.partitioned import read_partitioned
 
     ph = read_partitioned(args.path)
-    progress(f"assigning parents on the cluster: {h}")
-    table = distributed_assign(ph, client=client, progress=True)
-    print()
+    progress(f"assigning parents on the cluster: {ph}")
+    table = distributed_assign(ph, client=client, progress=bars_shown())
+    if bars_shown():
+        print()
     return ph, table
+
+
+def bars_shown() -> bool:
+    """Whether Dask's progress bars are shown: not with ``--quiet``."""
+    return not SHOW_PROGRESS["quiet"]

@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gridparty {VERSION}")
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress lines on stderr (results only)"
+        "--quiet",
+        action="store_true",
+        help="no progress lines on stderr and no Dask progress bars (results only)",
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     for name in COMMANDS:

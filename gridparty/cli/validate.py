@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M
@@ -17,6 +20,7 @@ from gridparty.cli.common import (
     add_sliver_options,
     assign_input,
     assign_on_cluster,
+    bars_shown,
     check_paths,
     cluster_client,
     fail_code,
@@ -129,6 +133,8 @@ _VALIDATE_PARQUET = {"--parquet": "issues.parquet"}
 def _run_validate(args: argparse.Namespace) -> int:
     names = {**_VALIDATE_FILES, **(_VALIDATE_PARQUET if on_cluster(args) else {})}
     out_paths(args, {"PATH": args.path}, names, only_given={"--parquet": args.parquet})
+    if on_cluster(args):
+        return _check_on_cluster(args, html=args.html, csv=args.csv, xlsx=args.xlsx)
     return _check(read_input(args), args, html=args.html, csv=args.csv, xlsx=args.xlsx)
 
 
@@ -141,40 +147,95 @@ def _check(
     xlsx: Path | None,
 ) -> int:
     from gridparty.checks.coverage import unit_overlaps
-    from gridparty.checks.validate import shareable, validate
-    from gridparty.core.io import write_sheets, write_table
+    from gridparty.checks.validate import validate
     from gridparty.maps import hierarchy_map
 
     min_area_m2 = getattr(args, "min_area_m2", DEFAULT_MIN_AREA_M2)
     min_width_m = getattr(args, "min_width_m", DEFAULT_MIN_WIDTH_M)
-    if on_cluster(args):
-        from gridparty.distributed.validate import distributed_validate
-        from gridparty.spatial.assign import Assignment
-
-        with cluster_client(args) as client:  # refuses a PATH that is not partitioned
-            ph, table = assign_on_cluster(client, args, h)
-            progress("validating on the cluster")
-            issues = distributed_validate(
-                ph,
-                client=client,
-                min_area_m2=min_area_m2,
-                min_width_m=min_width_m,
-                assignment=table,
-                progress=True,
-            )
-        assignment = Assignment.from_table(h, table)
-        if any(assignment.filled.values()):
-            print(assignment.describe())
-    else:
-        assignment = assign_input(args, h)
-        if any(assignment.filled.values()):
-            print(assignment.describe())
-        progress("validating")
-        issues = validate(
-            h, assignment=assignment, min_area_m2=min_area_m2, min_width_m=min_width_m
-        )
+    assignment = assign_input(args, h)
+    if any(assignment.filled.values()):
+        print(assignment.describe())
+    progress("validating")
+    issues = validate(h, assignment=assignment, min_area_m2=min_area_m2, min_width_m=min_width_m)
     print_problems(issues, args.lang)
     _datum_hint(h, issues)
+    return _write(
+        issues,
+        args,
+        (html, csv, xlsx),
+        lambda: unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m),
+        lambda: hierarchy_map(
+            assignment.hierarchy, issues=issues, tiles=args.tiles, lang=args.lang
+        ),
+    )
+
+
+def _check_on_cluster(
+    args: argparse.Namespace, *, html: Path | None, csv: Path | None, xlsx: Path | None
+) -> int:
+    """``validate`` with ``--workers``/``--scheduler``: no layer but the communities is read on
+    this machine; the map shows the communities and the issues only."""
+    from gridparty.core.model import Hierarchy
+    from gridparty.distributed.outlines import distributed_unit_overlaps
+    from gridparty.distributed.validate import distributed_validate
+    from gridparty.maps import hierarchy_map
+    from gridparty.spatial.assign import describe_filled, filled_counts
+
+    tolerances = {"min_area_m2": args.min_area_m2, "min_width_m": args.min_width_m}
+    with cluster_client(args) as client:  # refuses a PATH that is not partitioned
+        ph, table = assign_on_cluster(client, args)
+        progress("validating on the cluster")
+        bars = bars_shown()
+        issues = distributed_validate(
+            ph, client=client, assignment=table, progress=bars, **tolerances
+        )
+        overlaps = (
+            None
+            if xlsx is None
+            else distributed_unit_overlaps(ph, client=client, progress=bars, **tolerances)
+        )
+    filled = filled_counts(table)
+    if any(filled.values()):
+        print(describe_filled(filled))
+    print_problems(issues, args.lang)
+
+    def draw() -> Any:
+        print(_CLUSTER_MAP_NOTE)
+        communities = Hierarchy(ph.layer("community"))
+        title = _CLUSTER_MAP_TITLE[args.lang == "zh"]
+        return hierarchy_map(
+            communities, issues=issues, tiles=args.tiles, lang=args.lang, title=title
+        )
+
+    return _write(issues, args, (html, csv, xlsx), lambda: overlaps, draw)
+
+
+#: The title of that map, in English and Chinese.
+_CLUSTER_MAP_TITLE = (
+    "Communities and issues (a cluster run: grids and buildings are not drawn)",
+    "社区与校验问题（集群运行：未绘制网格和楼栋）",
+)
+
+#: What the map of ``validate --workers/--scheduler`` shows.
+_CLUSTER_MAP_NOTE = (
+    "map: the communities and the issues only (on a cluster, grids, buildings and households "
+    "are not read on this machine)"
+)
+
+
+def _write(
+    issues: gpd.GeoDataFrame,
+    args: argparse.Namespace,
+    paths: tuple[Path | None, Path | None, Path | None],
+    overlaps: Callable[[], Any],
+    draw: Callable[[], Any],
+) -> int:
+    """Write the issues (``--csv``, ``--xlsx`` with the ``unit_overlaps`` sheet, ``--parquet``)
+    and the map; return the ``--fail-on`` exit code."""
+    from gridparty.checks.validate import shareable
+    from gridparty.core.io import write_sheets, write_table
+
+    html, csv, xlsx = paths
     make_out(args)
     notes = run_notes(args)
     if csv is not None:
@@ -182,8 +243,7 @@ def _check(
         print(f"issues table: {csv}")
     if xlsx is not None:
         # the issues, and the land two communities, streets or districts both claim
-        overlaps = unit_overlaps(h, min_area_m2=min_area_m2, min_width_m=min_width_m)
-        sheets = {"issues": shareable(issues), "unit_overlaps": overlaps}
+        sheets = {"issues": shareable(issues), "unit_overlaps": overlaps()}
         write_sheets(sheets, xlsx, lang=args.lang, notes=notes)
         print(f"issues table: {xlsx}")
     if getattr(args, "parquet", None) is not None:
@@ -193,11 +253,7 @@ def _check(
         print(f"issues table (partitioned GeoParquet): {args.parquet}")
     if map_wanted(args, html):
         progress("drawing the map")
-        write_map(
-            hierarchy_map(assignment.hierarchy, issues=issues, tiles=args.tiles, lang=args.lang),
-            html,
-            args,
-        )
+        write_map(draw(), html, args)
     return fail_code(issues, args.fail_on)
 
 

@@ -41,7 +41,7 @@ from gridparty.core.schema import LEVELS
 from gridparty.distributed.engine import compute, layer_ids, margin_degrees
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, select_rows
 
-__all__ = ["distributed_coverage", "filled_grids"]
+__all__ = ["distributed_coverage", "filled_grids", "unit_boxes"]
 
 #: Margin (m) added to bounding boxes in lon/lat: a straight edge in metres bends in degrees.
 _MARGIN_M = 1.0
@@ -188,7 +188,7 @@ def _coverage(
     )
 
 
-def _boxes(frame: Any) -> np.ndarray:
+def unit_boxes(frame: Any) -> np.ndarray:
     """Bounding boxes of the located rows, grown by :data:`_MARGIN_M` (lon/lat)."""
     bounds = frame.geometry.bounds.to_numpy()
     bounds = bounds[~np.isnan(bounds).any(axis=1)]
@@ -231,30 +231,32 @@ def _coverage_task(
         near = select_rows(
             grids,
             "grid",
-            boxes=_boxes(own),
+            boxes=unit_boxes(own),
             ids={g for g, c in fill.items() if c in own_ids},
             parents=("community_id", own_ids),
         )
         near = (_fill(near[0], fill), near[1])
         mine = near[0][near[0]["community_id"].isin(own_ids)]
-        boxes = np.concatenate([_boxes(own), _boxes(near[0])])
+        boxes = np.concatenate([unit_boxes(own), unit_boxes(near[0])])
     else:
         part = _fill(grids[i].read("grid"), fill)
         mine = part[~part["community_id"].isin(known)]
         own_ids = set()
-        boxes = _boxes(mine)
+        boxes = unit_boxes(mine)
     children, child_pos = select_rows(grids, "grid", boxes=boxes, ids=set(mine.index))
     children = _fill(children, fill)
     declared = set(children["community_id"].dropna()) & known
     parents, _ = select_rows(
         communities,
         "community",
-        boxes=_boxes(own) if level == "community" else None,
+        boxes=unit_boxes(own) if level == "community" else None,
         ids=declared | own_ids,
     )
     # the parts a task keeps lie in its own communities and grids
     own_boxes = (
-        np.concatenate([_boxes(own), _boxes(mine)]) if level == "community" else _boxes(mine)
+        np.concatenate([unit_boxes(own), unit_boxes(mine)])
+        if level == "community"
+        else unit_boxes(mine)
     )
     found = _coverage(parents, children, crs, tolerances, points, own_boxes)
     grid_ids = set(mine.index)

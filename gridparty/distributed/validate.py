@@ -9,8 +9,13 @@
   :func:`distributed_assign` does.
 * Gaps, overlaps and spill-overs of the grids come from :func:`distributed_coverage` (one
   task per partition of communities, with a halo of neighbouring units).
-* Overlaps of communities, streets and districts and the organisational checks need whole
-  layers: they run in one task on a worker (see the distributed guide for their cost).
+* Overlaps of communities, streets and districts and the tiny street and district outlines
+  come from :mod:`gridparty.distributed.outlines` (a halo of communities per partition; one
+  task per group of streets, reading only their communities).
+* The organisational checks come from :mod:`gridparty.distributed.organisation` (member counts
+  summed per building, then per grid, each partition checking its own units).
+
+No task, and not the driver, holds a whole layer with its geometries.
 """
 
 from __future__ import annotations
@@ -23,27 +28,42 @@ import pandas as pd
 import pyproj
 
 from gridparty.checks.coverage import DEFAULT_MIN_AREA_M2, DEFAULT_MIN_WIDTH_M, check_tolerances
+from gridparty.checks.organisation import (
+    MEMBER_COLUMNS,
+    missing_attributes,
+    recorded_attributes,
+    unrecorded_table,
+)
 from gridparty.checks.validate import (
+    ORGANISATION_CHECKS,
     POLYGON_LEVELS,
     coverage_rows,
     geometry_checks,
     issue_table,
     no_grids_row,
-    organisation,
-    same_level,
+    organisation_rows,
+    overlap_rows,
     space_checks,
     tiny_polygons,
     unknown_parents,
-    upper_tiny_polygons,
 )
 from gridparty.core.columns import ID_ADVICE, id_problem
+from gridparty.core.dtypes import TEXT_DTYPE
 from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.distributed.coverage import distributed_coverage, filled_grids
 from gridparty.distributed.engine import assign_partition, bounds_meet, compute, layer_ids
+from gridparty.distributed.organisation import (
+    MEMBER_SUMS,
+    building_findings,
+    grid_findings,
+    household_counts,
+    sum_by_unit,
+)
+from gridparty.distributed.outlines import outline_tasks, unit_names, unit_overlap_table
 from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
-from gridparty.spatial.assign import ENGINES, Assignment, assignment_table
+from gridparty.spatial.assign import ENGINES, assignment_table
 
 __all__ = ["distributed_validate"]
 
@@ -128,11 +148,11 @@ def distributed_validate(
     }
     _check_ids(ph, client, progress)
     crs = ph.metric_crs
-    tasks = []
+    tasks, homes = [], []
     for level in LEVEL_NAMES:
         parent = LEVELS[level].parent
         grow = tolerance_m if level == "household" else 0.0
-        for part in ph.partitions[level]:
+        for i, part in enumerate(ph.partitions[level]):
             if not part.rows:
                 continue
             context = (
@@ -144,6 +164,7 @@ def distributed_validate(
                     if p.rows and bounds_meet(part.bounds, p.bounds, grow)
                 ]
             )
+            homes.append((level, i))
             tasks.append(
                 dask.delayed(_unit_task, pure=True)(
                     level,
@@ -156,11 +177,12 @@ def distributed_validate(
                 )
             )
     done = compute(tasks, client, progress)
-    frames = [frame for found, _ in done for frame in found]
+    frames = [frame for found, _, _ in done for frame in found]
+    tables = {home: t for home, (_, t, _) in zip(homes, done, strict=True)}
     table = (
         assignment
         if assignment is not None
-        else assignment_table([t for _, t in done if t is not None])
+        else assignment_table([t for _, t, _ in done if t is not None])
     )
     if any(p.rows for p in ph.partitions["grid"]):
         coverage = distributed_coverage(
@@ -174,12 +196,50 @@ def distributed_validate(
         frames += coverage_rows(coverage, min_area_m2, min_width_m)
     else:
         frames.append(no_grids_row())
-    if client is not None and given is None:
-        given = client.scatter(table)  # sent once, not embedded in the task graph
-    whole = dask.delayed(_whole_layer_task, pure=True)(
-        ph, table if given is None else given, rules, float(min_area_m2), float(min_width_m)
+    tolerances = (float(min_area_m2), float(min_width_m))
+    recorded = frozenset().union(*(extra[0] for _, _, extra in done))
+    units: dict[str, int] = {
+        level: sum(p.rows for p in ph.partitions[level]) for level in LEVEL_NAMES
+    }
+    missing = missing_attributes(recorded, units)
+    counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None], MEMBER_COLUMNS)
+    communities = ph.partitions["community"]
+    upper = outline_tasks(communities, unit_names(communities, client), crs, tolerances)
+    buildings = [
+        dask.delayed(building_findings, pure=True)(
+            part,
+            tables[("building", i)],
+            counts[counts.index.isin(tables[("building", i)]["id"])],
+            rules,
+            missing,
+        )
+        for i, part in enumerate(ph.partitions["building"])
+        if part.rows
+    ]
+    found = compute([*upper, *buildings], client, progress)
+    overlaps = unit_overlap_table([pair[0] for pair in found[: len(upper)]])
+    frames += overlap_rows(overlaps, float(min_width_m))
+    frames += [frame for pair in found[: len(upper)] for frame in pair[1]]
+    by_building = found[len(upper) :]
+    sums = sum_by_unit([pair[1] for pair in by_building], MEMBER_SUMS)
+    grids = [
+        dask.delayed(grid_findings, pure=True)(
+            part,
+            tables[("grid", i)],
+            sums[sums.index.isin(tables[("grid", i)]["id"])],
+            rules,
+            missing,
+        )
+        for i, part in enumerate(ph.partitions["grid"])
+        if part.rows
+    ]
+    findings = [pair[0] for pair in by_building] + compute(grids, client, progress)
+    frames.append(
+        organisation_rows(
+            pd.concat(findings, ignore_index=True) if findings else _no_findings(),
+            unrecorded_table(missing, units, ORGANISATION_CHECKS),
+        )
     )
-    frames += compute([whole], client, progress)[0]
     return issue_table(frames)
 
 
@@ -215,16 +275,22 @@ def _unit_task(
     crs: pyproj.CRS,
     options: tuple[float, str, float, float],
     assignment: pd.DataFrame | None,
-) -> tuple[list[pd.DataFrame], pd.DataFrame | None]:
-    """The per-unit issues of one partition and, for a child layer, its assignment rows
-    (those of ``assignment`` when given, else computed against the halo of parents)."""
+) -> tuple[
+    list[pd.DataFrame],
+    pd.DataFrame | None,
+    tuple[frozenset[tuple[str, str]], pd.DataFrame | None],
+]:
+    """The per-unit issues of one partition; for a child layer, its assignment rows (those of
+    ``assignment`` when given, else computed against the halo of parents); the organisational
+    attributes it records and, for households, their member counts per (filled) building."""
     tolerance_m, engine, grow, min_area_m2 = options
     frame = part.read(level)
     found = [geometry_checks(frame, level)]
     if level in POLYGON_LEVELS:
         found.append(tiny_polygons(frame, level, crs, min_area_m2))
+    recorded = recorded_attributes({level: frame})
     if parent_ids is None:
-        return found, None
+        return found, None, (recorded, None)
     if assignment is None:
         table = assign_partition(level, part, context, crs, tolerance_m, engine, grow)
     else:
@@ -233,21 +299,17 @@ def _unit_task(
         ]
     ids = list(parent_ids)
     found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
-    return found, table
+    counts = household_counts(frame, table) if level == "household" else None
+    return found, table, (recorded, counts)
 
 
-def _whole_layer_task(
-    ph: PartitionedHierarchy,
-    table: pd.DataFrame,
-    rules: PartyRules,
-    min_area_m2: float,
-    min_width_m: float,
-) -> list[pd.DataFrame]:
-    """Overlaps of communities, streets and districts, tiny street and district outlines, and
-    the organisational checks."""
-    filled = Assignment.from_table(ph.to_hierarchy(), table).hierarchy
-    return [
-        *same_level(filled, min_area_m2, min_width_m),
-        *upper_tiny_polygons(filled, min_area_m2),
-        organisation(filled, rules),
-    ]
+def _no_findings() -> pd.DataFrame:
+    """No organisational finding (no grid and no building)."""
+    return pd.DataFrame(
+        {
+            "id": pd.Series(dtype=TEXT_DTYPE),
+            "check": pd.Series(dtype=TEXT_DTYPE),
+            "message": pd.Series(dtype=TEXT_DTYPE),
+            "geometry": gpd.GeoSeries([], crs=4326),
+        }
+    )

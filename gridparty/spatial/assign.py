@@ -494,19 +494,28 @@ class Assignment:
     def filled(self) -> dict[str, int]:
         """How many parent ids were filled from space, per level (``{"grid": 12, ...}``; every
         level of the table, 0 where none was missing or none could be found)."""
-        table = self.table
-        filled = (table["declared"].isna() & table["spatial"].notna()).to_numpy(bool)
-        counts = pd.Series(filled, index=table["level"].to_numpy()).groupby(level=0).sum()
-        return {name: int(counts.get(name, 0)) for name in LEVEL_NAMES[1:]}
+        return filled_counts(self.table)
 
     def describe(self) -> str:
         """One line for people: how many parent ids were filled from space, per level."""
-        parts = [
-            f"{n:,} {LEVELS[name].layer} → {LEVELS[LEVELS[name].parent].label_en}"  # type: ignore[index]
-            for name, n in self.filled.items()
-            if n
-        ]
-        return "parents filled from space: " + (", ".join(parts) if parts else "none")
+        return describe_filled(self.filled)
+
+
+def filled_counts(table: pd.DataFrame) -> dict[str, int]:
+    """:attr:`Assignment.filled` of an assignment table (e.g. :func:`gridparty.distributed_assign`'s)."""
+    filled = (table["declared"].isna() & table["spatial"].notna()).to_numpy(bool)
+    counts = pd.Series(filled, index=table["level"].to_numpy()).groupby(level=0).sum()
+    return {name: int(counts.get(name, 0)) for name in LEVEL_NAMES[1:]}
+
+
+def describe_filled(filled: dict[str, int]) -> str:
+    """:meth:`Assignment.describe` of the counts of :func:`filled_counts`."""
+    parts = [
+        f"{n:,} {LEVELS[name].layer} → {LEVELS[LEVELS[name].parent].label_en}"  # type: ignore[index]
+        for name, n in filled.items()
+        if n
+    ]
+    return "parents filled from space: " + (", ".join(parts) if parts else "none")
 
 
 def with_parents(h: Hierarchy, *, tolerance_m: float = 5.0, engine: Engine = "numba") -> Assignment:

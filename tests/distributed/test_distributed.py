@@ -187,7 +187,9 @@ def test_cli_validate_on_two_workers_writes_the_same_table(
     capsys.readouterr()
     two = ["--csv", str(tmp_path / "two.csv"), "--parquet", str(tmp_path / "issues.parquet")]
     assert main(["validate", str(folder), "--workers", "2", *two]) == 0
-    assert "Dask dashboard: http://" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dask dashboard: http://" in out
+    assert "100% Completed" in out  # Dask's progress bars, without --quiet
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     parts = gp.read_table_partitioned(tmp_path / "issues.parquet")
     expected = shareable(gp.validate(gp.read_partitioned(folder).to_hierarchy()))

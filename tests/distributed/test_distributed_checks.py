@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
@@ -13,8 +14,10 @@ pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 import gridparty as gp
+from gridparty.checks.coverage import unit_overlaps
 from gridparty.core.errors import DuplicateIdError
 from gridparty.distributed.coverage import filled_grids
+from gridparty.distributed.outlines import distributed_unit_overlaps
 from gridparty.spatial.assign import with_parents
 
 
@@ -180,3 +183,160 @@ def test_cli_check_on_two_workers_writes_the_single_machine_geopackage(
             gpd.read_file(tmp_path / "two.gpkg", layer=layer),
             gpd.read_file(tmp_path / "one.gpkg", layer=layer),
         )
+
+
+def _overlapping_city() -> gp.Hierarchy:
+    """The defective city with overlapping communities, streets and districts, a tiny street
+    and district, and grids and buildings without the organisation their members call for."""
+    city = _defective_city()
+    communities = city.communities.copy()
+    for i in ("C0006", "C0011"):  # overlap their neighbours, across partition edges
+        communities.loc[i, "geometry"] = communities.loc[i, "geometry"].buffer(3e-4)
+    fangcao = communities["street"] == "芳草街道"
+    communities.loc[fangcao, "district"] = "锦江区"
+    communities.loc["C0003", "street"] = "芳草街道"  # an island of 芳草街道 in 玉林街道
+    x, y = communities.loc["C0001", "geometry"].representative_point().coords[0]
+    tiny = gpd.GeoDataFrame(
+        {"name": ["小社区"], "street": ["小街道"], "district": ["小区"]},
+        geometry=[shapely.box(x, y, x + 5e-6, y + 5e-6)],  # 0.3 m²
+        index=pd.Index(["C0099"], name="community_id"),
+        crs=4326,
+    )
+    grids, buildings = city.grids.copy(), city.buildings.copy()
+    grids.loc[grids.index[::4], "has_branch"] = False
+    buildings.loc[buildings.index[::9], "has_group"] = False
+    return city.replace(
+        communities=pd.concat([communities, tiny]), grids=grids, buildings=buildings
+    )
+
+
+def test_same_level_overlaps_and_organisation_across_partitions(
+    tmp_path: Path, client: object
+) -> None:
+    ph = gp.read_partitioned(
+        gp.write_partitioned(_overlapping_city(), tmp_path / "o", npartitions=4)
+    )
+    h = ph.to_hierarchy()
+    expected = gp.validate(h)
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, expected)
+    checks = result.groupby(["level", "check"]).size()
+    for level in ("community", "street", "district"):
+        assert checks[(level, "same_level_overlap")] >= 1
+    assert checks[("street", "tiny_polygon")] == 1
+    assert checks[("district", "tiny_polygon")] == 1
+    assert checks[("grid", "members_without_branch")] >= 5
+    assert checks[("building", "members_without_group")] >= 5
+    # some overlapping communities lie in different partitions
+    partition = pd.concat(
+        [p.read("community").assign(part=i) for i, p in enumerate(ph.partitions["community"])]
+    )["part"]
+    overlaps = unit_overlaps(h)
+    pd.testing.assert_frame_equal(distributed_unit_overlaps(ph, client=client), overlaps)
+    pairs = overlaps.query("level == 'community'")
+    assert (
+        partition.reindex(pairs["id"]).to_numpy() != partition.reindex(pairs["other_id"]).to_numpy()
+    ).sum() >= 2
+    # members counted across partitions: households away from their buildings' partition
+    buildings = pd.concat(
+        [p.read("building").assign(part=i) for i, p in enumerate(ph.partitions["building"])]
+    )["part"]
+    households = pd.concat(
+        [p.read("household").assign(part=i) for i, p in enumerate(ph.partitions["household"])]
+    )
+    away = buildings.reindex(households["building_id"]).to_numpy() != households["part"].to_numpy()
+    assert away.sum() > 100
+
+
+def test_an_attribute_recorded_in_one_partition_only_is_recorded(
+    tmp_path: Path, client: object
+) -> None:
+    city = gp.synthetic_city(0.4, seed=5)
+    buildings = city.buildings.copy()
+    buildings["has_group"] = pd.array([pd.NA] * len(buildings), dtype="boolean")
+    buildings.loc[buildings.index[:3], "has_group"] = False  # neighbours: in one partition
+    households = city.households.assign(
+        formal_members=pd.array([pd.NA] * len(city.households), dtype="Int64")
+    )
+    for h, not_recorded in (
+        (city.replace(buildings=buildings), []),
+        (city.replace(buildings=buildings, households=households), ["formal_members"]),
+    ):
+        folder = gp.write_partitioned(h, tmp_path / f"r{len(not_recorded)}", npartitions=3)
+        ph = gp.read_partitioned(folder)
+        recorded = [
+            p.read("building")["has_group"].notna().any() for p in ph.partitions["building"]
+        ]
+        assert sorted(recorded) == [False, False, True]
+        result = gp.distributed_validate(ph, client=client)
+        pd.testing.assert_frame_equal(result, gp.validate(ph.to_hierarchy()))
+        assert result.loc[result["check"] == "not_recorded", "id"].tolist() == not_recorded
+
+
+@pytest.mark.parametrize("layers", [3, 2])
+def test_a_hierarchy_without_households_or_buildings(
+    tmp_path: Path, client: object, layers: int
+) -> None:
+    city = gp.synthetic_city(0.3, seed=4)
+    grids = city.grids.copy()
+    grids.loc[grids.index[::3], "has_branch"] = False
+    h = gp.Hierarchy(*[city.communities, grids, city.buildings][:layers])
+    ph = gp.read_partitioned(gp.write_partitioned(h, tmp_path / "h", npartitions=2))
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, gp.validate(ph.to_hierarchy()))
+    absent = {"households"} if layers == 3 else {"buildings", "households"}
+    assert absent <= set(result.loc[result["check"] == "not_recorded", "id"])
+    assert (result["check"] == "members_without_branch").sum() == 0  # no members known
+
+
+def test_validate_holds_no_whole_hierarchy(
+    ph: gp.PartitionedHierarchy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def whole(self: object) -> None:
+        raise AssertionError("the whole hierarchy was read")
+
+    expected = gp.validate(ph.to_hierarchy())
+    monkeypatch.setattr(gp.PartitionedHierarchy, "to_hierarchy", whole)
+    # Dask's default (threaded) scheduler: the tasks run in this process, under the patch
+    pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
+
+
+def test_cli_validate_on_two_workers_reads_no_layer_but_the_communities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridparty.cli.main import main
+
+    folder = gp.write_partitioned(_overlapping_city(), tmp_path / "city", npartitions=3)
+    one = ["--csv", str(tmp_path / "one.csv"), "--xlsx", str(tmp_path / "one.xlsx")]
+    assert main(["validate", str(folder), *one]) == 0
+    capsys.readouterr()
+    read: list[str] = []
+    layer = gp.PartitionedHierarchy.layer
+
+    def whole(self: object) -> None:
+        raise AssertionError("the whole hierarchy was read on the driver")
+
+    def recorded(self: gp.PartitionedHierarchy, level: str) -> gpd.GeoDataFrame:
+        read.append(level)
+        return layer(self, level)
+
+    monkeypatch.setattr(gp.PartitionedHierarchy, "to_hierarchy", whole)
+    monkeypatch.setattr(gp.PartitionedHierarchy, "layer", recorded)
+    two = ["--csv", str(tmp_path / "two.csv"), "--xlsx", str(tmp_path / "two.xlsx")]
+    two += ["--html", str(tmp_path / "map.html"), "--parquet", str(tmp_path / "issues.parquet")]
+    assert main(["validate", str(folder), "--workers", "2", "--quiet", *two]) == 0
+    out = capsys.readouterr().out
+    assert set(read) == {"community"}
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    sheets = [pd.read_excel(tmp_path / f"{n}.xlsx", sheet_name=None) for n in ("one", "two")]
+    assert len(sheets[0]["同级单元重叠"]) >= 3  # unit_overlaps
+    assert len(sheets[1]) == len(sheets[0])
+    for name in sheets[0]:
+        if name != "说明":  # the notes: the options of the run
+            pd.testing.assert_frame_equal(sheets[1][name], sheets[0][name])
+    assert "map: the communities and the issues only" in out
+    drawn = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "C0006" in drawn
+    assert "社区与校验问题（集群运行：未绘制网格和楼栋）" in drawn
+    assert "Completed" not in out  # --quiet: no Dask progress bar
+    assert "个问题" in out  # the summary, from the issues table
