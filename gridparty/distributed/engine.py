@@ -167,13 +167,22 @@ def assign_partition(
 
 
 def _halo(children: Any, parents: Any, metres: float) -> np.ndarray:
-    """Positions (sorted) of the parents whose bounding box meets a child's, grown by ``metres``."""
+    """Positions (sorted) of the parents whose bounding box meets a child's, grown by ``metres``.
+
+    The parents' boxes are grown instead of the children's (the same test) and queried against
+    a tree of the children: a layer has fewer parents than children, so fewer boxes are built.
+    """
     kids = children.geometry.bounds.to_numpy()
     located = ~np.isnan(kids).any(axis=1)
     if not located.any():
         return np.zeros(0, dtype=np.int64)
-    kids = kids[located]
-    dx, dy = margin_degrees(metres, float(np.abs(kids[:, [1, 3]]).max()))
-    boxes = shapely.box(kids[:, 0] - dx, kids[:, 1] - dy, kids[:, 2] + dx, kids[:, 3] + dy)
-    tree = shapely.STRtree(np.asarray(parents.geometry.array, dtype=object))
-    return np.unique(tree.query(boxes)[1])  # bounding boxes that meet
+    dx, dy = margin_degrees(metres, float(np.abs(kids[located][:, [1, 3]]).max()))
+    box = parents.geometry.bounds.to_numpy()
+    found = np.flatnonzero(~np.isnan(box).any(axis=1))
+    if not len(found):
+        return found
+    box = box[found]
+    grown = shapely.box(box[:, 0] - dx, box[:, 1] - dy, box[:, 2] + dx, box[:, 3] + dy)
+    tree = shapely.STRtree(np.asarray(children.geometry.array, dtype=object)[located])
+    hits: np.ndarray = found[np.unique(tree.query(grown)[0])]  # bounding boxes that meet
+    return hits
