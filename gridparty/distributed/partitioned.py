@@ -206,23 +206,29 @@ def _arrow_layer(table: object, level: Level) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=index))
 
 
-def read_column(part: Partition, level: str, column: str) -> list[object]:
-    """One column of a partition (its id column included): read alone when the file stores
-    it as text, else from the normalised layer (so ids compare as the layer's ids)."""
+def read_column(part: Partition, level: str, column: str) -> np.ndarray:
+    """One column of a partition (its id column included) as an object array (None or
+    ``pd.NA`` where missing): read alone when the file stores it as text, else from the
+    normalised layer (so ids compare as the layer's ids).
+
+    An array, not a list: Dask moves an array between processes in one piece, while it
+    walks a list item by item (seconds for a partition's ids).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not part.rows:
-        return []
+        return np.empty(0, dtype=object)
     if column in pq.read_schema(part.path).names:
         read = pq.read_table(part.path, columns=[column]).column(0)
-        values: list[object] = read.to_pylist()
+        values: np.ndarray = read.to_numpy(zero_copy_only=False).astype(object, copy=False)
         if pa.types.is_string(read.type) or pa.types.is_large_string(read.type):
             return values
         if all(v is None or isinstance(v, str) for v in values):
             return values
     layer = part.read(level)
-    return list(layer.index if column == LEVELS[level].id_column else layer[column])
+    kept = layer.index if column == LEVELS[level].id_column else layer[column]
+    return np.asarray(kept, dtype=object)
 
 
 def select_rows(
