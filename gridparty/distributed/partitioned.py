@@ -243,8 +243,9 @@ def select_rows(
 
     Without ``boxes``, ``ids`` and ``parents`` every row; otherwise the rows whose bounding
     box meets one of ``boxes`` (shapely polygons, lon/lat), whose id is in ``ids`` or whose
-    ``parents[0]`` column holds a value of ``parents[1]``. A partition is read only when its
-    bounds meet a box or its id (or parent) column holds a wanted value.
+    ``parents[0]`` column holds a value of ``parents[1]``. A partition's rows are selected only
+    when its bounds meet a box or its id (or parent) column holds a wanted value; looking for
+    ids reads the partition into the process's cache (meant for the small layers).
     """
     import shapely
 
@@ -260,13 +261,15 @@ def select_rows(
             and not np.isnan(part.bounds).any()
             and len(tree.query(shapely.box(*part.bounds)))
         )
-        if not wanted and ids:
-            wanted = not ids.isdisjoint(read_column(part, level, LEVELS[level].id_column))
-        if not wanted and parents is not None and parents[1]:
-            wanted = not parents[1].isdisjoint(read_column(part, level, parents[0]))
+        frame = None
+        if not wanted and (ids or (parents is not None and parents[1])):
+            frame = part.read(level)  # kept in the process's cache for the next task
+            wanted = ids is not None and not ids.isdisjoint(frame.index)
+            if not wanted and parents is not None and parents[1]:
+                wanted = not parents[1].isdisjoint(frame[parents[0]].dropna())
         if not wanted:
             continue
-        frame = part.read(level)
+        frame = part.read(level) if frame is None else frame
         keep = np.full(len(frame), everything)
         if tree is not None:
             bounds = frame.geometry.bounds.to_numpy()
