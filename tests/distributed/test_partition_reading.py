@@ -8,13 +8,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-pq = pytest.importorskip("pyarrow.parquet")
+pytest.importorskip("pyarrow")
 
-import gridparty as gp  # noqa: E402
-from gridparty.core.layers import normalise_layer  # noqa: E402
-from gridparty.core.schema import LEVEL_NAMES, LEVELS  # noqa: E402
-from gridparty.distributed import partitioned  # noqa: E402
-from gridparty.distributed.partitioned import (  # noqa: E402
+import gridparty as gp
+from gridparty.core.layers import normalise_layer
+from gridparty.core.schema import LEVEL_NAMES, LEVELS
+from gridparty.distributed import partitioned
+from gridparty.distributed.partitioned import (
     cached_layer,
     clear_cache,
     read_layer_file,
@@ -36,11 +36,16 @@ def test_written_partitions_are_built_from_arrow_and_equal_the_full_normalisatio
     folder: Path, level: str
 ) -> None:
     path = folder / LEVELS[level].layer / "part.00001.parquet"
-    assert partitioned._arrow_layer(pq.read_table(path), LEVELS[level]) is not None
-    fast = read_layer_file(path, level)
     slow = _slow(path, level)
+    with pytest.MonkeyPatch.context() as patch:  # the fast path never needs geopandas' reader
+        patch.setattr(gpd, "read_parquet", _refuse)
+        fast = read_layer_file(path, level)
     pd.testing.assert_frame_equal(fast, slow)
     assert fast.crs == slow.crs
+
+
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise AssertionError("geopandas.read_parquet was called")
 
 
 def _rewrite(path: Path, change: object) -> gpd.GeoDataFrame:
@@ -69,12 +74,17 @@ def _rewrite(path: Path, change: object) -> gpd.GeoDataFrame:
     ],
 )
 def test_other_files_take_the_full_normalisation(
-    folder: Path, tmp_path: Path, change: object
+    folder: Path, tmp_path: Path, change: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "part.parquet"
     path.write_bytes((folder / "buildings" / "part.00000.parquet").read_bytes())
     _rewrite(path, change)
+    calls = []
+    read = gpd.read_parquet
+    monkeypatch.setattr(gpd, "read_parquet", lambda *a, **k: calls.append(a) or read(*a, **k))
     layer = read_layer_file(path, "building")
+    assert calls == [(path,)]
+    monkeypatch.undo()
     pd.testing.assert_frame_equal(layer, _slow(path, "building"))
     assert layer.index.str.strip().equals(layer.index)
     assert layer["grid_id"].dropna().str.strip().ne("").all()
@@ -91,9 +101,12 @@ def test_the_cache_reads_a_rewritten_file_again_and_keeps_its_budget(
     rewritten = _rewrite(path, lambda f: f.iloc[:3])
     again = cached_layer(path, "building")
     assert list(again.index) == list(rewritten.index)
-    monkeypatch.setattr(partitioned, "CACHE_BYTES", 1)
-    other = folder / "buildings" / "part.00001.parquet"
-    cached_layer(other, "building")
-    assert [key[0] for key in partitioned._cache] == [str(other)]
+    assert cached_layer(path, "building") is again
     clear_cache()
-    assert not partitioned._cache
+    assert cached_layer(path, "building") is not again
+    monkeypatch.setattr(partitioned, "CACHE_BYTES", 1)  # room for the last partition only
+    other = folder / "buildings" / "part.00001.parquet"
+    kept = cached_layer(other, "building")
+    assert cached_layer(other, "building") is kept
+    assert cached_layer(path, "building") is not again
+    assert cached_layer(other, "building") is not kept
