@@ -12,6 +12,7 @@ Each child row is in exactly one partition, so the tables concatenate without du
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -107,12 +108,30 @@ def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
 
         with ProgressBar():
             return list(dask.compute(*tasks))
-    futures = client.compute(tasks)
-    if progress:
-        from distributed import progress as progress_bar
+    from distributed import as_completed
 
-        progress_bar(futures, scheduler=client.scheduler.address)  # this client's, not the default
-    return list(client.gather(futures))
+    futures = client.compute(tasks)
+    position = {future.key: i for i, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    # each result is fetched as soon as it is ready and released on the worker, so the workers
+    # never hold the tables of a whole run (which outgrow their memory at province scale)
+    pending = as_completed(futures, with_results=True)
+    futures.clear()
+    for done, (future, result) in enumerate(pending, start=1):
+        results[position[future.key]] = result
+        future.release()
+        if progress:
+            _progress_bar(done, len(results))
+    return results
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """A one-line progress bar on stderr, redrawn in place (a new line when complete)."""
+    width = 40
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} tasks{end}")
+    sys.stderr.flush()
 
 
 def layer_ids(parts: list[Partition], level: str) -> frozenset[str]:

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shutil
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -84,7 +85,8 @@ def cached_layer(path: Path, level: str) -> gpd.GeoDataFrame:
 
     A task reads its partition and the halo's partitions of the layer above; the next task on
     the same worker (and the next step of a run: assign, validate, coverage) reads many of the
-    same files again. The cache holds up to :data:`CACHE_BYTES` (estimated) of layers, keyed by
+    same files again. The cache holds up to :data:`CACHE_BYTES` (estimated; on a Dask worker at
+    most an eighth of its memory limit) of layers, a layer larger than that not at all, keyed by
     the file's path, modification time and size, so a rewritten file is read again. Cached
     frames are shared: callers select or copy, never modify in place.
     """
@@ -96,13 +98,27 @@ def cached_layer(path: Path, level: str) -> gpd.GeoDataFrame:
             _cache.move_to_end(key)
             return hit[0]
     layer = read_layer_file(path, level)
-    size = int(layer.memory_usage(index=True, deep=False).sum()) + 4 * stat.st_size
+    size = int(layer.memory_usage(index=True, deep=True).sum()) + 4 * stat.st_size
+    budget = _cache_budget()
     with _cache_lock:
         _cache[key] = (layer, size)
         total = sum(n for _, n in _cache.values())
-        while total > CACHE_BYTES and len(_cache) > 1:
+        while total > budget and _cache:
             total -= _cache.popitem(last=False)[1][1]
     return layer
+
+
+def _cache_budget() -> int:
+    """:data:`CACHE_BYTES`, or an eighth of the Dask worker's memory limit if that is less."""
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        try:
+            limit = distributed.get_worker().memory_manager.memory_limit
+        except (ValueError, AttributeError):  # not on a worker
+            limit = None
+        if limit:
+            return min(CACHE_BYTES, int(limit) // 8)
+    return CACHE_BYTES
 
 
 def clear_cache() -> None:
