@@ -111,14 +111,17 @@ def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
     from distributed import as_completed
 
     futures = client.compute(tasks)
-    position = {future.key: i for i, future in enumerate(futures)}
+    positions: dict[str, list[int]] = {}  # equal tasks share one key
+    for i, future in enumerate(futures):
+        positions.setdefault(future.key, []).append(i)
     results: list[Any] = [None] * len(futures)
     # each result is fetched as soon as it is ready and released on the worker, so the workers
     # never hold the tables of a whole run (which outgrow their memory at province scale)
     pending = as_completed(futures, with_results=True)
     futures.clear()
     for done, (future, result) in enumerate(pending, start=1):
-        results[position[future.key]] = result
+        for i in positions[future.key]:
+            results[i] = result
         future.release()
         if progress:
             _progress_bar(done, len(results))

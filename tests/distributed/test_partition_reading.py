@@ -107,3 +107,16 @@ def test_the_cache_reads_a_rewritten_file_again_and_keeps_its_budget(
     clear_cache()
     monkeypatch.setattr(partitioned, "CACHE_BYTES", 1)  # no room: nothing is kept
     assert cached_layer(path, "building") is not cached_layer(path, "building")
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_equal_tasks_each_get_their_result_in_order(client: object) -> None:
+    import dask
+
+    from gridparty.distributed.engine import compute
+
+    tasks = [dask.delayed(_double, pure=True)(x) for x in (1, 2, 1, 3)]
+    assert compute(tasks, client, False) == [2, 4, 2, 6]
