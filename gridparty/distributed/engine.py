@@ -117,7 +117,7 @@ def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
     results: list[Any] = [None] * len(futures)
     # each result is fetched as soon as it is ready and released on the worker, so the workers
     # never hold the tables of a whole run (which outgrow their memory at province scale)
-    pending = as_completed(futures, with_results=True)
+    pending = as_completed(futures, loop=client.loop, with_results=True)  # this client's loop
     futures.clear()
     for done, (future, result) in enumerate(pending, start=1):
         for i in positions[future.key]:

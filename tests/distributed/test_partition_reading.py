@@ -1,4 +1,4 @@
-"""Reading one partition: the Arrow fast path, its fall-back and the per-process cache."""
+"""Reading one partition (the Arrow fast path, its fall-back, the per-process cache) and gathering task results."""
 
 from __future__ import annotations
 
