@@ -1077,5 +1077,5 @@ def assign_on_cluster(
 
 
 def bars_shown() -> bool:
-    """Whether Dask's progress bars are shown: not with ``--quiet``."""
+    """Whether the cluster's progress bars are shown: not with ``--quiet``."""
     return not SHOW_PROGRESS["quiet"]

@@ -90,7 +90,7 @@ def distributed_coverage(
         task reads the buildings and households near its own units); otherwise the counts
         are 0, as without those layers.
     progress : bool
-        Show Dask's progress bar.
+        Show a progress bar (tasks done).
 
     Returns
     -------
@@ -222,8 +222,9 @@ def _coverage_task(
     *,
     home: tuple[str, int],
     known: frozenset[str],
-) -> dict[str, Any]:
-    """The rows of the coverage tables about one task's home communities and grids."""
+) -> dict[str, Any] | None:
+    """The rows of the coverage tables about one task's home communities and grids (None
+    for a grid partition without orphans)."""
     level, i = home
     if level == "community":
         own = communities[i].read("community")
@@ -241,6 +242,8 @@ def _coverage_task(
     else:
         part = _fill(grids[i].read("grid"), fill)
         mine = part[~part["community_id"].isin(known)]
+        if not len(mine):
+            return None  # every grid of the partition has a home community task
         own_ids = set()
         boxes = unit_boxes(mine)
     children, child_pos = select_rows(grids, "grid", boxes=boxes, ids=set(mine.index))
@@ -275,9 +278,10 @@ def _coverage_task(
 
 
 def _combine(
-    pieces: list[dict[str, Any]], crs: pyproj.CRS, tolerances: tuple[float, float]
+    found: list[dict[str, Any] | None], crs: pyproj.CRS, tolerances: tuple[float, float]
 ) -> SpatialCoverage:
     """One :class:`SpatialCoverage` from the tasks' rows, ordered as the single machine orders."""
+    pieces = [p for p in found if p is not None]
     tables = {
         name: pd.concat([p[name] for p in pieces]) for name in pieces[0] if name != "child_pos"
     }

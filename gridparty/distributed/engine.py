@@ -12,6 +12,7 @@ Each child row is in exactly one partition, so the tables concatenate without du
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ def distributed_assign(
     engine : {"numba", "shapely"}
         Point-in-polygon engine, see :func:`gridparty.locate_points`.
     progress : bool
-        Show Dask's progress bar.
+        Show a progress bar (tasks done).
 
     Returns
     -------
@@ -107,12 +108,33 @@ def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
 
         with ProgressBar():
             return list(dask.compute(*tasks))
-    futures = client.compute(tasks)
-    if progress:
-        from distributed import progress as progress_bar
+    from distributed import as_completed
 
-        progress_bar(futures, scheduler=client.scheduler.address)  # this client's, not the default
-    return list(client.gather(futures))
+    futures = client.compute(tasks)
+    positions: dict[str, list[int]] = {}  # equal tasks share one key
+    for i, future in enumerate(futures):
+        positions.setdefault(future.key, []).append(i)
+    results: list[Any] = [None] * len(futures)
+    # each result is fetched as soon as it is ready and released on the worker, so the workers
+    # never hold the tables of a whole run (which outgrow their memory at province scale)
+    pending = as_completed(futures, loop=client.loop, with_results=True)  # this client's loop
+    futures.clear()
+    for done, (future, result) in enumerate(pending, start=1):
+        for i in positions[future.key]:
+            results[i] = result
+        future.release()
+        if progress:
+            _progress_bar(done, len(results))
+    return results
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """A one-line progress bar on stderr, redrawn in place (a new line when complete)."""
+    width = 40
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} tasks{end}")
+    sys.stderr.flush()
 
 
 def layer_ids(parts: list[Partition], level: str) -> frozenset[str]:
@@ -167,13 +189,22 @@ def assign_partition(
 
 
 def _halo(children: Any, parents: Any, metres: float) -> np.ndarray:
-    """Positions (sorted) of the parents whose bounding box meets a child's, grown by ``metres``."""
+    """Positions (sorted) of the parents whose bounding box meets a child's, grown by ``metres``.
+
+    The parents' boxes are grown instead of the children's (the same test) and queried against
+    a tree of the children: a layer has fewer parents than children, so fewer boxes are built.
+    """
     kids = children.geometry.bounds.to_numpy()
     located = ~np.isnan(kids).any(axis=1)
     if not located.any():
         return np.zeros(0, dtype=np.int64)
-    kids = kids[located]
-    dx, dy = margin_degrees(metres, float(np.abs(kids[:, [1, 3]]).max()))
-    boxes = shapely.box(kids[:, 0] - dx, kids[:, 1] - dy, kids[:, 2] + dx, kids[:, 3] + dy)
-    tree = shapely.STRtree(np.asarray(parents.geometry.array, dtype=object))
-    return np.unique(tree.query(boxes)[1])  # bounding boxes that meet
+    dx, dy = margin_degrees(metres, float(np.abs(kids[located][:, [1, 3]]).max()))
+    box = parents.geometry.bounds.to_numpy()
+    found = np.flatnonzero(~np.isnan(box).any(axis=1))
+    if not len(found):
+        return found
+    box = box[found]
+    grown = shapely.box(box[:, 0] - dx, box[:, 1] - dy, box[:, 2] + dx, box[:, 3] + dy)
+    tree = shapely.STRtree(np.asarray(children.geometry.array, dtype=object)[located])
+    hits: np.ndarray = found[np.unique(tree.query(grown)[0])]  # bounding boxes that meet
+    return hits

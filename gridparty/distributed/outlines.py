@@ -70,7 +70,7 @@ def distributed_unit_overlaps(
         Overlaps below ``min_area_m2`` (m²) are left out, those narrower than ``min_width_m``
         (m) are slivers, see :func:`gridparty.checks.coverage.same_level_overlaps`.
     progress : bool
-        Show Dask's progress bar.
+        Show a progress bar (tasks done).
 
     Returns
     -------

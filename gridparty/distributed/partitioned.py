@@ -16,10 +16,14 @@ of the rows in them, is the order of the layer.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
 import shutil
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +32,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+from geopandas.array import from_wkb
 
-from gridparty.core.dtypes import TEXT_DTYPE
+from gridparty.core.dtypes import ID_DTYPE, KIND_DTYPES, TEXT_DTYPE
 from gridparty.core.errors import CRSError, DataFileError, InputError, LayerError
 from gridparty.core.layers import normalise_layer
 from gridparty.core.model import Hierarchy
-from gridparty.core.schema import LEVEL_NAMES, LEVELS
+from gridparty.core.schema import LEVEL_NAMES, LEVELS, Level
 
 __all__ = [
     "PartitionedHierarchy",
@@ -60,25 +65,186 @@ class Partition:
     bounds: tuple[float, float, float, float]
 
     def read(self, level: str) -> gpd.GeoDataFrame:
-        """The partition as a normalised layer (ids as the index, the level's dtypes)."""
-        frame = gpd.read_parquet(self.path)
-        layer, _ = normalise_layer(frame, LEVELS[level], argument=str(self.path))
-        return layer
+        """The partition as a normalised layer (ids as the index, the level's dtypes).
+
+        The frame is shared with this process's cache of partitions (see
+        :func:`read_layer_file`): use it, do not modify it in place.
+        """
+        return cached_layer(self.path, level)
 
 
-def read_column(part: Partition, level: str, column: str) -> list[object]:
-    """One column of a partition (its id column included): read alone when the file stores
-    it as text, else from the normalised layer (so ids compare as the layer's ids)."""
+#: Bytes of normalised partitions a process keeps in memory (see :func:`cached_layer`).
+CACHE_BYTES = 512 * 2**20
+
+_cache: OrderedDict[tuple[str, int, int, str], tuple[gpd.GeoDataFrame, int]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_layer(path: Path, level: str) -> gpd.GeoDataFrame:
+    """:func:`read_layer_file`, kept in a per-process cache of the partitions read last.
+
+    A task reads its partition and the halo's partitions of the layer above; the next task on
+    the same worker (and the next step of a run: assign, validate, coverage) reads many of the
+    same files again. The cache holds up to :data:`CACHE_BYTES` (estimated; on a Dask worker at
+    most an eighth of its memory limit) of layers, a layer larger than that not at all, keyed by
+    the file's path, modification time and size, so a rewritten file is read again. Cached
+    frames are shared: callers select or copy, never modify in place.
+    """
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, level)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit[0]
+    layer = read_layer_file(path, level)
+    size = int(layer.memory_usage(index=True, deep=True).sum()) + 4 * stat.st_size
+    budget = _cache_budget()
+    with _cache_lock:
+        _cache[key] = (layer, size)
+        total = sum(n for _, n in _cache.values())
+        while total > budget and _cache:
+            total -= _cache.popitem(last=False)[1][1]
+    return layer
+
+
+def _cache_budget() -> int:
+    """:data:`CACHE_BYTES`, or an eighth of the Dask worker's memory limit if that is less."""
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        try:
+            limit = distributed.get_worker().memory_manager.memory_limit
+        except (ValueError, AttributeError):  # not on a worker
+            limit = None
+        if limit:
+            return min(CACHE_BYTES, int(limit) // 8)
+    return CACHE_BYTES
+
+
+def clear_cache() -> None:
+    """Forget the partitions this process keeps in memory (see :func:`cached_layer`)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def read_layer_file(path: Path, level: str) -> gpd.GeoDataFrame:
+    """One GeoParquet file as a normalised layer of ``level`` (ids as the index, its dtypes).
+
+    The file is opened once. When its columns already carry the level's schema (as
+    :func:`write_partitioned` writes them: text ids without surrounding blanks, the level's
+    attribute types, WKB geometry in lon/lat) the frame is built from the Arrow table directly
+    and only its content is checked, as :func:`~gridparty.core.layers.normalise_layer` does for
+    a normalised layer; any other file goes through the full normalisation. Either way the
+    layer equals ``normalise_layer(geopandas.read_parquet(path), ...)``.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = _arrow_layer(table, LEVELS[level])
+    if frame is None:
+        frame = gpd.read_parquet(path)
+    layer, _ = normalise_layer(frame, LEVELS[level], argument=str(path))
+    return layer
+
+
+@functools.lru_cache(maxsize=16)
+def _crs(text: str) -> pyproj.CRS:
+    """A CRS parsed once per process (PROJJSON or a code)."""
+    return pyproj.CRS.from_user_input(json.loads(text) if text.startswith("{") else text)
+
+
+@functools.lru_cache(maxsize=16)
+def _is_wgs84(text: str) -> bool:
+    crs = _crs(text)
+    return bool(crs.is_geographic and crs.to_epsg() == 4326)
+
+
+def _crs_text(column: dict[str, object]) -> str:
+    crs = column.get("crs", "OGC:CRS84")
+    return json.dumps(crs, sort_keys=True) if isinstance(crs, dict) else str(crs or "OGC:CRS84")
+
+
+def _arrow_layer(table: object, level: Level) -> gpd.GeoDataFrame | None:
+    """The layer built straight from an Arrow table that has the level's schema, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(table, pa.Table)
+    meta = table.schema.metadata or {}
+    try:
+        geo = json.loads(meta[b"geo"])
+        name = geo["primary_column"]
+        column = geo["columns"][name]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if str(column.get("encoding", "")).upper() != "WKB" or name not in table.column_names:
+        return None
+    text = _crs_text(column)
+    if not _is_wgs84(text):
+        return None
+    crs = _crs(text)
+    pandas_meta = json.loads(meta.get(b"pandas", b"{}") or b"{}")
+    index_columns = {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+    ids = [level.id_column, *([level.parent_column] if level.parent_column else [])]
+    kinds = {
+        "str": (pa.string(), pa.large_string()),
+        "int": (pa.int64(),),
+        "bool": (pa.bool_(),),
+    }
+    schema = table.schema
+    for c in ids:
+        if c not in schema.names or schema.field(c).type not in kinds["str"]:
+            return None
+        values = table[c]
+        trimmed = pc.utf8_trim_whitespace(values)
+        if c == level.id_column and values.null_count:
+            return None
+        if pc.any(pc.not_equal(values, trimmed)).as_py() or pc.any(pc.equal(trimmed, "")).as_py():
+            return None  # blanks to strip: the full normalisation decides
+    for c, kind in level.attributes.items():
+        if c not in schema.names or schema.field(c).type not in kinds[kind]:
+            return None
+    known = {*ids, *level.attributes, name}
+    rest = [c for c in schema.names if c not in known]
+    if any(c in index_columns or c.startswith("__") for c in rest):
+        return None
+    index = pd.Index(ID_DTYPE.__from_arrow__(table[level.id_column]), name=level.id_column)
+    data: dict[str, object] = {}
+    if level.parent_column:
+        data[level.parent_column] = ID_DTYPE.__from_arrow__(table[level.parent_column])
+    for c, kind in level.attributes.items():
+        data[c] = KIND_DTYPES[kind].__from_arrow__(table[c])  # type: ignore[attr-defined]  # each of the three dtypes has it
+    frame = pd.DataFrame(data, index=index)
+    if rest:
+        others = table.select(rest).to_pandas()
+        frame = pd.concat([frame, others.set_axis(index)], axis=1)
+    geometry = from_wkb(np.asarray(table[name]), crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=index))
+
+
+def read_column(part: Partition, level: str, column: str) -> np.ndarray:
+    """One column of a partition (its id column included) as an object array (None or
+    ``pd.NA`` where missing): read alone when the file stores it as text, else from the
+    normalised layer (so ids compare as the layer's ids).
+
+    An array, not a list: Dask moves an array between processes in one piece, while it
+    walks a list item by item (seconds for a partition's ids).
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not part.rows:
-        return []
+        return np.empty(0, dtype=object)
     if column in pq.read_schema(part.path).names:
-        values: list[object] = pq.read_table(part.path, columns=[column]).column(0).to_pylist()
+        read = pq.read_table(part.path, columns=[column]).column(0)
+        values: np.ndarray = read.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        if pa.types.is_string(read.type) or pa.types.is_large_string(read.type):
+            return values
         if all(v is None or isinstance(v, str) for v in values):
             return values
     layer = part.read(level)
-    return list(layer.index if column == LEVELS[level].id_column else layer[column])
+    kept = layer.index if column == LEVELS[level].id_column else layer[column]
+    return np.asarray(kept, dtype=object)
 
 
 def select_rows(
@@ -93,8 +259,9 @@ def select_rows(
 
     Without ``boxes``, ``ids`` and ``parents`` every row; otherwise the rows whose bounding
     box meets one of ``boxes`` (shapely polygons, lon/lat), whose id is in ``ids`` or whose
-    ``parents[0]`` column holds a value of ``parents[1]``. A partition is read only when its
-    bounds meet a box or its id (or parent) column holds a wanted value.
+    ``parents[0]`` column holds a value of ``parents[1]``. A partition's rows are selected only
+    when its bounds meet a box or its id (or parent) column holds a wanted value; looking for
+    ids reads the partition into the process's cache (meant for the small layers).
     """
     import shapely
 
@@ -110,13 +277,15 @@ def select_rows(
             and not np.isnan(part.bounds).any()
             and len(tree.query(shapely.box(*part.bounds)))
         )
-        if not wanted and ids:
-            wanted = not ids.isdisjoint(read_column(part, level, LEVELS[level].id_column))
-        if not wanted and parents is not None and parents[1]:
-            wanted = not parents[1].isdisjoint(read_column(part, level, parents[0]))
+        frame = None
+        if not wanted and (ids or (parents is not None and parents[1])):
+            frame = part.read(level)  # kept in the process's cache for the next task
+            wanted = ids is not None and not ids.isdisjoint(frame.index)
+            if not wanted and parents is not None and parents[1]:
+                wanted = not parents[1].isdisjoint(frame[parents[0]].dropna())
         if not wanted:
             continue
-        frame = part.read(level)
+        frame = part.read(level) if frame is None else frame
         keep = np.full(len(frame), everything)
         if tree is not None:
             bounds = frame.geometry.bounds.to_numpy()

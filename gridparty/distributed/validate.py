@@ -100,7 +100,7 @@ def distributed_validate(
         :func:`distributed_assign`'s table for ``ph`` (as ``gridparty.validate`` takes an
         assignment); computed with the per-partition checks when not given.
     progress : bool
-        Show Dask's progress bars (one per stage).
+        Show a progress bar (tasks done) per stage.
 
     Returns
     -------
