@@ -29,6 +29,7 @@ points run in parallel (``prange``) on the threads numba is given (``NUMBA_NUM_T
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "GridIndex",
     "PolygonArrays",
     "build_grid_index",
+    "covers_verdicts",
     "inscribed_radii",
     "interiors_verdicts",
     "nearest_segments",
@@ -1263,14 +1265,7 @@ def interiors_verdicts(polys: PolygonArrays, left: np.ndarray, right: np.ndarray
     left, right : ndarray of int
         Rows of ``polys`` to compare pairwise.
     """
-    return _interiors_verdicts(
-        np.ascontiguousarray(left, dtype=np.int64),
-        np.ascontiguousarray(right, dtype=np.int64),
-        polys.coords,
-        polys.ring_offsets,
-        polys.geom_offsets,
-        polys.bounds,
-    )
+    return _pair_verdicts(_interiors_verdicts, polys, left, right)
 
 
 # -- does a polygon cover another? ------------------------------------------------------------
@@ -1438,7 +1433,14 @@ def covers_verdicts(polys: PolygonArrays, left: np.ndarray, right: np.ndarray) -
     left, right : ndarray of int
         Rows of ``polys``: the covers and the covered.
     """
-    return _covers_verdicts(
+    return _pair_verdicts(_covers_verdicts, polys, left, right)
+
+
+def _pair_verdicts(
+    kernel: Callable[..., np.ndarray], polys: PolygonArrays, left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """``kernel``'s verdicts (int8: 1, 0, -1) for the pairs of rows ``left[i]``, ``right[i]``."""
+    return kernel(
         np.ascontiguousarray(left, dtype=np.int64),
         np.ascontiguousarray(right, dtype=np.int64),
         polys.coords,
