@@ -719,8 +719,13 @@ def _inside(layers: _Layers, exact: np.ndarray) -> np.ndarray:
     out[rows] = verdict > 0
     open_ = rows[verdict < 0]
     parents = layers.parent_m[pos[open_]]
+    # GEOS's prepared geometries are not safe to share between threads: prepared, in one call,
+    # then unprepared before the threaded steps that follow use the same parents
     shapely.prepare(parents)  # the metric copies, not the caller's geometries
-    out[open_] = chunked(shapely.covers, parents, layers.child_m[open_])
+    try:
+        out[open_] = shapely.covers(parents, layers.child_m[open_])
+    finally:
+        shapely.destroy_prepared(parents)
     return out
 
 

@@ -509,6 +509,12 @@ def test_overlapping_and_holed_parents_give_the_overlay_answers() -> None:
     parts: children inside a parent that overlaps another are not confined to it, so their
     pairs with the neighbours' children and parents must still be related exactly."""
     bench = _bench_coverage()
+    damaged, children = _damaged_parents(bench)
+    _assert_overlay_answers(bench, damaged, children)
+
+
+def _damaged_parents(bench: object) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The benchmark city with three parents shifted about 10 m, one holed, one split in two."""
     parents, children = bench.build_city(40, 260, 0.1, 5)  # type: ignore[attr-defined]
     geoms = parents.geometry.to_numpy().copy()
     for row in (3, 11, 24):
@@ -520,7 +526,7 @@ def test_overlapping_and_holed_parents_give_the_overlay_answers() -> None:
         geoms[15], shapely.box(maxx + 0.001, miny, maxx + 0.0015, maxy)
     )  # a second part off on its own
     damaged = parents.set_geometry(gpd.GeoSeries(geoms, index=parents.index, crs=parents.crs))
-    _assert_overlay_answers(bench, damaged, children)
+    return damaged, children
 
 
 def _assert_overlay_answers(
@@ -558,3 +564,27 @@ def _assert_overlay_answers(
         assert (gap <= 2 * tolerance + 1e-6).all(), name
         found += len(mine)
     assert found > 0  # the damage leaves parts to compare
+
+
+def test_threaded_geos_steps_never_share_a_prepared_geometry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GEOS's prepared geometries are not thread-safe: every array the threaded steps get is
+    free of them (the parents prepared for ``covers`` are unprepared right after)."""
+    import gridparty.checks.coverage as coverage_module
+    from gridparty.spatial import tiling
+
+    seen: list[bool] = []
+    real = coverage_module.chunked
+
+    def spy(func: object, *arrays: np.ndarray, **kwargs: object) -> np.ndarray:
+        seen.extend(bool(shapely.is_prepared(a).any()) for a in arrays if a.dtype == object)
+        return real(func, *arrays, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(coverage_module, "chunked", spy)
+    monkeypatch.setattr(tiling, "chunked", spy)
+    bench = _bench_coverage()
+    damaged, children = _damaged_parents(bench)  # a holed parent: some covers go to GEOS
+    bench.run_gridparty(damaged, children)  # type: ignore[attr-defined]
+    assert len(seen) >= 5
+    assert not any(seen)
