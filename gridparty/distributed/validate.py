@@ -20,6 +20,7 @@ No task, and not the driver, holds a whole layer with its geometries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -205,34 +206,14 @@ def distributed_validate(
     counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None], MEMBER_COLUMNS)
     communities = ph.partitions["community"]
     upper = outline_tasks(communities, unit_names(communities, client), crs, tolerances)
-    buildings = [
-        dask.delayed(building_findings, pure=True)(
-            part,
-            tables[("building", i)],
-            counts[counts.index.isin(tables[("building", i)]["id"])],
-            rules,
-            missing,
-        )
-        for i, part in enumerate(ph.partitions["building"])
-        if part.rows
-    ]
+    buildings = _finding_tasks(building_findings, ph, "building", tables, counts, rules, missing)
     found = compute([*upper, *buildings], client, progress)
     overlaps = unit_overlap_table([pair[0] for pair in found[: len(upper)]])
     frames += overlap_rows(overlaps, float(min_width_m))
     frames += [frame for pair in found[: len(upper)] for frame in pair[1]]
     by_building = found[len(upper) :]
     sums = sum_by_unit([pair[1] for pair in by_building], MEMBER_SUMS)
-    grids = [
-        dask.delayed(grid_findings, pure=True)(
-            part,
-            tables[("grid", i)],
-            sums[sums.index.isin(tables[("grid", i)]["id"])],
-            rules,
-            missing,
-        )
-        for i, part in enumerate(ph.partitions["grid"])
-        if part.rows
-    ]
+    grids = _finding_tasks(grid_findings, ph, "grid", tables, sums, rules, missing)
     findings = [pair[0] for pair in by_building] + compute(grids, client, progress)
     frames.append(
         organisation_rows(
@@ -241,6 +222,32 @@ def distributed_validate(
         )
     )
     return issue_table(frames)
+
+
+def _finding_tasks(
+    find: Any,
+    ph: PartitionedHierarchy,
+    level: str,
+    tables: Mapping[tuple[Any, int], pd.DataFrame],
+    totals: pd.DataFrame,
+    rules: PartyRules,
+    missing: Any,
+) -> list[Any]:
+    """One Dask task of ``find`` per non-empty partition of ``level``, with that partition's
+    assignment rows and the rows of ``totals`` (member counts or sums) of its units."""
+    import dask
+
+    return [
+        dask.delayed(find, pure=True)(
+            part,
+            tables[(level, i)],
+            totals[totals.index.isin(tables[(level, i)]["id"])],
+            rules,
+            missing,
+        )
+        for i, part in enumerate(ph.partitions[level])
+        if part.rows
+    ]
 
 
 def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
