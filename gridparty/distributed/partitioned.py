@@ -108,6 +108,23 @@ def cached_layer(path: Path, level: str) -> gpd.GeoDataFrame:
     return layer
 
 
+def _need_pyarrow(what: str) -> None:
+    """Refuse, in one line, to read or write partitioned GeoParquet without pyarrow.
+
+    Raises
+    ------
+    InputError
+        pyarrow is not installed; the message names ``what`` and the extra to install.
+    """
+    try:
+        import pyarrow  # noqa: F401  (only whether it imports)
+    except ImportError:
+        raise InputError(
+            f"{what} needs pyarrow (partitioned GeoParquet): pip install 'gridparty[arrow]' "
+            "(or 'gridparty[dask]' for the cluster)."
+        ) from None
+
+
 def _cache_budget() -> int:
     """:data:`CACHE_BYTES`, or an eighth of the Dask worker's memory limit if that is less."""
     distributed = sys.modules.get("distributed")
@@ -386,6 +403,7 @@ def write_partitioned(
     >>> gp.read_partitioned(folder)
     <PartitionedHierarchy city: 5 communities in 3 partitions, 30 grids in 3 partitions, ...>
     """
+    _need_pyarrow("gridparty.write_partitioned")
     target = Path(path)
     if isinstance(source, Hierarchy):
         if not isinstance(npartitions, int) or isinstance(npartitions, bool) or npartitions < 1:
@@ -474,6 +492,7 @@ def write_table_partitioned(
     >>> gp.read_table_partitioned(folder).sort_index().equals(issues)
     True
     """
+    _need_pyarrow("gridparty.write_table_partitioned")
     if not isinstance(table, gpd.GeoDataFrame):
         raise InputError(f"table must be a GeoDataFrame, got {type(table).__name__}.")
     if not isinstance(npartitions, int) or isinstance(npartitions, bool) or npartitions < 1:
@@ -495,6 +514,7 @@ def read_table_partitioned(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     --------
     See :func:`write_table_partitioned`.
     """
+    _need_pyarrow(f"path={str(path)!r} (a partitioned table)")
     root = Path(path)
     if not (root / TABLE_MARKER).is_file():
         raise DataFileError(
@@ -581,6 +601,7 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
     >>> sum(p.rows for p in gp.read_partitioned(folder).partitions["household"])
     2000
     """
+    _need_pyarrow(f"path={str(path)!r} (a partitioned hierarchy)")
     import pyarrow.parquet as pq
 
     root = Path(path)

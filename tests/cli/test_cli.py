@@ -203,3 +203,23 @@ def test_a_table_with_swapped_columns_is_read_by_naming_them_the_other_way(
     assert "--lon/--lat on the command line" in capsys.readouterr().err
     assert main(["validate", str(folder), "--lon", "纬度", "--lat", "经度"]) == 0
     assert capsys.readouterr().out == "未发现问题\n"
+
+
+@pytest.mark.parametrize("command", [["check"], ["validate"], ["validate", "--workers", "2"]])
+def test_a_partitioned_folder_without_pyarrow_is_one_line_with_the_install(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from gridparty.cli.main import main
+    from gridparty.distributed.partitioned import MARKER
+
+    (tmp_path / MARKER).write_text("{}", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as when it is not installed
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main([command[0], str(tmp_path), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert "pip install 'gridparty[" in err
