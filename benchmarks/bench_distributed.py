@@ -16,11 +16,13 @@ wall time:
 * ``write`` — generate and write the partitioned GeoParquet folder (skipped with ``--reuse``
   when ``--folder`` already holds the province of the same ``--partitions``, ``--scale`` and
   ``--seed``);
-* ``distributed`` — :func:`gridparty.distributed_assign`, :func:`gridparty.distributed_validate`
-  and :func:`gridparty.distributed_coverage` on a ``LocalCluster`` of ``--workers`` processes
-  (one thread each) under ``--memory-limit``; the peak resident memory of every worker
-  (``ru_maxrss``, MiB, over the steps) is reported, and the peak of this process, which
-  gathers the tables; ``--steps`` runs a subset;
+* ``distributed`` — :func:`gridparty.distributed_assign` (its table written by the workers
+  into the folder ``province.assignment`` next to the province, as ``out=`` does),
+  :func:`gridparty.distributed_validate` and :func:`gridparty.distributed_coverage` on a
+  ``LocalCluster`` of ``--workers`` processes (one thread each) under ``--memory-limit``; the
+  peak resident memory of every worker (``ru_maxrss``, MiB, over the steps) is reported, and
+  the peak of this process, which gathers the issues and coverage tables; ``--steps`` runs a
+  subset;
 * ``single`` — :func:`gridparty.assign`, :func:`gridparty.validate` and
   :func:`gridparty.spatial_coverage` on the same data read into one process (in a fresh
   process, its peak memory its own), only when the households number at most
@@ -190,7 +192,10 @@ def main() -> None:
         print(f"dashboard: {client.dashboard_link}")
         results, dist_s = {}, {}
         runs = {
-            "assign": gp.distributed_assign,
+            # the assignment (a row per household) stays on disk: the workers write it
+            "assign": lambda ph, client: gp.distributed_assign(
+                ph, client=client, out=folder.with_suffix(".assignment")
+            ),
             "validate": gp.distributed_validate,
             "coverage": gp.distributed_coverage,
         }
@@ -200,7 +205,7 @@ def main() -> None:
             result = run(ph, client=client)
             dist_s[step] = time.perf_counter() - start
             if households <= args.single_up_to:  # kept for the comparison
-                results[step] = result
+                results[step] = gp.read_table_partitioned(result) if step == "assign" else result
             del result
             print(
                 f"distributed {step}: {dist_s[step]:.1f} s on {args.workers} workers × "
@@ -211,6 +216,10 @@ def main() -> None:
     for worker, peak in sorted(peaks.items()):
         print(f"  peak memory {worker}: {peak:,.0f} MiB")
     print(f"  peak memory of this process (the gathered tables): {_peak_mib():,.0f} MiB")
+    if "assign" in dist_s:
+        written = folder.with_suffix(".assignment")
+        size = sum(f.stat().st_size for f in written.glob("part.*.parquet"))
+        print(f"  assignment table: {written} ({size / 2**20:,.0f} MiB of Parquet)")
     if households > args.single_up_to:
         print(
             f"single machine: skipped (more than --single-up-to={args.single_up_to:,} households)"

@@ -12,8 +12,10 @@ Each child row is in exactly one partition, so the tables concatenate without du
 from __future__ import annotations
 
 import math
+import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -22,12 +24,41 @@ import shapely
 
 from gridparty.core.errors import InputError
 from gridparty.core.schema import LEVELS
-from gridparty.distributed.partitioned import Partition, PartitionedHierarchy
+from gridparty.distributed.partitioned import (
+    TABLE_MARKER,
+    Partition,
+    PartitionedHierarchy,
+    write_folder,
+)
 from gridparty.spatial.assign import ENGINES, assign_level, assignment_table
 
 __all__ = ["distributed_assign"]
 
 _CHILD_LEVELS = ("grid", "building", "household")
+
+
+@overload
+def distributed_assign(
+    ph: PartitionedHierarchy,
+    *,
+    client: Any = ...,
+    tolerance_m: float = ...,
+    engine: str = ...,
+    progress: bool = ...,
+    out: None = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def distributed_assign(
+    ph: PartitionedHierarchy,
+    *,
+    client: Any = ...,
+    tolerance_m: float = ...,
+    engine: str = ...,
+    progress: bool = ...,
+    out: str | os.PathLike[str],
+) -> Path: ...
 
 
 def distributed_assign(
@@ -37,8 +68,14 @@ def distributed_assign(
     tolerance_m: float = 5.0,
     engine: str = "numba",
     progress: bool = False,
-) -> pd.DataFrame:
+    out: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame | Path:
     """:func:`gridparty.assign`'s table for a partitioned hierarchy, computed on Dask.
+
+    The table has a row per grid, building and household; at province scale it outgrows the
+    memory of the calling process (about 270 bytes a row: 13 GiB for 50 million households).
+    With ``out`` it never comes back: every task writes its partition's rows into a folder
+    of Parquet files and returns only a row count.
 
     Parameters
     ----------
@@ -54,19 +91,31 @@ def distributed_assign(
         Point-in-polygon engine, see :func:`gridparty.locate_points`.
     progress : bool
         Show a progress bar (tasks done).
+    out : str or os.PathLike, optional
+        A folder to write the table into instead of returning it: one Parquet file
+        ``part.NNNNN.parquet`` per partition of grids, buildings and households, in the
+        table's order, written by the workers (on a cluster of several machines the folder
+        must be on storage they all reach). The folder appears complete or not at all; an
+        earlier folder written by this function is replaced, any other existing path refused.
+        :func:`read_table_partitioned` reads it back (or ``dask.dataframe.read_parquet``,
+        lazily).
 
     Returns
     -------
-    DataFrame
+    DataFrame or Path
         The :attr:`gridparty.Assignment.table` that ``gridparty.assign(ph.to_hierarchy())``
-        returns, row for row.
+        returns, row for row; with ``out``, the folder holding it.
 
     Examples
     --------
     >>> import gridparty as gp, tempfile, pathlib
-    >>> folder = gp.write_partitioned(gp.synthetic_city(0.2), pathlib.Path(tempfile.mkdtemp()) / "c")
-    >>> table = gp.distributed_assign(gp.read_partitioned(folder))
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> ph = gp.read_partitioned(gp.write_partitioned(gp.synthetic_city(0.2), base / "c"))
+    >>> table = gp.distributed_assign(ph)
     >>> bool(table["agree"].all())
+    True
+    >>> folder = gp.distributed_assign(ph, out=base / "assignment")
+    >>> gp.read_table_partitioned(folder).equals(table)
     True
     """
     import dask
@@ -80,21 +129,48 @@ def distributed_assign(
         raise InputError(f"engine={engine!r} is not known; use one of {', '.join(ENGINES)}.")
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
-    if not any(p.rows for level in _CHILD_LEVELS for p in ph.partitions[level]):
-        return assignment_table([])
+    work = [(level, part) for level in _CHILD_LEVELS for part in ph.partitions[level] if part.rows]
     crs = ph.metric_crs
-    tasks = []
-    for level in _CHILD_LEVELS:
-        grow = tolerance_m if level == "household" else 0.0
-        parents = ph.partitions[str(LEVELS[level].parent)]
-        for part in ph.partitions[level]:
+
+    def tasks(folder: Path | None) -> list[Any]:
+        made = []
+        for k, (level, part) in enumerate(work):
+            grow = tolerance_m if level == "household" else 0.0
+            parents = ph.partitions[str(LEVELS[level].parent)]
             context = [p for p in parents if p.rows and bounds_meet(part.bounds, p.bounds, grow)]
-            tasks.append(
-                dask.delayed(assign_partition, pure=True)(
-                    level, part, context, crs, tolerance_m, engine, grow
+            args = (level, part, context, crs, tolerance_m, engine, grow)
+            made.append(
+                dask.delayed(assign_partition, pure=True)(*args)
+                if folder is None
+                else dask.delayed(_assign_to_file, pure=False)(
+                    folder / f"part.{k:05d}.parquet", *args
                 )
             )
-    return assignment_table(compute(tasks, client, progress))
+        return made
+
+    if out is None:
+        return assignment_table(compute(tasks(None), client, progress))
+
+    def write(tmp: Path) -> None:
+        compute(tasks(tmp), client, progress)
+        for stray in tmp.glob(".*.partial"):  # of a worker lost while writing (its task re-ran)
+            stray.unlink()
+        if not work:  # the empty table, with its columns
+            assignment_table([]).to_parquet(tmp / "part.00000.parquet", index=False)
+
+    return write_folder(
+        Path(out), TABLE_MARKER, "a partitioned table", write, {"table": "assignment"}
+    )
+
+
+def _assign_to_file(path: Path, *args: Any) -> int:
+    """:func:`assign_partition` written to the Parquet file ``path`` (whole or not at all: a
+    retried task replaces it); the number of rows."""
+    table = assign_partition(*args)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    table.to_parquet(partial, index=False)
+    os.replace(partial, path)
+    return len(table)
 
 
 def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:

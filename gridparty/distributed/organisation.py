@@ -81,13 +81,14 @@ def sum_by_unit(pieces: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.Data
 
 def building_findings(
     part: Partition,
-    table: pd.DataFrame,
-    counts: pd.DataFrame,
+    given: tuple[pd.DataFrame, pd.DataFrame],
     rules: PartyRules,
     missing: frozenset[tuple[str, str]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``members_without_group`` findings of a partition of buildings (``counts``: the member
-    counts of its buildings) and its buildings' counts summed per (filled) grid id."""
+    """The ``members_without_group`` findings of a partition of buildings and its buildings'
+    counts summed per (filled) grid id; ``given``: the partition's assignment rows and the
+    member counts of its buildings."""
+    table, counts = given
     frame = part.read("building")
     frame = frame.assign(grid_id=filled_parents(frame, "building", table))
     units = building_units(frame, counts, _NO_MAP, _NO_MAP, rules)
@@ -99,13 +100,13 @@ def building_findings(
 
 def grid_findings(
     part: Partition,
-    table: pd.DataFrame,
-    sums: pd.DataFrame,
+    given: tuple[pd.DataFrame, pd.DataFrame],
     rules: PartyRules,
     missing: frozenset[tuple[str, str]],
 ) -> pd.DataFrame:
-    """The ``members_without_branch`` findings of a partition of grids, from the counts of
-    their buildings (``sums``, per grid id)."""
+    """The ``members_without_branch`` findings of a partition of grids; ``given``: the
+    partition's assignment rows and the counts of its grids' buildings (per grid id)."""
+    table, sums = given
     frame = part.read("grid")
     frame = frame.assign(community_id=filled_parents(frame, "grid", table))
     summary = frame[["community_id", "name"]].join(

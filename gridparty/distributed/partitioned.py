@@ -90,7 +90,10 @@ def cached_layer(path: Path, level: str) -> gpd.GeoDataFrame:
     the file's path, modification time and size, so a rewritten file is read again. Cached
     frames are shared: callers select or copy, never modify in place.
     """
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     key = (str(path), stat.st_mtime_ns, stat.st_size, level)
     with _cache_lock:
         hit = _cache.get(key)
@@ -156,12 +159,25 @@ def read_layer_file(path: Path, level: str) -> gpd.GeoDataFrame:
     """
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError or ValueError
+        raise _unreadable(path, exc) from None
     frame = _arrow_layer(table, LEVELS[level])
     if frame is None:
         frame = gpd.read_parquet(path)
     layer, _ = normalise_layer(frame, LEVELS[level], argument=str(path))
     return layer
+
+
+def _unreadable(path: Path, exc: Exception) -> DataFileError:
+    """The one-line error for a partition file that cannot be read (damaged, or changed or
+    removed since the folder was opened)."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return DataFileError(
+        f"path={str(path)!r} is not a readable Parquet file ({reason}); write the folder "
+        "again with gridparty.write_partitioned."
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -252,8 +268,12 @@ def read_column(part: Partition, level: str, column: str) -> np.ndarray:
 
     if not part.rows:
         return np.empty(0, dtype=object)
-    if column in pq.read_schema(part.path).names:
-        read = pq.read_table(part.path, columns=[column]).column(0)
+    try:
+        names = pq.read_schema(part.path).names
+        read = pq.read_table(part.path, columns=[column]).column(0) if column in names else None
+    except (OSError, ValueError) as exc:
+        raise _unreadable(part.path, exc) from None
+    if read is not None:
         values: np.ndarray = read.to_numpy(zero_copy_only=False).astype(object, copy=False)
         if pa.types.is_string(read.type) or pa.types.is_large_string(read.type):
             return values
@@ -427,12 +447,19 @@ def write_partitioned(
         if count == 0:
             raise InputError("source holds no hierarchy; there is nothing to write.")
 
-    return _write_folder(target, MARKER, "a partitioned hierarchy", write)
+    return write_folder(target, MARKER, "a partitioned hierarchy", write)
 
 
-def _write_folder(target: Path, marker: str, what: str, write: Callable[[Path], None]) -> Path:
-    """Fill a new hidden folder with ``write``, mark it, and put it in place of ``target``:
-    the folder appears complete or not at all (a failure leaves nothing behind)."""
+def write_folder(
+    target: Path,
+    marker: str,
+    what: str,
+    write: Callable[[Path], None],
+    about: dict[str, str] | None = None,
+) -> Path:
+    """Fill a new hidden folder with ``write``, mark it (with ``about`` in the marker), and
+    put it in place of ``target``: the folder appears complete or not at all (a failure leaves
+    nothing behind)."""
     if target.exists() and not (target / marker).is_file():
         raise DataFileError(f"path={str(target)!r} exists and is not {what}; choose a new folder.")
     if not target.parent.is_dir():
@@ -444,7 +471,7 @@ def _write_folder(target: Path, marker: str, what: str, write: Callable[[Path], 
         tmp.mkdir()
         write(tmp)
         (tmp / marker).write_text(
-            json.dumps({"format": marker.removesuffix(".json"), "version": 1})
+            json.dumps({"format": marker.removesuffix(".json"), "version": 1, **(about or {})})
         )
         _replace_folder(tmp, target)
     finally:
@@ -504,24 +531,43 @@ def write_table_partitioned(
         for i, rows in enumerate(cuts):
             ordered.iloc[rows].to_parquet(tmp / f"part.{i:05d}.parquet", index=True)
 
-    return _write_folder(Path(path), TABLE_MARKER, "a partitioned table", write)
+    return write_folder(Path(path), TABLE_MARKER, "a partitioned table", write)
 
 
-def read_table_partitioned(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
-    """A folder written by :func:`write_table_partitioned`, read into one GeoDataFrame.
+def read_table_partitioned(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A folder written by :func:`write_table_partitioned` or ``distributed_assign(...,
+    out=path)``, read into one table.
+
+    Returns
+    -------
+    GeoDataFrame or DataFrame
+        The table that was written: a GeoDataFrame (its index kept) for
+        :func:`write_table_partitioned`'s folders, the assignment table (a ``RangeIndex``)
+        for :func:`distributed_assign`'s.
 
     Examples
     --------
-    See :func:`write_table_partitioned`.
+    See :func:`write_table_partitioned` and :func:`distributed_assign`.
     """
     _need_pyarrow(f"path={str(path)!r} (a partitioned table)")
+    import pyarrow.parquet as pq
+
     root = Path(path)
     if not (root / TABLE_MARKER).is_file():
         raise DataFileError(
-            f"path={str(root)!r} is not a folder written by gridparty.write_table_partitioned."
+            f"path={str(root)!r} is not a folder written by gridparty.write_table_partitioned "
+            "or gridparty.distributed_assign(..., out=path)."
         )
     files = sorted(root.glob("part.*.parquet"))
-    table = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]))
+    table: pd.DataFrame
+    if json.loads((root / TABLE_MARKER).read_text()).get("table") == "assignment":
+        from gridparty.spatial.assign import assignment_table
+
+        return assignment_table([pd.read_parquet(f) for f in files])
+    if files and b"geo" not in (pq.read_schema(files[0]).metadata or {}):
+        table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    else:
+        table = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]))
     text = [c for c, dtype in table.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     return table.astype(dict.fromkeys(text, TEXT_DTYPE))  # Parquet may change string storage
 
@@ -627,9 +673,7 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
                 meta = pq.read_metadata(file)
                 schema = pq.read_schema(file)
             except (OSError, ValueError) as exc:
-                raise DataFileError(
-                    f"path={str(file)!r} is not a readable Parquet file: {exc}"
-                ) from None
+                raise _unreadable(file, exc) from None
             geo = json.loads((schema.metadata or {}).get(b"geo", b"null") or b"null")
             if not geo:
                 raise LayerError(f"path={str(file)!r} is Parquet without GeoParquet metadata.")

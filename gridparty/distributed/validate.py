@@ -206,14 +206,16 @@ def distributed_validate(
     counts = sum_by_unit([extra[1] for _, _, extra in done if extra[1] is not None], MEMBER_COLUMNS)
     communities = ph.partitions["community"]
     upper = outline_tasks(communities, unit_names(communities, client), crs, tolerances)
-    buildings = _finding_tasks(building_findings, ph, "building", tables, counts, rules, missing)
+    buildings = _finding_tasks(
+        building_findings, client, ph, "building", tables, counts, rules, missing
+    )
     found = compute([*upper, *buildings], client, progress)
     overlaps = unit_overlap_table([pair[0] for pair in found[: len(upper)]])
     frames += overlap_rows(overlaps, float(min_width_m))
     frames += [frame for pair in found[: len(upper)] for frame in pair[1]]
     by_building = found[len(upper) :]
     sums = sum_by_unit([pair[1] for pair in by_building], MEMBER_SUMS)
-    grids = _finding_tasks(grid_findings, ph, "grid", tables, sums, rules, missing)
+    grids = _finding_tasks(grid_findings, client, ph, "grid", tables, sums, rules, missing)
     findings = [pair[0] for pair in by_building] + compute(grids, client, progress)
     frames.append(
         organisation_rows(
@@ -226,6 +228,7 @@ def distributed_validate(
 
 def _finding_tasks(
     find: Any,
+    client: Any,
     ph: PartitionedHierarchy,
     level: str,
     tables: Mapping[tuple[Any, int], pd.DataFrame],
@@ -234,19 +237,19 @@ def _finding_tasks(
     missing: Any,
 ) -> list[Any]:
     """One Dask task of ``find`` per non-empty partition of ``level``, with that partition's
-    assignment rows and the rows of ``totals`` (member counts or sums) of its units."""
+    assignment rows and the rows of ``totals`` (member counts or sums) of its units (sent to
+    the workers ahead, on a cluster, rather than embedded in the task graph)."""
     import dask
 
+    homes = [i for i, part in enumerate(ph.partitions[level]) if part.rows]
+    inputs: list[Any] = [
+        (tables[(level, i)], totals[totals.index.isin(tables[(level, i)]["id"])]) for i in homes
+    ]
+    if client is not None and inputs:
+        inputs = client.scatter(inputs)
     return [
-        dask.delayed(find, pure=True)(
-            part,
-            tables[(level, i)],
-            totals[totals.index.isin(tables[(level, i)]["id"])],
-            rules,
-            missing,
-        )
-        for i, part in enumerate(ph.partitions[level])
-        if part.rows
+        dask.delayed(find, pure=True)(ph.partitions[level][i], given, rules, missing)
+        for i, given in zip(homes, inputs, strict=True)
     ]
 
 
@@ -287,9 +290,10 @@ def _unit_task(
     pd.DataFrame | None,
     tuple[frozenset[tuple[str, str]], pd.DataFrame | None],
 ]:
-    """The per-unit issues of one partition; for a child layer, its assignment rows (those of
-    ``assignment`` when given, else computed against the halo of parents); the organisational
-    attributes it records and, for households, their member counts per (filled) building."""
+    """The per-unit issues of one partition; for grids and buildings, their assignment rows
+    (those of ``assignment`` when given, else computed against the halo of parents); the
+    organisational attributes it records and, for households, their member counts per (filled)
+    building (the households' own rows, the bulk of a province, never leave the worker)."""
     tolerance_m, engine, grow, min_area_m2 = options
     frame = part.read(level)
     found = [geometry_checks(frame, level)]
@@ -306,8 +310,9 @@ def _unit_task(
         ]
     ids = list(parent_ids)
     found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
-    counts = household_counts(frame, table) if level == "household" else None
-    return found, table, (recorded, counts)
+    if level == "household":  # its rows serve only the counts: they stay on the worker
+        return found, None, (recorded, household_counts(frame, table))
+    return found, table, (recorded, None)
 
 
 def _no_findings() -> pd.DataFrame:

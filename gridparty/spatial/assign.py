@@ -734,8 +734,9 @@ def _level_table(
 
 def assignment_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The assignment table of its per-level ``parts`` (an empty one, with its columns and
-    dtypes, when there are none)."""
+    dtypes, when there are none). Parts read back from Parquet get their dtypes back (an
+    empty categorical column comes back without its categories)."""
+    empty = _level_table("grid", [], [], [], _Found.empty(0))
     if not parts:
-        empty = _Found.empty(0)
-        parts = [_level_table("grid", [], [], [], empty)]
-    return pd.concat(parts, ignore_index=True)
+        return empty
+    return pd.concat(parts, ignore_index=True).astype(empty.dtypes.to_dict())

@@ -23,3 +23,5 @@ def test_bench_distributed_runs_and_the_tables_agree(tmp_path: Path) -> None:
     assert out.count("  peak memory tcp://") == 2
     assert "ratio distributed / single:" in out
     assert "(same table: True)" in out
+    assert f"assignment table: {tmp_path / 'province.assignment'} (" in out
+    assert len(list((tmp_path / "province.assignment").glob("part.*.parquet"))) == 9

@@ -90,6 +90,56 @@ def test_empty_partition(tmp_path: Path, client: object) -> None:
     pd.testing.assert_frame_equal(gp.distributed_assign(ph, client=client), expected)
 
 
+def test_assign_into_a_folder_writes_the_table_partition_by_partition(
+    folder: Path, client: object, tmp_path: Path
+) -> None:
+    ph = gp.read_partitioned(folder)
+    expected = gp.assign(ph.to_hierarchy()).table
+    written = gp.distributed_assign(ph, client=client, out=tmp_path / "assignment")
+    assert written == tmp_path / "assignment"
+    children = sum(
+        bool(p.rows) for lv in ("grid", "building", "household") for p in ph.partitions[lv]
+    )
+    names = sorted(p.name for p in written.iterdir())
+    assert names == ["gridparty-table.json"] + [f"part.{k:05d}.parquet" for k in range(children)]
+    pd.testing.assert_frame_equal(gp.read_table_partitioned(written), expected)
+    import dask.dataframe as dd
+
+    lazy = dd.read_parquet(written)  # the folder is ordinary Parquet, readable lazily
+    assert lazy.npartitions == children
+    assert int(lazy["agree"].sum().compute()) == int(expected["agree"].sum())
+    # a second run replaces the folder; a folder of anything else, the input included, is refused
+    gp.distributed_assign(ph, client=client, out=written)
+    pd.testing.assert_frame_equal(gp.read_table_partitioned(written), expected)
+    with pytest.raises(DataFileError, match="exists and is not a partitioned table"):
+        gp.distributed_assign(ph, client=client, out=folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assignment"]
+
+
+def test_a_failed_assign_into_a_folder_leaves_nothing(tmp_path: Path, client: object) -> None:
+    folder = gp.write_partitioned(gp.synthetic_city(0.3), tmp_path / "c", npartitions=3)
+    ph = gp.read_partitioned(folder)
+    gp.distributed_assign(ph, client=client, out=tmp_path / "a")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    (folder / "households" / "part.00002.parquet").write_bytes(b"not parquet")
+    unreadable = r"part\.00002\.parquet' is not a readable Parquet file \(.*magic bytes"
+    with pytest.raises(DataFileError, match=unreadable):
+        gp.distributed_assign(ph, client=client, out=tmp_path / "a")
+    with pytest.raises(DataFileError, match=unreadable):
+        gp.distributed_assign(ph, client=client, out=tmp_path / "b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "c"]  # no new or hidden folder
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before
+
+
+def test_assign_into_a_folder_without_children(tmp_path: Path, client: object) -> None:
+    city = gp.synthetic_city(0.2)
+    ph = gp.read_partitioned(gp.write_partitioned(gp.Hierarchy(city.communities), tmp_path / "c"))
+    written = gp.distributed_assign(ph, client=client, out=tmp_path / "a")
+    pd.testing.assert_frame_equal(
+        gp.read_table_partitioned(written), gp.assign(gp.Hierarchy(city.communities)).table
+    )
+
+
 def test_partitions_with_different_schemas_are_refused(tmp_path: Path) -> None:
     city = gp.synthetic_city(0.2)
     folder = gp.write_partitioned(city, tmp_path / "s", npartitions=2)
@@ -139,21 +189,31 @@ def test_missing_layer_folder(tmp_path: Path) -> None:
         gp.read_partitioned(tmp_path)
 
 
-@pytest.mark.parametrize("run", ["assign", "validate"])
-def test_a_worker_killed_mid_run_gives_the_complete_table(folder: Path, run: str) -> None:
+@pytest.mark.parametrize("run", ["assign", "assign into a folder", "validate"])
+def test_a_worker_killed_mid_run_gives_the_complete_table(
+    folder: Path, run: str, tmp_path: Path
+) -> None:
     import os
     import signal
     import time
     from concurrent.futures import ThreadPoolExecutor
 
     ph = gp.read_partitioned(folder)
-    single, spread = (
-        (gp.assign, gp.distributed_assign)
-        if run == "assign"
-        else (gp.validate, gp.distributed_validate)
-    )
+
+    def into_folder(ph: gp.PartitionedHierarchy, client: object) -> pd.DataFrame:
+        written = gp.distributed_assign(ph, client=client, out=tmp_path / "a")
+        assert [p.name for p in written.iterdir() if not p.name.startswith("part.")] == [
+            "gridparty-table.json"  # no file left of the killed worker's task
+        ]
+        return gp.read_table_partitioned(written)
+
+    single, spread = {
+        "assign": (gp.assign, gp.distributed_assign),
+        "assign into a folder": (gp.assign, into_folder),
+        "validate": (gp.validate, gp.distributed_validate),
+    }[run]
     expected = single(ph.to_hierarchy())
-    if run == "assign":
+    if run != "validate":
         expected = expected.table
     with (
         distributed.LocalCluster(

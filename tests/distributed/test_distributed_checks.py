@@ -301,6 +301,24 @@ def test_validate_holds_no_whole_hierarchy(
     pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
 
 
+def test_validate_keeps_the_households_assignment_on_the_workers(
+    ph: gp.PartitionedHierarchy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gridparty.distributed.validate as module
+
+    expected = gp.validate(ph.to_hierarchy())
+    gathered: list[set[str]] = []
+    original = module.assignment_table
+
+    def spy(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        gathered.append({str(v) for part in parts for v in part["level"].unique()})
+        return original(parts)
+
+    monkeypatch.setattr(module, "assignment_table", spy)
+    pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
+    assert gathered == [{"grid", "building"}]  # the bulk, one row a household, stays put
+
+
 def test_cli_validate_on_two_workers_reads_no_layer_but_the_communities(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
