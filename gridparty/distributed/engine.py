@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, overload
 
@@ -195,21 +196,28 @@ def compute(tasks: list[Any], client: Any, progress: bool) -> list[Any]:
     # never hold the tables of a whole run (which outgrow their memory at province scale)
     pending = as_completed(futures, loop=client.loop, with_results=True)  # this client's loop
     futures.clear()
+    start = time.perf_counter()
     for done, (future, result) in enumerate(pending, start=1):
         for i in positions[future.key]:
             results[i] = result
         future.release()
         if progress:
-            _progress_bar(done, len(results))
+            _progress_bar(done, len(results), time.perf_counter() - start)
     return results
 
 
-def _progress_bar(done: int, total: int) -> None:
-    """A one-line progress bar on stderr, redrawn in place (a new line when complete)."""
+def _progress_bar(done: int, total: int, seconds: float) -> None:
+    """A one-line progress bar on stderr in the form of Dask's, redrawn in place (a new line
+    when complete). Dask's own bar for a cluster (``distributed.progress``) writes to stdout
+    and holds every task's result until the end, which a province run cannot afford."""
     width = 40
     filled = width * done // max(total, 1)
+    percent = 100 * done // max(total, 1)
     end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} tasks{end}")
+    sys.stderr.write(
+        f"\r[{'#' * filled}{' ' * (width - filled)}] | {percent:3d}% Completed | "
+        f"{done}/{total} tasks | {seconds:.1f} s{end}"
+    )
     sys.stderr.flush()
 
 

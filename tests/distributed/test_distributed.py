@@ -251,7 +251,7 @@ def test_cli_validate_on_two_workers_writes_the_same_table(
     captured = capsys.readouterr()
     assert "Dask dashboard: http://" in captured.out
     # a progress bar per step on stderr, without --quiet, ending full
-    assert re.search(r"\[#{40}\] (\d+)/\1 tasks\n", captured.err)
+    assert re.search(r"\[#{40}\] \| 100% Completed \| (\d+)/\1 tasks \| [\d.]+ s\n", captured.err)
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     parts = gp.read_table_partitioned(tmp_path / "issues.parquet")
     expected = shareable(gp.validate(gp.read_partitioned(folder).to_hierarchy()))
