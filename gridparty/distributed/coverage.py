@@ -130,17 +130,15 @@ def distributed_coverage(
             None,
         )
     known = dask.delayed(layer_ids, pure=True)(communities, "community")
+    # one node of the graph for each input every task shares, not a copy in each task
+    shared = [dask.delayed(v, pure=True, traverse=False) for v in (communities, grids, fill)]
+    near = dask.delayed(points, pure=True, traverse=False)
     tasks = [
         dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, fill, points, home=("community", i), known=known
+            *shared[:2], crs, tolerances, shared[2], near, home=(level, i), known=known
         )
-        for i, part in enumerate(communities)
-        if part.rows
-    ] + [
-        dask.delayed(_coverage_task, pure=True)(
-            communities, grids, crs, tolerances, fill, points, home=("grid", i), known=known
-        )
-        for i, part in enumerate(grids)
+        for level, parts in (("community", communities), ("grid", grids))
+        for i, part in enumerate(parts)
         if part.rows
     ]
     return _combine(compute(tasks, client, progress), crs, tolerances)
