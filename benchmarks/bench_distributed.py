@@ -20,7 +20,7 @@ wall time:
   into the folder ``province.assignment`` next to the province, as ``out=`` does),
   :func:`gridparty.distributed_validate` and :func:`gridparty.distributed_coverage` on a
   ``LocalCluster`` of ``--workers`` processes (one thread each) under ``--memory-limit``; the
-  peak resident memory of every worker (``ru_maxrss``, MiB, over the steps) is reported, and
+  peak resident memory of every worker (``VmHWM`` on Linux, MiB, over the steps) is reported, and
   the peak of this process, which gathers the issues and coverage tables; ``--steps`` runs a
   subset;
 * ``single`` — :func:`gridparty.assign`, :func:`gridparty.validate` and
@@ -120,11 +120,20 @@ def single(folder: str) -> None:
     table.to_parquet(base.with_suffix(".assign.parquet"))
     issues.to_parquet(base.with_suffix(".validate.parquet"))
     coverage.by_parent.to_parquet(base.with_suffix(".coverage.parquet"))
-    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_mib"] = _peak_mib()
     print(json.dumps(figures))
 
 
 def _peak_mib() -> float:
+    """This process's peak resident memory (MiB): ``VmHWM`` on Linux, whose ``ru_maxrss`` a
+    worker would inherit from the process that started it (kept across ``execve``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -204,6 +213,13 @@ def main() -> None:
             start = time.perf_counter()
             result = run(ph, client=client)
             dist_s[step] = time.perf_counter() - start
+            if step == "validate":  # what came back to this process
+                print(f"  {len(result):,} issues")
+            elif step == "coverage":
+                print(
+                    f"  {len(result.gaps):,} gaps, {len(result.overlaps):,} overlaps, "
+                    f"{len(result.outside):,} spill-overs in {len(result.by_parent):,} communities"
+                )
             if households <= args.single_up_to:  # kept for the comparison
                 results[step] = gp.read_table_partitioned(result) if step == "assign" else result
             del result

@@ -335,6 +335,7 @@ def _repair_ids(
 def id_problem(
     ids: pd.Series, missing: pd.Series, duplicated: pd.Series, level: Level, argument: str
 ) -> DuplicateIdError:
+    missing_rows = np.flatnonzero(missing.to_numpy())
     parts = []
     if duplicated.any():
         repeated = ids[duplicated].unique()
@@ -343,10 +344,9 @@ def id_problem(
             f"{len(repeated)} {level.id_column} value{'s' * (len(repeated) > 1)} shared by "
             f"several rows ({extra} extra row{'s' * (extra > 1)}), e.g. {list(repeated[:5])}"
         )
-    if missing.any():
+    if len(missing_rows):
         parts.append(
-            f"{int(missing.sum())} rows without {level.id_column} (rows "
-            f"{np.flatnonzero(missing.to_numpy())[:5].tolist()})"
+            f"{len(missing_rows)} rows without {level.id_column} (rows {missing_rows[:5].tolist()})"
         )
     problem = f"{argument}: {'; '.join(parts)}"
     if "Polygon" in level.geometry_types:

@@ -20,6 +20,7 @@ No task, and not the driver, holds a whole layer with its geometries.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -254,27 +255,104 @@ def _finding_tasks(
 
 
 def _check_ids(ph: PartitionedHierarchy, client: Any, progress: bool) -> None:
-    """Refuse ids repeated across (or in) partitions, or missing, as the single machine does."""
+    """Refuse ids repeated across (or in) partitions, or missing, as the single machine does.
+
+    No process holds a layer's ids: each partition task hashes its ids (64 bits) and splits the
+    hashes into ⌈√partitions⌉ buckets, one task per bucket finds the hashes that occur twice,
+    and only the partitions' rows with such a hash (true repeats, or the rare collision) come
+    back to build the single machine's message word for word. A partition whose ids are missing,
+    repeated within it or not yet normalised is read as the single machine reads it, so the
+    error of the first such partition (in the layers' order) is the single machine's error.
+    """
     import dask
 
-    tasks = [
-        dask.delayed(read_column, pure=True)(part, level, LEVELS[level].id_column)
-        for level in LEVEL_NAMES
-        for part in ph.partitions[level]
-    ]
-    columns = iter(compute(tasks, client, False))
-    problems = []
+    tasks, layout = [], []
     for level in LEVEL_NAMES:
-        values = [v for _ in ph.partitions[level] for v in next(columns)]
-        ids = pd.Series(values, dtype=object)
-        missing = ids.isna()
-        duplicated = ids.duplicated(keep="first") & ~missing
-        if missing.any() or duplicated.any():
-            error = id_problem(ids, missing, duplicated, LEVELS[level], LEVELS[level].layer)
+        parts = [p for p in ph.partitions[level] if p.rows]
+        buckets = max(1, math.isqrt(len(parts) - 1) + 1) if parts else 0
+        split = [
+            dask.delayed(_id_buckets, nout=buckets + 1, pure=True)(part, level, buckets)
+            for part in parts
+        ]
+        tasks += [s[buckets] for s in split]  # a partition's own error, if any
+        tasks += [
+            dask.delayed(_repeated, pure=True)(*(s[b] for s in split)) for b in range(buckets)
+        ]
+        layout.append((level, parts, buckets))
+    found = iter(compute(tasks, client, progress))
+    repeats = []
+    for _, parts, buckets in layout:
+        for error in [next(found) for _ in parts]:
+            if error is not None:
+                raise error
+        repeats.append(np.concatenate([next(found) for _ in range(buckets)] or [_NO_HASH]))
+    problems = []
+    for (level, parts, _), repeated in zip(layout, repeats, strict=True):
+        if not len(repeated):
+            continue
+        rows = compute(
+            [dask.delayed(_ids_hashed, pure=True)(part, level, repeated) for part in parts],
+            client,
+            False,
+        )
+        offsets = np.cumsum([0] + [p.rows for p in parts])
+        where = np.concatenate([offsets[i] + r for i, (r, _) in enumerate(rows)])
+        ids = pd.Series(np.concatenate([v for _, v in rows]), index=where).sort_index()
+        duplicated = ids.duplicated(keep="first")  # hashes that collided are unique ids
+        if duplicated.any():
+            none = pd.Series(np.zeros(len(ids), dtype=bool), index=ids.index)
+            error = id_problem(ids, none, duplicated, LEVELS[level], LEVELS[level].layer)
             problems.append(error.problem)
     if problems:
         problem = "; ".join(problems)
         raise DuplicateIdError(f"{problem}. {ID_ADVICE}", problem=problem)
+
+
+_NO_HASH = np.empty(0, dtype=np.uint64)
+
+
+def _partition_ids(part: Partition, level: str) -> tuple[np.ndarray, InputError | None]:
+    """A partition's ids, as the single machine reads them, or the error it raises."""
+    values = read_column(part, level, LEVELS[level].id_column)
+    as_read = pd.Series(values, dtype=object)
+    clean = not as_read.isna().any() and not as_read.duplicated().any()
+    if clean and all(isinstance(v, str) and v == v.strip() and v for v in values):
+        return values, None
+    try:  # the single machine's reading: normalised ids, or its error for this file
+        return np.asarray(part.read(level).index, dtype=object), None
+    except InputError as exc:
+        return values[:0], exc
+
+
+def _id_buckets(part: Partition, level: str, buckets: int) -> tuple[Any, ...]:
+    """The 64-bit hashes of a partition's ids cut into ``buckets`` arrays (by hash), and the
+    error the single machine raises reading the partition (None if none)."""
+    values, error = _partition_ids(part, level)
+    hashes = hash_ids(values)
+    key = hashes % np.uint64(buckets)
+    order = np.argsort(key, kind="stable")
+    cuts = np.searchsorted(key[order], np.arange(1, buckets, dtype=np.uint64))
+    return (*np.split(hashes[order], cuts), error)
+
+
+def hash_ids(values: np.ndarray) -> np.ndarray:
+    """64-bit hashes of ids (the same in every process)."""
+    hashed: np.ndarray = pd.util.hash_array(values.astype(object), categorize=False)
+    return hashed
+
+
+def _repeated(*pieces: np.ndarray) -> np.ndarray:
+    """The hashes that occur more than once in one bucket of every partition."""
+    hashes = np.sort(np.concatenate([*pieces, _NO_HASH]))
+    twice: np.ndarray = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    return twice
+
+
+def _ids_hashed(part: Partition, level: str, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and values of a partition's ids whose hash is one of ``hashes``."""
+    values, _ = _partition_ids(part, level)
+    hit = np.isin(hash_ids(values), hashes)
+    return np.flatnonzero(hit), values[hit]
 
 
 def _unit_task(

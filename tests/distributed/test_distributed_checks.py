@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -139,6 +141,73 @@ def test_ids_repeated_across_partitions_are_reported_as_on_one_machine(
         gp.distributed_validate(ph, client=client)
     assert str(spread.value) == str(single.value)
     assert "communities: 5 community_id values shared by several rows" in str(spread.value)
+
+
+def _rewrite_ids(folder: Path, change: Any) -> gp.PartitionedHierarchy:
+    """The folder with the ids of its household files changed by ``change(ids, k, first)``
+    (files rewritten by hand, as another tool might write them)."""
+    import geopandas as gpd
+
+    files = sorted((folder / "households").glob("*.parquet"))
+    first = gpd.read_parquet(files[0])
+    for k, file in enumerate(files):
+        frame = gpd.read_parquet(file)
+        ids = frame.index.to_series().astype(object)
+        change(ids, k, first)
+        frame.index = pd.Index(ids.to_numpy(), name=frame.index.name)
+        frame.to_parquet(file)
+    return gp.read_partitioned(folder)
+
+
+def _across(ids: pd.Series, k: int, first: pd.DataFrame) -> None:
+    if k:
+        ids.iloc[10] = first.index[20 + k]  # repeats one of the first partition's ids
+        ids.iloc[11] = " " + str(first.index[40 + k]) + " "  # the same, once blanks are stripped
+        ids.iloc[12] = first.index[20]  # a third row of one id
+
+
+def _within(ids: pd.Series, k: int, first: pd.DataFrame) -> None:
+    if k == 1:
+        ids.iloc[[3, 7]] = None  # missing ids
+        ids.iloc[11] = ids.iloc[12]  # a repeat inside the partition
+
+
+@pytest.mark.parametrize("collide", [False, True])
+@pytest.mark.parametrize("change", [_across, _within])
+def test_repeated_and_missing_ids_give_the_single_machine_error(
+    tmp_path: Path, client: object, monkeypatch: pytest.MonkeyPatch, collide: bool, change: Any
+) -> None:
+    city = gp.synthetic_city(0.3, seed=4)
+    ph = _rewrite_ids(gp.write_partitioned(city, tmp_path / "ids", npartitions=3), change)
+    with pytest.raises(DuplicateIdError) as single:
+        ph.to_hierarchy()
+    if collide:  # every id hashed alike: the candidates are every row, the answer the same
+        import gridparty.distributed.validate as module
+
+        monkeypatch.setattr(module, "hash_ids", lambda v: np.zeros(len(v), dtype=np.uint64))
+        with pytest.raises(DuplicateIdError) as spread:
+            gp.distributed_validate(ph)  # in this process, under the patch
+    else:
+        with pytest.raises(DuplicateIdError) as spread:
+            gp.distributed_validate(ph, client=client)
+    assert str(spread.value) == str(single.value)
+    expected = (
+        "households: 5 household_id values shared by several rows (6 extra rows)"
+        if change is _across
+        else "part.00001.parquet: 1 household_id value shared by several rows (1 extra row), "
+        "e.g. ['H"
+    )
+    assert expected in str(spread.value)
+
+
+def test_colliding_hashes_of_unique_ids_are_no_error(
+    ph: gp.PartitionedHierarchy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gridparty.distributed.validate as module
+
+    expected = gp.validate(ph.to_hierarchy())
+    monkeypatch.setattr(module, "hash_ids", lambda v: np.zeros(len(v), dtype=np.uint64))
+    pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
 
 
 def test_an_empty_partition(tmp_path: Path, client: object) -> None:
