@@ -184,8 +184,8 @@ def distributed_validate(
     table = (
         assignment
         if assignment is not None
-        else assignment_table([t for _, t, _ in done if t is not None])
-    )
+        else assignment_table([t for (level, _), t in tables.items() if level == "grid"])
+    )  # the coverage needs the grids' rows only (filled communities)
     if any(p.rows for p in ph.partitions["grid"]):
         coverage = distributed_coverage(
             ph,

@@ -385,7 +385,7 @@ def test_validate_keeps_the_households_assignment_on_the_workers(
 
     monkeypatch.setattr(module, "assignment_table", spy)
     pd.testing.assert_frame_equal(gp.distributed_validate(ph), expected)
-    assert gathered == [{"grid", "building"}]  # the bulk, one row a household, stays put
+    assert gathered == [{"grid"}]  # the bulk, one row a household or building, stays apart
 
 
 def test_cli_validate_on_two_workers_reads_no_layer_but_the_communities(
