@@ -55,7 +55,7 @@ from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.distributed.coverage import distributed_coverage, filled_grids
-from gridparty.distributed.engine import assign_partition, bounds_meet, compute, layer_ids
+from gridparty.distributed.engine import assign_partition, bounds_meet, compute
 from gridparty.distributed.organisation import (
     MEMBER_SUMS,
     building_findings,
@@ -144,40 +144,39 @@ def distributed_validate(
     given = None
     if assignment is not None:
         given = client.scatter(assignment) if client is not None else assignment
-    ids = {
-        level: dask.delayed(layer_ids, pure=True)(ph.partitions[level], level)
-        for level in LEVEL_NAMES
-    }
     _check_ids(ph, client, progress)
     crs = ph.metric_crs
-    tasks, homes = [], []
+    contexts: dict[tuple[str, int], list[Partition]] = {}
     for level in LEVEL_NAMES:
         parent = LEVELS[level].parent
         grow = tolerance_m if level == "household" else 0.0
         for i, part in enumerate(ph.partitions[level]):
-            if not part.rows:
-                continue
-            context = (
-                []
-                if parent is None
-                else [
-                    p
-                    for p in ph.partitions[parent]
-                    if p.rows and bounds_meet(part.bounds, p.bounds, grow)
-                ]
-            )
-            homes.append((level, i))
-            tasks.append(
-                dask.delayed(_unit_task, pure=True)(
-                    level,
-                    part,
-                    context,
-                    None if parent is None else ids[parent],
-                    crs,
-                    (tolerance_m, engine, grow, float(min_area_m2)),
-                    given,
+            if part.rows:
+                contexts[(level, i)] = (
+                    []
+                    if parent is None
+                    else [
+                        p
+                        for p in ph.partitions[parent]
+                        if p.rows and bounds_meet(part.bounds, p.bounds, grow)
+                    ]
                 )
+    far = _far_parents(ph, contexts, client, progress)
+    tasks, homes = [], []
+    for (name, i), context in contexts.items():
+        homes.append((name, i))
+        grow = tolerance_m if name == "household" else 0.0
+        tasks.append(
+            dask.delayed(_unit_task, pure=True)(
+                name,
+                ph.partitions[name][i],
+                context,
+                far.get(name),
+                crs,
+                (tolerance_m, engine, grow, float(min_area_m2)),
+                given,
             )
+        )
     done = compute(tasks, client, progress)
     frames = [frame for found, _, _ in done for frame in found]
     tables = {home: t for home, (_, t, _) in zip(homes, done, strict=True)}
@@ -355,11 +354,75 @@ def _ids_hashed(part: Partition, level: str, hashes: np.ndarray) -> tuple[np.nda
     return np.flatnonzero(hit), values[hit]
 
 
+def _far_parents(
+    ph: PartitionedHierarchy,
+    contexts: Mapping[tuple[str, int], list[Partition]],
+    client: Any,
+    progress: bool,
+) -> dict[str, np.ndarray]:
+    """Per child level, the declared parent ids that exist in the parent layer but in no
+    partition of the halo of the child's partition (a parent far away).
+
+    A task checks its children's declared parents against the ids of its halo partitions,
+    which hold nearly all of them; only the rest (wrong or unknown ids, usually few) are looked
+    up in every partition of the parent layer. No task receives a whole layer's ids.
+    """
+    import dask
+
+    children = [(level, i) for level, i in contexts if LEVELS[level].parent is not None]
+    unresolved = compute(
+        [
+            dask.delayed(_not_in_halo, pure=True)(
+                level, ph.partitions[level][i], contexts[(level, i)]
+            )
+            for level, i in children
+        ],
+        client,
+        False,
+    )
+    far: dict[str, np.ndarray] = {}
+    for level in LEVEL_NAMES[1:]:
+        wanted = [u for (lv, _), u in zip(children, unresolved, strict=True) if lv == level]
+        candidates = np.unique(np.concatenate([*wanted, np.empty(0, dtype=object)]).astype(str))
+        parent = str(LEVELS[level].parent)
+        found = (
+            compute(
+                [
+                    dask.delayed(_present, pure=True)(p, parent, candidates)
+                    for p in ph.partitions[parent]
+                    if p.rows
+                ],
+                client,
+                progress,
+            )
+            if len(candidates)
+            else []
+        )
+        far[level] = np.concatenate([*found, np.empty(0, dtype=object)])
+    return far
+
+
+def _not_in_halo(level: str, part: Partition, context: list[Partition]) -> np.ndarray:
+    """The declared parent ids of a partition's children that no halo partition holds."""
+    declared = part.read(level)[LEVELS[level].parent_column].dropna().unique()
+    parent = str(LEVELS[level].parent)
+    near = pd.Index([]).append([p.read(parent).index for p in context])
+    out: np.ndarray = np.asarray(declared[~pd.Index(declared).isin(near)], dtype=object)
+    return out
+
+
+def _present(part: Partition, level: str, candidates: np.ndarray) -> np.ndarray:
+    """The ``candidates`` that are ids of this partition of ``level``."""
+    index = part.read(level).index
+    out: np.ndarray = np.asarray(index[index.isin(candidates)], dtype=object)
+    return out
+
+
 def _unit_task(
     level: str,
     part: Partition,
     context: list[Partition],
-    parent_ids: frozenset[str] | None,
+    far: np.ndarray | None,
     crs: pyproj.CRS,
     options: tuple[float, str, float, float],
     assignment: pd.DataFrame | None,
@@ -368,7 +431,9 @@ def _unit_task(
     pd.DataFrame | None,
     tuple[frozenset[tuple[str, str]], pd.DataFrame | None],
 ]:
-    """The per-unit issues of one partition; for grids and buildings, their assignment rows
+    """The per-unit issues of one partition (``far``: the parents of its children outside its
+    halo, from :func:`_far_parents`; None for communities); for grids and buildings, their
+    assignment rows
     (those of ``assignment`` when given, else computed against the halo of parents); the
     organisational attributes it records and, for households, their member counts per (filled)
     building (the households' own rows, the bulk of a province, never leave the worker)."""
@@ -378,7 +443,7 @@ def _unit_task(
     if level in POLYGON_LEVELS:
         found.append(tiny_polygons(frame, level, crs, min_area_m2))
     recorded = recorded_attributes({level: frame})
-    if parent_ids is None:
+    if far is None:
         return found, None, (recorded, None)
     if assignment is None:
         table = assign_partition(level, part, context, crs, tolerance_m, engine, grow)
@@ -386,7 +451,8 @@ def _unit_task(
         table = assignment[
             (assignment["level"] == level) & assignment["id"].isin(frame.index).to_numpy()
         ]
-    ids = list(parent_ids)
+    parent = str(LEVELS[level].parent)  # the parent layer's ids this partition can name
+    ids = pd.Index(far).append([p.read(parent).index for p in context])
     found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
     if level == "household":  # its rows serve only the counts: they stay on the worker
         return found, None, (recorded, household_counts(frame, table))

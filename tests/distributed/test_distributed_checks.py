@@ -200,6 +200,33 @@ def test_repeated_and_missing_ids_give_the_single_machine_error(
     assert expected in str(spread.value)
 
 
+def test_parents_declared_far_away_or_unknown(tmp_path: Path, client: object) -> None:
+    import gridparty.distributed.validate as module
+
+    city = gp.synthetic_city(0.5, seed=6)
+    hh = city.households.copy()
+    far_building = city.buildings.index[-1]  # in the last partition, households in the first
+    hh.iloc[:5, hh.columns.get_loc("building_id")] = far_building
+    hh.iloc[5:8, hh.columns.get_loc("building_id")] = "no such building"
+    grids = city.grids.copy()
+    grids.iloc[:2, grids.columns.get_loc("community_id")] = city.communities.index[-1]
+    h = city.replace(households=hh, grids=grids)
+    ph = gp.read_partitioned(gp.write_partitioned(h, tmp_path / "far", npartitions=4))
+    contexts = {
+        ("household", 0): [p for p in ph.partitions["building"][:1]],
+        ("grid", 0): [p for p in ph.partitions["community"][:1]],
+    }
+    far = module._far_parents(ph, contexts, None, False)
+    assert far_building in set(far["household"])
+    assert "no such building" not in set(far["household"])
+    expected = gp.validate(ph.to_hierarchy())
+    result = gp.distributed_validate(ph, client=client)
+    pd.testing.assert_frame_equal(result, expected)
+    unknown = result[result["check"] == "unknown_parent"]
+    assert (unknown["message"].str.contains("'no such building'")).sum() == 3
+    assert (result["check"] == "parent_mismatch").sum() >= 5
+
+
 def test_colliding_hashes_of_unique_ids_are_no_error(
     ph: gp.PartitionedHierarchy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
