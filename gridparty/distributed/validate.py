@@ -1,12 +1,14 @@
 """Distributed validation: :func:`gridparty.validate`'s issues table, computed on Dask.
 
-* Ids are read column by column from every partition first; an id repeated across
-  partitions (or missing) is refused with the :class:`~gridparty.core.errors.DuplicateIdError`
-  the single machine raises for the same data, before any other work.
+* Ids are checked first, as hashes bucketed across partitions (no process holds a layer's
+  ids); an id repeated across partitions (or missing) is refused with the
+  :class:`~gridparty.core.errors.DuplicateIdError` the single machine raises for the same
+  data, before any other work.
 * Per-unit checks (geometry, unknown parents, tiny polygons) and the spatial parent checks
   (``not_in_any_parent``, ``parent_mismatch``) run in one task per partition of each layer;
   the parent checks assign the partition against its halo of parents, as
-  :func:`distributed_assign` does.
+  :func:`distributed_assign` does; a declared parent is known when a halo partition holds it
+  or when the lookup of the few others in the whole parent layer finds it.
 * Gaps, overlaps and spill-overs of the grids come from :func:`distributed_coverage` (one
   task per partition of communities, with a halo of neighbouring units).
 * Overlaps of communities, streets and districts and the tiny street and district outlines
@@ -15,7 +17,9 @@
 * The organisational checks come from :mod:`gridparty.distributed.organisation` (member counts
   summed per building, then per grid, each partition checking its own units).
 
-No task, and not the driver, holds a whole layer with its geometries.
+No task, and not the driver, holds a whole layer with its geometries, nor a whole layer's ids;
+the driver gathers the issues, the grids' and buildings' assignment rows and the member counts
+per building.
 """
 
 from __future__ import annotations
