@@ -170,6 +170,15 @@ def read_layer_file(path: Path, level: str) -> gpd.GeoDataFrame:
     return layer
 
 
+def _kind(arrow_type: object) -> str:
+    """An Arrow type by what it holds: ``string`` and ``large_string`` (as pandas and pyarrow
+    versions write text) are one kind, ``binary`` and ``large_binary`` another."""
+    text = str(arrow_type)
+    return {"large_string": "string", "large_utf8": "string", "large_binary": "binary"}.get(
+        text, text
+    )
+
+
 def _unreadable(path: Path, exc: Exception) -> DataFileError:
     """The one-line error for a partition file that cannot be read (damaged, or changed or
     removed since the folder was opened)."""
@@ -679,7 +688,7 @@ def read_partitioned(path: str | os.PathLike[str]) -> PartitionedHierarchy:
                 raise LayerError(f"path={str(file)!r} is Parquet without GeoParquet metadata.")
             column = geo["columns"][geo["primary_column"]]
             crs = pyproj.CRS.from_user_input(column.get("crs") or 4326)
-            fields = [(f.name, str(f.type)) for f in schema if f.name != "__null_dask_index__"]
+            fields = [(f.name, _kind(f.type)) for f in schema if f.name != "__null_dask_index__"]
             if first_schema is None:
                 first_schema, first_crs = fields, crs
             elif crs != first_crs:

@@ -151,6 +151,24 @@ def test_partitions_with_different_schemas_are_refused(tmp_path: Path) -> None:
         gp.read_partitioned(folder)
 
 
+def test_a_partition_rewritten_by_geopandas_is_read(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    city = gp.synthetic_city(0.2)
+    folder = gp.write_partitioned(city, tmp_path / "s", npartitions=2)
+    part = folder / "households" / "part.00001.parquet"
+    frame = gpd.read_parquet(part)
+    frame.index = frame.index.astype("str")
+    frame.astype({"building_id": "str"}).to_parquet(part)  # text as large_string
+    kinds = {f.name: str(f.type) for f in pq.read_schema(part)}
+    assert kinds["household_id"] != str(
+        pq.read_schema(part.with_name("part.00000.parquet")).field("household_id").type
+    )
+    ph = gp.read_partitioned(folder)
+    pd.testing.assert_frame_equal(gp.distributed_validate(ph), gp.validate(ph.to_hierarchy()))
+
+
 def test_partitions_with_different_crs_are_refused(tmp_path: Path) -> None:
     city = gp.synthetic_city(0.2)
     folder = gp.write_partitioned(city, tmp_path / "c", npartitions=2)
