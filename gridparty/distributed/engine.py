@@ -130,6 +130,8 @@ def distributed_assign(
         raise InputError(f"engine={engine!r} is not known; use one of {', '.join(ENGINES)}.")
     if not np.isfinite(tolerance_m) or tolerance_m < 0:
         raise InputError(f"tolerance_m={tolerance_m!r} must be a distance in metres >= 0.")
+    if out is not None and (not isinstance(out, str | os.PathLike) or not str(out).strip()):
+        raise InputError(f"out={out!r} must be the path of a folder to write the table into.")
     work = [(level, part) for level in _CHILD_LEVELS for part in ph.partitions[level] if part.rows]
     crs = ph.metric_crs
 
@@ -160,7 +162,7 @@ def distributed_assign(
             assignment_table([]).to_parquet(tmp / "part.00000.parquet", index=False)
 
     return write_folder(
-        Path(out), TABLE_MARKER, "a partitioned table", write, {"table": "assignment"}
+        Path(out), TABLE_MARKER, "a partitioned table", write, {"table": "assignment"}, "out"
     )
 
 

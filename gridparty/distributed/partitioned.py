@@ -465,15 +465,17 @@ def write_folder(
     what: str,
     write: Callable[[Path], None],
     about: dict[str, str] | None = None,
+    argument: str = "path",
 ) -> Path:
     """Fill a new hidden folder with ``write``, mark it (with ``about`` in the marker), and
     put it in place of ``target``: the folder appears complete or not at all (a failure leaves
-    nothing behind)."""
+    nothing behind). Errors name ``target`` as ``argument``."""
+    name = f"{argument}={str(target)!r}"
     if target.exists() and not (target / marker).is_file():
-        raise DataFileError(f"path={str(target)!r} exists and is not {what}; choose a new folder.")
+        raise DataFileError(f"{name} exists and is not {what}; choose a new folder.")
     if not target.parent.is_dir():
         raise DataFileError(
-            f"path={str(target)!r}: the folder {str(target.parent)!r} does not exist; create it first."
+            f"{name}: the folder {str(target.parent)!r} does not exist; create it first."
         )
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:

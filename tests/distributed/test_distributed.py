@@ -111,8 +111,13 @@ def test_assign_into_a_folder_writes_the_table_partition_by_partition(
     # a second run replaces the folder; a folder of anything else, the input included, is refused
     gp.distributed_assign(ph, client=client, out=written)
     pd.testing.assert_frame_equal(gp.read_table_partitioned(written), expected)
-    with pytest.raises(DataFileError, match="exists and is not a partitioned table"):
+    with pytest.raises(DataFileError, match=r"^out='.*' exists and is not a partitioned table"):
         gp.distributed_assign(ph, client=client, out=folder)
+    with pytest.raises(DataFileError, match="nope' does not exist; create it first"):
+        gp.distributed_assign(ph, client=client, out=tmp_path / "nope" / "a")
+    for bad in (3, "", "  "):
+        with pytest.raises(InputError, match=f"^out={bad!r} must be the path of a folder"):
+            gp.distributed_assign(ph, client=client, out=bad)  # type: ignore[call-overload]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assignment"]
 
 
