@@ -139,9 +139,15 @@ def distributed_assign(
         made = []
         for k, (level, part) in enumerate(work):
             grow = tolerance_m if level == "household" else 0.0
-            parents = ph.partitions[str(LEVELS[level].parent)]
-            context = [p for p in parents if p.rows and bounds_meet(part.bounds, p.bounds, grow)]
-            args = (level, part, context, crs, tolerance_m, engine, grow)
+            args = (
+                level,
+                part,
+                halo_partitions(ph, level, part, grow),
+                crs,
+                tolerance_m,
+                engine,
+                grow,
+            )
             made.append(
                 dask.delayed(assign_partition, pure=True)(*args)
                 if folder is None
@@ -242,6 +248,17 @@ def margin_degrees(metres: float, lat: float) -> tuple[float, float]:
     dy = 1.5 * metres / 110_574.0  # with room for the metric CRS's scale factor
     dx = dy / max(math.cos(math.radians(min(abs(lat), 89.0))), 1e-6)
     return dx, dy
+
+
+def halo_partitions(
+    ph: PartitionedHierarchy, level: str, part: Partition, grow: float
+) -> list[Partition]:
+    """The non-empty partitions of ``level``'s parent layer whose bounds meet ``part``'s, grown
+    by ``grow`` metres (none for the top level)."""
+    parent = LEVELS[level].parent
+    if parent is None:
+        return []
+    return [p for p in ph.partitions[parent] if p.rows and bounds_meet(part.bounds, p.bounds, grow)]
 
 
 def bounds_meet(a: tuple[float, ...], b: tuple[float, ...], metres: float) -> bool:

@@ -209,7 +209,6 @@ def _crs_text(column: dict[str, object]) -> str:
 def _arrow_layer(table: object, level: Level) -> gpd.GeoDataFrame | None:
     """The layer built straight from an Arrow table that has the level's schema, else None."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     assert isinstance(table, pa.Table)
     meta = table.schema.metadata or {}
@@ -237,11 +236,9 @@ def _arrow_layer(table: object, level: Level) -> gpd.GeoDataFrame | None:
     for c in ids:
         if c not in schema.names or schema.field(c).type not in kinds["str"]:
             return None
-        values = table[c]
-        trimmed = pc.utf8_trim_whitespace(values)
-        if c == level.id_column and values.null_count:
+        if c == level.id_column and table[c].null_count:
             return None
-        if pc.any(pc.not_equal(values, trimmed)).as_py() or pc.any(pc.equal(trimmed, "")).as_py():
+        if not _trimmed(table[c]):
             return None  # blanks to strip: the full normalisation decides
     for c, kind in level.attributes.items():
         if c not in schema.names or schema.field(c).type not in kinds[kind]:
@@ -262,6 +259,40 @@ def _arrow_layer(table: object, level: Level) -> gpd.GeoDataFrame | None:
         frame = pd.concat([frame, others.set_axis(index)], axis=1)
     geometry = from_wkb(np.asarray(table[name]), crs=crs)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=index))
+
+
+def _trimmed(values: object) -> bool:
+    """Whether Arrow text holds no value with blanks around it and no empty value (as the
+    normalisation of ids leaves them; nulls aside)."""
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(values)
+    blanks = pc.any(pc.not_equal(values, trimmed)).as_py() or pc.any(pc.equal(trimmed, "")).as_py()
+    return not blanks
+
+
+def clean_ids(part: Partition, level: str) -> np.ndarray | None:
+    """The ids of a partition read alone (no geometry), when its file holds them as the
+    normalised layer does (text, none missing, no blanks to strip); None otherwise (the layer
+    has to be read, and normalised, to know them)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = LEVELS[level].id_column
+    try:
+        schema = pq.read_schema(part.path)
+        if column not in schema.names or schema.field(column).type not in (
+            pa.string(),
+            pa.large_string(),
+        ):
+            return None
+        values = pq.read_table(part.path, columns=[column]).column(0)
+    except (OSError, ValueError) as exc:
+        raise _unreadable(part.path, exc) from None
+    if values.null_count or not _trimmed(values):
+        return None
+    out: np.ndarray = values.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    return out
 
 
 def read_column(part: Partition, level: str, column: str) -> np.ndarray:

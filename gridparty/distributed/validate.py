@@ -59,7 +59,7 @@ from gridparty.core.errors import DuplicateIdError, InputError
 from gridparty.core.rules import DEFAULT_RULES, PartyRules
 from gridparty.core.schema import LEVEL_NAMES, LEVELS
 from gridparty.distributed.coverage import distributed_coverage, filled_grids
-from gridparty.distributed.engine import assign_partition, bounds_meet, compute
+from gridparty.distributed.engine import assign_partition, compute, halo_partitions
 from gridparty.distributed.organisation import (
     MEMBER_SUMS,
     building_findings,
@@ -68,7 +68,7 @@ from gridparty.distributed.organisation import (
     sum_by_unit,
 )
 from gridparty.distributed.outlines import outline_tasks, unit_names, unit_overlap_table
-from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, read_column
+from gridparty.distributed.partitioned import Partition, PartitionedHierarchy, clean_ids
 from gridparty.spatial.assign import ENGINES, assignment_table
 
 __all__ = ["distributed_validate"]
@@ -152,19 +152,10 @@ def distributed_validate(
     crs = ph.metric_crs
     contexts: dict[tuple[str, int], list[Partition]] = {}
     for level in LEVEL_NAMES:
-        parent = LEVELS[level].parent
         grow = tolerance_m if level == "household" else 0.0
         for i, part in enumerate(ph.partitions[level]):
             if part.rows:
-                contexts[(level, i)] = (
-                    []
-                    if parent is None
-                    else [
-                        p
-                        for p in ph.partitions[parent]
-                        if p.rows and bounds_meet(part.bounds, p.bounds, grow)
-                    ]
-                )
+                contexts[(level, i)] = halo_partitions(ph, level, part, grow)
     far = _far_parents(ph, contexts, client, progress)
     tasks, homes = [], []
     for (name, i), context in contexts.items():
@@ -316,15 +307,13 @@ _NO_HASH = np.empty(0, dtype=np.uint64)
 
 def _partition_ids(part: Partition, level: str) -> tuple[np.ndarray, InputError | None]:
     """A partition's ids, as the single machine reads them, or the error it raises."""
-    values = read_column(part, level, LEVELS[level].id_column)
-    as_read = pd.Series(values, dtype=object)
-    clean = not as_read.isna().any() and not as_read.duplicated().any()
-    if clean and all(isinstance(v, str) and v == v.strip() and v for v in values):
+    values = clean_ids(part, level)
+    if values is not None and not pd.Index(values).has_duplicates:
         return values, None
     try:  # the single machine's reading: normalised ids, or its error for this file
         return np.asarray(part.read(level).index, dtype=object), None
     except InputError as exc:
-        return values[:0], exc
+        return np.empty(0, dtype=object), exc
 
 
 def _id_buckets(part: Partition, level: str, buckets: int) -> tuple[Any, ...]:
@@ -340,7 +329,7 @@ def _id_buckets(part: Partition, level: str, buckets: int) -> tuple[Any, ...]:
 
 def hash_ids(values: np.ndarray) -> np.ndarray:
     """64-bit hashes of ids (the same in every process)."""
-    hashed: np.ndarray = pd.util.hash_array(values.astype(object), categorize=False)
+    hashed: np.ndarray = pd.util.hash_array(values.astype(object, copy=False), categorize=False)
     return hashed
 
 
@@ -409,10 +398,15 @@ def _far_parents(
 def _not_in_halo(level: str, part: Partition, context: list[Partition]) -> np.ndarray:
     """The declared parent ids of a partition's children that no halo partition holds."""
     declared = part.read(level)[LEVELS[level].parent_column].dropna().unique()
-    parent = str(LEVELS[level].parent)
-    near = pd.Index([]).append([p.read(parent).index for p in context])
+    near = _halo_ids(level, context)
     out: np.ndarray = np.asarray(declared[~pd.Index(declared).isin(near)], dtype=object)
     return out
+
+
+def _halo_ids(level: str, context: list[Partition]) -> pd.Index:
+    """The ids of the halo partitions of the parent layer of ``level``."""
+    parent = str(LEVELS[level].parent)
+    return pd.Index([]).append([p.read(parent).index for p in context])
 
 
 def _present(part: Partition, level: str, candidates: np.ndarray) -> np.ndarray:
@@ -455,8 +449,7 @@ def _unit_task(
         table = assignment[
             (assignment["level"] == level) & assignment["id"].isin(frame.index).to_numpy()
         ]
-    parent = str(LEVELS[level].parent)  # the parent layer's ids this partition can name
-    ids = pd.Index(far).append([p.read(parent).index for p in context])
+    ids = _halo_ids(level, context).append(pd.Index(far))  # the parents it can name
     found += [unknown_parents(frame, level, ids), space_checks(frame, level, ids, table)]
     if level == "household":  # its rows serve only the counts: they stay on the worker
         return found, None, (recorded, household_counts(frame, table))
